@@ -1,0 +1,154 @@
+"""make bench: the benchmark suite of issue 6 against the whole system, started as `make run` starts it.
+
+    .venv/bin/python -m bench [--quick]
+
+Writes bench/results/latest.json and the results section of docs/PERFORMANCE.md. Exits 1 only when the
+system lost, duplicated or refused work; a slow figure is reported beside its target, never failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import orjson
+from visitflow_devstack.paths import ROOT
+
+from .harness import Bench, country_stack
+from .report import write_report
+from .scenarios import baseline, call_next, checkin_to_screen, fan_out, recovery, throughput
+
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+LIBRARIES = ("faust-streaming", "aiokafka", "kafka-python", "fastapi", "uvicorn", "uvloop", "redis")
+
+
+def progress(what: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
+
+
+async def suite(bench: Bench, quick: bool, results: dict[str, Any]) -> None:
+    scale = 0.25 if quick else 1.0
+    progress("system ready; idle footprint")
+    await asyncio.sleep(5)
+    results["footprint"] = {"idle_rss_mb": bench.rss_mb()}
+    progress("1. broker round trip")
+    results["baseline"] = await asyncio.to_thread(baseline, bench, int(2000 * scale))
+    progress("2. check-in to screen at 50/s and 200/s")
+    results["checkin_to_screen"] = [
+        await checkin_to_screen(bench, rate, 20 * scale) for rate in (50.0, 200.0)
+    ]
+    progress("3. call-next")
+    results["call_next"] = await call_next(bench, 250)
+    progress("5. fan-out")
+    results["fan_out"] = [await fan_out(bench, n) for n in ((500, 2000) if quick else (2000, 10_000))]
+    peak: dict[str, float] = {}
+
+    async def sample() -> None:
+        while True:
+            for key, mb in bench.rss_mb().items():
+                peak[key] = max(peak.get(key, 0.0), mb)
+            await asyncio.sleep(1)
+
+    progress("4. throughput")
+    sampler = asyncio.create_task(sample())
+    rates = [200.0, 400.0, 600.0, 800.0, 1000.0, 1300.0]
+    results["throughput"] = await throughput(bench, rates, 15 * scale, 60 * scale)
+    sampler.cancel()
+    results["footprint"]["peak_rss_mb_under_load"] = peak
+    progress("6. recovery")
+    results["recovery"] = await recovery(bench, int(50_000 * scale))
+    progress("audit: every acknowledged check-in on its list once")
+    results["lost_or_duplicated"] = await audit(bench)
+
+
+async def audit(bench: Bench) -> int:
+    """Every check-in the system acknowledged is on its office's list exactly once."""
+    on_lists: dict[str, int] = {}
+    for office_id in bench.offices:
+        url = f"{bench.stack.url('queue')}/api/offices/{office_id}/queue"
+        async with bench.http.get(url) as answer:
+            board = orjson.loads(await answer.read())
+        for section in ("waiting", "called", "in_service"):
+            for visit in board.get(section, []):
+                on_lists[visit["visit_id"]] = on_lists.get(visit["visit_id"], 0) + 1
+    wrong = 0
+    for record in bench.checkins:
+        if record.visit_id and on_lists.get(record.visit_id, 0) > 1:
+            wrong += 1
+            bench.problems.append(f"audit: {record.visit_id} is on the list of {record.office_id} twice")
+    called_or_waiting = {record.visit_id for record in bench.checkins if record.visit_id}
+    missing = [v for v in called_or_waiting if v not in on_lists]
+    if missing:
+        bench.problems.append(f"audit: {len(missing)} acknowledged check-ins are on no list: {missing[:3]}")
+    return wrong + len(missing)
+
+
+def machine() -> dict[str, Any]:
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()
+    redis = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpus": len(os.sched_getaffinity(0)),
+        "memory_gb": round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "java": java[0] if java else "",
+        "redis": next((w.removeprefix("v=") for w in redis if w.startswith("v=")), ""),
+        "kafka": next(
+            (jar.stem.split("-")[1] for jar in (ROOT / ".cache/kafka/libs").glob("kafka_2.13-*.jar")), "?"
+        ),
+        "libraries": {name: version(name) for name in LIBRARIES if _installed(name)},
+    }
+
+
+def _installed(name: str) -> bool:
+    try:
+        version(name)
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    stack = country_stack()
+    started = time.perf_counter()
+    results: dict[str, Any] = {}
+    problems: list[str] = []
+    try:
+        stack.start_infra()
+        stack.start_services()
+        results["startup_s"] = round(time.perf_counter() - started, 1)
+        bench = Bench(stack, problems=problems)
+        try:
+            await suite(bench, args.quick, results)
+        finally:
+            await bench.close()
+    finally:
+        stack.stop()
+        report = {"machine": machine(), "quick": args.quick, "results": results, "problems": problems}
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))  # even a partial run's
+    if not args.quick:
+        write_report(report)
+    print(orjson.dumps(results, option=orjson.OPT_INDENT_2).decode())
+    for problem in problems[:50]:
+        print(f"PROBLEM: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a quarter of every load (for trying it out)")
+    return asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

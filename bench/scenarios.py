@@ -1,0 +1,367 @@
+"""The benchmark scenarios of issue 6. Each returns JSON-ready figures; none fails on a timing.
+
+A scenario records a *problem* (lost, duplicated or refused work) in `bench.problems`: that, and only
+that, makes `make bench` fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+from visitflow_devstack.stack import SERVICES
+from visitflow_events import Reason, VisitKind, VisitorCheckedIn, encode
+from visitflow_platform.ids import stable_id
+
+from .harness import Bench, CheckIn, event_ticket
+from .live import LiveClient, LiveFleet
+from .stats import summary
+
+QUEUED = "VisitorQueued"
+CALLED = "VisitorCalled"
+
+
+# --- 1. the broker's own round trip -------------------------------------------------------------------
+def baseline(bench: Bench, messages: int = 2000, rate: float = 200.0) -> dict[str, Any]:
+    """Produce (acks=all, as the APIs do) and consume with kafka-python, one hop, on the same broker."""
+    servers = bench.stack.kafka_bootstrap.split(",")
+    topic = "visitflow.bench-baseline"
+    admin = KafkaAdminClient(bootstrap_servers=servers)
+    try:
+        admin.create_topics([NewTopic(topic, 1, 1)])
+    except TopicAlreadyExistsError:
+        pass
+    finally:
+        admin.close()
+    consumer = KafkaConsumer(bootstrap_servers=servers, fetch_max_wait_ms=5, enable_auto_commit=False)
+    partition = TopicPartition(topic, 0)
+    consumer.assign([partition])
+    consumer.seek_to_end(partition)
+    consumer.position(partition)
+    arrived: dict[int, float] = {}
+
+    def consume() -> None:
+        while len(arrived) < messages:
+            for records in consumer.poll(timeout_ms=100).values():
+                now = time.perf_counter()
+                for record in records:
+                    arrived[int(record.value)] = now
+
+    reader = threading.Thread(target=consume, daemon=True)
+    reader.start()
+    producer = KafkaProducer(bootstrap_servers=servers, acks="all", enable_idempotence=True, linger_ms=0)
+    sent: dict[int, float] = {}
+    start = time.perf_counter()
+    for number in range(messages):
+        if (delay := start + number / rate - time.perf_counter()) > 0:
+            time.sleep(delay)
+        sent[number] = time.perf_counter()
+        producer.send(topic, str(number).encode())
+    producer.flush()
+    reader.join(timeout=30)
+    producer.close()
+    consumer.close()
+    return summary([arrived[n] - sent[n] for n in sent if n in arrived])
+
+
+# --- 2. check-in to screen ------------------------------------------------------------------------
+def _arrivals(clients: list[LiveClient], kind: str) -> dict[tuple[str, str], list[float]]:
+    """When each (office, ticket) event of `kind` arrived, on every client that received it."""
+    seen: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for client in clients:
+        for frame in client.frames:
+            if frame.type == kind and (ticket := event_ticket(frame.data)):
+                seen[(client.office_id, ticket)].append(frame.at)
+    return seen
+
+
+def _delivery(
+    bench: Bench, records: list[CheckIn], seen: dict[tuple[str, str], list[float]], per_office: int, name: str
+) -> list[float]:
+    latencies: list[float] = []
+    for record in records:
+        if record.ticket is None:
+            continue
+        arrived = seen.get((record.office_id, record.ticket), [])
+        if len(arrived) < per_office:
+            bench.problems.append(f"{name}: ticket {record.ticket} of {record.office_id} never reached it")
+        elif len(arrived) > per_office:
+            bench.problems.append(f"{name}: ticket {record.ticket} of {record.office_id} arrived twice")
+        latencies += [at - record.sent_at for at in arrived]
+    return latencies
+
+
+async def checkin_to_screen(bench: Bench, rate: float, duration_s: float) -> dict[str, Any]:
+    """One display and one tablet per office are connected; check-ins at a steady rate over all offices."""
+    fleet = LiveFleet(bench.token)
+    displays, tablets = bench.clients("display", 1, True), bench.clients("tablet", 1, True)
+    await fleet.open(displays + tablets)
+    try:
+        records = await bench.steady_load(rate, duration_s)
+        await _settle(records, displays + tablets)
+    finally:
+        await fleet.close()
+    answered = [r for r in records if r.status in (201, 202)]
+    return {
+        "rate_per_s": rate,
+        "duration_s": duration_s,
+        "check_ins": len(records),
+        "answered_201": sum(r.status == 201 for r in records),
+        "answered_202": sum(r.status == 202 for r in records),
+        "failed": len(records) - len(answered),
+        "http_answer": summary([r.answered_at - r.sent_at for r in answered]),
+        "to_display": summary(_delivery(bench, answered, _arrivals(displays, QUEUED), 1, "display")),
+        "to_tablet": summary(_delivery(bench, answered, _arrivals(tablets, QUEUED), 1, "tablet")),
+    }
+
+
+async def _settle(records: list[CheckIn], clients: list[LiveClient], quiet_s: float = 2.0) -> None:
+    """Waits until no frame has arrived for `quiet_s` (at most 30 s): the tail of the load is delivered."""
+    deadline = time.perf_counter() + 30
+    while time.perf_counter() < deadline:
+        last = max((c.frames[-1].at for c in clients if c.frames), default=0.0)
+        if time.perf_counter() - last > quiet_s:
+            return
+        await asyncio.sleep(0.5)
+
+
+# --- 3. call-next -----------------------------------------------------------------------------------
+async def call_next(bench: Bench, calls: int = 250, rate: float = 25.0) -> dict[str, Any]:
+    fleet = LiveFleet(bench.token)
+    displays = bench.clients("display", 1, True)
+    await fleet.open(displays)
+    answers: list[float] = []
+    called: list[tuple[str, str, float]] = []
+    try:
+        start = time.perf_counter()
+        room = bench.next_room()
+        pending = []
+        for number in range(calls):
+            if (delay := start + number / rate - time.perf_counter()) > 0:
+                await asyncio.sleep(delay)
+            pending.append(
+                asyncio.create_task(bench.call_next(bench.offices[number % len(bench.offices)], room))
+            )
+        for call in await asyncio.gather(*pending):
+            if call.event:
+                answers.append(call.answered_at - call.sent_at)
+                called.append((call.office_id, call.event["ticket"], call.sent_at))
+        await _settle([], displays)
+    finally:
+        await fleet.close()
+    seen = _arrivals(displays, CALLED)
+    shown = []
+    for office_id, ticket, sent in called:
+        arrived = seen.get((office_id, ticket), [])
+        if len(arrived) != 1:
+            bench.problems.append(
+                f"call-next: {office_id} {ticket} shown {len(arrived)} times on its display"
+            )
+        shown += [at - sent for at in arrived]
+    return {"calls": calls, "answer": summary(answers), "to_display": summary(shown)}
+
+
+# --- 4. throughput ----------------------------------------------------------------------------------
+async def throughput(bench: Bench, rates: list[float], step_s: float, confirm_s: float) -> dict[str, Any]:
+    """Raises the rate step by step while every event reaches every screen with p99 under 1 s, then
+    holds the highest rate that passed for `confirm_s`."""
+    steps: list[dict[str, Any]] = []
+    best = 0.0
+    for rate in rates:
+        step = await _sustained(bench, rate, step_s)
+        steps.append(step)
+        if not step["passed"]:
+            break
+        best = rate
+    confirmed = await _sustained(bench, best, confirm_s) if best else None
+    return {
+        "steps": steps,
+        "confirmed": confirmed,
+        "sustained_per_s": best if confirmed and confirmed["passed"] else 0.0,
+    }
+
+
+async def _sustained(bench: Bench, rate: float, duration_s: float) -> dict[str, Any]:
+    problems_before = len(bench.problems)
+    figures = await checkin_to_screen(bench, rate, duration_s)
+    missing = bench.problems[problems_before:]
+    del bench.problems[problems_before:]  # a step that fails on delivery is a finding, not a failure...
+    duplicated = [p for p in missing if "twice" in p]
+    bench.problems += duplicated  # ...but a duplicate never is acceptable
+    worst = max(figures["to_display"].get("p99_ms", 1e9), figures["to_tablet"].get("p99_ms", 1e9))
+    figures["undelivered"] = len(missing) - len(duplicated)
+    figures["passed"] = figures["failed"] == 0 and not missing and worst < 1000
+    return figures
+
+
+# --- 5. fan-out ---------------------------------------------------------------------------------------
+async def fan_out(bench: Bench, connections: int) -> dict[str, Any]:
+    """Half displays, half tablets, evenly over the offices. One call in one office, then one call in
+    every office at once: how long until every client of the office (of the fleet) has it."""
+    per_office = max(1, connections // (2 * len(bench.offices)))
+    fleet = LiveFleet(bench.token)
+    clients = bench.clients("display", per_office) + bench.clients("tablet", per_office)
+    opened = time.perf_counter()
+    await fleet.open(clients)
+    opened_s = time.perf_counter() - opened
+    if fleet.failures:
+        bench.problems.append(f"fan-out: {len(fleet.failures)} clients failed: {fleet.failures[:3]}")
+    rss_connected = bench.rss_mb()
+    try:
+        office_latencies: list[float] = []
+        for office_id in bench.offices[:5]:
+            office_latencies += await _one_call(bench, clients, [office_id])
+        fleet_latencies = await _one_call(bench, clients, bench.offices)
+    finally:
+        rss_after = bench.rss_mb()
+        await fleet.close()
+    return {
+        "clients": len(clients),
+        "connect_s": round(opened_s, 1),
+        "one_office": summary(office_latencies),
+        "whole_fleet": summary(fleet_latencies),
+        "rss_mb_connected": {k: rss_connected[k] for k in ("queue-api", "notify-api")},
+        "rss_mb_after_calls": {k: rss_after[k] for k in ("queue-api", "notify-api")},
+    }
+
+
+async def _one_call(bench: Bench, clients: list[LiveClient], offices: list[str]) -> list[float]:
+    mark = {id(client): len(client.frames) for client in clients}
+    room = bench.next_room()
+    results = await asyncio.gather(*(bench.call_next(office_id, room) for office_id in offices))
+    sent = {call.office_id: call.sent_at for call in results if call.event}
+    audience = [client for client in clients if client.office_id in sent]
+    deadline = time.perf_counter() + 30
+    while time.perf_counter() < deadline:
+        if all(any(f.type == CALLED for f in c.frames[mark[id(c)] :]) for c in audience):
+            break
+        await asyncio.sleep(0.05)
+    latencies = []
+    for client in audience:
+        arrival = next((f.at for f in client.frames[mark[id(client)] :] if f.type == CALLED), None)
+        if arrival is None:
+            bench.problems.append(f"fan-out: a client of {client.office_id} never saw the call")
+        else:
+            latencies.append(arrival - sent[client.office_id])
+    return latencies
+
+
+# --- 6. recovery --------------------------------------------------------------------------------------
+def visits_on_topic(bench: Bench) -> int:
+    settings = bench.settings
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","))
+    try:
+        topic = settings.topics.visits
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return sum(consumer.end_offsets(partitions).values())
+    finally:
+        consumer.close()
+
+
+def top_up(bench: Bench, events: int) -> int:
+    """Check-ins written straight to Kafka (as the check-in API writes them) until the visits topic holds
+    about `events` events; the queue worker then queues each (two events per check-in)."""
+    missing = max(0, events - visits_on_topic(bench)) // 2
+    settings = bench.settings
+    clock = settings.clock
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), acks="all")
+    for number in range(missing):
+        office_id = bench.offices[number % len(bench.offices)]
+        key = f"topup-{number}"
+        now = clock.now()
+        event = VisitorCheckedIn(
+            event_id=stable_id(office_id, key, "event"),
+            occurred_at=now,
+            office_id=office_id,
+            correlation_id=stable_id(office_id, key),
+            producer="bench",
+            visit_id=stable_id(office_id, key),
+            business_date=now.astimezone(settings.offices.timezone).date(),
+            reason=Reason.CASE_STATUS,
+            kind=VisitKind.DROP_IN,
+            line_id="drop_in",
+        )
+        producer.send(settings.topics.visits, key=office_id.encode(), value=encode(event))
+    producer.flush()
+    producer.close()
+    return missing
+
+
+def queue_lag(bench: Bench) -> int:
+    settings = bench.settings
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers.split(","))
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","))
+    try:
+        group = f"{settings.topic_prefix}-queue"
+        committed = admin.list_group_offsets(group)[group]
+        visits = {tp: meta.offset for tp, meta in committed.items() if tp.topic == settings.topics.visits}
+        ends = consumer.end_offsets(list(visits))
+        return sum(max(0, ends[tp] - offset) for tp, offset in visits.items()) if visits else -1
+    finally:
+        admin.close()
+        consumer.close()
+
+
+async def wait_for_queue(bench: Bench, timeout_s: float = 300) -> float:
+    """Seconds until the queue worker has consumed everything on the visits topic."""
+    started = time.perf_counter()
+    while (lag := queue_lag(bench)) != 0 and time.perf_counter() - started < timeout_s:  # noqa: ASYNC110
+        await asyncio.sleep(1)  # polling the broker: there is nothing to wait on
+    if lag != 0:
+        bench.problems.append(f"recovery: the queue worker still lags {lag} events after {timeout_s} s")
+    return time.perf_counter() - started
+
+
+async def recovery(bench: Bench, events: int = 50_000) -> dict[str, Any]:
+    topped_up = top_up(bench, events)
+    catch_up_s = await wait_for_queue(bench)
+    on_topic = visits_on_topic(bench)
+    redis = aioredis.from_url(bench.stack.redis_url)
+    snapshots = [f"vf:queue:{office_id}:snapshot" for office_id in bench.offices]
+    try:
+        # a) Redis wiped: the workers notice and project every office again from their tables
+        await redis.flushall()
+        wiped = time.perf_counter()
+        while await redis.exists(*snapshots) < len(snapshots) and time.perf_counter() - wiped < 120:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)  # polling Redis
+        healed_s = time.perf_counter() - wiped
+        # b) the same read models rebuilt from Kafka alone (python -m visitflow_queue rebuild)
+        await redis.flushall()
+        env = {**os.environ, **bench.stack.env()}
+        command = [sys.executable, "-m", "visitflow_queue", "rebuild"]
+        rebuilt = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, timeout=300)
+        rebuild = orjson.loads(rebuilt.stdout.splitlines()[-1]) if rebuilt.returncode == 0 else {}
+        if rebuilt.returncode != 0:
+            bench.problems.append(f"recovery: rebuild failed: {rebuilt.stderr[-500:]!r}")
+        # c) a queue worker restarted: faust restores its tables from the changelog, then serves again
+        bench.stack.stop_service("queue-worker")
+        restarted = time.perf_counter()
+        bench.stack.start_service(next(s for s in SERVICES if s.key == "queue-worker"))
+        office_id = bench.offices[0]
+        while time.perf_counter() - restarted < 180:
+            if (await bench.call_next(office_id, bench.next_room(), must_answer=False)).status == 200:
+                break
+            await asyncio.sleep(0.2)
+        restored_s = time.perf_counter() - restarted
+    finally:
+        await redis.aclose()
+    return {
+        "events_on_topic": on_topic,
+        "topped_up_check_ins": topped_up,
+        "queue_catch_up_s": round(catch_up_s, 1),
+        "redis_wipe_healed_s": round(healed_s, 2),
+        "rebuild_from_kafka": rebuild,
+        "rebuild_from_kafka_s": round(rebuild.get("replay_s", 0) + rebuild.get("write_s", 0), 2),
+        "queue_worker_restart_to_first_call_s": round(restored_s, 2),
+    }

@@ -1,0 +1,127 @@
+"""JSON encoding and the registry from `type` to model."""
+
+from __future__ import annotations
+
+from typing import Annotated, Union
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from .commands import (
+    CallNext,
+    CallVisit,
+    CancelVisit,
+    CloseDay,
+    CompleteService,
+    MarkNoShow,
+    Recall,
+    StartService,
+    TransferVisit,
+)
+from .envelope import Message
+from .notifications import NotificationFailed, NotificationRequested, NotificationSent
+from .visits import (
+    CommandRejected,
+    OfficeDayClosed,
+    ServiceCompleted,
+    ServiceStarted,
+    VisitCancelled,
+    VisitClosedAtDayEnd,
+    VisitorCalled,
+    VisitorCheckedIn,
+    VisitorNoShow,
+    VisitorQueued,
+    VisitRedirected,
+    VisitTransferred,
+)
+
+EVENT_TYPES: tuple[type[Message], ...] = (
+    VisitorCheckedIn,
+    VisitRedirected,
+    VisitorQueued,
+    VisitorCalled,
+    ServiceStarted,
+    ServiceCompleted,
+    VisitorNoShow,
+    VisitTransferred,
+    VisitCancelled,
+    VisitClosedAtDayEnd,
+    OfficeDayClosed,
+    CommandRejected,
+    NotificationRequested,
+    NotificationSent,
+    NotificationFailed,
+)
+COMMAND_TYPES: tuple[type[Message], ...] = (
+    CallNext,
+    CallVisit,
+    Recall,
+    StartService,
+    CompleteService,
+    MarkNoShow,
+    TransferVisit,
+    CancelVisit,
+    CloseDay,
+)
+
+AnyMessage = Annotated[
+    Union[  # noqa: UP007 - a runtime union of classes for pydantic's discriminator
+        VisitorCheckedIn,
+        VisitRedirected,
+        VisitorQueued,
+        VisitorCalled,
+        ServiceStarted,
+        ServiceCompleted,
+        VisitorNoShow,
+        VisitTransferred,
+        VisitCancelled,
+        VisitClosedAtDayEnd,
+        OfficeDayClosed,
+        CommandRejected,
+        NotificationRequested,
+        NotificationSent,
+        NotificationFailed,
+        CallNext,
+        CallVisit,
+        Recall,
+        StartService,
+        CompleteService,
+        MarkNoShow,
+        TransferVisit,
+        CancelVisit,
+        CloseDay,
+    ],
+    Field(discriminator="type"),
+]
+
+REGISTRY: dict[str, type[Message]] = {
+    model.model_fields["type"].default: model for model in (*EVENT_TYPES, *COMMAND_TYPES)
+}
+
+_adapter: TypeAdapter[Message] = TypeAdapter(AnyMessage)
+
+
+class UndecodableMessage(ValueError):
+    """Raised for bytes that are not a known, valid message; `reason` says why, for the dead-letter topic."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def encode(message: Message) -> bytes:
+    return message.model_dump_json(exclude_none=True).encode()
+
+
+def decode(data: bytes | str) -> Message:
+    try:
+        return _adapter.validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "message"
+        raise UndecodableMessage(f"{where}: {first['msg']}") from exc
+
+
+def as_dict(message: Message) -> dict[str, object]:
+    """The JSON-ready form, as an HTTP answer or a live-stream frame carries it."""
+    result: dict[str, object] = message.model_dump(mode="json", exclude_none=True)
+    return result

@@ -1,0 +1,66 @@
+"""Host commands on `visitflow.queue-commands.v1`, keyed by office. Each is idempotent by `command_id`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from .envelope import Command
+from .vocabulary import CancelCause, Outcome
+
+ROOM_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
+
+
+class CallNext(Command):
+    type: Literal["CallNext"] = "CallNext"
+    room_id: str = Field(pattern=ROOM_PATTERN)
+    line_id: str | None = None
+    counsellor_id: str | None = None
+
+
+class CallVisit(Command):
+    type: Literal["CallVisit"] = "CallVisit"
+    visit_id: UUID
+    room_id: str = Field(pattern=ROOM_PATTERN)
+
+
+class Recall(Command):
+    type: Literal["Recall"] = "Recall"
+    visit_id: UUID
+
+
+class StartService(Command):
+    type: Literal["StartService"] = "StartService"
+    visit_id: UUID
+
+
+class CompleteService(Command):
+    type: Literal["CompleteService"] = "CompleteService"
+    visit_id: UUID
+    outcome: Outcome
+
+
+class MarkNoShow(Command):
+    type: Literal["MarkNoShow"] = "MarkNoShow"
+    visit_id: UUID
+
+
+class TransferVisit(Command):
+    type: Literal["TransferVisit"] = "TransferVisit"
+    visit_id: UUID
+    to_line_id: str
+    counsellor_id: str | None = None
+
+
+class CancelVisit(Command):
+    type: Literal["CancelVisit"] = "CancelVisit"
+    visit_id: UUID
+    cause: CancelCause = CancelCause.VISITOR_LEFT
+
+
+class CloseDay(Command):
+    type: Literal["CloseDay"] = "CloseDay"
+    business_date: date

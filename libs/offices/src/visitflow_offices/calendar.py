@@ -1,0 +1,85 @@
+"""When an office is open, and when drop-in is: pure functions of an office and an instant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from .model import Office, Weekday, Window
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    start: time
+    end: time
+
+    def label(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    """What an office's day looks like at one instant, for policy and for screens."""
+
+    local_time: datetime
+    is_open: bool
+    drop_in_open: bool
+    opening_today: tuple[Span, ...]
+    drop_in_today: tuple[Span, ...]
+    next_opening: datetime | None
+    next_drop_in: datetime | None
+    holiday: bool
+
+
+def business_date(at: datetime, zone: ZoneInfo = OSLO) -> date:
+    return at.astimezone(zone).date()
+
+
+def _spans(windows: tuple[Window, ...], day: date, holidays: tuple[date, ...]) -> tuple[Span, ...]:
+    if day in holidays:
+        return ()
+    weekday = list(Weekday)[day.weekday()]
+    return tuple(sorted(Span(w.start, w.end) for w in windows if weekday in w.days))
+
+
+def _inside(spans: tuple[Span, ...], moment: time) -> bool:
+    return any(span.start <= moment < span.end for span in spans)
+
+
+def _next_start(
+    windows: tuple[Window, ...], holidays: tuple[date, ...], local: datetime, zone: ZoneInfo
+) -> datetime | None:
+    for offset in range(0, 15):
+        day = local.date() + timedelta(days=offset)
+        for span in _spans(windows, day, holidays):
+            start = datetime.combine(day, span.start, tzinfo=zone)
+            if start > local:
+                return start
+    return None
+
+
+def office_hours(office: Office, at: datetime, zone: ZoneInfo = OSLO) -> OfficeHours:
+    local = at.astimezone(zone)
+    today = local.date()
+    opening = _spans(office.policy.opening_hours, today, office.holidays)
+    drop_in = _spans(office.drop_in, today, office.holidays)
+    moment = local.time()
+    return OfficeHours(
+        local_time=local,
+        is_open=_inside(opening, moment),
+        drop_in_open=_inside(drop_in, moment) and _inside(opening, moment),
+        opening_today=opening,
+        drop_in_today=drop_in,
+        next_opening=_next_start(office.policy.opening_hours, office.holidays, local, zone),
+        next_drop_in=_next_start(office.drop_in, office.holidays, local, zone),
+        holiday=today in office.holidays,
+    )
+
+
+def closing_time(office: Office, day: date, zone: ZoneInfo = OSLO) -> datetime | None:
+    """When the office's last opening span ends that day, or None on a closed day."""
+    spans = _spans(office.policy.opening_hours, day, office.holidays)
+    return datetime.combine(day, spans[-1].end, tzinfo=zone) if spans else None

@@ -1,0 +1,174 @@
+"""Regions and offices: opening hours, drop-in windows, service lines, rooms, targets, holidays."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from enum import StrEnum
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from visitflow_events import Reason, VisitKind
+
+
+class Weekday(StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+    @property
+    def number(self) -> int:
+        """Monday is 0, as in `date.weekday()`."""
+        return list(Weekday).index(self)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Window(_Strict):
+    """A span of the day on some weekdays, e.g. drop-in Monday, Wednesday and Friday 12:00-15:00."""
+
+    days: tuple[Weekday, ...] = Field(min_length=1)
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError(f"window ends ({self.end:%H:%M}) before it starts ({self.start:%H:%M})")
+        return self
+
+
+class QueueOrder(StrEnum):
+    FIFO = "fifo"
+    APPOINTMENT_TIME = "appointment_time"
+
+
+class Line(_Strict):
+    """A service line: its ticket prefix, which visits it takes, and how it is ordered."""
+
+    id: str = Field(pattern=r"^[a-z_]{2,32}$")
+    prefix: str = Field(pattern=r"^[A-Z]{1,3}$")
+    name: str
+    kind: VisitKind
+    reasons: tuple[Reason, ...] = ()
+    priority: int = Field(ge=0, description="lower is called first by a plain call-next")
+    order: QueueOrder = QueueOrder.FIFO
+
+
+class RoomKind(StrEnum):
+    CONVERSATION = "conversation"
+    MEETING = "meeting"
+    PUBLIC_PC = "public_pc"
+
+
+class Room(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    name: str
+    kind: RoomKind = RoomKind.CONVERSATION
+
+
+class AppointmentWindow(_Strict):
+    early_minutes: int = Field(default=30, ge=0, le=240)
+    late_minutes: int = Field(default=15, ge=0, le=240)
+
+
+class Policy(_Strict):
+    opening_hours: tuple[Window, ...]
+    appointment_checkin: AppointmentWindow = AppointmentWindow()
+    no_show_after_calls: int = Field(default=3, ge=1, le=10)
+    sms_nearly_position: int = Field(default=3, ge=1, le=50)
+    service_level_minutes: int = Field(default=15, ge=1)
+    default_service_minutes: int = Field(default=12, ge=1, le=240)
+
+
+class Office(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9-]{2,40}$")
+    name: str
+    region_id: str
+    drop_in: tuple[Window, ...] = ()
+    drop_in_target_per_day: int = Field(ge=0)
+    expected_drop_ins_per_day: int = Field(default=60, ge=0, description="what the simulator plays")
+    rooms: tuple[Room, ...] = Field(min_length=1)
+    public_pcs: int = Field(default=0, ge=0)
+    holidays: tuple[date, ...] = ()
+    lines: tuple[Line, ...]
+    policy: Policy
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        for what, ids in (
+            ("line id", [line.id for line in self.lines]),
+            ("ticket prefix", [line.prefix for line in self.lines]),
+            ("room id", [room.id for room in self.rooms]),
+        ):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"{what} used twice: {', '.join(dupes)}")
+        for kind in VisitKind:
+            if not any(line.kind == kind and not line.reasons for line in self.lines):
+                raise ValueError(f"no line takes {kind.value} visits (add a line with kind {kind.value})")
+        return self
+
+    def line(self, line_id: str) -> Line | None:
+        return next((line for line in self.lines if line.id == line_id), None)
+
+    def room(self, room_id: str) -> Room | None:
+        return next((room for room in self.rooms if room.id == room_id), None)
+
+    def line_for(self, kind: VisitKind, reason: Reason) -> Line:
+        """The line a visit joins: one that names the reason, else the plain line of its kind."""
+        matching = [line for line in self.lines if line.kind == kind]
+        return next((line for line in matching if reason in line.reasons), None) or next(
+            line for line in matching if not line.reasons
+        )
+
+
+class Region(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9-]{2,40}$")
+    name: str
+
+
+class Defaults(_Strict):
+    lines: tuple[Line, ...]
+    policy: Policy
+    holidays: tuple[date, ...] = ()
+
+
+class OfficeSpec(_Strict):
+    """An office as written in the file: anything left out comes from `defaults`."""
+
+    id: str
+    name: str
+    region: str
+    drop_in: tuple[Window, ...] = ()
+    drop_in_target_per_day: int
+    expected_drop_ins_per_day: int = 60
+    rooms: tuple[Room, ...]
+    public_pcs: int = 0
+    holidays: tuple[date, ...] = ()
+    lines: tuple[Line, ...] | None = None
+    policy: dict[str, object] | None = None
+
+
+class ConfigFile(_Strict):
+    version: int = Field(ge=1)
+    timezone: str = "Europe/Oslo"
+    defaults: Defaults
+    regions: tuple[Region, ...] = Field(min_length=1)
+    offices: tuple[OfficeSpec, ...] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Oslo)") from None
+        return value

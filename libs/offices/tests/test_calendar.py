@@ -1,0 +1,136 @@
+"""Opening hours and drop-in windows at given instants, for NAV Løten from the shipped configuration."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import pytest
+from visitflow_offices import OSLO, Office, Span, business_date, closing_time, load_offices, office_hours
+
+CONFIG = Path(__file__).resolve().parents[3] / "deploy" / "config" / "offices.yaml"
+
+
+def office(office_id: str = "loten") -> Office:
+    found = load_offices(CONFIG).office(office_id)
+    assert found is not None
+    return found
+
+
+def oslo(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=OSLO)
+
+
+def test_monday_12_30_drop_in_is_open() -> None:
+    hours = office_hours(office(), oslo(23, 12, 30))
+
+    assert hours.is_open
+    assert hours.drop_in_open
+    assert not hours.holiday
+    assert hours.opening_today == (Span(time(8, 0), time(15, 30)),)
+    assert hours.drop_in_today == (Span(time(12, 0), time(15, 0)),)
+    assert hours.next_drop_in == oslo(25, 12, 0)  # the next *start*, not the current window
+    assert hours.next_opening == oslo(24, 8, 0)
+
+
+def test_tuesday_12_30_the_office_is_open_but_drop_in_is_not() -> None:
+    hours = office_hours(office(), oslo(24, 12, 30))
+
+    assert hours.is_open
+    assert not hours.drop_in_open
+    assert hours.drop_in_today == ()
+    assert hours.next_drop_in == oslo(25, 12, 0)
+    assert hours.next_drop_in is not None
+    assert hours.next_drop_in.weekday() == 2  # Wednesday
+
+
+def test_saturday_is_closed_and_next_opening_is_monday() -> None:
+    hours = office_hours(office(), oslo(28, 12, 0))
+
+    assert not hours.is_open
+    assert not hours.drop_in_open
+    assert not hours.holiday
+    assert hours.opening_today == ()
+    assert hours.next_opening == oslo(30, 8, 0)
+    assert hours.next_drop_in == oslo(30, 12, 0)
+
+
+def test_christmas_day_is_a_closed_holiday() -> None:
+    hours = office_hours(office(), oslo(25, 12, 30, month=12))  # a Friday, normally with drop-in
+
+    assert hours.holiday
+    assert not hours.is_open
+    assert not hours.drop_in_open
+    assert hours.opening_today == ()
+    assert hours.drop_in_today == ()
+    # 26-27 December is a weekend, the 28th a Monday
+    assert hours.next_opening == datetime(2026, 12, 28, 8, 0, tzinfo=OSLO)
+    assert hours.next_drop_in == datetime(2026, 12, 28, 12, 0, tzinfo=OSLO)
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "is_open"),
+    [(7, 59, False), (8, 0, True), (15, 29, True), (15, 30, False)],
+)
+def test_opening_hours_boundaries(hour: int, minute: int, is_open: bool) -> None:
+    assert office_hours(office(), oslo(24, hour, minute)).is_open is is_open
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "drop_in_open"),
+    [(11, 59, False), (12, 0, True), (14, 59, True), (15, 0, False)],
+)
+def test_drop_in_boundaries(hour: int, minute: int, drop_in_open: bool) -> None:
+    assert office_hours(office(), oslo(23, hour, minute)).drop_in_open is drop_in_open
+
+
+def test_before_opening_the_next_opening_is_today() -> None:
+    hours = office_hours(office(), oslo(23, 7, 59))
+
+    assert hours.next_opening == oslo(23, 8, 0)
+    assert hours.next_drop_in == oslo(23, 12, 0)
+
+
+def test_an_instant_in_utc_is_judged_in_oslo_time() -> None:
+    at = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # 12:30 in Oslo (CET, +01:00)
+
+    hours = office_hours(office(), at)
+
+    assert hours.drop_in_open
+    assert hours.local_time.utcoffset() == oslo(23, 12).utcoffset()
+    assert hours.local_time.hour == 12
+
+
+def test_summer_time_is_respected() -> None:
+    at = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)  # 08:00 in Oslo (CEST, +02:00), a Monday
+
+    hours = office_hours(office(), at)
+
+    assert hours.is_open
+    assert hours.local_time.hour == 8
+
+
+def test_closing_time() -> None:
+    loten = office()
+
+    assert closing_time(loten, date(2026, 11, 23)) == oslo(23, 15, 30)
+    assert closing_time(loten, date(2026, 11, 28)) is None  # Saturday
+    assert closing_time(loten, date(2026, 12, 24)) is None  # Christmas Eve
+
+
+def test_business_date_is_the_oslo_date() -> None:
+    late_evening_utc = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # 00:30 on the 24th in Oslo
+
+    assert business_date(late_evening_utc) == date(2026, 11, 24)
+    assert business_date(datetime(2026, 11, 23, 22, 59, tzinfo=UTC)) == date(2026, 11, 23)
+
+
+def test_span_label() -> None:
+    assert Span(time(12, 0), time(15, 0)).label() == "12:00-15:00"
+
+
+def test_halden_has_drop_in_every_weekday_morning() -> None:
+    halden = office("halden")
+
+    assert office_hours(halden, oslo(24, 9, 0)).drop_in_open
+    assert not office_hours(halden, oslo(24, 8, 59)).drop_in_open

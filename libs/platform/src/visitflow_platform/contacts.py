@@ -1,0 +1,36 @@
+"""The short-lived contact store: SMS opt-in phone numbers, kept in Redis until the end of the day.
+
+The only place a phone number is kept. It never enters Kafka or a log; the notify service reads it by
+visit id when it sends, and Redis deletes it at midnight (Europe/Oslo) of the visit's day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from uuid import UUID
+
+import redis.asyncio as aioredis
+from visitflow_offices import OSLO
+
+
+def _key(visit_id: UUID) -> str:
+    return f"vf:contact:{visit_id}"
+
+
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=OSLO)
+
+
+class ContactStore:
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self._redis = redis
+
+    async def keep(self, visit_id: UUID, phone: str, day: date) -> None:
+        await self._redis.set(_key(visit_id), phone, exat=int(end_of_day(day).timestamp()))
+
+    async def phone(self, visit_id: UUID) -> str | None:
+        value = await self._redis.get(_key(visit_id))
+        return value.decode() if value else None
+
+    async def forget(self, visit_id: UUID) -> None:
+        await self._redis.delete(_key(visit_id))

@@ -1,0 +1,39 @@
+"""FastAPI dependencies every API shares. Each app puts its office directory on `app.state.offices`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Query, Request
+from visitflow_offices import Office, OfficeDirectory
+
+from .errors import ApiError
+
+OfficeId = Annotated[str, Path(pattern=r"^[a-z0-9-]{2,40}$", description="office id, e.g. halden")]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", description="retry with the same key to get the same answer")
+]
+ActorId = Annotated[str | None, Header(alias="X-Actor-Id", pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+_EVENT_ID = r"^\d{1,20}-\d{1,10}$"
+
+
+def last_event_id(
+    header: Annotated[str | None, Header(alias="Last-Event-ID", pattern=_EVENT_ID)] = None,
+    query: Annotated[str | None, Query(alias="last_event_id", pattern=_EVENT_ID)] = None,
+) -> str | None:
+    """Where a live stream resumes: the browser's own header, or the id a page names when it reopens."""
+    return header or query
+
+
+LastEventId = Annotated[str | None, Depends(last_event_id)]
+
+
+def current_office(request: Request, office_id: OfficeId) -> Office:
+    offices: OfficeDirectory = request.app.state.offices
+    office = offices.office(office_id)
+    if office is None:
+        raise ApiError(404, "unknown_office", f"There is no office '{office_id}'.")
+    return office
+
+
+OfficeDep = Annotated[Office, Depends(current_office)]

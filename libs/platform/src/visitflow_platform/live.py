@@ -1,0 +1,189 @@
+"""Live streams per office, on Redis: a snapshot, a short history (a Redis stream) and a push channel.
+
+The writer (a worker) stores each frame with one Lua call, so the snapshot, the history and the push
+always agree. The reader (an API) holds one pattern subscription for the whole process and fans each
+frame out to the browsers of that office. A client that reconnects with Last-Event-ID gets what it
+missed from the history, or a fresh snapshot when the history no longer reaches back that far: it never
+shows a stale frame as current.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+log = logging.getLogger(__name__)
+
+_PUBLISH = """
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'type', ARGV[2], 'data', ARGV[3])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[2], 'id', id, 'data', ARGV[4]) end
+redis.call('PUBLISH', KEYS[3], id .. '\\n' .. ARGV[2] .. '\\n' .. ARGV[3])
+return id
+"""
+HISTORY = 2000
+SNAPSHOT = "snapshot"
+
+
+@dataclass(frozen=True)
+class Frame:
+    id: str
+    type: str
+    data: str
+
+
+def _order(frame_id: str) -> tuple[int, int]:
+    ms, _, seq = frame_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+class LiveKeys:
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    def stream(self, office_id: str) -> str:
+        return f"vf:{self.scope}:{office_id}:history"
+
+    def snapshot(self, office_id: str) -> str:
+        return f"vf:{self.scope}:{office_id}:snapshot"
+
+    def channel(self, office_id: str) -> str:
+        return f"vf:{self.scope}:{office_id}:live"
+
+    @property
+    def pattern(self) -> str:
+        return f"vf:{self.scope}:*:live"
+
+    def office_of(self, channel: str) -> str:
+        return channel.split(":")[2]
+
+
+class LiveFeed:
+    """Write side: one call stores the frame, updates the snapshot and pushes to every listener."""
+
+    def __init__(self, redis: aioredis.Redis, scope: str) -> None:
+        self._redis = redis
+        self.keys = LiveKeys(scope)
+        self._script = redis.register_script(_PUBLISH)
+
+    async def publish(self, office_id: str, frame_type: str, data: str, snapshot: str | None = None) -> str:
+        keys = self.keys
+        result = await self._script(
+            keys=[keys.stream(office_id), keys.snapshot(office_id), keys.channel(office_id)],
+            args=[HISTORY, frame_type, data, snapshot or ""],
+        )
+        return result.decode() if isinstance(result, bytes) else str(result)
+
+    async def reset(self, office_id: str) -> None:
+        await self._redis.delete(self.keys.stream(office_id), self.keys.snapshot(office_id))
+
+
+class LiveHub:
+    """Read side: one Redis subscription per process, fanned out to every browser of each office."""
+
+    def __init__(
+        self, redis: aioredis.Redis, scope: str, empty_snapshot: Callable[[str], str], queue_size: int = 256
+    ) -> None:
+        self._redis = redis
+        self.keys = LiveKeys(scope)
+        self._empty_snapshot = empty_snapshot
+        self._queue_size = queue_size
+        self._listeners: dict[str, set[asyncio.Queue[Frame | None]]] = defaultdict(set)
+        self._task: asyncio.Task[None] | None = None
+        self.subscribed = asyncio.Event()
+
+    async def ready(self) -> bool:
+        """Subscribed to Redis, so a frame published now reaches this process's listeners."""
+        return self.subscribed.is_set()
+
+    @property
+    def listeners(self) -> int:
+        return sum(len(queues) for queues in self._listeners.values())
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._pump())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for queues in self._listeners.values():
+            for queue in queues:
+                queue.put_nowait(None)
+
+    async def _pump(self) -> None:
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.psubscribe(self.keys.pattern)
+                    self.subscribed.set()
+                    async for message in pubsub.listen():
+                        if message["type"] == "pmessage":
+                            self._dispatch(message["channel"], message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis restarted or wiped: listeners resynchronise on reconnect
+                self.subscribed.clear()
+                log.warning("live subscription lost", extra={"error": repr(exc)})
+                self._drop_all()
+                await asyncio.sleep(0.5)
+
+    def _dispatch(self, channel: bytes | str, payload: bytes | str) -> None:
+        channel = channel.decode() if isinstance(channel, bytes) else channel
+        text = payload.decode() if isinstance(payload, bytes) else payload
+        frame_id, frame_type, data = text.split("\n", 2)
+        frame = Frame(frame_id, frame_type, data)
+        for queue in list(self._listeners.get(self.keys.office_of(channel), ())):
+            try:
+                queue.put_nowait(frame)
+            except asyncio.QueueFull:  # too slow: cut it off, it resumes from its last id
+                self._listeners[self.keys.office_of(channel)].discard(queue)
+                queue.put_nowait(None) if not queue.full() else None
+
+    def _drop_all(self) -> None:
+        for queues in self._listeners.values():
+            for queue in queues:
+                with contextlib.suppress(asyncio.QueueFull):
+                    queue.put_nowait(None)
+            queues.clear()
+
+    async def snapshot(self, office_id: str) -> Frame:
+        stored = await self._redis.hgetall(self.keys.snapshot(office_id))
+        if stored:
+            return Frame(stored[b"id"].decode(), SNAPSHOT, stored[b"data"].decode())
+        return Frame("0-0", SNAPSHOT, self._empty_snapshot(office_id))
+
+    async def _missed(self, office_id: str, last_id: str) -> list[Frame] | None:
+        """Frames after `last_id`, or None when the history no longer reaches back to it."""
+        stream = self.keys.stream(office_id)
+        first = await self._redis.xrange(stream, count=1)
+        if not first or _order(first[0][0].decode()) > _order(last_id):
+            return None
+        entries = await self._redis.xrange(stream, min=f"({last_id}")
+        return [Frame(i.decode(), f[b"type"].decode(), f[b"data"].decode()) for i, f in entries]
+
+    async def subscribe(self, office_id: str, last_event_id: str | None = None) -> AsyncIterator[Frame]:
+        queue: asyncio.Queue[Frame | None] = asyncio.Queue(self._queue_size)
+        self._listeners[office_id].add(queue)  # before reading history, so nothing falls in between
+        try:
+            missed = None
+            if last_event_id:
+                with contextlib.suppress(ValueError):
+                    missed = await self._missed(office_id, last_event_id)
+            frames = missed if missed is not None else [await self.snapshot(office_id)]
+            last = (0, 0)
+            for frame in frames:
+                last = _order(frame.id)
+                yield frame
+            while (pushed := await queue.get()) is not None:
+                if _order(pushed.id) > last:
+                    last = _order(pushed.id)
+                    yield pushed
+        finally:
+            self._listeners[office_id].discard(queue)

@@ -1,0 +1,90 @@
+"""Request and reply between an API and the worker that owns an office.
+
+The API registers interest in a key (a command id or visit id), publishes to Kafka, and waits. The
+worker, once it has decided, stores the answer for a day and pushes it on one Redis channel. A retry
+that arrives after the answer was pushed finds it stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+import redis.asyncio as aioredis
+
+log = logging.getLogger(__name__)
+CHANNEL = "vf:replies"
+KEEP_S = 24 * 3600
+
+
+def _key(key: str) -> str:
+    return f"vf:reply:{key}"
+
+
+async def send_replies(redis: aioredis.Redis, replies: Sequence[tuple[str, str]]) -> None:
+    """Stores and pushes answers (key, payload) in one round trip."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for key, payload in replies:
+            pipe.set(_key(key), payload, ex=KEEP_S)
+            pipe.publish(CHANNEL, f"{key}\n{payload}")
+        await pipe.execute()
+
+
+class ReplyWaiter:
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self._redis = redis
+        self._waiting: dict[str, list[asyncio.Future[str]]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.subscribed = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._pump())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _pump(self) -> None:
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    self.subscribed.set()
+                    async for message in pubsub.listen():
+                        if message["type"] == "message":
+                            key, _, payload = message["data"].decode().partition("\n")
+                            for future in self._waiting.pop(key, []):
+                                if not future.done():
+                                    future.set_result(payload)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.subscribed.clear()
+                log.warning("reply subscription lost", extra={"error": repr(exc)})
+                await asyncio.sleep(0.5)
+
+    def expect(self, key: str) -> asyncio.Future[str]:
+        """Register before publishing the request, so a fast answer is not missed."""
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, []).append(future)
+        return future
+
+    async def stored(self, key: str) -> str | None:
+        value = await self._redis.get(_key(key))
+        return value.decode() if value else None
+
+    async def wait(self, key: str, future: asyncio.Future[str], timeout_s: float) -> str | None:
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout_s)
+        except TimeoutError:
+            return await self.stored(key)
+        finally:
+            waiting = self._waiting.get(key)
+            if waiting and future in waiting:
+                waiting.remove(future)
+                if not waiting:
+                    del self._waiting[key]

@@ -1,0 +1,261 @@
+"""Faust workers: the app factory, dead-lettering, and the heartbeat that tells an API its worker is assigned.
+
+Every consuming service builds its faust app with `make_faust_app` inside its own factory, so nothing
+happens at import time and tests can build as many apps as they like.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import weakref
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any
+
+import faust
+import orjson
+import redis.asyncio as aioredis
+from faust.streams import _current_event  # faust's record-in-process (see `processing`)
+from kafka.errors import KafkaError
+from visitflow_events import DeadLetter, Message, UndecodableMessage, decode
+
+from .settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+HEARTBEAT_TTL_S = 10
+
+
+def make_faust_app(settings: ServiceSettings, app_id: str, **overrides: Any) -> faust.App:
+    brokers = ";".join(f"kafka://{server}" for server in settings.kafka_bootstrap_servers.split(","))
+    options: dict[str, Any] = {
+        "broker": brokers,
+        "store": "memory://",
+        "topic_partitions": settings.partitions,
+        "topic_allow_declare": False,  # every topic is created by `visitflow_platform.topics`
+        "topic_replication_factor": settings.replication_factor,
+        "topic_disable_leader": True,
+        "web_enabled": False,
+        "autodiscover": False,
+        "producer_acks": -1,
+        "producer_linger": 0.0,
+        "consumer_auto_offset_reset": "earliest",
+        "key_serializer": "raw",
+        "value_serializer": "raw",
+        "broker_commit_interval": 1.0,
+        # a worker that dies is noticed in 10 s (faust's default is 60), so another takes its partitions
+        "broker_session_timeout": 10.0,
+        "broker_heartbeat_interval": 3.0,
+        "stream_wait_empty": False,
+        "table_cleanup_interval": 3600.0,
+    }
+    options.update(overrides)
+    return faust.App(f"{settings.topic_prefix}-{app_id}", **options)
+
+
+def make_table(app: faust.App, name: str, settings: ServiceSettings) -> Any:
+    """A table of str keys and JSON-ready values, co-partitioned with its sources (changelog in json)."""
+    return app.Table(name, partitions=settings.partitions)
+
+
+TRANSIENT = (aioredis.ConnectionError, aioredis.TimeoutError, KafkaError)
+
+
+class DeadLetterQueue:
+    """Turns bytes into a message, or parks them on the dead-letter topic with the reason."""
+
+    def __init__(self, app: faust.App, settings: ServiceSettings, consumer: str) -> None:
+        self._topic = app.topic(
+            settings.topics.dead_letter, key_type=bytes, value_type=bytes, partitions=settings.partitions
+        )
+        self._consumer = consumer
+        self._origins: dict[int, faust.types.EventT[Any]] = {}
+
+    async def decode(self, event: faust.types.EventT[Any]) -> Message | None:
+        try:
+            return _parse(event)
+        except UndecodableMessage as exc:
+            await self.park(event, exc.reason)
+            return None
+
+    async def handle(
+        self,
+        event: faust.types.EventT[Any],
+        handler: Callable[[Message], Awaitable[None]],
+        message: Message | None = None,
+    ) -> None:
+        """Decodes and handles one record. Transient failures are retried; anything else is parked with
+        its reason, so one bad message never stops the partition."""
+        if message is None:
+            message = await self.decode(event)
+        if message is None:
+            return
+        delay = 0.2
+        while True:
+            try:
+                await handler(message)
+                return
+            except TRANSIENT as exc:
+                log.warning("transient failure, retrying", extra={"error": repr(exc), "delay_s": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            except Exception as exc:
+                log.exception("message could not be handled", extra={"type": type(message).__name__})
+                await self.park(event, f"handling failed: {type(exc).__name__}: {exc}"[:2000])
+                return
+
+    async def handle_batch(
+        self,
+        events: Sequence[faust.types.EventT[Any]],
+        handler: Callable[[list[Message]], Awaitable[None]],
+    ) -> None:
+        """Decodes and handles records together. Transient failures retry the batch; any other failure
+        handles the records one by one, so only the bad one is parked. Undecodable records are parked
+        after the rest is handled."""
+        decoded: list[tuple[faust.types.EventT[Any], Message]] = []
+        undecodable: list[tuple[faust.types.EventT[Any], str]] = []
+        for event in events:
+            try:
+                decoded.append((event, _parse(event)))
+            except UndecodableMessage as exc:
+                undecodable.append((event, exc.reason))
+        self._origins = {id(message): event for event, message in decoded}
+        delay = 0.2
+        while decoded:
+            try:
+                await handler([message for _, message in decoded])
+                break
+            except TRANSIENT as exc:
+                log.warning("transient failure, retrying", extra={"error": repr(exc), "delay_s": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            except Exception:
+                for event, message in decoded:
+                    await self.handle(event, lambda one: handler([one]), message)
+                break
+        self._origins = {}
+        for event, reason in undecodable:
+            await self.park(event, reason)
+
+    def writing_for(self, message: Message) -> contextlib.AbstractContextManager[None]:
+        """Table writes made for `message` (of the batch being handled) go to its record's partition."""
+        event = self._origins.get(id(message))
+        return processing(event) if event is not None else contextlib.nullcontext()
+
+    async def park(self, event: faust.types.EventT[Any], reason: str) -> None:
+        message = event.message
+        raw = event.value if isinstance(event.value, bytes) else str(event.value).encode()
+        letter = DeadLetter(
+            source_topic=message.topic,
+            source_partition=message.partition,
+            source_offset=message.offset,
+            consumer=self._consumer,
+            reason=reason,
+            payload=raw[:65_536].decode("utf-8", "replace"),
+        )
+        key = message.key if isinstance(message.key, bytes) else None
+        await self._topic.send(key=key, value=letter.model_dump_json().encode())
+        log.warning(
+            "message dead-lettered",
+            extra={
+                "topic": message.topic,
+                "partition": message.partition,
+                "offset": message.offset,
+                "reason": reason,
+            },
+        )
+
+
+@contextlib.contextmanager
+def processing(event: faust.types.EventT[Any]) -> Iterator[None]:
+    """Makes `event` faust's current record. faust writes a table's change to the changelog partition
+    of the record being processed; a batch holds records of many partitions, so each write names its own.
+    """
+    token = _current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
+
+
+def _parse(event: faust.types.EventT[Any]) -> Message:
+    raw = event.value
+    if not isinstance(raw, bytes | str):
+        raise UndecodableMessage("the value is not JSON text")
+    return decode(raw)
+
+
+# A batch is whatever arrived within BATCH_WINDOW_S (at most BATCH_MAX): under load a batch fills at
+# once; a lone message waits at most the window.
+BATCH_MAX = 500
+BATCH_WINDOW_S = 0.002
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def install_heartbeat(app: faust.App, redis: aioredis.Redis, service: str) -> None:
+    """Every two seconds the worker records its assigned partitions; an API's /readyz reads them.
+
+    The record is removed when the worker stops, so a restarted worker is not taken as ready early.
+    """
+
+    key = f"vf:workers:{service}:{worker_id()}"
+
+    @app.task
+    async def heartbeat() -> None:
+        try:
+            while True:
+                assigned = sorted(f"{tp.topic}:{tp.partition}" for tp in app.consumer.assignment())
+                await redis.set(key, orjson.dumps(assigned), ex=HEARTBEAT_TTL_S)
+                await asyncio.sleep(2.0)
+        finally:
+            with contextlib.suppress(Exception):
+                await redis.delete(key)
+
+
+def install_read_model_healer(
+    app: faust.App, redis: aioredis.Redis, service: str, reproject: Callable[[], Awaitable[int]]
+) -> None:
+    """Rewrites a worker's read models in Redis when they are gone (Redis wiped or replaced).
+
+    Each worker keeps a marker of its own in Redis; when the marker is missing, it projects every office
+    it owns again from its tables, which faust restores from their Kafka changelogs. Screens that are
+    connected get the fresh snapshot pushed to them.
+    """
+    marker = f"vf:projected:{service}:{worker_id()}"
+
+    @app.timer(interval=2.0)
+    async def heal() -> None:
+        if app.in_recovery or not app.consumer.assignment():
+            return  # a half-restored table would project a half-true picture
+        if await redis.set(marker, "1", nx=True):
+            offices = await reproject()
+            log.info("read models projected", extra={"offices": offices})
+
+
+async def workers_assigned(redis: aioredis.Redis, service: str) -> bool:
+    async for key in redis.scan_iter(match=f"vf:workers:{service}:*", count=100):
+        value = await redis.get(key)
+        if value and orjson.loads(value):
+            return True
+    return False
+
+
+def run_worker(app: faust.App, settings: ServiceSettings, on_start: Callable[[], None] | None = None) -> None:
+    """Runs a faust worker until SIGTERM or SIGINT, then stops it cleanly (commits, closes)."""
+    from .logs import logging_config
+
+    worker = faust.Worker(
+        app,
+        loglevel=settings.log_level,
+        quiet=True,
+        redirect_stdouts=False,
+        logging_config=logging_config(settings.service_name, settings.log_level),
+    )
+    if on_start is not None:
+        on_start()
+    worker.execute_from_commandline()

@@ -1,0 +1,142 @@
+"""Creates the project's topics explicitly, with partition counts and configs (auto-creation is off).
+
+python -m visitflow_platform.topics          # create what is missing, check what exists
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import time
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from .logs import configure_logging
+from .settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+DAY_MS = 24 * 3600 * 1000
+
+# The faust tables of each worker; their changelog topics are created here too (compacted), so that
+# no topic is ever created implicitly.
+TABLES = {
+    "queue": ("office-state", "command-results"),
+    "notify": ("display-boards", "audiences"),
+    "metrics": ("office-days",),
+}
+HISTORY_RETENTION_DAYS = 800  # the metrics daily history: at least 400 days are promised
+
+
+def metrics_history_topic(prefix: str) -> str:
+    """Each office-day's summary, keyed `office_id:date`, compacted: the metrics history's source."""
+    return f"{prefix}.metrics-office-days.v1"
+
+
+def changelog_topic(prefix: str, app: str, table: str) -> str:
+    return f"{prefix}-{app}-{table}-changelog"
+
+
+def topic_specs(settings: ServiceSettings) -> list[NewTopic]:
+    topics = settings.topics
+    replicas = settings.replication_factor
+    durable = {"min.insync.replicas": str(min(2, replicas))}
+    return [
+        NewTopic(
+            topics.visits,
+            settings.partitions,
+            replicas,
+            topic_configs={**durable, "retention.ms": str(14 * DAY_MS)},
+        ),
+        NewTopic(
+            topics.commands,
+            settings.partitions,
+            replicas,
+            topic_configs={**durable, "retention.ms": str(7 * DAY_MS)},
+        ),
+        NewTopic(
+            topics.notifications,
+            settings.partitions,
+            replicas,
+            topic_configs={**durable, "retention.ms": str(14 * DAY_MS)},
+        ),
+        NewTopic(
+            topics.dead_letter,
+            settings.partitions,
+            replicas,
+            topic_configs={**durable, "retention.ms": str(30 * DAY_MS)},
+        ),
+        NewTopic(
+            metrics_history_topic(settings.topic_prefix),
+            settings.partitions,
+            replicas,
+            topic_configs={
+                **durable,
+                "cleanup.policy": "compact,delete",
+                "retention.ms": str(HISTORY_RETENTION_DAYS * DAY_MS),
+            },
+        ),
+        *(
+            NewTopic(
+                changelog_topic(settings.topic_prefix, app, table),
+                settings.partitions,
+                replicas,
+                topic_configs={**durable, "cleanup.policy": "compact"},
+            )
+            for app, tables in TABLES.items()
+            for table in tables
+        ),
+    ]
+
+
+def ensure_topics(settings: ServiceSettings, wait_s: float = 60.0) -> list[str]:
+    """Creates missing topics and checks existing ones; returns the names it created."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            admin = KafkaAdminClient(
+                bootstrap_servers=settings.kafka_bootstrap_servers.split(","), client_id="visitflow-topics"
+            )
+            break
+        except KafkaError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    try:
+        existing = set(admin.list_topics())
+        specs = topic_specs(settings)
+        missing = [spec for spec in specs if spec.name not in existing]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process was first
+                admin.create_topics(missing, timeout_ms=30_000)
+        described = {t["name"]: len(t["partitions"]) for t in admin.describe_topics([s.name for s in specs])}
+        for spec in specs:
+            if described.get(spec.name) != spec.num_partitions:
+                log.warning(
+                    "topic has a different partition count",
+                    extra={
+                        "topic": spec.name,
+                        "partitions": described.get(spec.name),
+                        "wanted": spec.num_partitions,
+                    },
+                )
+        return [spec.name for spec in missing]
+    finally:
+        admin.close()
+
+
+def main() -> int:
+    settings = ServiceSettings(service_name="topics")
+    configure_logging("topics", settings.log_level)
+    try:
+        created = ensure_topics(settings)
+    except KafkaError as exc:
+        log.error("could not create topics", extra={"error": repr(exc)})
+        return 1
+    log.info("topics ready", extra={"created": created, "partitions": settings.partitions})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

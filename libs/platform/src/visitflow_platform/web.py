@@ -1,0 +1,223 @@
+"""What every service's HTTP side has: health, readiness, metrics, clear errors, limits, headers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .auth import PUBLIC, TokenVerifier
+from .errors import ApiError
+from .kafka import BrokerUnavailable
+from .logs import configure_logging
+from .settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+Check = Callable[[], Awaitable[bool]]
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": code, "message": message, **extra}
+
+
+def _field_message(error: Mapping[str, Any]) -> str:
+    place = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header"))
+    return f"{place or 'request'}: {error.get('msg', 'invalid')}"
+
+
+class BodyLimit:
+    """Refuses bodies larger than `limit` bytes with 413, whether or not Content-Length is honest."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = JSONResponse(
+            error_body("body_too_large", f"The request body is larger than {self.limit} bytes."), 413
+        )
+        await send({"type": "http.response.start", "status": 413, "headers": body.raw_headers})
+        await send({"type": "http.response.body", "body": body.body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+}
+
+
+def install_common(
+    app: FastAPI, settings: ServiceSettings, registry: CollectorRegistry, checks: Mapping[str, Check]
+) -> None:
+    """Adds /healthz, /readyz, /metrics, error handlers, the body limit and request metrics."""
+    latency = Histogram(
+        "visitflow_http_request_duration_seconds",
+        "HTTP request duration",
+        ["service", "method", "route", "status"],
+        registry=registry,
+        buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    )
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        if not path.endswith("/stream"):
+            latency.labels(settings.service_name, request.method, path, str(response.status_code)).observe(
+                time.perf_counter() - started
+            )
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    app.state.verifier = TokenVerifier(settings)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    if settings.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.allowed_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "X-Device-Id",
+                "X-Actor-Id",
+                "Last-Event-ID",
+            ],
+            max_age=600,
+        )
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message, **exc.extra), exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [_field_message(error) for error in exc.errors()]
+        return JSONResponse(
+            error_body(
+                "invalid_request", "The request is not valid: " + "; ".join(problems[:5]), problems=problems
+            ),
+            422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(BrokerUnavailable)
+    async def unavailable(_: Request, exc: BrokerUnavailable) -> JSONResponse:
+        return JSONResponse(
+            error_body(
+                "unavailable",
+                "The event store did not confirm in time; nothing was recorded. Try again in a few seconds.",
+            ),
+            503,
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return JSONResponse(error_body("internal_error", "Something went wrong on our side."), 500)
+
+    @app.get("/healthz", tags=["operations"], summary="The process is alive", dependencies=[PUBLIC])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get(
+        "/readyz",
+        dependencies=[PUBLIC],
+        tags=["operations"],
+        summary="Kafka and Redis reachable, consumers assigned",
+        responses={503: {"description": "not ready"}},
+    )
+    async def readyz() -> JSONResponse:
+        results = await asyncio.gather(*(_safe(check) for check in checks.values()))
+        status = dict(zip(checks, results, strict=True))
+        ready = all(results)
+        return JSONResponse({"ready": ready, "checks": status}, 200 if ready else 503)
+
+    @app.get(
+        "/api/clock",
+        tags=["operations"],
+        summary="The system's clock (simulated in demos)",
+        dependencies=[PUBLIC],
+    )
+    async def clock() -> dict[str, object]:
+        return {"now": settings.clock.now().isoformat(), "speed": settings.clock_speed}
+
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        dependencies=[PUBLIC],
+        response_class=PlainTextResponse,
+    )
+    async def metrics() -> Response:
+        return PlainTextResponse(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _safe(check: Check) -> bool:
+    try:
+        return await asyncio.wait_for(check(), 2.0)
+    except Exception:
+        return False
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Runs the API until SIGTERM or SIGINT; uvicorn drains requests and runs the lifespan's shutdown."""
+    configure_logging(settings.service_name, settings.log_level)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=3,
+        lifespan="on",
+    )
+    uvicorn.Server(config).run()

@@ -1,0 +1,39 @@
+"""The metrics service's pure domain: an office's day from its visit events, and the figures read from it."""
+
+from .day import DayRules, DaySummary, OfficeDay, OfficeDays, Stage, Track, apply
+from .figures import (
+    HISTORY_COLUMNS,
+    WAIT_BUCKETS_MIN,
+    drop_in_trend,
+    empty_summary,
+    history_row,
+    kpis,
+    live_view,
+    longest_wait_s,
+    percentile,
+    region_totals,
+    wait_histogram,
+)
+from .footfall import counter_increments
+
+__all__ = [
+    "HISTORY_COLUMNS",
+    "WAIT_BUCKETS_MIN",
+    "DayRules",
+    "DaySummary",
+    "OfficeDay",
+    "OfficeDays",
+    "Stage",
+    "Track",
+    "apply",
+    "counter_increments",
+    "drop_in_trend",
+    "empty_summary",
+    "history_row",
+    "kpis",
+    "live_view",
+    "longest_wait_s",
+    "percentile",
+    "region_totals",
+    "wait_histogram",
+]

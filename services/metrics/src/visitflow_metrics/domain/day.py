@@ -1,0 +1,208 @@
+"""One office's day as the metrics worker keeps it: every visit's progress, the flat counters, hourly
+counters, and the wait and service-time samples. Pure.
+
+Every event is applied at most once per visit (a check-in counts once per visit id, a first call once,
+an ending once), so a replay after a crash or a duplicate delivery changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from visitflow_events import (
+    ServiceCompleted,
+    ServiceStarted,
+    VisitCancelled,
+    VisitClosedAtDayEnd,
+    VisitEvent,
+    VisitorCalled,
+    VisitorCheckedIn,
+    VisitorNoShow,
+    VisitorQueued,
+    VisitRedirected,
+    VisitTransferred,
+)
+
+from .footfall import counter_increments
+
+KEPT_DAYS = 2  # today and yesterday: a day closed late (worker down overnight) still gets its endings
+
+
+class Stage(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    IN_SERVICE = "in_service"
+    ENDED = "ended"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Track(_Frozen):
+    """A queued visit's progress; kept after it ends, so that a replayed event is recognised."""
+
+    stage: Stage = Stage.WAITING
+    line_id: str
+    checked_in_at: AwareDatetime
+    called_at: AwareDatetime | None = None
+    started_at: AwareDatetime | None = None
+
+
+@dataclass(frozen=True)
+class DayRules:
+    service_level_s: int
+    zone: ZoneInfo
+
+
+class DaySummary(_Frozen):
+    """What is published per office and day (compacted topic, Redis, live frames): no visit ids."""
+
+    office_id: str
+    business_date: date
+    version: int = Field(ge=0, description="events applied; a reader keeps the highest")
+    counters: dict[str, int] = {}
+    hourly: dict[str, dict[str, int]] = Field(default={}, description="local hour 'HH' -> counters")
+    waits_s: dict[str, list[int]] = Field(default={}, description="check-in to first call, per line")
+    service_s: dict[str, list[int]] = Field(default={}, description="call or start to completion, per line")
+    in_office: int = 0
+    waiting: int = 0
+    called: int = 0
+    in_service: int = 0
+    oldest_waiting_since: AwareDatetime | None = None
+
+
+class OfficeDay(_Frozen):
+    office_id: str
+    business_date: date
+    version: int = 0
+    counters: dict[str, int] = {}
+    hourly: dict[str, dict[str, int]] = {}
+    waits_s: dict[str, list[int]] = {}
+    service_s: dict[str, list[int]] = {}
+    arrived: frozenset[UUID] = frozenset()
+    visits: dict[UUID, Track] = {}
+
+    def summary(self) -> DaySummary:
+        open_visits = [t for t in self.visits.values() if t.stage is not Stage.ENDED]
+        waiting = [t.checked_in_at for t in open_visits if t.stage is Stage.WAITING]
+        return DaySummary(
+            office_id=self.office_id,
+            business_date=self.business_date,
+            version=self.version,
+            counters=self.counters,
+            hourly=self.hourly,
+            waits_s=self.waits_s,
+            service_s=self.service_s,
+            in_office=len(open_visits),
+            waiting=len(waiting),
+            called=sum(1 for t in open_visits if t.stage is Stage.CALLED),
+            in_service=sum(1 for t in open_visits if t.stage is Stage.IN_SERVICE),
+            oldest_waiting_since=min(waiting, default=None),
+        )
+
+
+def _added(counters: dict[str, int], increments: dict[str, int]) -> dict[str, int]:
+    result = dict(counters)
+    for name, amount in increments.items():
+        result[name] = result.get(name, 0) + amount
+    return result
+
+
+def _seconds(start: datetime, end: datetime) -> int:
+    return max(0, round((end - start).total_seconds()))
+
+
+def _appended(samples: dict[str, list[int]], line_id: str, value: int) -> dict[str, list[int]]:
+    return {**samples, line_id: [*samples.get(line_id, []), value]}
+
+
+def _progress(day: OfficeDay, event: VisitEvent, rules: DayRules) -> tuple[dict[str, object], dict[str, int]]:
+    """The changes one event makes to the day and the counters it adds; ({}, {}) when it is not new."""
+    if isinstance(event, VisitorCheckedIn | VisitRedirected):
+        if event.visit_id in day.arrived:
+            return {}, {}
+        return {"arrived": day.arrived | {event.visit_id}}, counter_increments(event)
+    if isinstance(event, VisitorQueued):
+        if event.visit_id in day.visits:
+            return {}, {}
+        track = Track(line_id=event.line_id, checked_in_at=event.checked_in_at)
+        return {"visits": {**day.visits, event.visit_id: track}}, counter_increments(event)
+    known = day.visits.get(event.visit_id)
+    if known is None or known.stage is Stage.ENDED:
+        return {}, {}
+    track = known
+    visits = dict(day.visits)
+    if isinstance(event, VisitorCalled):
+        if track.called_at is not None:  # a recall, or a second call after a transfer
+            if track.stage is Stage.CALLED:
+                return {}, {}
+            visits[event.visit_id] = track.model_copy(update={"stage": Stage.CALLED})
+            return {"visits": visits}, {}
+        wait = _seconds(track.checked_in_at, event.occurred_at)
+        visits[event.visit_id] = track.model_copy(
+            update={"stage": Stage.CALLED, "called_at": event.occurred_at}
+        )
+        within = {"called_within_target": 1} if wait <= rules.service_level_s else {}
+        first_call = {"visits": visits, "waits_s": _appended(day.waits_s, event.line_id, wait)}
+        return first_call, {"called": 1, **within}
+    if isinstance(event, ServiceStarted):
+        if track.stage is Stage.IN_SERVICE:
+            return {}, {}
+        visits[event.visit_id] = track.model_copy(
+            update={"stage": Stage.IN_SERVICE, "started_at": track.started_at or event.occurred_at}
+        )
+        return {"visits": visits}, {}
+    if isinstance(event, VisitTransferred):
+        if track.stage is Stage.WAITING and track.line_id == event.to_line_id:
+            return {}, {}
+        visits[event.visit_id] = track.model_copy(
+            update={"stage": Stage.WAITING, "line_id": event.to_line_id}
+        )
+        return {"visits": visits}, {}
+    if isinstance(event, ServiceCompleted | VisitorNoShow | VisitCancelled | VisitClosedAtDayEnd):
+        visits[event.visit_id] = track.model_copy(update={"stage": Stage.ENDED})
+        changes: dict[str, object] = {"visits": visits}
+        began = track.started_at or track.called_at
+        if isinstance(event, ServiceCompleted) and began is not None:
+            changes["service_s"] = _appended(day.service_s, track.line_id, _seconds(began, event.occurred_at))
+        return changes, counter_increments(event)
+    return {}, {}
+
+
+def apply(day: OfficeDay, event: VisitEvent, rules: DayRules) -> OfficeDay | None:
+    """The day after `event`, or None when the event changes nothing (a duplicate, or not counted)."""
+    changes, increments = _progress(day, event, rules)
+    if not changes and not increments:
+        return None
+    if increments:
+        hour = event.occurred_at.astimezone(rules.zone).strftime("%H")
+        changes["counters"] = _added(day.counters, increments)
+        changes["hourly"] = {**day.hourly, hour: _added(day.hourly.get(hour, {}), increments)}
+    changes["version"] = day.version + 1
+    return day.model_copy(update=changes)
+
+
+class OfficeDays(_Frozen):
+    """The faust table's value per office: the latest `KEPT_DAYS` days."""
+
+    days: dict[date, OfficeDay] = {}
+
+    def apply(self, event: VisitEvent, rules: DayRules) -> tuple[OfficeDays, OfficeDay] | None:
+        """The new value and the changed day, or None when nothing changed or the day is too old."""
+        day = self.days.get(event.business_date)
+        if day is None:
+            if len(self.days) >= KEPT_DAYS and event.business_date < min(self.days):
+                return None
+            day = OfficeDay(office_id=event.office_id, business_date=event.business_date)
+        changed = apply(day, event, rules)
+        if changed is None:
+            return None
+        days = {**self.days, changed.business_date: changed}
+        kept = dict(sorted(days.items())[-KEPT_DAYS:])
+        return OfficeDays(days=kept), changed

@@ -1,0 +1,55 @@
+"""Which of an office's flat day counters one visit event moves. Pure; `day.apply` decides whether the
+event is new for its visit and adds the increments once."""
+
+from __future__ import annotations
+
+from visitflow_events import (
+    Event,
+    Outcome,
+    ServiceCompleted,
+    VisitCancelled,
+    VisitClosedAtDayEnd,
+    VisitKind,
+    VisitorCalled,
+    VisitorCheckedIn,
+    VisitorNoShow,
+    VisitorQueued,
+    VisitRedirected,
+)
+
+STEERED = "steered_to_self_service"
+
+
+def _arrival(event: VisitorCheckedIn | VisitRedirected) -> dict[str, int]:
+    counts = {"arrivals": 1, f"kind:{event.kind.value}": 1, f"reason:{event.reason.value}": 1}
+    if event.kind is VisitKind.DROP_IN:
+        counts |= {"drop_ins": 1, f"drop_in_reason:{event.reason.value}": 1}
+    return counts
+
+
+def counter_increments(event: Event) -> dict[str, int]:
+    match event:
+        case VisitorCheckedIn():
+            return _arrival(event)
+        case VisitRedirected():
+            return _arrival(event) | {
+                "redirected": 1,
+                STEERED: 1,
+                f"alternative:{event.alternative.value}": 1,
+            }
+        case VisitorQueued():
+            return {"queued": 1, f"line:{event.line_id}": 1}
+        case VisitorCalled() if event.call_number == 1:
+            return {"called": 1}
+        case ServiceCompleted():
+            counts = {"completed": 1, f"outcome:{event.outcome.value}": 1}
+            if event.outcome is Outcome.STEERED_TO_SELF_SERVICE:
+                counts[STEERED] = 1
+            return counts
+        case VisitorNoShow():
+            return {"no_shows": 1}
+        case VisitCancelled():
+            return {"cancelled": 1}
+        case VisitClosedAtDayEnd():
+            return {"closed_at_day_end": 1}
+    return {}

@@ -1,0 +1,115 @@
+"""Business metrics for Prometheus: today's figures per office (labels office, region, kind, reason,
+line; never anything per visit) and the consumer lag per group, from values refreshed in the background."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from visitflow_events import Reason, VisitKind
+from visitflow_offices import Office
+
+from .domain import DaySummary, kpis, longest_wait_s
+from .lag import LagGauge
+
+OFFICE = ["office", "region"]
+
+
+class BusinessMetrics(Collector):
+    def __init__(
+        self, today: Callable[[], list[tuple[Office, DaySummary]]], now: Callable[[], datetime], lag: LagGauge
+    ) -> None:
+        self._today = today
+        self._now = now
+        self._lag = lag
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        def gauge(
+            name: str, documentation: str, extra: tuple[str, ...] = (), unit: str = ""
+        ) -> GaugeMetricFamily:
+            return GaugeMetricFamily(name, documentation, labels=[*OFFICE, *extra], unit=unit)
+
+        in_office = gauge("visitflow_office_visitors_in_office", "Visitors queued and not yet gone")
+        waiting = gauge("visitflow_office_visitors_waiting", "Visitors waiting to be called")
+        longest = gauge("visitflow_office_longest_wait", "The longest current wait", unit="seconds")
+        arrivals = gauge("visitflow_office_arrivals_today", "Arrivals today, by kind of visit", ("kind",))
+        reasons = gauge(
+            "visitflow_office_drop_in_reasons_today", "Drop-in arrivals today, by reason", ("reason",)
+        )
+        drop_ins = gauge("visitflow_office_drop_ins_today", "Drop-in arrivals today (redirected included)")
+        target = gauge("visitflow_office_drop_in_target", "The office's drop-in target per day")
+        redirected = gauge(
+            "visitflow_office_redirected_today", "Visitors steered elsewhere at check-in today"
+        )
+        steered = gauge(
+            "visitflow_office_steered_to_self_service_today",
+            "Redirected at check-in or completed as steered to self-service, today",
+        )
+        no_shows = gauge("visitflow_office_no_shows_today", "No-shows today")
+        called = gauge("visitflow_office_called_today", "Visitors called for the first time today")
+        service_level = gauge(
+            "visitflow_office_service_level_ratio", "Share of today's first calls within the office's target"
+        )
+        wait_median = gauge(
+            "visitflow_office_wait_median", "Median wait today, check-in to first call", ("line",), "seconds"
+        )
+        wait_p90 = gauge(
+            "visitflow_office_wait_p90",
+            "90th percentile wait today, check-in to first call",
+            ("line",),
+            "seconds",
+        )
+        service_median = gauge(
+            "visitflow_office_service_time_median", "Median service time today", ("line",), "seconds"
+        )
+        now = self._now()
+        for office, summary in self._today():
+            labels = [office.id, office.region_id]
+            k = kpis(summary, office)
+            in_office.add_metric(labels, summary.in_office)
+            waiting.add_metric(labels, summary.waiting)
+            longest.add_metric(labels, longest_wait_s(summary, now))
+            for kind in VisitKind:
+                arrivals.add_metric([*labels, kind.value], k["arrivals_by_kind"][kind.value])
+            for reason in Reason:
+                reasons.add_metric([*labels, reason.value], k["drop_in_reasons"][reason.value])
+            drop_ins.add_metric(labels, k["drop_ins"])
+            target.add_metric(labels, k["drop_in_target"])
+            redirected.add_metric(labels, k["redirected"])
+            steered.add_metric(labels, k["steered_to_self_service"])
+            no_shows.add_metric(labels, k["no_shows"])
+            called.add_metric(labels, k["called"])
+            if k["service_level"] is not None:
+                service_level.add_metric(labels, k["service_level"])
+            for line, figures in k["waits_by_line"].items():
+                wait_median.add_metric([*labels, line], figures["median_s"])
+                wait_p90.add_metric([*labels, line], figures["p90_s"])
+            for line, figures in k["service_by_line"].items():
+                service_median.add_metric([*labels, line], figures["median_s"])
+        yield from (
+            in_office,
+            waiting,
+            longest,
+            arrivals,
+            reasons,
+            drop_ins,
+            target,
+            redirected,
+            steered,
+            no_shows,
+            called,
+            service_level,
+            wait_median,
+            wait_p90,
+            service_median,
+        )
+        lag = GaugeMetricFamily(
+            "visitflow_kafka_consumer_lag",
+            "Messages on a topic not yet committed by a consumer group",
+            labels=["group", "topic"],
+        )
+        for (group, topic), value in sorted(self._lag.values.items()):
+            lag.add_metric([group, topic], value)
+        yield lag

@@ -1,0 +1,81 @@
+"""Reads the read model for the API: a region today, an office's day, the daily history, the trend."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from visitflow_offices import Clock, Office, OfficeDirectory, Region, business_date
+
+from .domain import (
+    HISTORY_COLUMNS,
+    DaySummary,
+    drop_in_trend,
+    empty_summary,
+    history_row,
+    live_view,
+    longest_wait_s,
+    region_totals,
+)
+from .store import SummaryStore
+
+
+class Overview:
+    def __init__(self, store: SummaryStore, offices: OfficeDirectory, clock: Clock) -> None:
+        self._store = store
+        self._offices = offices
+        self._clock = clock
+
+    def today(self) -> date:
+        return business_date(self._clock.now(), self._offices.timezone)
+
+    async def days(self, offices: Iterable[Office], day: date) -> list[tuple[Office, DaySummary]]:
+        """Each office's summary of the day; an empty one for an office with no visit yet."""
+        listed = list(offices)
+        stored = await self._store.read((office.id, day) for office in listed)
+        return [(office, stored.get((office.id, day)) or empty_summary(office.id, day)) for office in listed]
+
+    async def region_today(self, region: Region) -> dict[str, Any]:
+        """The dashboard's snapshot: every office's live view and the region's totals."""
+        now = self._clock.now()
+        offices = self._offices.in_region(region.id)
+        days = await self.days(offices, self.today())
+        return {
+            "region": {"id": region.id, "name": region.name},
+            "business_date": self.today().isoformat(),
+            "now": now.isoformat(),
+            "offices": [
+                {**live_view(summary, office), "longest_wait_s": longest_wait_s(summary, now)}
+                for office, summary in days
+            ],
+            "totals": region_totals((s for _, s in days), self._offices.offices),
+        }
+
+    async def history(self, offices: Iterable[Office], first: date, last: date) -> list[dict[str, Any]]:
+        """The daily history rows of the offices, by date then office; days without visits are left out."""
+        listed = list(offices)
+        span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        stored = await self._store.read((office.id, day) for day in span for office in listed)
+        by_id = {office.id: office for office in listed}
+        return [history_row(summary, by_id[office_id]) for (office_id, _), summary in stored.items()]
+
+    async def trend(self, offices: Iterable[Office], weeks: int) -> list[dict[str, Any]]:
+        listed = list(offices)
+        last = self.today()
+        first = last - timedelta(days=last.weekday() + 7 * (weeks - 1))
+        span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        stored = await self._store.read((office.id, day) for day in span for office in listed)
+        drop_ins = {key: summary.counters.get("drop_ins", 0) for key, summary in stored.items()}
+        return drop_in_trend(listed, drop_ins, first, last, self._offices.timezone)
+
+
+def as_csv(rows: Iterable[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=HISTORY_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: "" if value is None else value for key, value in row.items()})
+    return out.getvalue()

@@ -1,0 +1,90 @@
+"""The read model in Redis: each office-day's summary, its flat counters, and the region's live frames.
+
+A summary is written only when its version is newer than the stored one, so a replay from the
+compacted topic and the live worker can write in any order and the newest always wins. The summary,
+the counters, the region's history and the push are written in one Lua call, so they never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import redis.asyncio as aioredis
+from visitflow_platform.live import HISTORY, LiveKeys
+
+from .domain import DaySummary
+
+LIVE_SCOPE = "metrics-region"
+LOADED_KEY = "vf:metrics:history-loaded"
+_WRITE = """
+local current = redis.call('HGET', KEYS[1], 'version')
+if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'data', ARGV[2])
+redis.call('DEL', KEYS[2])
+if #ARGV > 6 then redis.call('HSET', KEYS[2], unpack(ARGV, 7)) end
+if ARGV[3] == '1' then
+  local id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'type', ARGV[4], 'data', ARGV[5])
+  redis.call('PUBLISH', KEYS[4], id .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[5])
+end
+return 1
+"""
+OFFICE_FRAME = "office"
+
+
+def counters_key(office_id: str, day: date) -> str:
+    return f"vf:metrics:{office_id}:{day.isoformat()}"
+
+
+def summary_key(office_id: str, day: date) -> str:
+    return f"{counters_key(office_id, day)}:summary"
+
+
+class SummaryStore:
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self._redis = redis
+        self._write = redis.register_script(_WRITE)
+        self.live_keys = LiveKeys(LIVE_SCOPE)
+
+    async def write(self, summary: DaySummary, region_id: str, frame: str | None = None) -> bool:
+        """Stores the summary if it is newer; with `frame`, also pushes it to the region's live stream."""
+        args: list[object] = [
+            summary.version,
+            summary.model_dump_json(),
+            "1" if frame is not None else "0",
+            OFFICE_FRAME,
+            frame or "",
+            HISTORY,
+        ]
+        for name, amount in summary.counters.items():
+            args += [name, amount]
+        keys = self.live_keys
+        written = await self._write(
+            keys=[
+                summary_key(summary.office_id, summary.business_date),
+                counters_key(summary.office_id, summary.business_date),
+                keys.stream(region_id),
+                keys.channel(region_id),
+            ],
+            args=args,
+        )
+        return bool(written)
+
+    async def read(self, wanted: Iterable[tuple[str, date]]) -> dict[tuple[str, date], DaySummary]:
+        """The stored summaries of the wanted office-days (missing ones are left out)."""
+        keys: Sequence[tuple[str, date]] = list(wanted)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for office_id, day in keys:
+                pipe.hget(summary_key(office_id, day), "data")
+            values = await pipe.execute()
+        return {
+            key: DaySummary.model_validate_json(value)
+            for key, value in zip(keys, values, strict=True)
+            if value is not None
+        }
+
+    async def history_loaded(self) -> bool:
+        return bool(await self._redis.exists(LOADED_KEY))
+
+    async def mark_history_loaded(self) -> None:
+        await self._redis.set(LOADED_KEY, "1")

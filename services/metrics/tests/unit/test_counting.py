@@ -1,0 +1,312 @@
+"""How visit events count: the flat counters each event moves, and an office's day built from them
+(each visit counted once however often its events arrive)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import pytest
+from visitflow_events import (
+    Alternative,
+    CancelCause,
+    Event,
+    OfficeDayClosed,
+    Outcome,
+    Reason,
+    RedirectCause,
+    ServiceCompleted,
+    ServiceStarted,
+    VisitCancelled,
+    VisitClosedAtDayEnd,
+    VisitKind,
+    VisitorCalled,
+    VisitorCheckedIn,
+    VisitorNoShow,
+    VisitorQueued,
+    VisitRedirected,
+    VisitStage,
+    VisitTransferred,
+)
+from visitflow_metrics.domain import DayRules, OfficeDay, OfficeDays, apply, counter_increments
+
+NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # 12:30 in Oslo
+DAY = date(2026, 11, 23)
+
+
+def envelope(at: datetime = NOW) -> dict[str, Any]:
+    return {
+        "event_id": uuid4(),
+        "occurred_at": at,
+        "office_id": "loten",
+        "correlation_id": uuid4(),
+        "producer": "test",
+    }
+
+
+def visit(visit_id: UUID | None = None, at: datetime = NOW) -> dict[str, Any]:
+    return {**envelope(at), "visit_id": visit_id or uuid4(), "business_date": DAY}
+
+
+def ticketed(visit_id: UUID | None = None, at: datetime = NOW) -> dict[str, Any]:
+    return {**visit(visit_id, at), "ticket": "D-001"}
+
+
+def checked_in(visit_id: UUID, reason: Reason = Reason.CASE_STATUS, at: datetime = NOW) -> VisitorCheckedIn:
+    return VisitorCheckedIn(**visit(visit_id, at), kind=VisitKind.DROP_IN, reason=reason, line_id="drop_in")
+
+
+def queued(visit_id: UUID | None = None, at: datetime = NOW, line_id: str = "drop_in") -> VisitorQueued:
+    return VisitorQueued(
+        **ticketed(visit_id, at),
+        kind=VisitKind.DROP_IN,
+        reason=Reason.CASE_STATUS,
+        line_id=line_id,
+        checked_in_at=at,
+        position=1,
+        estimated_wait_s=0,
+    )
+
+
+def called(
+    call_number: int = 1, visit_id: UUID | None = None, after: timedelta = timedelta()
+) -> VisitorCalled:
+    return VisitorCalled(
+        **ticketed(visit_id, NOW + after), line_id="drop_in", room_id="samtalerom-1", call_number=call_number
+    )
+
+
+def completed(visit_id: UUID, after: timedelta) -> ServiceCompleted:
+    return ServiceCompleted(**ticketed(visit_id, NOW + after), room_id="samtalerom-1", outcome=Outcome.SERVED)
+
+
+def test_a_drop_in_check_in_counts_an_arrival_a_drop_in_and_its_reason() -> None:
+    event = VisitorCheckedIn(
+        **visit(), kind=VisitKind.DROP_IN, reason=Reason.DELIVER_DOCUMENTS, line_id="drop_in"
+    )
+
+    assert counter_increments(event) == {
+        "arrivals": 1,
+        "kind:drop_in": 1,
+        "reason:deliver_documents": 1,
+        "drop_ins": 1,
+        "drop_in_reason:deliver_documents": 1,
+    }
+
+
+def test_an_appointment_is_no_drop_in() -> None:
+    event = VisitorCheckedIn(
+        **visit(), kind=VisitKind.APPOINTMENT, reason=Reason.COUNSELLOR_APPOINTMENT, line_id="appointment"
+    )
+
+    assert counter_increments(event) == {
+        "arrivals": 1,
+        "kind:appointment": 1,
+        "reason:counsellor_appointment": 1,
+    }
+
+
+def test_a_redirect_counts_an_arrival_steered_to_self_service_and_where_to() -> None:
+    event = VisitRedirected(
+        **visit(),
+        kind=VisitKind.APPOINTMENT,
+        reason=Reason.BENEFIT_QUESTION,
+        alternative=Alternative.BOOK_APPOINTMENT,
+        cause=RedirectCause.APPOINTMENT_MISSED,
+    )
+
+    assert counter_increments(event) == {
+        "arrivals": 1,
+        "redirected": 1,
+        "steered_to_self_service": 1,
+        "kind:appointment": 1,
+        "reason:benefit_question": 1,
+        "alternative:book_appointment": 1,
+    }
+
+
+def test_queued_counts_per_line() -> None:
+    assert counter_increments(queued(line_id="self_service")) == {"queued": 1, "line:self_service": 1}
+
+
+def test_a_first_call_counts_as_called() -> None:
+    assert counter_increments(called(1)) == {"called": 1}
+
+
+@pytest.mark.parametrize("call_number", [2, 3])
+def test_a_recall_counts_nothing(call_number: int) -> None:
+    assert counter_increments(called(call_number)) == {}
+
+
+def test_completed_counts_by_outcome() -> None:
+    event = ServiceCompleted(**ticketed(), room_id="samtalerom-1", outcome=Outcome.REFERRED_TO_CONTACT_CENTRE)
+
+    assert counter_increments(event) == {"completed": 1, "outcome:referred_to_contact_centre": 1}
+
+
+def test_completed_as_steered_to_self_service_counts_as_steered() -> None:
+    event = ServiceCompleted(**ticketed(), outcome=Outcome.STEERED_TO_SELF_SERVICE)
+
+    assert counter_increments(event) == {
+        "completed": 1,
+        "outcome:steered_to_self_service": 1,
+        "steered_to_self_service": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("event", "counter"),
+    [
+        (VisitorNoShow(**ticketed(), calls=3), "no_shows"),
+        (VisitCancelled(**ticketed(), cause=CancelCause.VISITOR_LEFT), "cancelled"),
+        (
+            VisitClosedAtDayEnd(
+                **ticketed(), kind=VisitKind.EMERGENCY, stage=VisitStage.WAITING, needs_follow_up=True
+            ),
+            "closed_at_day_end",
+        ),
+    ],
+    ids=["no-show", "cancelled", "closed-at-day-end"],
+)
+def test_endings_count_once(event: Event, counter: str) -> None:
+    assert counter_increments(event) == {counter: 1}
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        ServiceStarted(**ticketed(), room_id="samtalerom-1"),
+        VisitTransferred(**ticketed(), from_line_id="drop_in", to_line_id="self_service"),
+        OfficeDayClosed(**envelope(), business_date=DAY, closed_visits=3),
+    ],
+    ids=["started", "transferred", "day-closed"],
+)
+def test_other_events_count_nothing(event: Event) -> None:
+    assert counter_increments(event) == {}
+
+
+RULES = DayRules(service_level_s=15 * 60, zone=ZoneInfo("Europe/Oslo"))
+
+
+def play(events: list[Any], day: OfficeDay | None = None) -> OfficeDay:
+    day = day or OfficeDay(office_id="loten", business_date=DAY)
+    for event in events:
+        day = apply(day, event, RULES) or day
+    return day
+
+
+def served(visit_id: UUID, wait: timedelta, service: timedelta) -> list[Any]:
+    return [
+        checked_in(visit_id),
+        queued(visit_id),
+        called(1, visit_id, wait),
+        completed(visit_id, wait + service),
+    ]
+
+
+def test_a_served_visit_gives_its_wait_and_service_time() -> None:
+    visit_id = uuid4()
+    started = ServiceStarted(**ticketed(visit_id, NOW + timedelta(minutes=12)), room_id="samtalerom-1")
+    day = play(
+        [
+            *served(visit_id, timedelta(minutes=10), timedelta(minutes=20))[:3],
+            started,
+            completed(visit_id, timedelta(minutes=30)),
+        ]
+    )
+
+    assert day.waits_s == {"drop_in": [600]}
+    assert day.service_s == {"drop_in": [18 * 60]}  # from the start in the room, not the call
+    assert day.counters["called_within_target"] == 1
+    assert day.summary().in_office == 0
+
+
+def test_every_event_delivered_twice_counts_once() -> None:
+    visit_id = uuid4()
+    events = served(visit_id, timedelta(minutes=20), timedelta(minutes=5))
+    once = play(events)
+    twice = play([e for e in events for _ in range(2)])
+    replayed = play(events, once)
+
+    assert twice.counters == once.counters == replayed.counters
+    assert once.counters["arrivals"] == once.counters["called"] == once.counters["completed"] == 1
+    assert "called_within_target" not in once.counters  # 20 minutes is over the 15-minute target
+    assert twice.waits_s == replayed.waits_s == {"drop_in": [1200]}
+    assert replayed.version == once.version
+
+
+def test_a_recall_and_a_call_after_a_transfer_keep_the_first_wait() -> None:
+    visit_id = uuid4()
+    transfer = VisitTransferred(**ticketed(visit_id), from_line_id="drop_in", to_line_id="self_service")
+    day = play(
+        [
+            checked_in(visit_id),
+            queued(visit_id),
+            called(1, visit_id, timedelta(minutes=3)),
+            called(2, visit_id, timedelta(minutes=4)),
+            transfer,
+        ]
+    )
+    assert day.summary().waiting == 1
+    day = play([called(1, visit_id, timedelta(minutes=9))], day)
+
+    assert day.waits_s == {"drop_in": [180]}
+    assert day.counters["called"] == 1
+    assert day.summary().called == 1
+
+
+def test_the_summary_counts_who_is_in_the_office_and_the_longest_waiting() -> None:
+    first, second, third = uuid4(), uuid4(), uuid4()
+    day = play(
+        [
+            queued(first, NOW),
+            queued(second, NOW + timedelta(minutes=5)),
+            queued(third, NOW + timedelta(minutes=7)),
+            called(1, first, timedelta(minutes=8)),
+            VisitorNoShow(**ticketed(third), calls=3),
+        ]
+    )
+    summary = day.summary()
+
+    assert (summary.in_office, summary.waiting, summary.called) == (2, 1, 1)
+    assert summary.oldest_waiting_since == NOW + timedelta(minutes=5)
+    assert summary.counters["no_shows"] == 1
+
+
+def test_arrivals_are_counted_per_local_hour() -> None:
+    at_nine = datetime(2026, 11, 23, 8, 15, tzinfo=UTC)  # 09:15 in Oslo
+    day = play([checked_in(uuid4(), at=at_nine), checked_in(uuid4()), checked_in(uuid4())])
+
+    assert day.hourly["09"]["arrivals"] == 1
+    assert day.hourly["12"]["kind:drop_in"] == 2
+
+
+def test_events_of_a_visit_never_queued_change_nothing() -> None:
+    day = OfficeDay(office_id="loten", business_date=DAY)
+
+    assert apply(day, called(1), RULES) is None
+    assert apply(day, completed(uuid4(), timedelta(minutes=1)), RULES) is None
+
+
+def test_office_days_keep_today_and_yesterday_and_ignore_older_days() -> None:
+    def on(day: date) -> VisitorCheckedIn:
+        return VisitorCheckedIn(
+            **{**visit(), "business_date": day},
+            kind=VisitKind.DROP_IN,
+            reason=Reason.OTHER,
+            line_id="drop_in",
+        )
+
+    days = OfficeDays()
+    for day in (date(2026, 11, 20), date(2026, 11, 23), date(2026, 11, 24)):
+        result = days.apply(on(day), RULES)
+        assert result is not None
+        days = result[0]
+
+    assert sorted(days.days) == [date(2026, 11, 23), date(2026, 11, 24)]
+    assert days.apply(on(date(2026, 11, 20)), RULES) is None
+    late = days.apply(on(date(2026, 11, 23)), RULES)
+    assert late is not None
+    assert late[1].counters["arrivals"] == 2

@@ -1,0 +1,117 @@
+"""The notify API: each office's waiting-room display and counsellor alerts, as pages, snapshots and
+live streams."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import orjson
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse, JSONResponse
+from prometheus_client import CollectorRegistry, Gauge
+from sse_starlette import EventSourceResponse
+from visitflow_platform.auth import PUBLIC, Role, require
+from visitflow_platform.deps import LastEventId, OfficeDep
+from visitflow_platform.live import Frame, LiveHub
+from visitflow_platform.pages import mount_static, page
+from visitflow_platform.runtime import ApiRuntime
+from visitflow_platform.web import install_common
+
+from .config import NotifySettings
+from .domain import Board
+from .sender import COUNSELLOR_SCOPE
+from .views import display_frame, display_view
+from .worker import SCOPE
+
+WEB = Path(__file__).parent / "web"
+
+
+def _sse(frames: AsyncIterator[Frame]) -> EventSourceResponse:
+    async def events() -> AsyncIterator[dict[str, str]]:
+        async for frame in frames:
+            yield {"id": frame.id, "event": frame.type, "data": frame.data}
+
+    return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-store"})
+
+
+def create_app(settings: NotifySettings) -> FastAPI:
+    runtime = ApiRuntime(settings, worker_service="notify")
+    offices = settings.offices
+
+    def empty_display(office_id: str) -> str:
+        office = offices.office(office_id)
+        view = display_view(Board(office_id=office_id), office, settings.clock.now()) if office else {}
+        return display_frame(view)
+
+    displays = LiveHub(runtime.redis, SCOPE, empty_display)
+    counsellors = LiveHub(runtime.redis, COUNSELLOR_SCOPE, lambda _: "{}")
+    registry = CollectorRegistry()
+    Gauge("visitflow_live_clients", "Open live-stream connections", ["service"], registry=registry).labels(
+        "notify"
+    ).set_function(lambda: displays.listeners + counsellors.listeners)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        await displays.start()
+        await counsellors.start()
+        yield
+        await counsellors.stop()
+        await displays.stop()
+        await runtime.stop()
+
+    app = FastAPI(
+        title="Visitflow notify",
+        version="1.0.0",
+        lifespan=lifespan,
+        description="Waiting-room displays and notifications.",
+    )
+    app.state.offices = offices
+    checks = runtime.checks()
+    checks["live"] = displays.ready
+    install_common(app, settings, registry, checks)
+    mount_static(app, WEB)
+    api = APIRouter(prefix="/api/offices/{office_id}")
+
+    @api.get(
+        "/display",
+        summary="What the office's waiting-room display shows now",
+        dependencies=[require(Role.DISPLAY, Role.HOST)],
+    )
+    async def display(office: OfficeDep) -> JSONResponse:
+        frame = await displays.snapshot(office.id)
+        return JSONResponse(orjson.loads(frame.data)["display"], headers={"X-Snapshot-Id": frame.id})
+
+    @api.get(
+        "/display/stream",
+        summary="The display's live stream (server-sent events)",
+        dependencies=[require(Role.DISPLAY, Role.HOST)],
+    )
+    async def display_stream(office: OfficeDep, last_event_id: LastEventId) -> EventSourceResponse:
+        return _sse(displays.subscribe(office.id, last_event_id))
+
+    @api.get(
+        "/counsellor-alerts/stream",
+        summary="Appointments arriving, live (server-sent events)",
+        dependencies=[require(Role.COUNSELLOR, Role.HOST)],
+    )
+    async def counsellor_stream(office: OfficeDep, last_event_id: LastEventId) -> EventSourceResponse:
+        return _sse(
+            frame
+            async for frame in counsellors.subscribe(office.id, last_event_id)
+            if frame.type != "snapshot"
+        )
+
+    app.include_router(api)
+
+    @app.get("/display/{office_id}", include_in_schema=False, dependencies=[PUBLIC])
+    async def display_page(office: OfficeDep) -> FileResponse:
+        return page(WEB / "display.html")
+
+    @app.get("/counsellor/{office_id}", include_in_schema=False, dependencies=[PUBLIC])
+    async def counsellor_page(office: OfficeDep) -> FileResponse:
+        return page(WEB / "counsellor.html")
+
+    return app

@@ -1,0 +1,99 @@
+"""Which notifications an event calls for: SMS "nearly your turn" and "your turn, room X" for visitors
+who opted in, and "your appointment has arrived" for counsellors. Each at most once per visit."""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from pydantic import BaseModel, ConfigDict
+from visitflow_events import (
+    Channel,
+    Event,
+    NotificationRequested,
+    OfficeDayClosed,
+    VisitKind,
+    VisitorCalled,
+    VisitorCheckedIn,
+    VisitorQueued,
+)
+
+NEARLY = "nearly_your_turn"
+CALLED = "your_turn"
+ARRIVED = "appointment_arrived"
+PRODUCER = "notify"
+
+
+class Audience(BaseModel):
+    """Who opted in to SMS today, and what has already been asked for (so nothing is sent twice)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    office_id: str
+    sms: frozenset[UUID] = frozenset()
+    requested: frozenset[str] = frozenset()
+
+
+def _request(
+    event: Event, visit_id: UUID, channel: Channel, template: str, **details: object
+) -> NotificationRequested:
+    return NotificationRequested(
+        event_id=uuid5(NAMESPACE_URL, f"notify:{visit_id}:{template}:{event.event_id}"),
+        occurred_at=event.occurred_at,
+        office_id=event.office_id,
+        correlation_id=event.correlation_id,
+        causation_id=event.event_id,
+        producer=PRODUCER,
+        visit_id=visit_id,
+        channel=channel,
+        template=template,
+        **details,
+    )
+
+
+def notices(
+    audience: Audience, event: Event, nearly_position: int
+) -> tuple[Audience, list[NotificationRequested]]:
+    if isinstance(event, OfficeDayClosed):
+        return Audience(office_id=audience.office_id), []
+    if isinstance(event, VisitorCheckedIn):
+        if event.sms_opt_in and event.visit_id not in audience.sms:
+            return audience.model_copy(update={"sms": audience.sms | {event.visit_id}}), []
+        return audience, []
+    wanted: list[tuple[str, NotificationRequested]] = []
+    if isinstance(event, VisitorQueued) and event.kind is VisitKind.APPOINTMENT and event.counsellor_id:
+        wanted.append(
+            (
+                f"{event.visit_id}:{ARRIVED}",
+                _request(
+                    event,
+                    event.visit_id,
+                    Channel.COUNSELLOR,
+                    ARRIVED,
+                    ticket=event.ticket,
+                    counsellor_id=event.counsellor_id,
+                ),
+            )
+        )
+    if isinstance(event, VisitorCalled):
+        if event.visit_id in audience.sms and event.call_number == 1:
+            wanted.append(
+                (
+                    f"{event.visit_id}:{CALLED}",
+                    _request(
+                        event, event.visit_id, Channel.SMS, CALLED, ticket=event.ticket, room_id=event.room_id
+                    ),
+                )
+            )
+        for position, visit_id in enumerate(event.up_next[:nearly_position], start=1):
+            if visit_id in audience.sms:
+                wanted.append(
+                    (
+                        f"{visit_id}:{NEARLY}",
+                        _request(event, visit_id, Channel.SMS, NEARLY, position=position),
+                    )
+                )
+    fresh = [(key, request) for key, request in wanted if key not in audience.requested]
+    if not fresh:
+        return audience, []
+    requested = audience.requested | {key for key, _ in fresh}
+    return audience.model_copy(update={"requested": requested}), [request for _, request in fresh]

@@ -1,0 +1,129 @@
+"""Delivers requested notifications through their channel, with retries and back-off, once each.
+
+A request is marked done in Redis only after it was delivered, so a worker that stops mid-way sends it
+when it comes back (at least once); the mark makes a redelivered request a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from uuid import NAMESPACE_URL, uuid5
+
+import orjson
+import redis.asyncio as aioredis
+from visitflow_events import Channel, NotificationFailed, NotificationRequested, NotificationSent
+from visitflow_offices import Clock, OfficeDirectory
+from visitflow_platform.contacts import ContactStore
+from visitflow_platform.i18n import text
+from visitflow_platform.live import LiveFeed
+
+from .domain.notices import PRODUCER
+from .providers import SmsProvider, SmsRejected
+
+log = logging.getLogger(__name__)
+DONE_TTL_S = 2 * 24 * 3600
+COUNSELLOR_SCOPE = "counsellor"
+
+
+class Undeliverable(Exception):
+    pass
+
+
+class Sender:
+    def __init__(
+        self,
+        offices: OfficeDirectory,
+        clock: Clock,
+        redis: aioredis.Redis,
+        sms: SmsProvider,
+        attempts: int,
+        backoff_s: float,
+    ) -> None:
+        self._offices = offices
+        self._clock = clock
+        self._redis = redis
+        self._contacts = ContactStore(redis)
+        self._sms = sms
+        self._counsellors = LiveFeed(redis, COUNSELLOR_SCOPE)
+        self._attempts = attempts
+        self._backoff_s = backoff_s
+
+    async def deliver(self, request: NotificationRequested) -> NotificationSent | NotificationFailed | None:
+        """Sends one request; returns its outcome, or None when it was already delivered."""
+        done_key = f"vf:notify:done:{request.event_id}"
+        if await self._redis.exists(done_key):
+            return None
+        attempts, error = 0, ""
+        while attempts < self._attempts:
+            attempts += 1
+            try:
+                await self._send(request)
+                await self._redis.set(done_key, "1", ex=DONE_TTL_S)
+                return self._outcome(request, attempts)
+            except Undeliverable as exc:
+                error = str(exc)
+                break
+            except SmsRejected as exc:
+                error = str(exc)
+                if attempts < self._attempts:
+                    await asyncio.sleep(self._backoff_s * 2 ** (attempts - 1))
+        log.warning(
+            "notification failed",
+            extra={
+                "channel": request.channel.value,
+                "template": request.template,
+                "attempts": attempts,
+                "error": error,
+            },
+        )
+        await self._redis.set(done_key, "1", ex=DONE_TTL_S)
+        return self._outcome(request, attempts, error)
+
+    async def _send(self, request: NotificationRequested) -> None:
+        if request.channel is Channel.SMS:
+            await self._send_sms(request)
+        elif request.channel is Channel.COUNSELLOR:
+            frame = {
+                "counsellor_id": request.counsellor_id,
+                "ticket": request.ticket,
+                "visit_id": str(request.visit_id),
+                "at": request.occurred_at.isoformat(),
+            }
+            await self._counsellors.publish(request.office_id, request.template, orjson.dumps(frame).decode())
+        else:
+            raise Undeliverable(f"no sender for channel {request.channel.value}")
+
+    async def _send_sms(self, request: NotificationRequested) -> None:
+        assert request.visit_id is not None
+        phone = await self._contacts.phone(request.visit_id)
+        if phone is None:
+            raise Undeliverable("no contact number (the opt-in has expired)")
+        office = self._offices.office(request.office_id)
+        room = office.room(request.room_id) if office and request.room_id else None
+        message = text(
+            f"sms.{request.template}",
+            ticket=request.ticket or "",
+            position=request.position or "",
+            room=room.name if room else request.room_id or "",
+        )
+        await self._sms.send(phone, message)
+
+    def _outcome(
+        self, request: NotificationRequested, attempts: int, error: str | None = None
+    ) -> NotificationSent | NotificationFailed:
+        envelope = {
+            "event_id": uuid5(NAMESPACE_URL, f"outcome:{request.event_id}"),
+            "occurred_at": self._clock.now(),
+            "office_id": request.office_id,
+            "correlation_id": request.correlation_id,
+            "causation_id": request.event_id,
+            "producer": PRODUCER,
+            "visit_id": request.visit_id,
+            "channel": request.channel,
+            "template": request.template,
+            "attempts": attempts,
+        }
+        if error is None:
+            return NotificationSent(**envelope)
+        return NotificationFailed(**envelope, error=error[:500])

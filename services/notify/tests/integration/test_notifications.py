@@ -1,0 +1,119 @@
+"""Notifications through the real system: SMS "nearly your turn" once at the right position, a failing
+gateway retried and recorded without holding up others, counsellor alerts, and no phone number leaks."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import orjson
+import pytest
+from visitflow_devstack.testing import FakeSmsGateway, System, eventually
+from visitflow_events import NotificationFailed, NotificationSent, UndecodableMessage, decode
+
+T = TypeVar("T")
+pytestmark = pytest.mark.integration
+OFFICE = "frogner"  # drop-in open on the test clock; four conversation rooms
+
+
+def _drop_in(system: System, phone: str | None = None) -> dict[str, Any]:
+    body: dict[str, object] = {"kind": "drop_in", "reason": "case_status"}
+    if phone:
+        body["sms"] = {"phone": phone}
+    answer = system.check_in(OFFICE, body)
+    assert answer.status_code == 201, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def _at_least(count: int, found: list[T]) -> list[T] | None:
+    return found if len(found) >= count else None
+
+
+def _outcomes(system: System, visit_id: str) -> list[NotificationSent | NotificationFailed]:
+    found = []
+    for value in system.read_topic(system.topics.notifications):
+        try:
+            event = decode(value)
+        except UndecodableMessage:
+            continue
+        if isinstance(event, NotificationSent | NotificationFailed) and str(event.visit_id) == visit_id:
+            found.append(event)
+    return found
+
+
+def test_nearly_your_turn_comes_once_at_the_configured_position_then_your_turn(
+    system: System, sms_gateway: FakeSmsGateway
+) -> None:
+    system.clear(OFFICE)
+    phone = "+47 4800 1005"
+    first, *_, opted_in = [_drop_in(system) for _ in range(4)] + [_drop_in(system, phone)]
+    assert opted_in["position"] == 5
+
+    called = system.command(OFFICE, "call-next", {"room_id": "samtalerom-1"}).json()["event"]
+    assert called["visit_id"] == first["visit_id"]  # the opted-in visitor is 4th now: nothing yet
+    system.command(OFFICE, f"visits/{first['visit_id']}/complete", {"outcome": "served"})
+    system.command(OFFICE, "call-next", {"room_id": "samtalerom-1"})  # now 3rd: nearly your turn
+    nearly = eventually(lambda: sms_gateway.to(phone), what="the nearly-your-turn SMS")
+    assert len(nearly) == 1
+    assert "nr. 3" in nearly[0]["text"]
+
+    system.command(OFFICE, "call-next", {"room_id": "samtalerom-2"})  # 2nd: no second message
+    system.command(OFFICE, "call-next", {"room_id": "samtalerom-3"})  # 1st: still only one
+    system.command(OFFICE, f"visits/{opted_in['visit_id']}/call", {"room_id": "samtalerom-4"})
+    messages = eventually(lambda: _at_least(2, sms_gateway.to(phone)), what="the your-turn SMS")
+    assert len(messages) == 2
+    assert "Samtalerom 4" in messages[1]["text"]
+    assert opted_in["ticket"] in messages[1]["text"]
+    sent = eventually(lambda: _at_least(2, _outcomes(system, opted_in["visit_id"])), what="both recorded")
+    assert sorted(event.template for event in sent) == ["nearly_your_turn", "your_turn"]
+    assert all(isinstance(event, NotificationSent) for event in sent)
+
+
+def test_a_failing_gateway_is_retried_recorded_as_failed_and_holds_up_no_one(
+    system: System, sms_gateway: FakeSmsGateway
+) -> None:
+    system.clear(OFFICE)
+    refused, fine = "+47 4800 0000", "+47 4800 2007"
+    unlucky, lucky = _drop_in(system, refused), _drop_in(system, fine)
+    system.command(OFFICE, f"visits/{unlucky['visit_id']}/call", {"room_id": "samtalerom-1"})
+    system.command(OFFICE, f"visits/{lucky['visit_id']}/call", {"room_id": "samtalerom-2"})
+
+    failed = eventually(lambda: _outcomes(system, unlucky["visit_id"]), 20, "the failure recorded")
+    assert isinstance(failed[0], NotificationFailed)
+    assert failed[0].attempts == 3
+    assert "503" in failed[0].error
+    attempts = sms_gateway.to(refused)
+    assert len(attempts) == 3
+    your_turn = [message for message in sms_gateway.to(fine) if "Din tur nå" in message["text"]]
+    assert len(your_turn) == 1
+    assert your_turn[0]["at"] < attempts[-1]["at"]  # sent while the other was still being retried
+
+
+def test_a_counsellor_hears_at_once_when_their_appointment_arrives(system: System) -> None:
+    starts = (system.clock.now()).isoformat()
+    path = f"/api/offices/{OFFICE}/counsellor-alerts/stream"
+    with system.live(system.notify, path) as frames:
+        answer = system.check_in(
+            OFFICE,
+            {
+                "kind": "appointment",
+                "reason": "counsellor_appointment",
+                "appointment": {"reference": "T-4411", "starts_at": starts, "counsellor_id": "veileder-9"},
+            },
+        )
+        assert answer.status_code == 201, answer.text
+        alert = next(frames)
+    assert alert["event"] == "appointment_arrived"
+    data = orjson.loads(alert["data"])
+    assert data["counsellor_id"] == "veileder-9"
+    assert data["ticket"] == answer.json()["ticket"]
+
+
+def test_no_phone_number_reaches_any_topic_or_log_line(system: System) -> None:
+    digits = ["48001005", "48000000", "48002007"]  # the numbers the tests above opted in with
+    for topic in system.topics.all():
+        for value in system.read_topic(topic):
+            assert not any(number.encode() in value.replace(b" ", b"") for number in digits), topic
+    for log in (system.stack.home / "logs").glob("*.log"):
+        text = log.read_text(errors="replace").replace(" ", "")
+        assert not any(number in text for number in digits), log.name

@@ -1,0 +1,174 @@
+"""The waiting-room board: latest calls first, each visitor once, cleared when they arrive or the day ends."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4
+
+from visitflow_events import (
+    CancelCause,
+    Event,
+    OfficeDayClosed,
+    Outcome,
+    ServiceCompleted,
+    ServiceStarted,
+    VisitCancelled,
+    VisitClosedAtDayEnd,
+    VisitKind,
+    VisitorCalled,
+    VisitorNoShow,
+    VisitStage,
+)
+from visitflow_notify.domain import Board, apply
+
+NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)
+DAY = date(2026, 11, 23)
+
+
+def fields(visit_id: UUID, ticket: str, minutes: int = 0) -> dict[str, object]:
+    return {
+        "event_id": uuid4(),
+        "occurred_at": NOW + timedelta(minutes=minutes),
+        "office_id": "loten",
+        "correlation_id": uuid4(),
+        "producer": "queue",
+        "visit_id": visit_id,
+        "business_date": DAY,
+        "ticket": ticket,
+    }
+
+
+def call(
+    number: int,
+    *,
+    visit_id: UUID | None = None,
+    room: str = "samtalerom-1",
+    call_number: int = 1,
+    minutes: int = 0,
+) -> VisitorCalled:
+    return VisitorCalled(
+        **fields(visit_id or uuid4(), f"D-{number:03d}", minutes),
+        line_id="drop_in",
+        room_id=room,
+        call_number=call_number,
+    )
+
+
+def board_after(*events: Event, keep: int = 8) -> Board:
+    board = Board(office_id="loten")
+    for event in events:
+        board = apply(board, event, keep)
+    return board
+
+
+def tickets(board: Board) -> list[str]:
+    return [c.ticket for c in board.calls]
+
+
+def test_a_call_appears_on_the_board() -> None:
+    called = call(1, room="moterom-1", minutes=3)
+
+    board = board_after(called)
+
+    (shown,) = board.calls
+    assert shown.ticket == "D-001"
+    assert shown.room_id == "moterom-1"
+    assert shown.visit_id == called.visit_id
+    assert shown.event_id == called.event_id
+    assert shown.call_number == 1
+    assert shown.called_at == NOW + timedelta(minutes=3)
+
+
+def test_calls_are_shown_newest_first() -> None:
+    board = board_after(call(1, minutes=0), call(2, minutes=1), call(3, minutes=2))
+
+    assert tickets(board) == ["D-003", "D-002", "D-001"]
+
+
+def test_the_board_keeps_only_the_latest_calls() -> None:
+    board = board_after(*(call(n, minutes=n) for n in range(1, 11)), keep=4)
+
+    assert tickets(board) == ["D-010", "D-009", "D-008", "D-007"]
+
+
+def test_the_default_board_keeps_eight_calls() -> None:
+    board = Board(office_id="loten")
+    for n in range(1, 11):
+        board = apply(board, call(n))
+
+    assert len(board.calls) == 8
+    assert board.calls[0].ticket == "D-010"
+
+
+def test_the_same_event_twice_changes_nothing() -> None:
+    first, second = call(1), call(2)
+    board = board_after(first, second)
+
+    again = apply(board, first)
+
+    assert again == board
+    assert again is board
+
+
+def test_a_recall_replaces_the_visitors_older_call() -> None:
+    visitor = uuid4()
+    board = board_after(call(1, visit_id=visitor), call(2))
+
+    board = apply(board, call(1, visit_id=visitor, call_number=2, minutes=2))
+
+    assert tickets(board) == ["D-001", "D-002"]
+    assert board.calls[0].call_number == 2
+    assert sum(1 for c in board.calls if c.visit_id == visitor) == 1
+
+
+def test_service_started_removes_the_call() -> None:
+    visitor = uuid4()
+    board = board_after(call(1, visit_id=visitor), call(2))
+
+    board = apply(board, ServiceStarted(**fields(visitor, "D-001"), room_id="samtalerom-1"))
+
+    assert tickets(board) == ["D-002"]
+
+
+def test_other_endings_remove_the_call_too() -> None:
+    a, b, c, d = uuid4(), uuid4(), uuid4(), uuid4()
+    board = board_after(call(1, visit_id=a), call(2, visit_id=b), call(3, visit_id=c), call(4, visit_id=d))
+
+    for ending in (
+        ServiceCompleted(**fields(a, "D-001"), room_id="samtalerom-1", outcome=Outcome.SERVED),
+        VisitorNoShow(**fields(b, "D-002"), calls=3),
+        VisitCancelled(**fields(c, "D-003"), cause=CancelCause.VISITOR_LEFT),
+        VisitClosedAtDayEnd(
+            **fields(d, "D-004"), kind=VisitKind.DROP_IN, stage=VisitStage.CALLED, needs_follow_up=False
+        ),
+    ):
+        before = len(board.calls)
+        board = apply(board, ending)
+        assert len(board.calls) == before - 1
+
+    assert board.calls == ()
+
+
+def test_an_ending_for_a_visit_not_on_the_board_changes_nothing() -> None:
+    board = board_after(call(1))
+
+    after = apply(board, ServiceStarted(**fields(uuid4(), "D-009"), room_id="samtalerom-1"))
+
+    assert after is board
+
+
+def test_office_day_closed_clears_the_board() -> None:
+    board = board_after(call(1), call(2))
+    closed = OfficeDayClosed(
+        event_id=uuid4(),
+        occurred_at=NOW,
+        office_id="loten",
+        correlation_id=uuid4(),
+        producer="queue",
+        business_date=DAY,
+        closed_visits=2,
+    )
+
+    board = apply(board, closed)
+
+    assert board == Board(office_id="loten")

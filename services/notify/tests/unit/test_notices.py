@@ -1,0 +1,108 @@
+"""Which notifications events call for, each at most once."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import UUID, uuid4
+
+from visitflow_events import (
+    Channel,
+    OfficeDayClosed,
+    Reason,
+    VisitKind,
+    VisitorCalled,
+    VisitorCheckedIn,
+    VisitorQueued,
+)
+from visitflow_notify.domain import ARRIVED, CALLED, NEARLY, Audience, notices
+
+NOW = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
+DAY = date(2026, 11, 23)
+
+
+def _envelope() -> dict[str, object]:
+    return {
+        "event_id": uuid4(),
+        "occurred_at": NOW,
+        "office_id": "halden",
+        "correlation_id": uuid4(),
+        "producer": "test",
+        "business_date": DAY,
+    }
+
+
+def _checked_in(visit_id: UUID, sms: bool) -> VisitorCheckedIn:
+    return VisitorCheckedIn(
+        **_envelope(),
+        visit_id=visit_id,
+        kind=VisitKind.DROP_IN,
+        reason=Reason.OTHER,
+        line_id="drop_in",
+        sms_opt_in=sms,
+    )
+
+
+def _called(visit_id: UUID, up_next: tuple[UUID, ...], call_number: int = 1) -> VisitorCalled:
+    return VisitorCalled(
+        **_envelope(),
+        visit_id=visit_id,
+        ticket="D-001",
+        line_id="drop_in",
+        room_id="samtalerom-1",
+        call_number=call_number,
+        up_next=up_next,
+    )
+
+
+def test_nearly_your_turn_once_when_the_visitor_reaches_the_position_and_only_if_opted_in() -> None:
+    me, other, a, b, c = (uuid4() for _ in range(5))
+    audience = Audience(office_id="halden")
+    audience, _ = notices(audience, _checked_in(me, sms=True), 3)
+    audience, _ = notices(audience, _checked_in(other, sms=False), 3)
+    audience, asked = notices(audience, _called(a, (b, c, other, me)), 3)
+    assert asked == []  # fourth: not yet
+    audience, asked = notices(audience, _called(b, (c, me, other)), 3)
+    assert [(r.visit_id, r.template, r.position, r.channel) for r in asked] == [(me, NEARLY, 2, Channel.SMS)]
+    audience, asked = notices(audience, _called(c, (me, other)), 3)
+    assert asked == []  # once only
+    audience, asked = notices(audience, _called(me, (other,)), 3)
+    assert [(r.template, r.room_id) for r in asked] == [(CALLED, "samtalerom-1")]
+    _, asked = notices(audience, _called(me, (other,), call_number=2), 3)
+    assert asked == []  # a recall sends nothing new
+
+
+def test_request_ids_are_stable_so_a_replayed_event_asks_for_the_same_notification() -> None:
+    me = uuid4()
+    audience, _ = notices(Audience(office_id="halden"), _checked_in(me, sms=True), 3)
+    call = _called(uuid4(), (me,))
+    _, first = notices(audience, call, 3)
+    _, again = notices(audience, call, 3)
+    assert first[0].event_id == again[0].event_id
+
+
+def test_a_counsellor_is_told_when_their_appointment_arrives() -> None:
+    visit_id = uuid4()
+    queued = VisitorQueued(
+        **_envelope(),
+        visit_id=visit_id,
+        ticket="T-004",
+        kind=VisitKind.APPOINTMENT,
+        reason=Reason.COUNSELLOR_APPOINTMENT,
+        line_id="appointment",
+        checked_in_at=NOW,
+        appointment_at=NOW,
+        counsellor_id="veileder-2",
+        position=1,
+        estimated_wait_s=0,
+    )
+    _, asked = notices(Audience(office_id="halden"), queued, 3)
+    assert [(r.channel, r.template, r.counsellor_id, r.ticket) for r in asked] == [
+        (Channel.COUNSELLOR, ARRIVED, "veileder-2", "T-004")
+    ]
+
+
+def test_the_day_closing_forgets_opt_ins() -> None:
+    audience, _ = notices(Audience(office_id="halden"), _checked_in(uuid4(), sms=True), 3)
+    closed = OfficeDayClosed(**_envelope(), closed_visits=0)
+    audience, _ = notices(audience, closed, 3)
+    assert audience.sms == frozenset()

@@ -1,0 +1,19 @@
+"""The queue's pure domain: state, its evolution, decisions, ordering and estimates."""
+
+from .decide import Decision, check_in, close_day, decide, fold
+from .ordering import waiting_in_order
+from .readmodel import snapshot
+from .state import OfficeQueue, OpenVisit, evolve
+
+__all__ = [
+    "Decision",
+    "OfficeQueue",
+    "OpenVisit",
+    "check_in",
+    "close_day",
+    "decide",
+    "evolve",
+    "fold",
+    "snapshot",
+    "waiting_in_order",
+]

@@ -1,0 +1,321 @@
+"""What the queue does with a check-in or a host command: pure functions from state to new events.
+
+Event ids derive from the command (or visit) that caused them, so a decision replayed after a crash
+produces the same ids and every consumer ignores the repeat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from uuid import UUID, uuid5
+
+from visitflow_events import (
+    CallNext,
+    CallVisit,
+    CancelVisit,
+    CloseDay,
+    Command,
+    CommandRejected,
+    CompleteService,
+    Event,
+    MarkNoShow,
+    OfficeDayClosed,
+    Recall,
+    ServiceCompleted,
+    ServiceStarted,
+    StartService,
+    TransferVisit,
+    VisitCancelled,
+    VisitClosedAtDayEnd,
+    VisitKind,
+    VisitorCalled,
+    VisitorCheckedIn,
+    VisitorNoShow,
+    VisitorQueued,
+    VisitStage,
+    VisitTransferred,
+)
+from visitflow_offices import Office, business_date
+
+from .estimates import ahead_of, estimated_wait_seconds
+from .ordering import waiting_in_order
+from .state import OfficeQueue, OpenVisit, evolve
+
+PRODUCER = "queue"
+_IDS = UUID("6f1d8a52-3c1e-4a8e-9d7e-2b1f0c9e5a11")
+
+
+@dataclass(frozen=True)
+class Decision:
+    events: list[Event] = field(default_factory=list)
+    rejection: CommandRejected | None = None
+
+
+class Rejected(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code, self.detail = code, detail
+
+
+def _envelope(
+    cause_id: UUID, index: int, source: VisitorCheckedIn | Command, now: datetime
+) -> dict[str, object]:
+    return {
+        "event_id": uuid5(_IDS, f"{cause_id}:{index}"),
+        "occurred_at": now,
+        "office_id": source.office_id,
+        "correlation_id": source.correlation_id,
+        "causation_id": source.message_id,
+        "producer": PRODUCER,
+    }
+
+
+def fold(state: OfficeQueue, events: list[Event]) -> OfficeQueue:
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+def close_day(
+    state: OfficeQueue, business_date: date, source: VisitorCheckedIn | Command, now: datetime
+) -> list[Event]:
+    """Closes every open visit with an event of its own; emergencies are flagged for follow-up."""
+    # a day reopened by a late emergency closes again: the tickets issued so far tell the closings apart
+    cause = uuid5(_IDS, f"close:{state.office_id}:{business_date}:{len(state.tickets)}")
+    events: list[Event] = []
+    for index, visit in enumerate(sorted(state.visits.values(), key=lambda v: v.ticket)):
+        events.append(
+            VisitClosedAtDayEnd(
+                **_envelope(cause, index, source, now),
+                visit_id=visit.visit_id,
+                business_date=business_date,
+                ticket=visit.ticket,
+                kind=visit.kind,
+                stage=visit.stage,
+                needs_follow_up=visit.kind is VisitKind.EMERGENCY,
+            )
+        )
+    events.append(
+        OfficeDayClosed(
+            **_envelope(cause, len(events), source, now),
+            business_date=business_date,
+            closed_visits=len(events),
+        )
+    )
+    return events
+
+
+def check_in(state: OfficeQueue, office: Office, event: VisitorCheckedIn, now: datetime) -> list[Event]:
+    """Gives a checked-in visitor a ticket and a place. A visit already queued today gives nothing new."""
+    if event.visit_id in state.tickets:
+        return []
+    if state.business_date is not None and event.business_date < state.business_date:
+        return []  # from a day that is over: that visitor is not waiting any more
+    events: list[Event] = []
+    if state.business_date is not None and state.business_date < event.business_date:
+        if not state.day_closed:
+            events = close_day(state, state.business_date, event, now)  # yesterday was never closed
+        state = OfficeQueue(office_id=state.office_id, business_date=event.business_date)
+    line = office.line(event.line_id) or office.line_for(event.kind, event.reason)
+    ticket = f"{line.prefix}-{state.counters.get(line.prefix, 0) + 1:03d}"
+    appointment = event.appointment
+    queued = VisitorQueued(
+        **_envelope(event.visit_id, 0, event, now),
+        visit_id=event.visit_id,
+        business_date=event.business_date,
+        ticket=ticket,
+        kind=event.kind,
+        reason=event.reason,
+        line_id=line.id,
+        checked_in_at=event.occurred_at,
+        appointment_at=appointment.starts_at if appointment else None,
+        counsellor_id=appointment.counsellor_id if appointment else None,
+        needs=event.needs,
+        position=1,
+        estimated_wait_s=0,
+    )
+    after = evolve(state, queued)
+    visit = after.visits[event.visit_id]
+    ahead = ahead_of(after, office, visit)
+    queued = queued.model_copy(
+        update={
+            "position": ahead + 1,
+            "estimated_wait_s": estimated_wait_seconds(after, office, line.id, ahead),
+        }
+    )
+    return [*events, queued]
+
+
+def _open(state: OfficeQueue, office: Office, visit_id: UUID) -> OpenVisit:
+    visit = state.visit(visit_id)
+    if visit is None:
+        raise Rejected("unknown_visit", f"No open visit with id {visit_id} at {office.name} today.")
+    return visit
+
+
+def _free_room(state: OfficeQueue, office: Office, room_id: str) -> None:
+    room = office.room(room_id)
+    if room is None:
+        known = ", ".join(r.id for r in office.rooms)
+        raise Rejected("unknown_room", f"{office.name} has no room '{room_id}' (rooms: {known}).")
+    occupant = state.occupant(room_id)
+    if occupant is not None:
+        raise Rejected("room_busy", f"{room.name} is in use by {occupant.ticket}; finish that visit first.")
+
+
+def _require(visit: OpenVisit, *stages: VisitStage) -> None:
+    if visit.stage not in stages:
+        wanted = " or ".join(stage.value.replace("_", " ") for stage in stages)
+        raise Rejected(
+            "wrong_stage", f"{visit.ticket} is {visit.stage.value.replace('_', ' ')}, not {wanted}."
+        )
+
+
+UP_NEXT = 5
+
+
+def _called(
+    state: OfficeQueue,
+    office: Office,
+    visit: OpenVisit,
+    room_id: str,
+    call_number: int,
+    day: date,
+    envelope: dict[str, object],
+) -> VisitorCalled:
+    """The call, with who is first in line after it (notify tells them it is nearly their turn)."""
+    after = [v.visit_id for v in waiting_in_order(state, office) if v.visit_id != visit.visit_id]
+    return VisitorCalled(
+        **envelope,
+        visit_id=visit.visit_id,
+        business_date=day,
+        ticket=visit.ticket,
+        line_id=visit.line_id,
+        room_id=room_id,
+        call_number=call_number,
+        up_next=tuple(after[:UP_NEXT]),
+    )
+
+
+def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime) -> list[Event]:
+    def envelope(index: int = 0) -> dict[str, object]:
+        return _envelope(command.command_id, index, command, now)
+
+    day = state.business_date or business_date(now)
+    match command:
+        case CallNext():
+            _free_room(state, office, command.room_id)
+            if command.line_id is not None and office.line(command.line_id) is None:
+                raise Rejected("unknown_line", f"{office.name} has no line '{command.line_id}'.")
+            queue = waiting_in_order(state, office, command.line_id, command.counsellor_id)
+            if not queue:
+                raise Rejected(
+                    "nobody_waiting",
+                    "Nobody is waiting" + (f" in line {command.line_id}." if command.line_id else "."),
+                )
+            visit = queue[0]
+            return [_called(state, office, visit, command.room_id, 1, day, envelope())]
+        case CallVisit():
+            visit = _open(state, office, command.visit_id)
+            _require(visit, VisitStage.WAITING)
+            _free_room(state, office, command.room_id)
+            return [_called(state, office, visit, command.room_id, 1, day, envelope())]
+        case Recall():
+            visit = _open(state, office, command.visit_id)
+            _require(visit, VisitStage.CALLED)
+            if visit.calls >= office.policy.no_show_after_calls:
+                return [
+                    VisitorNoShow(
+                        **envelope(),
+                        visit_id=visit.visit_id,
+                        business_date=day,
+                        ticket=visit.ticket,
+                        calls=visit.calls,
+                    )
+                ]
+            return [_called(state, office, visit, visit.room_id or "", visit.calls + 1, day, envelope())]
+        case StartService():
+            visit = _open(state, office, command.visit_id)
+            _require(visit, VisitStage.CALLED)
+            return [
+                ServiceStarted(
+                    **envelope(),
+                    visit_id=visit.visit_id,
+                    business_date=day,
+                    ticket=visit.ticket,
+                    room_id=visit.room_id or "",
+                )
+            ]
+        case CompleteService():
+            visit = _open(state, office, command.visit_id)
+            return [
+                ServiceCompleted(
+                    **envelope(),
+                    visit_id=visit.visit_id,
+                    business_date=day,
+                    ticket=visit.ticket,
+                    room_id=visit.room_id,
+                    outcome=command.outcome,
+                )
+            ]
+        case MarkNoShow():
+            visit = _open(state, office, command.visit_id)
+            _require(visit, VisitStage.WAITING, VisitStage.CALLED)
+            return [
+                VisitorNoShow(
+                    **envelope(),
+                    visit_id=visit.visit_id,
+                    business_date=day,
+                    ticket=visit.ticket,
+                    calls=visit.calls,
+                )
+            ]
+        case TransferVisit():
+            visit = _open(state, office, command.visit_id)
+            if office.line(command.to_line_id) is None:
+                raise Rejected("unknown_line", f"{office.name} has no line '{command.to_line_id}'.")
+            if command.to_line_id == visit.line_id and command.counsellor_id == visit.counsellor_id:
+                raise Rejected("same_line", f"{visit.ticket} is already in line {visit.line_id}.")
+            return [
+                VisitTransferred(
+                    **envelope(),
+                    visit_id=visit.visit_id,
+                    business_date=day,
+                    ticket=visit.ticket,
+                    from_line_id=visit.line_id,
+                    to_line_id=command.to_line_id,
+                    counsellor_id=command.counsellor_id,
+                )
+            ]
+        case CancelVisit():
+            visit = _open(state, office, command.visit_id)
+            return [
+                VisitCancelled(
+                    **envelope(),
+                    visit_id=visit.visit_id,
+                    business_date=day,
+                    ticket=visit.ticket,
+                    cause=command.cause,
+                )
+            ]
+        case CloseDay():
+            if state.day_closed or state.business_date != command.business_date:
+                raise Rejected("already_closed", f"{office.name} has no open day {command.business_date}.")
+            return close_day(state, state.business_date, command, now)
+    raise Rejected("unknown_command", f"The queue does not know the command {command.model_dump()['type']}.")
+
+
+def decide(state: OfficeQueue, office: Office, command: Command, now: datetime) -> Decision:
+    try:
+        return Decision(events=_decide(state, office, command, now))
+    except Rejected as rejected:
+        return Decision(
+            rejection=CommandRejected(
+                **_envelope(command.command_id, 0, command, now),
+                command_id=command.command_id,
+                command_type=str(command.model_dump()["type"]),
+                code=rejected.code,
+                detail=rejected.detail,
+            )
+        )

@@ -1,0 +1,52 @@
+"""Where the queue's decisions go: Kafka (acknowledged), the Redis read model, and the waiting API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+import orjson
+import redis.asyncio as aioredis
+from visitflow_events import Event, as_dict, encode
+from visitflow_platform.live import LiveFeed
+from visitflow_platform.replies import send_replies
+
+SCOPE = "queue"
+
+
+def snapshot_frame(view: dict[str, Any]) -> str:
+    """The snapshot as stored and as first sent to a new listener."""
+    return orjson.dumps({"snapshot": view}).decode()
+
+
+def frame(event: Event, view: dict[str, Any] | None) -> str:
+    body: dict[str, Any] = {"event": as_dict(event)}
+    if view is not None:
+        body["snapshot"] = view
+    return orjson.dumps(body).decode()
+
+
+class KafkaRedisOutbox:
+    def __init__(self, visits: faust.TopicT, redis: aioredis.Redis) -> None:
+        self._visits = visits
+        self._redis = redis
+        self.feed = LiveFeed(redis, SCOPE)
+
+    async def emit(self, events: list[Event]) -> None:
+        pending = [await self._visits.send(key=e.office_id.encode(), value=encode(e)) for e in events]
+        for sent in pending:
+            await sent  # the broker's acknowledgement (acks=all)
+
+    async def project(self, office_id: str, events: list[Event], view: dict[str, Any]) -> None:
+        stored = snapshot_frame(view)
+        for index, event in enumerate(events):
+            last = index == len(events) - 1
+            await self.feed.publish(
+                office_id,
+                event.model_dump()["type"],
+                frame(event, view if last else None),
+                snapshot=stored if last else None,
+            )
+
+    async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
+        await send_replies(self._redis, [(key, orjson.dumps(payload).decode()) for key, payload in replies])

@@ -1,0 +1,99 @@
+"""The queue worker: one faust agent owns each office's partition, so it is the only writer of its state."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import faust
+from visitflow_events import CloseDay, encode
+from visitflow_offices import business_date, closing_time
+from visitflow_platform.ids import stable_id
+from visitflow_platform.live import LiveFeed
+from visitflow_platform.redis_client import redis_client
+from visitflow_platform.streams import (
+    BATCH_MAX,
+    BATCH_WINDOW_S,
+    DeadLetterQueue,
+    install_heartbeat,
+    install_read_model_healer,
+    make_faust_app,
+    make_table,
+)
+from visitflow_platform.topics import TABLES
+
+from .config import QueueSettings
+from .domain import snapshot
+from .handlers import Outbox, QueueHandlers
+from .outbox import SCOPE, KafkaRedisOutbox, snapshot_frame
+
+log = logging.getLogger(__name__)
+ROLLOVER_GRACE = timedelta(minutes=30)
+
+
+def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faust.App:
+    app = make_faust_app(settings, "queue")
+    topics = settings.topics
+    visits = app.topic(topics.visits, partitions=settings.partitions)
+    commands = app.topic(topics.commands, partitions=settings.partitions)
+    source = app.topic(topics.visits, topics.commands, partitions=settings.partitions)
+    state_table, results_table = TABLES["queue"]
+    states = make_table(app, state_table, settings)
+    results = make_table(app, results_table, settings)
+    redis = redis_client(settings.redis_url)
+    dead_letters = DeadLetterQueue(app, settings, "queue")
+    handlers = QueueHandlers(
+        settings.offices,
+        settings.clock,
+        outbox or KafkaRedisOutbox(visits, redis),
+        states,
+        results,
+        dead_letters.writing_for,
+    )
+    install_heartbeat(app, redis, settings.service_name)
+    feed = LiveFeed(redis, SCOPE)
+
+    async def reproject() -> int:
+        offices = [
+            office for office_id in list(states.keys()) if (office := settings.offices.office(office_id))
+        ]
+        for office in offices:
+            frame = snapshot_frame(snapshot(handlers.state(office.id), office))
+            await feed.publish(office.id, "snapshot", frame, snapshot=frame)
+        return len(offices)
+
+    install_read_model_healer(app, redis, settings.service_name, reproject)
+    app.handlers = handlers  # type: ignore[attr-defined]  # for tests
+
+    @app.agent(source)
+    async def process(stream: faust.StreamT[bytes]) -> None:
+        async for events in stream.take_events(BATCH_MAX, within=BATCH_WINDOW_S):  # type: ignore[attr-defined]  # not on StreamT
+            await dead_letters.handle_batch(events, handlers.handle_batch)
+
+    @app.timer(interval=settings.rollover_check_s)
+    async def rollover() -> None:
+        """Closes each office's day after closing time; CloseDay is idempotent by its id."""
+        now = settings.clock.now()
+        for office_id in list(states.keys()):
+            office = settings.offices.office(office_id)
+            state = handlers.state(office_id)
+            if office is None or state.business_date is None or state.day_closed:
+                continue
+            closes = closing_time(office, state.business_date, settings.offices.timezone)
+            due = state.business_date < business_date(now, settings.offices.timezone) or (
+                closes is not None and now >= closes + ROLLOVER_GRACE
+            )
+            if due:
+                command = CloseDay(
+                    command_id=stable_id(
+                        "close", office_id, state.business_date.isoformat(), str(len(state.tickets))
+                    ),
+                    occurred_at=now,
+                    office_id=office_id,
+                    producer="queue-rollover",
+                    correlation_id=stable_id("close", office_id),
+                    business_date=state.business_date,
+                )
+                await commands.send(key=office_id.encode(), value=encode(command))
+
+    return app

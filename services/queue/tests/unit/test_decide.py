@@ -1,0 +1,799 @@
+"""The queue's decisions at NAV Løten: tickets, calls, recalls, service, transfers and the day's end."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from uuid import UUID, uuid4
+
+from visitflow_events import (
+    Appointment,
+    CallNext,
+    CallVisit,
+    CancelVisit,
+    CloseDay,
+    Command,
+    CommandRejected,
+    CompleteService,
+    Event,
+    MarkNoShow,
+    OfficeDayClosed,
+    Outcome,
+    Reason,
+    Recall,
+    ServiceCompleted,
+    ServiceStarted,
+    StartService,
+    TransferVisit,
+    VisitCancelled,
+    VisitClosedAtDayEnd,
+    VisitKind,
+    VisitorCalled,
+    VisitorCheckedIn,
+    VisitorNoShow,
+    VisitorQueued,
+    VisitStage,
+    VisitTransferred,
+    decode,
+    encode,
+)
+from visitflow_offices import Office, load_offices
+from visitflow_queue.domain import Decision, OfficeQueue, check_in, close_day, decide, fold
+
+CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
+NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # Monday 12:30 in Oslo
+DAY = date(2026, 11, 23)
+ROOM = "samtalerom-1"
+OTHER_ROOM = "samtalerom-2"
+
+
+def loten() -> Office:
+    office = load_offices(CONFIG).office("loten")
+    assert office is not None
+    return office
+
+
+OFFICE = loten()
+
+
+def empty() -> OfficeQueue:
+    return OfficeQueue(office_id="loten")
+
+
+def arrival(
+    kind: VisitKind = VisitKind.DROP_IN,
+    *,
+    reason: Reason = Reason.CASE_STATUS,
+    line_id: str | None = None,
+    at: datetime = NOW,
+    appointment_at: datetime | None = None,
+    counsellor_id: str | None = None,
+    day: date = DAY,
+    visit_id: UUID | None = None,
+) -> VisitorCheckedIn:
+    appointment = (
+        Appointment(reference="REF-1", starts_at=appointment_at, counsellor_id=counsellor_id)
+        if appointment_at
+        else None
+    )
+    return VisitorCheckedIn(
+        event_id=uuid4(),
+        occurred_at=at,
+        office_id="loten",
+        correlation_id=uuid4(),
+        producer="checkin",
+        visit_id=visit_id or uuid4(),
+        business_date=day,
+        kind=kind,
+        reason=reason,
+        line_id=line_id or OFFICE.line_for(kind, reason).id,
+        appointment=appointment,
+    )
+
+
+def admit(
+    state: OfficeQueue, event: VisitorCheckedIn, now: datetime = NOW
+) -> tuple[OfficeQueue, list[Event]]:
+    events = check_in(state, OFFICE, event, now)
+    return fold(state, events), events
+
+
+def queued(state: OfficeQueue, *arrivals: VisitorCheckedIn) -> OfficeQueue:
+    for event in arrivals:
+        state, _ = admit(state, event, event.occurred_at)
+    return state
+
+
+def envelope() -> dict[str, object]:
+    return {
+        "command_id": uuid4(),
+        "occurred_at": NOW,
+        "office_id": "loten",
+        "correlation_id": uuid4(),
+        "producer": "host-ui",
+        "actor_id": "host-1",
+    }
+
+
+def run(state: OfficeQueue, command: Command, now: datetime = NOW) -> tuple[OfficeQueue, Decision]:
+    decision = decide(state, OFFICE, command, now)
+    return fold(state, decision.events), decision
+
+
+def accepted(state: OfficeQueue, command: Command, now: datetime = NOW) -> tuple[OfficeQueue, Event]:
+    state, decision = run(state, command, now)
+    assert decision.rejection is None, decision.rejection
+    assert len(decision.events) == 1
+    return state, decision.events[0]
+
+
+def rejected(state: OfficeQueue, command: Command) -> CommandRejected:
+    decision = decide(state, OFFICE, command, NOW)
+    assert decision.events == []
+    rejection: CommandRejected | None = decision.rejection
+    assert rejection is not None
+    return rejection
+
+
+def call_next(room: str = ROOM, line_id: str | None = None, counsellor_id: str | None = None) -> CallNext:
+    return CallNext(**envelope(), room_id=room, line_id=line_id, counsellor_id=counsellor_id)
+
+
+def called(state: OfficeQueue, room: str = ROOM) -> tuple[OfficeQueue, VisitorCalled]:
+    state, event = accepted(state, call_next(room))
+    assert isinstance(event, VisitorCalled)
+    return state, event
+
+
+# --- check-in ----------------------------------------------------------------------------------------
+
+
+def test_tickets_count_up_per_line_prefix() -> None:
+    state = empty()
+    tickets = []
+    for event in (
+        arrival(),
+        arrival(),
+        arrival(VisitKind.EMERGENCY, reason=Reason.EMERGENCY_ASSISTANCE),
+        arrival(reason=Reason.SELF_SERVICE_HELP),
+        arrival(),
+    ):
+        state, events = admit(state, event)
+        assert len(events) == 1
+        assert isinstance(events[0], VisitorQueued)
+        tickets.append(events[0].ticket)
+
+    assert tickets == ["D-001", "D-002", "A-001", "S-001", "D-003"]
+    assert state.counters == {"D": 3, "A": 1, "S": 1}
+    assert state.business_date == DAY
+
+
+def test_check_in_queues_with_the_visit_details() -> None:
+    event = arrival(
+        VisitKind.APPOINTMENT,
+        reason=Reason.COUNSELLOR_APPOINTMENT,
+        appointment_at=NOW + timedelta(minutes=10),
+        counsellor_id="c.one",
+        at=NOW - timedelta(minutes=5),
+    )
+
+    state, events = admit(empty(), event)
+
+    (queued_event,) = events
+    assert isinstance(queued_event, VisitorQueued)
+    assert queued_event.ticket == "T-001"
+    assert queued_event.line_id == "appointment"
+    assert queued_event.checked_in_at == event.occurred_at
+    assert queued_event.appointment_at == NOW + timedelta(minutes=10)
+    assert queued_event.counsellor_id == "c.one"
+    assert queued_event.causation_id == event.event_id
+    assert queued_event.correlation_id == event.correlation_id
+    assert queued_event.occurred_at == NOW
+    assert queued_event.producer == "queue"
+    visit = state.visit(event.visit_id)
+    assert visit is not None
+    assert visit.stage is VisitStage.WAITING
+
+
+def test_an_unknown_line_id_falls_back_to_routing_by_kind_and_reason() -> None:
+    _, events = admit(empty(), arrival(reason=Reason.SELF_SERVICE_HELP, line_id="no_such_line"))
+
+    assert isinstance(events[0], VisitorQueued)
+    assert events[0].line_id == "self_service"
+    assert events[0].ticket == "S-001"
+
+
+def test_a_duplicate_check_in_yields_no_events() -> None:
+    event = arrival()
+    state, first = admit(empty(), event)
+
+    again = check_in(state, OFFICE, event, NOW + timedelta(minutes=1))
+
+    assert len(first) == 1
+    assert again == []
+
+
+def test_a_duplicate_check_in_after_the_visit_ended_still_yields_nothing() -> None:
+    event = arrival()
+    state, _ = admit(empty(), event)
+    state, _ = accepted(state, CancelVisit(**envelope(), visit_id=event.visit_id))
+
+    assert check_in(state, OFFICE, event, NOW) == []
+
+
+def test_check_in_position_and_wait_estimate() -> None:
+    state = queued(empty(), arrival(at=NOW - timedelta(minutes=2)), arrival(at=NOW - timedelta(minutes=1)))
+
+    _, events = admit(state, arrival())
+
+    assert isinstance(events[0], VisitorQueued)
+    assert events[0].position == 3
+    assert events[0].estimated_wait_s == 2 * OFFICE.policy.default_service_minutes * 60
+
+
+def test_an_emergency_goes_to_the_front_of_the_queue() -> None:
+    state = queued(empty(), arrival(at=NOW - timedelta(minutes=2)), arrival(at=NOW - timedelta(minutes=1)))
+
+    _, events = admit(state, arrival(VisitKind.EMERGENCY, reason=Reason.EMERGENCY_ASSISTANCE))
+
+    assert isinstance(events[0], VisitorQueued)
+    assert events[0].position == 1
+    assert events[0].estimated_wait_s == 0
+
+
+# --- call next ---------------------------------------------------------------------------------------
+
+
+def test_call_next_calls_the_first_in_line_to_the_room() -> None:
+    first, second = arrival(at=NOW - timedelta(minutes=2)), arrival(at=NOW - timedelta(minutes=1))
+    state = queued(empty(), first, second)
+    command = call_next()
+
+    state, event = accepted(state, command)
+
+    assert isinstance(event, VisitorCalled)
+    assert event.visit_id == first.visit_id
+    assert event.ticket == "D-001"
+    assert event.room_id == ROOM
+    assert event.call_number == 1
+    assert event.line_id == "drop_in"
+    assert event.business_date == DAY
+    assert event.causation_id == command.command_id
+    visit = state.visit(first.visit_id)
+    assert visit is not None
+    assert (visit.stage, visit.room_id, visit.calls) == (VisitStage.CALLED, ROOM, 1)
+    assert state.occupant(ROOM) == visit
+
+
+def test_call_next_to_an_occupied_room_is_rejected_room_busy() -> None:
+    state = queued(empty(), arrival(at=NOW - timedelta(minutes=2)), arrival(at=NOW - timedelta(minutes=1)))
+    state, _ = called(state)
+    command = call_next()
+
+    rejection = rejected(state, command)
+
+    assert rejection.code == "room_busy"
+    assert "D-001" in rejection.detail
+    assert rejection.command_id == command.command_id
+    assert rejection.command_type == "CallNext"
+    assert rejection.causation_id == command.command_id
+
+
+def test_call_next_to_an_unknown_room_is_rejected() -> None:
+    state = queued(empty(), arrival())
+
+    rejection = rejected(state, call_next("kjeller-9"))
+
+    assert rejection.code == "unknown_room"
+    assert "kjeller-9" in rejection.detail
+
+
+def test_call_next_with_nobody_waiting_is_rejected() -> None:
+    assert rejected(empty(), call_next()).code == "nobody_waiting"
+
+
+def test_call_next_in_an_empty_line_is_rejected_naming_the_line() -> None:
+    state = queued(empty(), arrival())
+
+    rejection = rejected(state, call_next(line_id="emergency"))
+
+    assert rejection.code == "nobody_waiting"
+    assert "emergency" in rejection.detail
+
+
+def test_call_next_in_an_unknown_line_is_rejected() -> None:
+    state = queued(empty(), arrival())
+
+    assert rejected(state, call_next(line_id="vip")).code == "unknown_line"
+
+
+def test_call_next_to_two_rooms_never_calls_the_same_visitor() -> None:
+    state = queued(empty(), arrival(at=NOW - timedelta(minutes=2)), arrival(at=NOW - timedelta(minutes=1)))
+
+    state, first = called(state, ROOM)
+    state, second = called(state, OTHER_ROOM)
+
+    assert first.visit_id != second.visit_id
+    assert (first.ticket, second.ticket) == ("D-001", "D-002")
+    assert rejected(state, call_next("samtalerom-3")).code == "nobody_waiting"
+
+
+def test_call_next_follows_the_call_order() -> None:
+    drop_in = arrival(at=NOW - timedelta(minutes=30))
+    late_appointment = arrival(
+        VisitKind.APPOINTMENT,
+        reason=Reason.COUNSELLOR_APPOINTMENT,
+        appointment_at=NOW + timedelta(minutes=20),
+        at=NOW - timedelta(minutes=20),
+    )
+    early_appointment = arrival(
+        VisitKind.APPOINTMENT,
+        reason=Reason.COUNSELLOR_APPOINTMENT,
+        appointment_at=NOW + timedelta(minutes=5),
+        at=NOW - timedelta(minutes=10),
+    )
+    emergency = arrival(VisitKind.EMERGENCY, reason=Reason.EMERGENCY_ASSISTANCE, at=NOW)
+    state = queued(empty(), drop_in, late_appointment, early_appointment, emergency)
+
+    order = []
+    for room in ("samtalerom-1", "samtalerom-2", "samtalerom-3", "moterom-1"):
+        state, event = called(state, room)
+        order.append(event.visit_id)
+
+    assert order == [
+        emergency.visit_id,
+        early_appointment.visit_id,
+        late_appointment.visit_id,
+        drop_in.visit_id,
+    ]
+
+
+def test_call_visit_calls_that_visitor_out_of_turn() -> None:
+    first, second = arrival(at=NOW - timedelta(minutes=2)), arrival(at=NOW - timedelta(minutes=1))
+    state = queued(empty(), first, second)
+
+    state, event = accepted(state, CallVisit(**envelope(), visit_id=second.visit_id, room_id=ROOM))
+
+    assert isinstance(event, VisitorCalled)
+    assert event.visit_id == second.visit_id
+    assert event.call_number == 1
+
+
+def test_call_visit_needs_a_waiting_visit_and_a_free_room() -> None:
+    first, second = arrival(at=NOW - timedelta(minutes=2)), arrival(at=NOW - timedelta(minutes=1))
+    state = queued(empty(), first, second)
+    state, _ = called(state)
+
+    assert rejected(state, CallVisit(**envelope(), visit_id=first.visit_id, room_id=OTHER_ROOM)).code == (
+        "wrong_stage"
+    )
+    assert (
+        rejected(state, CallVisit(**envelope(), visit_id=second.visit_id, room_id=ROOM)).code == "room_busy"
+    )
+    assert rejected(state, CallVisit(**envelope(), visit_id=uuid4(), room_id=OTHER_ROOM)).code == (
+        "unknown_visit"
+    )
+
+
+# --- recall and no-show ------------------------------------------------------------------------------
+
+
+def test_recall_increments_the_call_number_then_ends_in_a_no_show() -> None:
+    visitor = arrival()
+    state = queued(empty(), visitor)
+    state, _ = called(state)
+    limit = OFFICE.policy.no_show_after_calls
+    assert limit == 3
+
+    numbers = []
+    for _ in range(limit - 1):
+        state, event = accepted(state, Recall(**envelope(), visit_id=visitor.visit_id))
+        assert isinstance(event, VisitorCalled)
+        assert event.room_id == ROOM
+        numbers.append(event.call_number)
+    state, last = accepted(state, Recall(**envelope(), visit_id=visitor.visit_id))
+
+    assert numbers == [2, 3]
+    assert isinstance(last, VisitorNoShow)
+    assert last.calls == limit
+    assert state.visit(visitor.visit_id) is None
+    assert state.occupant(ROOM) is None
+
+
+def test_recall_of_a_waiting_visitor_is_rejected() -> None:
+    visitor = arrival()
+    state = queued(empty(), visitor)
+
+    assert rejected(state, Recall(**envelope(), visit_id=visitor.visit_id)).code == "wrong_stage"
+
+
+def test_mark_no_show_closes_a_waiting_or_called_visit() -> None:
+    waiting, calledv = arrival(at=NOW - timedelta(minutes=2)), arrival(at=NOW - timedelta(minutes=1))
+    state = queued(empty(), waiting, calledv)
+    state, _ = accepted(state, CallVisit(**envelope(), visit_id=calledv.visit_id, room_id=ROOM))
+
+    state, first = accepted(state, MarkNoShow(**envelope(), visit_id=waiting.visit_id))
+    state, second = accepted(state, MarkNoShow(**envelope(), visit_id=calledv.visit_id))
+
+    assert isinstance(first, VisitorNoShow)
+    assert first.calls == 0
+    assert isinstance(second, VisitorNoShow)
+    assert second.calls == 1
+    assert state.visits == {}
+
+
+def test_mark_no_show_while_in_service_is_rejected() -> None:
+    visitor = arrival()
+    state = queued(empty(), visitor)
+    state, _ = called(state)
+    state, _ = accepted(state, StartService(**envelope(), visit_id=visitor.visit_id))
+
+    assert rejected(state, MarkNoShow(**envelope(), visit_id=visitor.visit_id)).code == "wrong_stage"
+
+
+# --- service -----------------------------------------------------------------------------------------
+
+
+def test_start_service_requires_the_called_stage() -> None:
+    visitor = arrival()
+    state = queued(empty(), visitor)
+
+    rejection = rejected(state, StartService(**envelope(), visit_id=visitor.visit_id))
+
+    assert rejection.code == "wrong_stage"
+    assert "D-001 is waiting, not called" in rejection.detail
+
+
+def test_start_service_twice_is_rejected() -> None:
+    visitor = arrival()
+    state = queued(empty(), visitor)
+    state, _ = called(state)
+    state, started = accepted(state, StartService(**envelope(), visit_id=visitor.visit_id))
+
+    assert isinstance(started, ServiceStarted)
+    assert started.room_id == ROOM
+    visit = state.visit(visitor.visit_id)
+    assert visit is not None
+    assert visit.stage is VisitStage.IN_SERVICE
+    assert rejected(state, StartService(**envelope(), visit_id=visitor.visit_id)).code == "wrong_stage"
+
+
+def test_start_service_of_an_unknown_visit_is_rejected() -> None:
+    assert rejected(queued(empty(), arrival()), StartService(**envelope(), visit_id=uuid4())).code == (
+        "unknown_visit"
+    )
+
+
+def test_complete_records_the_service_duration_and_frees_the_room() -> None:
+    visitor = arrival()
+    state = queued(empty(), visitor)
+    state, _ = called(state)
+    state, _ = accepted(
+        state, StartService(**envelope(), visit_id=visitor.visit_id), NOW + timedelta(minutes=1)
+    )
+
+    state, done = accepted(
+        state,
+        CompleteService(**envelope(), visit_id=visitor.visit_id, outcome=Outcome.SERVED),
+        NOW + timedelta(minutes=9),
+    )
+
+    assert isinstance(done, ServiceCompleted)
+    assert done.room_id == ROOM
+    assert done.outcome is Outcome.SERVED
+    assert state.service_seconds == {"drop_in": [480]}
+    assert state.visit(visitor.visit_id) is None
+    assert state.occupant(ROOM) is None
+    assert state.tickets[visitor.visit_id] == "D-001"  # still issued today
+
+
+def test_only_the_last_ten_service_times_are_kept() -> None:
+    state = empty()
+    for minutes in range(1, 13):
+        visitor = arrival()
+        state = queued(state, visitor)
+        state, _ = called(state)
+        state, _ = accepted(state, StartService(**envelope(), visit_id=visitor.visit_id))
+        state, _ = accepted(
+            state,
+            CompleteService(**envelope(), visit_id=visitor.visit_id, outcome=Outcome.SERVED),
+            NOW + timedelta(minutes=minutes),
+        )
+
+    assert state.service_seconds["drop_in"] == [minutes * 60 for minutes in range(3, 13)]
+
+
+def test_completing_a_visit_that_never_started_records_no_duration() -> None:
+    visitor = arrival()
+    state = queued(empty(), visitor)
+
+    state, done = accepted(
+        state,
+        CompleteService(**envelope(), visit_id=visitor.visit_id, outcome=Outcome.STEERED_TO_SELF_SERVICE),
+    )
+
+    assert isinstance(done, ServiceCompleted)
+    assert done.room_id is None
+    assert state.visits == {}
+    assert state.service_seconds == {}
+
+
+# --- transfer and cancel -----------------------------------------------------------------------------
+
+
+def test_transfer_moves_the_visit_to_another_line_and_back_to_waiting() -> None:
+    visitor = arrival()
+    state = queued(empty(), visitor)
+    state, _ = called(state)
+    state, _ = accepted(state, StartService(**envelope(), visit_id=visitor.visit_id))
+
+    state, moved = accepted(
+        state, TransferVisit(**envelope(), visit_id=visitor.visit_id, to_line_id="self_service")
+    )
+
+    assert isinstance(moved, VisitTransferred)
+    assert (moved.from_line_id, moved.to_line_id) == ("drop_in", "self_service")
+    visit = state.visit(visitor.visit_id)
+    assert visit is not None
+    assert visit.line_id == "self_service"
+    assert visit.stage is VisitStage.WAITING
+    assert visit.room_id is None
+    assert visit.calls == 0
+    assert visit.ticket == "D-001"
+    assert state.occupant(ROOM) is None
+    state, again = called(state, OTHER_ROOM)
+    assert again.visit_id == visitor.visit_id
+    assert again.line_id == "self_service"
+
+
+def test_transfer_to_an_unknown_or_the_same_line_is_rejected() -> None:
+    visitor = arrival()
+    state = queued(empty(), visitor)
+
+    assert rejected(state, TransferVisit(**envelope(), visit_id=visitor.visit_id, to_line_id="vip")).code == (
+        "unknown_line"
+    )
+    assert (
+        rejected(state, TransferVisit(**envelope(), visit_id=visitor.visit_id, to_line_id="drop_in")).code
+        == "same_line"
+    )
+
+
+def test_transfer_to_a_counsellor_in_the_same_line_is_allowed() -> None:
+    visitor = arrival()
+    state = queued(empty(), visitor)
+
+    state, moved = accepted(
+        state,
+        TransferVisit(**envelope(), visit_id=visitor.visit_id, to_line_id="drop_in", counsellor_id="c.one"),
+    )
+
+    assert isinstance(moved, VisitTransferred)
+    visit = state.visit(visitor.visit_id)
+    assert visit is not None
+    assert visit.counsellor_id == "c.one"
+
+
+def test_cancel_removes_the_visit() -> None:
+    first, second = arrival(at=NOW - timedelta(minutes=2)), arrival(at=NOW - timedelta(minutes=1))
+    state = queued(empty(), first, second)
+
+    state, cancelled = accepted(state, CancelVisit(**envelope(), visit_id=first.visit_id))
+
+    assert isinstance(cancelled, VisitCancelled)
+    assert cancelled.ticket == "D-001"
+    assert list(state.visits) == [second.visit_id]
+    state, event = called(state)
+    assert event.visit_id == second.visit_id
+    assert rejected(state, CancelVisit(**envelope(), visit_id=first.visit_id)).code == "unknown_visit"
+
+
+# --- determinism -------------------------------------------------------------------------------------
+
+
+def test_event_ids_depend_on_the_command_and_state_not_on_now() -> None:
+    state = queued(empty(), arrival())
+    command = call_next()
+
+    first = decide(state, OFFICE, command, NOW)
+    later = decide(state, OFFICE, command, NOW + timedelta(minutes=7))
+
+    assert [e.event_id for e in first.events] == [e.event_id for e in later.events]
+    assert first.events[0].occurred_at != later.events[0].occurred_at
+    other = decide(state, OFFICE, call_next(), NOW)
+    assert other.events[0].event_id != first.events[0].event_id
+
+
+def test_rejection_ids_are_deterministic_too() -> None:
+    command = call_next()
+
+    first = decide(empty(), OFFICE, command, NOW).rejection
+    later = decide(empty(), OFFICE, command, NOW + timedelta(hours=1)).rejection
+
+    assert first is not None
+    assert later is not None
+    assert first.event_id == later.event_id
+
+
+def test_check_in_event_ids_derive_from_the_visit() -> None:
+    event = arrival()
+
+    first = check_in(empty(), OFFICE, event, NOW)
+    later = check_in(empty(), OFFICE, event, NOW + timedelta(minutes=3))
+
+    assert first[0].event_id == later[0].event_id
+    assert first[0].event_id != check_in(empty(), OFFICE, arrival(), NOW)[0].event_id
+
+
+# --- the day's end -----------------------------------------------------------------------------------
+
+
+def busy_day() -> tuple[OfficeQueue, VisitorCheckedIn, VisitorCheckedIn, VisitorCheckedIn]:
+    drop_in = arrival(at=NOW - timedelta(minutes=3))
+    emergency = arrival(
+        VisitKind.EMERGENCY, reason=Reason.EMERGENCY_ASSISTANCE, at=NOW - timedelta(minutes=2)
+    )
+    appointment = arrival(
+        VisitKind.APPOINTMENT,
+        reason=Reason.COUNSELLOR_APPOINTMENT,
+        appointment_at=NOW,
+        at=NOW - timedelta(minutes=1),
+    )
+    state = queued(empty(), drop_in, emergency, appointment)
+    state, _ = called(state, ROOM)  # the emergency
+    state, _ = called(state, OTHER_ROOM)  # the appointment
+    state, _ = accepted(state, StartService(**envelope(), visit_id=appointment.visit_id))
+    return state, drop_in, emergency, appointment
+
+
+def test_close_day_closes_every_open_visit_and_flags_emergencies() -> None:
+    state, drop_in, emergency, appointment = busy_day()
+
+    state, decision = run(state, CloseDay(**envelope(), business_date=DAY))
+
+    *closed, summary = decision.events
+    assert all(isinstance(event, VisitClosedAtDayEnd) for event in closed)
+    details = {
+        e.visit_id: (e.ticket, e.kind, e.stage, e.needs_follow_up)
+        for e in closed
+        if isinstance(e, VisitClosedAtDayEnd)
+    }
+    assert details == {
+        emergency.visit_id: ("A-001", VisitKind.EMERGENCY, VisitStage.CALLED, True),
+        appointment.visit_id: ("T-001", VisitKind.APPOINTMENT, VisitStage.IN_SERVICE, False),
+        drop_in.visit_id: ("D-001", VisitKind.DROP_IN, VisitStage.WAITING, False),
+    }
+    assert isinstance(summary, OfficeDayClosed)
+    assert summary.business_date == DAY
+    assert summary.closed_visits == 3
+    assert len({event.event_id for event in decision.events}) == 4
+    assert state.visits == {}
+    assert state.day_closed
+    assert state.counters == {"A": 1, "T": 1, "D": 1}  # kept: a late emergency today never repeats a ticket
+
+
+def test_a_late_emergency_after_closing_continues_the_days_numbers_and_the_day_can_close_again() -> None:
+    state, *_ = busy_day()
+    state, _ = run(state, CloseDay(**envelope(), business_date=DAY))
+    state, events = admit(state, arrival(VisitKind.EMERGENCY, reason=Reason.EMERGENCY_ASSISTANCE))
+    assert [e.ticket for e in events if isinstance(e, VisitorQueued)] == ["A-002"]
+    assert not state.day_closed
+    state, decision = run(state, CloseDay(**envelope(), business_date=DAY))
+    assert decision.rejection is None
+    assert [e.ticket for e in decision.events if isinstance(e, VisitClosedAtDayEnd)] == ["A-002"]
+
+
+def test_after_close_day_the_next_days_first_drop_in_is_d_001() -> None:
+    state, *_ = busy_day()
+    state, _ = run(state, CloseDay(**envelope(), business_date=DAY))
+
+    _, events = admit(state, arrival(day=DAY + timedelta(days=1), at=NOW + timedelta(days=1)))
+
+    assert isinstance(events[0], VisitorQueued)
+    assert events[0].ticket == "D-001"
+
+
+def test_close_day_on_an_empty_but_open_day_closes_nothing_but_the_day() -> None:
+    visitor = arrival()
+    state = queued(empty(), visitor)
+    state, _ = accepted(state, CancelVisit(**envelope(), visit_id=visitor.visit_id))
+
+    _, decision = run(state, CloseDay(**envelope(), business_date=DAY))
+
+    assert len(decision.events) == 1
+    assert isinstance(decision.events[0], OfficeDayClosed)
+    assert decision.events[0].closed_visits == 0
+
+
+def test_close_day_without_an_open_day_is_rejected() -> None:
+    assert rejected(empty(), CloseDay(**envelope(), business_date=DAY)).code == "already_closed"
+
+
+def test_close_day_twice_is_rejected_the_second_time() -> None:
+    state, *_ = busy_day()
+    state, _ = run(state, CloseDay(**envelope(), business_date=DAY))
+
+    assert rejected(state, CloseDay(**envelope(), business_date=DAY)).code == "already_closed"
+
+
+def test_close_day_for_an_earlier_date_than_the_open_day_is_rejected() -> None:
+    state = queued(empty(), arrival())
+
+    assert rejected(state, CloseDay(**envelope(), business_date=DAY - timedelta(days=1))).code == (
+        "already_closed"
+    )
+
+
+def test_a_check_in_on_a_later_day_first_closes_the_previous_day() -> None:
+    state, *_ = busy_day()
+    tomorrow = arrival(day=DAY + timedelta(days=1), at=NOW + timedelta(days=1))
+
+    state, events = admit(state, tomorrow, NOW + timedelta(days=1))
+
+    kinds = [type(event) for event in events]
+    assert kinds == [VisitClosedAtDayEnd] * 3 + [OfficeDayClosed, VisitorQueued]
+    closed_day = events[3]
+    assert isinstance(closed_day, OfficeDayClosed)
+    assert closed_day.business_date == DAY
+    assert closed_day.causation_id == tomorrow.event_id
+    new = events[4]
+    assert isinstance(new, VisitorQueued)
+    assert new.ticket == "D-001"
+    assert new.position == 1
+    assert list(state.visits) == [tomorrow.visit_id]
+    assert state.business_date == DAY + timedelta(days=1)
+    assert state.counters == {"D": 1}
+
+
+def test_the_day_end_has_the_same_event_ids_however_it_is_triggered() -> None:
+    state, *_ = busy_day()
+    by_command = close_day(state, DAY, CloseDay(**envelope(), business_date=DAY), NOW)
+    by_check_in = check_in(state, OFFICE, arrival(day=DAY + timedelta(days=1)), NOW + timedelta(days=1))
+
+    assert [e.event_id for e in by_command] == [e.event_id for e in by_check_in[:-1]]
+
+
+def test_events_for_unknown_visits_change_nothing() -> None:
+    state = queued(empty(), arrival())
+    stray = VisitorCalled(
+        event_id=uuid4(),
+        occurred_at=NOW,
+        office_id="loten",
+        correlation_id=uuid4(),
+        producer="queue",
+        visit_id=uuid4(),
+        business_date=DAY,
+        ticket="D-099",
+        line_id="drop_in",
+        room_id=ROOM,
+        call_number=1,
+    )
+
+    assert fold(state, [stray]) == state
+
+
+def test_a_late_check_in_from_an_earlier_day_does_not_move_the_open_day_back() -> None:
+    tomorrow = DAY + timedelta(days=1)
+    today_visitor = arrival(day=tomorrow, at=NOW + timedelta(days=1))
+    state = queued(empty(), today_visitor)
+    stale = arrival(day=DAY, at=NOW)  # checked in yesterday, delivered only now
+
+    state, _ = admit(state, stale, NOW + timedelta(days=1))
+    _, events = admit(state, arrival(day=tomorrow, at=NOW + timedelta(days=1, minutes=1)))
+
+    assert state.business_date == tomorrow
+    closed = [e.visit_id for e in events if isinstance(e, VisitClosedAtDayEnd)]
+    assert today_visitor.visit_id not in closed
+
+
+def test_every_event_of_a_visit_steered_away_unserved_survives_the_wire() -> None:
+    """A host completes a waiting visit (steered to self-service) without calling it to a room."""
+    visitor = arrival()
+    state, events = admit(empty(), visitor)
+    _, decision = run(
+        state,
+        CompleteService(**envelope(), visit_id=visitor.visit_id, outcome=Outcome.STEERED_TO_SELF_SERVICE),
+    )
+
+    for event in [*events, *decision.events]:
+        assert decode(encode(event)) == event

@@ -1,0 +1,246 @@
+"""QueueHandlers with a recording outbox and plain dicts as tables: idempotent replies, no double emits."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+from visitflow_events import (
+    CallNext,
+    CommandRejected,
+    Event,
+    OfficeDayClosed,
+    Reason,
+    StartService,
+    VisitKind,
+    VisitorCalled,
+    VisitorCheckedIn,
+    VisitorQueued,
+)
+from visitflow_offices import FixedClock, OfficeDirectory, load_offices
+from visitflow_queue.domain import OfficeQueue
+from visitflow_queue.handlers import QueueHandlers
+
+CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
+NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # Monday 12:30 in Oslo
+DAY = date(2026, 11, 23)
+OFFICES: OfficeDirectory = load_offices(CONFIG)
+
+
+class RecordingOutbox:
+    def __init__(self) -> None:
+        self.emitted: list[Event] = []
+        self.projected: list[tuple[str, list[Event], dict[str, Any]]] = []
+        self.replies: list[tuple[str, dict[str, Any]]] = []
+
+    async def emit(self, events: list[Event]) -> None:
+        self.emitted.extend(events)
+
+    async def project(self, office_id: str, events: list[Event], view: dict[str, Any]) -> None:
+        self.projected.append((office_id, events, view))
+
+    async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
+        self.replies.extend(replies)
+
+
+def handlers() -> tuple[QueueHandlers, RecordingOutbox, FixedClock]:
+    outbox = RecordingOutbox()
+    clock = FixedClock(NOW)
+    return QueueHandlers(offices=OFFICES, clock=clock, outbox=outbox, states={}, results={}), outbox, clock
+
+
+def arrival(
+    office_id: str = "loten", kind: VisitKind = VisitKind.DROP_IN, day: date = DAY
+) -> VisitorCheckedIn:
+    return VisitorCheckedIn(
+        event_id=uuid4(),
+        occurred_at=NOW,
+        office_id=office_id,
+        correlation_id=uuid4(),
+        producer="checkin",
+        visit_id=uuid4(),
+        business_date=day,
+        kind=kind,
+        reason=Reason.CASE_STATUS,
+        line_id="drop_in",
+    )
+
+
+def command_fields(office_id: str = "loten") -> dict[str, object]:
+    return {
+        "command_id": uuid4(),
+        "occurred_at": NOW,
+        "office_id": office_id,
+        "correlation_id": uuid4(),
+        "producer": "host-ui",
+    }
+
+
+async def test_a_check_in_is_queued_stored_projected_and_answered() -> None:
+    queue, outbox, _ = handlers()
+    event = arrival()
+
+    await queue.handle(event)
+
+    assert len(outbox.emitted) == 1
+    queued = outbox.emitted[0]
+    assert isinstance(queued, VisitorQueued)
+    assert queued.ticket == "D-001"
+    assert queued.occurred_at == NOW
+    assert outbox.replies == [
+        (
+            str(event.visit_id),
+            {
+                "visit_id": str(event.visit_id),
+                "ticket": "D-001",
+                "line_id": "drop_in",
+                "position": 1,
+                "estimated_wait_s": 0,
+            },
+        )
+    ]
+    (office_id, projected, view) = outbox.projected[0]
+    assert office_id == "loten"
+    assert projected == outbox.emitted
+    assert [visit["ticket"] for visit in view["waiting"]] == ["D-001"]
+    stored = OfficeQueue.model_validate(queue.states["loten"])
+    assert stored.tickets == {event.visit_id: "D-001"}
+    assert queue.state("loten") == stored
+
+
+async def test_a_duplicate_check_in_replies_with_the_same_ticket_and_emits_nothing() -> None:
+    queue, outbox, clock = handlers()
+    event = arrival()
+    await queue.handle(arrival())
+    await queue.handle(event)
+
+    clock.advance(timedelta(minutes=2))
+    await queue.handle(event)
+
+    assert len(outbox.emitted) == 2
+    assert len(outbox.projected) == 2
+    first, again = outbox.replies[1], outbox.replies[2]
+    assert first == again
+    assert again[1]["ticket"] == "D-002"
+    assert again[1]["position"] == 2
+
+
+async def test_the_same_command_twice_emits_once_and_replies_twice_alike() -> None:
+    queue, outbox, clock = handlers()
+    await queue.handle(arrival())
+    command = CallNext(**command_fields(), room_id="samtalerom-1")
+
+    await queue.handle(command)
+    state_after_first = queue.states["loten"]
+    clock.advance(timedelta(seconds=30))
+    await queue.handle(command)
+
+    calls = [event for event in outbox.emitted if isinstance(event, VisitorCalled)]
+    assert len(calls) == 1
+    command_replies = [payload for key, payload in outbox.replies if key == str(command.command_id)]
+    assert len(command_replies) == 2
+    assert command_replies[0] == command_replies[1]
+    assert command_replies[0]["events"][0]["type"] == "VisitorCalled"
+    assert command_replies[0]["events"][0]["ticket"] == "D-001"
+    assert queue.states["loten"] is state_after_first
+    assert queue.results[str(command.command_id)] == command_replies[0]
+
+
+async def test_a_rejected_command_replies_rejected_and_emits_nothing() -> None:
+    queue, outbox, _ = handlers()
+    command = CallNext(**command_fields(), room_id="samtalerom-1")
+
+    await queue.handle(command)
+
+    assert outbox.emitted == []
+    assert outbox.projected == []
+    assert "loten" not in queue.states
+    ((key, payload),) = outbox.replies
+    assert key == str(command.command_id)
+    assert set(payload) == {"rejected"}
+    rejection = payload["rejected"]
+    assert rejection["type"] == CommandRejected.__name__
+    assert rejection["code"] == "nobody_waiting"
+    assert rejection["command_id"] == str(command.command_id)
+
+
+async def test_a_rejected_command_repeated_gives_the_same_answer_even_if_it_would_now_succeed() -> None:
+    queue, outbox, _ = handlers()
+    command = CallNext(**command_fields(), room_id="samtalerom-1")
+    await queue.handle(command)
+    await queue.handle(arrival())
+
+    await queue.handle(command)
+
+    replies = [payload for key, payload in outbox.replies if key == str(command.command_id)]
+    assert len(replies) == 2
+    assert replies[0] == replies[1]
+    assert not any(isinstance(event, VisitorCalled) for event in outbox.emitted)
+
+
+async def test_commands_are_decided_against_the_stored_state() -> None:
+    queue, outbox, clock = handlers()
+    visitor = arrival()
+    await queue.handle(visitor)
+    await queue.handle(CallNext(**command_fields(), room_id="samtalerom-1"))
+    clock.advance(timedelta(minutes=1))
+
+    await queue.handle(StartService(**command_fields(), visit_id=visitor.visit_id))
+
+    assert [type(event).__name__ for event in outbox.emitted] == [
+        "VisitorQueued",
+        "VisitorCalled",
+        "ServiceStarted",
+    ]
+    assert outbox.emitted[-1].occurred_at == NOW + timedelta(minutes=1)
+
+
+async def test_a_check_in_on_the_next_day_closes_the_previous_one() -> None:
+    queue, outbox, clock = handlers()
+    await queue.handle(arrival())
+    clock.advance(timedelta(days=1))
+
+    await queue.handle(arrival(day=DAY + timedelta(days=1)))
+
+    assert [type(event).__name__ for event in outbox.emitted] == [
+        "VisitorQueued",
+        "VisitClosedAtDayEnd",
+        "OfficeDayClosed",
+        "VisitorQueued",
+    ]
+    assert isinstance(outbox.emitted[2], OfficeDayClosed)
+    assert outbox.replies[-1][1]["ticket"] == "D-001"
+
+
+async def test_messages_for_unknown_offices_are_ignored() -> None:
+    queue, outbox, _ = handlers()
+
+    await queue.handle(arrival(office_id="atlantis"))
+    await queue.handle(CallNext(**command_fields("atlantis"), room_id="samtalerom-1"))
+
+    assert outbox.emitted == []
+    assert outbox.replies == []
+    assert queue.states == {}
+    assert queue.results == {}
+
+
+async def test_the_queues_own_events_are_not_handled() -> None:
+    queue, outbox, _ = handlers()
+    await queue.handle(arrival())
+
+    await queue.handle(outbox.emitted[0])
+
+    assert len(outbox.emitted) == 1
+    assert len(outbox.replies) == 1
+
+
+async def test_offices_keep_separate_queues() -> None:
+    queue, outbox, _ = handlers()
+
+    await queue.handle(arrival("loten"))
+    await queue.handle(arrival("halden"))
+
+    assert [reply["ticket"] for _, reply in outbox.replies] == ["D-001", "D-001"]
+    assert set(queue.states) == {"loten", "halden"}

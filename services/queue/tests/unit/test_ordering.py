@@ -1,0 +1,166 @@
+"""Call order: emergencies, then appointments by their time, then drop-in first come, first served."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from uuid import uuid4
+
+from visitflow_events import Appointment, Reason, VisitKind, VisitorCheckedIn, VisitStage
+from visitflow_offices import Office, load_offices
+from visitflow_queue.domain import OfficeQueue, OpenVisit, check_in, fold, waiting_in_order
+
+CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
+NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)
+DAY = date(2026, 11, 23)
+
+
+def loten() -> Office:
+    office = load_offices(CONFIG).office("loten")
+    assert office is not None
+    return office
+
+
+OFFICE = loten()
+
+
+def arrival(
+    kind: VisitKind = VisitKind.DROP_IN,
+    minutes: int = 0,
+    *,
+    reason: Reason = Reason.CASE_STATUS,
+    appointment_in: int | None = None,
+    counsellor_id: str | None = None,
+) -> VisitorCheckedIn:
+    """A check-in `minutes` after NOW, with an appointment `appointment_in` minutes after NOW."""
+    appointment = (
+        Appointment(
+            reference="REF-1", starts_at=NOW + timedelta(minutes=appointment_in), counsellor_id=counsellor_id
+        )
+        if appointment_in is not None
+        else None
+    )
+    return VisitorCheckedIn(
+        event_id=uuid4(),
+        occurred_at=NOW + timedelta(minutes=minutes),
+        office_id="loten",
+        correlation_id=uuid4(),
+        producer="checkin",
+        visit_id=uuid4(),
+        business_date=DAY,
+        kind=kind,
+        reason=reason,
+        line_id=OFFICE.line_for(kind, reason).id,
+        appointment=appointment,
+    )
+
+
+def emergency(minutes: int = 0) -> VisitorCheckedIn:
+    return arrival(VisitKind.EMERGENCY, minutes, reason=Reason.EMERGENCY_ASSISTANCE)
+
+
+def appointment(minutes: int, at: int, counsellor_id: str | None = None) -> VisitorCheckedIn:
+    return arrival(
+        VisitKind.APPOINTMENT,
+        minutes,
+        reason=Reason.COUNSELLOR_APPOINTMENT,
+        appointment_in=at,
+        counsellor_id=counsellor_id,
+    )
+
+
+def state_with(*arrivals: VisitorCheckedIn) -> OfficeQueue:
+    state = OfficeQueue(office_id="loten")
+    for event in arrivals:
+        state = fold(state, check_in(state, OFFICE, event, event.occurred_at))
+    return state
+
+
+def ids(visits: list[OpenVisit]) -> list[object]:
+    return [visit.visit_id for visit in visits]
+
+
+def test_emergency_before_appointment_before_drop_in() -> None:
+    drop_in = arrival(minutes=0)
+    booked = appointment(minutes=1, at=5)
+    urgent = emergency(minutes=2)
+
+    order = waiting_in_order(state_with(drop_in, booked, urgent), OFFICE)
+
+    assert ids(order) == [urgent.visit_id, booked.visit_id, drop_in.visit_id]
+
+
+def test_appointments_are_ordered_by_appointment_time_not_arrival() -> None:
+    early_bird_late_slot = appointment(minutes=0, at=30)
+    late_arrival_early_slot = appointment(minutes=10, at=15)
+    middle = appointment(minutes=5, at=20)
+
+    order = waiting_in_order(state_with(early_bird_late_slot, late_arrival_early_slot, middle), OFFICE)
+
+    assert ids(order) == [late_arrival_early_slot.visit_id, middle.visit_id, early_bird_late_slot.visit_id]
+
+
+def test_drop_in_is_first_come_first_served() -> None:
+    arrivals = [arrival(minutes=m) for m in (0, 1, 2, 3)]
+
+    order = waiting_in_order(state_with(*arrivals), OFFICE)
+
+    assert ids(order) == [event.visit_id for event in arrivals]
+    assert [visit.ticket for visit in order] == ["D-001", "D-002", "D-003", "D-004"]
+
+
+def test_drop_in_order_follows_check_in_time_even_when_events_arrive_out_of_order() -> None:
+    later = arrival(minutes=5)
+    earlier = arrival(minutes=1)
+
+    order = waiting_in_order(state_with(later, earlier), OFFICE)
+
+    assert ids(order) == [earlier.visit_id, later.visit_id]
+
+
+def test_emergencies_among_themselves_are_first_come_first_served() -> None:
+    first, second = emergency(3), emergency(4)
+
+    assert ids(waiting_in_order(state_with(second, first), OFFICE)) == [first.visit_id, second.visit_id]
+
+
+def test_the_self_service_line_comes_after_plain_drop_in() -> None:
+    helper = arrival(minutes=0, reason=Reason.SELF_SERVICE_HELP)
+    plain = arrival(minutes=5)
+
+    order = waiting_in_order(state_with(helper, plain), OFFICE)
+
+    assert [visit.line_id for visit in order] == ["drop_in", "self_service"]
+
+
+def test_filtering_by_line() -> None:
+    drop_in, urgent = arrival(minutes=0), emergency(1)
+    state = state_with(drop_in, urgent)
+
+    assert ids(waiting_in_order(state, OFFICE, "drop_in")) == [drop_in.visit_id]
+    assert ids(waiting_in_order(state, OFFICE, "emergency")) == [urgent.visit_id]
+    assert waiting_in_order(state, OFFICE, "self_service") == []
+
+
+def test_a_counsellor_gets_their_own_appointments_first_and_never_anothers() -> None:
+    mine = appointment(minutes=2, at=25, counsellor_id="c.one")
+    theirs = appointment(minutes=0, at=10, counsellor_id="c.two")
+    anyone = appointment(minutes=1, at=15)
+    drop_in = arrival(minutes=0)
+
+    order = waiting_in_order(state_with(mine, theirs, anyone, drop_in), OFFICE, counsellor_id="c.one")
+
+    assert ids(order) == [mine.visit_id, anyone.visit_id, drop_in.visit_id]
+
+
+def test_called_visitors_are_not_waiting() -> None:
+    first, second = arrival(minutes=0), arrival(minutes=1)
+    state = state_with(first, second)
+    visit = state.visits[first.visit_id]
+    state = state.model_copy(
+        update={
+            "visits": {**state.visits, first.visit_id: visit.model_copy(update={"stage": VisitStage.CALLED})}
+        }
+    )
+
+    assert ids(waiting_in_order(state, OFFICE)) == [second.visit_id]

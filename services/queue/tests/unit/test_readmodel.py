@@ -1,0 +1,122 @@
+"""What hosts and screens see: the snapshot of an office's queue."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from uuid import uuid4
+
+from visitflow_events import CallNext, Reason, StartService, VisitKind, VisitorCheckedIn
+from visitflow_offices import Office, load_offices
+from visitflow_queue.domain import OfficeQueue, check_in, decide, fold, snapshot
+
+CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
+NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)
+DAY = date(2026, 11, 23)
+
+
+def loten() -> Office:
+    office = load_offices(CONFIG).office("loten")
+    assert office is not None
+    return office
+
+
+OFFICE = loten()
+
+
+def arrival(minutes: int, kind: VisitKind = VisitKind.DROP_IN) -> VisitorCheckedIn:
+    reason = Reason.EMERGENCY_ASSISTANCE if kind is VisitKind.EMERGENCY else Reason.CASE_STATUS
+    return VisitorCheckedIn(
+        event_id=uuid4(),
+        occurred_at=NOW + timedelta(minutes=minutes),
+        office_id="loten",
+        correlation_id=uuid4(),
+        producer="checkin",
+        visit_id=uuid4(),
+        business_date=DAY,
+        kind=kind,
+        reason=reason,
+        line_id=OFFICE.line_for(kind, reason).id,
+    )
+
+
+def command_fields() -> dict[str, object]:
+    return {
+        "command_id": uuid4(),
+        "occurred_at": NOW,
+        "office_id": "loten",
+        "correlation_id": uuid4(),
+        "producer": "host-ui",
+    }
+
+
+def admit(state: OfficeQueue, *arrivals: VisitorCheckedIn) -> OfficeQueue:
+    for event in arrivals:
+        state = fold(state, check_in(state, OFFICE, event, event.occurred_at))
+    return state
+
+
+def test_an_empty_office() -> None:
+    view = snapshot(OfficeQueue(office_id="loten"), OFFICE)
+
+    assert view["office_id"] == "loten"
+    assert view["business_date"] is None
+    assert view["waiting"] == []
+    assert view["issued_today"] == 0
+    assert [room["room_id"] for room in view["rooms"]] == [room.id for room in OFFICE.rooms]
+    assert all("ticket" not in room for room in view["rooms"])
+    assert [line["prefix"] for line in view["lines"]] == ["A", "T", "D", "S"]
+
+
+def test_waiting_is_listed_in_call_order_with_positions() -> None:
+    first, second, urgent = arrival(0), arrival(1), arrival(2, VisitKind.EMERGENCY)
+    state = admit(OfficeQueue(office_id="loten"), first, second, urgent)
+
+    view = snapshot(state, OFFICE)
+
+    assert [visit["ticket"] for visit in view["waiting"]] == ["A-001", "D-001", "D-002"]
+    assert [visit["position"] for visit in view["waiting"]] == [1, 2, 3]
+    assert view["waiting"][0]["visit_id"] == str(urgent.visit_id)
+    assert view["business_date"] == "2026-11-23"
+    assert view["issued_today"] == 3
+
+
+def test_rooms_show_their_occupants_and_lines_their_counts() -> None:
+    first, second, third = arrival(0), arrival(1), arrival(2)
+    state = admit(OfficeQueue(office_id="loten"), first, second, third)
+    state = fold(
+        state, decide(state, OFFICE, CallNext(**command_fields(), room_id="samtalerom-2"), NOW).events
+    )
+    state = fold(
+        state, decide(state, OFFICE, StartService(**command_fields(), visit_id=first.visit_id), NOW).events
+    )
+    state = fold(state, decide(state, OFFICE, CallNext(**command_fields(), room_id="moterom-1"), NOW).events)
+
+    view = snapshot(state, OFFICE)
+
+    rooms = {room["room_id"]: room for room in view["rooms"]}
+    assert rooms["samtalerom-2"]["ticket"] == "D-001"
+    assert rooms["samtalerom-2"]["visit_id"] == str(first.visit_id)
+    assert rooms["samtalerom-2"]["stage"] == "in_service"
+    assert rooms["moterom-1"]["ticket"] == "D-002"
+    assert rooms["moterom-1"]["stage"] == "called"
+    assert rooms["moterom-1"]["kind"] == "meeting"
+    assert "ticket" not in rooms["samtalerom-1"]
+    assert [visit["ticket"] for visit in view["waiting"]] == ["D-003"]
+    assert view["waiting"][0]["position"] == 1
+    assert [visit["ticket"] for visit in view["called"]] == ["D-002"]
+    assert [visit["ticket"] for visit in view["in_service"]] == ["D-001"]
+    lines = {line["line_id"]: line for line in view["lines"]}
+    assert lines["drop_in"]["waiting"] == 1
+    assert lines["emergency"]["waiting"] == 0
+    assert lines["drop_in"]["mean_service_s"] == 720
+    assert lines["drop_in"]["expected_wait_s"] == 360  # one ahead, two rooms in use
+
+
+def test_the_snapshot_is_json_ready() -> None:
+    state = admit(OfficeQueue(office_id="loten"), arrival(0), arrival(1, VisitKind.EMERGENCY))
+
+    view = snapshot(state, OFFICE)
+
+    assert json.loads(json.dumps(view)) == view

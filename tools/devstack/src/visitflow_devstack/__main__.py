@@ -1,0 +1,70 @@
+"""python -m visitflow_devstack [run|stop|infra]
+
+run    start Kafka, Redis, every service and the demo simulator; print the URLs; Ctrl-C stops all
+stop   stop what a `run` (or an interrupted test session) left behind
+infra  start only Kafka and Redis, and create the topics (for working on one service by hand)
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+
+from .demo import demo_clock_env, print_urls, start_simulator
+from .processes import StartFailed
+from .stack import PROFILES, Stack, stop_recorded
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops as Ctrl-C does: through the `finally` that stops children
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="visitflow_devstack")
+    parser.add_argument("command", choices=["run", "stop", "infra"])
+    parser.add_argument("--profile", default="dev", choices=sorted(PROFILES))
+    parser.add_argument("--no-simulator", action="store_true")
+    args = parser.parse_args(argv)
+
+    if args.command == "stop":
+        stopped = stop_recorded(args.profile)
+        print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+        return 0
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    stop_recorded(args.profile)  # leftovers of an interrupted run, or a run still going
+    clock = demo_clock_env()
+    # A simulated clock restarts at 09:00 each run, so it starts from empty data; real time keeps its data.
+    stack = Stack(args.profile, clock, fresh=bool(clock) and args.command == "run")
+    simulator = None
+    try:
+        stack.start_infra()
+        if args.command == "run":
+            stack.start_services()
+            if not args.no_simulator:
+                simulator = start_simulator(stack)
+        print_urls(stack, services=args.command == "run")
+        while True:
+            time.sleep(1)
+            if simulator is not None and not simulator.alive():
+                # The system keeps running, but a person must learn why the pages stay empty.
+                print(f"\nThe demo simulator stopped:\n{simulator.tail()}", file=sys.stderr, flush=True)
+                simulator = None
+    except KeyboardInterrupt:
+        pass
+    except StartFailed as failed:
+        print(f"\nVisitflow did not start: {failed}", file=sys.stderr)
+        return 1
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the clean-up short
+            signal.signal(sig, signal.SIG_IGN)
+        print("\nstopping ...", flush=True)
+        stack.stop()
+        print("stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""visitflow_simulator."""

@@ -1,0 +1,66 @@
+"""What the simulated hosts and counsellors do, decided from the queue's snapshot (pure, seeded)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from visitflow_events import Outcome
+
+OUTCOMES = {
+    Outcome.SERVED: 70,
+    Outcome.STEERED_TO_SELF_SERVICE: 15,
+    Outcome.REFERRED_TO_CONTACT_CENTRE: 8,
+    Outcome.APPOINTMENT_BOOKED: 7,
+}
+SERVICE_MINUTES = {
+    "deliver_documents": 5,
+    "case_status": 7,
+    "self_service_help": 10,
+    "emergency_assistance": 20,
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    path: str
+    body: dict[str, Any] | None = None
+
+
+def _minutes_since(stamp: str | None, now: datetime) -> float:
+    if stamp is None:
+        return 0.0
+    return (now - datetime.fromisoformat(stamp)).total_seconds() / 60
+
+
+def next_actions(
+    snapshot: dict[str, Any], now: datetime, no_shows: set[str], rng: random.Random, walk_minutes: float = 1.5
+) -> list[Action]:
+    """Hosts call the next visitor to every free room; called visitors walk in (or never come, and are
+    recalled until they count as no-shows); conversations end after a while with an outcome."""
+    actions: list[Action] = []
+    for visit in snapshot.get("called", []):
+        visit_id = visit["visit_id"]
+        waited = _minutes_since(visit.get("called_at"), now)
+        if visit_id in no_shows:
+            if waited >= walk_minutes:
+                actions.append(Action(f"visits/{visit_id}/recall"))
+        elif waited >= walk_minutes:
+            actions.append(Action(f"visits/{visit_id}/start"))
+    for visit in snapshot.get("in_service", []):
+        typical = SERVICE_MINUTES.get(visit["reason"], 12)
+        if _minutes_since(visit.get("started_at"), now) >= typical * rng.uniform(0.6, 1.6):
+            outcome = rng.choices(list(OUTCOMES), weights=list(OUTCOMES.values()))[0]
+            actions.append(Action(f"visits/{visit['visit_id']}/complete", {"outcome": outcome.value}))
+    waiting = len(snapshot.get("waiting", []))
+    for room in snapshot.get("rooms", []):
+        if waiting and "visit_id" not in room and room["kind"] == "conversation":
+            actions.append(Action("call-next", {"room_id": room["room_id"]}))
+            waiting -= 1
+    return actions
+
+
+def due(arrival_at: datetime, now: datetime, tolerance: timedelta = timedelta(0)) -> bool:
+    return arrival_at <= now + tolerance

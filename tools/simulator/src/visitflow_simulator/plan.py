@@ -1,0 +1,137 @@
+"""A realistic office day, planned in advance from the figures in shared/DOMAIN.md (pure, seeded).
+
+Counts are exact, not drawn, so a simulated day has a known ground truth: NAV Halden plays its
+`expected_drop_ins_per_day` (100) drop-ins, 44 % of them to deliver documents or ask about their case,
+and hosts steer 10 % of all drop-ins to self-service at the door.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from visitflow_events import Alternative, Reason, VisitKind
+from visitflow_offices import OSLO, Office
+from visitflow_offices.calendar import Span, office_hours
+
+# Why drop-in visitors come (percent): documents and case status together are 44 % (NAV Halden).
+DROP_IN_REASONS: dict[Reason, int] = {
+    Reason.DELIVER_DOCUMENTS: 24,
+    Reason.CASE_STATUS: 20,
+    Reason.SELF_SERVICE_HELP: 12,
+    Reason.JOB_SEEKING: 12,
+    Reason.BENEFIT_QUESTION: 12,
+    Reason.SOCIAL_ASSISTANCE: 12,
+    Reason.OTHER: 8,
+}
+REDIRECT_SHARE = 0.10  # of drop-ins, steered by the host at the door (mostly documents and status)
+APPOINTMENTS_PER_ROOM = 6
+EMERGENCIES_PER_DAY = 2
+SMS_SHARE = 0.3
+NO_SHOW_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class Arrival:
+    at: datetime
+    kind: VisitKind
+    reason: Reason
+    redirect_to: Alternative | None = None
+    appointment_at: datetime | None = None
+    counsellor_id: str | None = None
+    sms: bool = False
+    shows_up: bool = True  # False: checked in, then gone when called
+
+    def body(self, reference: str, phone: str) -> dict[str, object]:
+        body: dict[str, object] = {"kind": self.kind.value, "reason": self.reason.value}
+        if self.redirect_to is not None:
+            body["redirect_to"] = self.redirect_to.value
+        if self.appointment_at is not None:
+            body["appointment"] = {
+                "reference": reference,
+                "starts_at": self.appointment_at.isoformat(),
+                "counsellor_id": self.counsellor_id,
+            }
+        if self.sms:
+            body["sms"] = {"phone": phone}
+        return body
+
+
+def apportion(total: int, weights: dict[Reason, int]) -> dict[Reason, int]:
+    """Splits `total` by weight with the largest-remainder method, so the parts add up exactly."""
+    whole = sum(weights.values())
+    exact = {reason: total * weight / whole for reason, weight in weights.items()}
+    counts = {reason: int(value) for reason, value in exact.items()}
+    for reason in sorted(exact, key=lambda r: exact[r] - counts[r], reverse=True)[
+        : total - sum(counts.values())
+    ]:
+        counts[reason] += 1
+    return counts
+
+
+def _moment(rng: random.Random, day: date, spans: tuple[Span, ...], zone: ZoneInfo) -> datetime:
+    seconds = [(s, (datetime.combine(day, s.end) - datetime.combine(day, s.start)).seconds) for s in spans]
+    pick = rng.uniform(0, sum(length for _, length in seconds))
+    for span, length in seconds:
+        if pick <= length:
+            return datetime.combine(day, span.start, tzinfo=zone) + timedelta(seconds=pick)
+        pick -= length
+    raise AssertionError("unreachable")
+
+
+def plan_day(
+    office: Office, day: date, seed: int = 0, scale: float = 1.0, zone: ZoneInfo = OSLO
+) -> list[Arrival]:
+    """Every arrival of one office day, in time order. An empty list on a closed day."""
+    rng = random.Random(f"{office.id}:{day}:{seed}")
+    noon = office_hours(office, datetime.combine(day, time(12, 0), tzinfo=zone), zone)
+    opening, drop_in = noon.opening_today, noon.drop_in_today
+    if not opening:
+        return []
+    arrivals: list[Arrival] = []
+    drop_ins = round(office.expected_drop_ins_per_day * scale) if drop_in else 0
+    reasons = [reason for reason, n in apportion(drop_ins, DROP_IN_REASONS).items() for _ in range(n)]
+    rng.shuffle(reasons)
+    steer = set(rng.sample(range(drop_ins), round(drop_ins * REDIRECT_SHARE))) if drop_ins else set()
+    for index, reason in enumerate(reasons):
+        arrivals.append(
+            Arrival(
+                at=_moment(rng, day, drop_in, zone),
+                kind=VisitKind.DROP_IN,
+                reason=reason,
+                redirect_to=(
+                    Alternative.SELF_SERVICE_PC if office.public_pcs else Alternative.SELF_SERVICE_ONLINE
+                )
+                if index in steer
+                else None,
+                sms=rng.random() < SMS_SHARE,
+                shows_up=rng.random() >= NO_SHOW_SHARE,
+            )
+        )
+    rooms = sum(1 for room in office.rooms if room.kind.value == "conversation")
+    first, last = opening[0].start, opening[-1].end
+    slots = [datetime.combine(day, first, tzinfo=zone) + timedelta(minutes=30 * n) for n in range(1, 15)]
+    slots = [slot for slot in slots if slot.time() < last]
+    for n in range(round(rooms * APPOINTMENTS_PER_ROOM * scale)):
+        starts = rng.choice(slots)
+        arrivals.append(
+            Arrival(
+                at=starts - timedelta(minutes=rng.uniform(2, 20)),
+                kind=VisitKind.APPOINTMENT,
+                reason=Reason.COUNSELLOR_APPOINTMENT,
+                appointment_at=starts,
+                counsellor_id=f"veileder-{n % rooms + 1}",
+                sms=rng.random() < SMS_SHARE,
+            )
+        )
+    for _ in range(round(EMERGENCIES_PER_DAY * scale)):
+        arrivals.append(
+            Arrival(
+                at=_moment(rng, day, opening, zone),
+                kind=VisitKind.EMERGENCY,
+                reason=Reason.EMERGENCY_ASSISTANCE,
+            )
+        )
+    return sorted(arrivals, key=lambda arrival: arrival.at)

@@ -1,0 +1,109 @@
+"""Plays planned office days through the public HTTP APIs, on the system's own (injected) clock.
+
+Arrivals check in at their planned time (a drop-in refused by the policy is steered to booking an
+appointment, as a host would); hosts look at the live waiting list once a simulated minute and call,
+start and complete. With an accelerated clock (make run) a day passes in minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+import httpx
+from visitflow_offices import Clock, Office, business_date
+
+from .hosts import next_actions
+from .plan import Arrival, plan_day
+
+log = logging.getLogger("visitflow.simulator")
+
+
+@dataclass
+class Tally:
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, what: str) -> None:
+        self.counts[what] += 1
+
+
+@dataclass
+class OfficeSimulation:
+    office: Office
+    clock: Clock
+    speed: float
+    checkin: httpx.AsyncClient
+    queue: httpx.AsyncClient
+    seed: int = 0
+    scale: float = 1.0
+    tally: Tally = field(default_factory=Tally)
+    no_shows: set[str] = field(default_factory=set)
+
+    async def _sleep_until(self, moment: datetime) -> None:
+        delay = (moment - self.clock.now()).total_seconds() / self.speed
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def arrive(self, arrival: Arrival, number: int) -> None:
+        path = f"/api/offices/{self.office.id}/check-ins"
+        body = arrival.body(reference=f"SIM{number:05d}", phone=f"+47 4{number % 10_000_000:07d}")
+        key = {"Idempotency-Key": uuid.uuid4().hex}
+        answer = await self.checkin.post(path, json=body, headers=key)
+        if answer.status_code == 409 and answer.json().get("error") == "drop_in_closed":
+            self.tally.add("refused_drop_in")
+            body["redirect_to"] = "book_appointment"
+            answer = await self.checkin.post(path, json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+        outcome = answer.json().get("outcome", answer.json().get("error", str(answer.status_code)))
+        self.tally.add(outcome)
+        if outcome == "queued" and not arrival.shows_up:
+            self.no_shows.add(answer.json()["visit_id"])
+
+    async def play_arrivals(self, arrivals: list[Arrival]) -> None:
+        for number, arrival in enumerate(arrivals):
+            if arrival.at < self.clock.now() - timedelta(minutes=1):
+                continue  # planned before the simulation started
+            await self._sleep_until(arrival.at)
+            try:
+                await self.arrive(arrival, number)
+            except httpx.HTTPError as exc:
+                self.tally.add("http_error")
+                log.warning("check-in failed", extra={"office": self.office.id, "error": repr(exc)})
+
+    async def host(self, until: datetime) -> None:
+        rng = random.Random(f"hosts:{self.office.id}:{self.seed}")
+        while self.clock.now() < until:
+            try:
+                snapshot = (await self.queue.get(f"/api/offices/{self.office.id}/queue")).json()
+                for action in next_actions(snapshot, self.clock.now(), self.no_shows, rng):
+                    answer = await self.queue.post(
+                        f"/api/offices/{self.office.id}/{action.path}", json=action.body
+                    )
+                    self.tally.add(f"{action.path.rsplit('/', 1)[-1]}:{answer.status_code}")
+            except httpx.HTTPError as exc:
+                log.warning("host action failed", extra={"office": self.office.id, "error": repr(exc)})
+            await asyncio.sleep(max(0.2, 60 / self.speed))
+
+    async def play_day(self) -> None:
+        today = business_date(self.clock.now())
+        arrivals = plan_day(self.office, today, self.seed, self.scale)
+        closing = datetime.combine(today, time(17, 0), tzinfo=self.clock.now().tzinfo)
+        for arrival in arrivals:
+            closing = max(closing, arrival.at + timedelta(hours=1))
+        await asyncio.gather(self.play_arrivals(arrivals), self.host(closing))
+
+    async def play(self, days: int | None) -> None:
+        played = 0
+        while days is None or played < days:
+            await self.play_day()
+            played += 1
+            tomorrow = datetime.combine(
+                business_date(self.clock.now()) + timedelta(days=1),
+                time(7, 30),
+                tzinfo=self.clock.now().tzinfo,
+            )
+            await self._sleep_until(tomorrow)

@@ -1,0 +1,92 @@
+"""The simulator's day plans carry the figures of shared/DOMAIN.md exactly."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from visitflow_events import Reason, VisitKind
+from visitflow_offices import OSLO, load_offices, office_hours
+from visitflow_simulator.hosts import next_actions
+from visitflow_simulator.plan import DROP_IN_REASONS, apportion, plan_day
+
+OFFICES = load_offices(Path(__file__).resolve().parents[3] / "deploy" / "config" / "offices.yaml")
+MONDAY = date(2026, 11, 23)
+
+
+def test_a_halden_day_has_100_drop_ins_44_percent_documents_or_case_status_and_10_steered() -> None:
+    halden = OFFICES.office("halden")
+    assert halden is not None
+    drop_ins = [a for a in plan_day(halden, MONDAY) if a.kind is VisitKind.DROP_IN]
+    assert len(drop_ins) == 100
+    assert sum(a.reason in (Reason.DELIVER_DOCUMENTS, Reason.CASE_STATUS) for a in drop_ins) == 44
+    assert sum(a.redirect_to is not None for a in drop_ins) == 10
+
+
+def test_drop_ins_arrive_only_inside_the_drop_in_window_and_appointments_before_their_time() -> None:
+    loten = OFFICES.office("loten")
+    assert loten is not None
+    arrivals = plan_day(loten, MONDAY)
+    assert arrivals == sorted(arrivals, key=lambda a: a.at)
+    for arrival in arrivals:
+        hours = office_hours(loten, arrival.at)
+        if arrival.kind is VisitKind.DROP_IN:
+            assert hours.drop_in_open, arrival.at
+        if arrival.kind is VisitKind.APPOINTMENT:
+            assert arrival.appointment_at is not None
+            assert timedelta(0) < arrival.appointment_at - arrival.at <= timedelta(minutes=20)
+    assert not [a for a in plan_day(loten, date(2026, 11, 24)) if a.kind is VisitKind.DROP_IN]  # Tuesday
+
+
+def test_nobody_comes_on_a_weekend_or_holiday_and_plans_repeat_for_a_seed() -> None:
+    halden = OFFICES.office("halden")
+    assert halden is not None
+    assert plan_day(halden, date(2026, 11, 28)) == []
+    assert plan_day(halden, date(2026, 12, 25)) == []
+    assert plan_day(halden, MONDAY, seed=3) == plan_day(halden, MONDAY, seed=3)
+    assert plan_day(halden, MONDAY, seed=3) != plan_day(halden, MONDAY, seed=4)
+    assert len([a for a in plan_day(halden, MONDAY, scale=2) if a.kind is VisitKind.DROP_IN]) == 200
+
+
+def test_apportion_adds_up_exactly() -> None:
+    for total in (0, 1, 7, 99, 100, 101, 1000):
+        parts = apportion(total, DROP_IN_REASONS)
+        assert sum(parts.values()) == total
+        assert all(abs(parts[r] - total * w / 100) < 1 for r, w in DROP_IN_REASONS.items())
+
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=OSLO)
+
+
+def _visit(visit_id: str, **extra: object) -> dict[str, object]:
+    return {"visit_id": visit_id, "reason": "case_status", **extra}
+
+
+def test_hosts_call_to_free_conversation_rooms_start_after_the_walk_and_complete_later() -> None:
+    old = (NOW - timedelta(minutes=30)).astimezone(UTC).isoformat()
+    just_now = NOW.astimezone(UTC).isoformat()
+    snapshot = {
+        "waiting": [_visit("w1"), _visit("w2"), _visit("w3")],
+        "called": [_visit("c1", called_at=old), _visit("c2", called_at=just_now)],
+        "in_service": [_visit("s1", started_at=old)],
+        "rooms": [
+            {"room_id": "r1", "kind": "conversation", "visit_id": "c1"},
+            {"room_id": "r2", "kind": "conversation"},
+            {"room_id": "r3", "kind": "conversation"},
+            {"room_id": "m1", "kind": "meeting"},
+        ],
+    }
+    actions = next_actions(snapshot, NOW, no_shows=set(), rng=random.Random(1))
+    paths = [action.path for action in actions]
+    assert "visits/c1/start" in paths
+    assert "visits/c2/start" not in paths  # still walking to the room
+    assert "visits/s1/complete" in paths
+    assert [a.body for a in actions if a.path == "call-next"] == [{"room_id": "r2"}, {"room_id": "r3"}]
+
+
+def test_a_visitor_who_never_comes_is_recalled_not_started() -> None:
+    old = (NOW - timedelta(minutes=5)).astimezone(UTC).isoformat()
+    snapshot = {"called": [_visit("gone", called_at=old)], "rooms": []}
+    actions = next_actions(snapshot, NOW, no_shows={"gone"}, rng=random.Random(1))
+    assert [action.path for action in actions] == ["visits/gone/recall"]
