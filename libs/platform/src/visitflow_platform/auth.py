@@ -111,7 +111,7 @@ def _bearer(request: Request) -> str | None:
     return request.query_params.get("access_token")
 
 
-def principal(request: Request) -> Principal:
+async def principal(request: Request) -> Principal:
     token = _bearer(request)
     if not token:
         raise ApiError(401, "unauthenticated", "This needs an access token (Authorization: Bearer ...).")
@@ -139,7 +139,7 @@ def require(*roles: Role) -> Any:
     The roles are also written into the OpenAPI document (`x-roles`), where the authorisation matrix
     test reads what every endpoint declares."""
 
-    def check(request: Request, who: Annotated[Principal, Depends(principal)]) -> Principal:
+    async def check(request: Request, who: Annotated[Principal, Depends(principal)]) -> Principal:
         office_id = request.path_params.get("office_id")
         region_id = request.path_params.get("region_id")
         offices = request.app.state.offices
@@ -159,7 +159,7 @@ def require(*roles: Role) -> Any:
     return Depends(check)
 
 
-def _open_to_all() -> None:
+async def _open_to_all() -> None:
     """Declares an endpoint public on purpose (health, metrics scrapes, the pages' HTML and assets)."""
 
 

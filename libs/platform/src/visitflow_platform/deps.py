@@ -17,7 +17,7 @@ ActorId = Annotated[str | None, Header(alias="X-Actor-Id", pattern=r"^[A-Za-z0-9
 _EVENT_ID = r"^\d{1,20}-\d{1,10}$"
 
 
-def last_event_id(
+async def last_event_id(
     header: Annotated[str | None, Header(alias="Last-Event-ID", pattern=_EVENT_ID)] = None,
     query: Annotated[str | None, Query(alias="last_event_id", pattern=_EVENT_ID)] = None,
 ) -> str | None:
@@ -28,7 +28,7 @@ def last_event_id(
 LastEventId = Annotated[str | None, Depends(last_event_id)]
 
 
-def current_office(request: Request, office_id: OfficeId) -> Office:
+async def current_office(request: Request, office_id: OfficeId) -> Office:
     offices: OfficeDirectory = request.app.state.offices
     office = offices.office(office_id)
     if office is None:

@@ -48,7 +48,7 @@ class CsvResponse(Response):
     media_type = "text/csv; charset=utf-8"
 
 
-def current_region(request: Request, region_id: RegionId) -> Region:
+async def current_region(request: Request, region_id: RegionId) -> Region:
     offices: OfficeDirectory = request.app.state.offices
     region = offices.regions.get(region_id)
     if region is None:
@@ -235,7 +235,7 @@ def create_app(settings: MetricsSettings) -> FastAPI:
         request: Request, region: Annotated[str | None, Query(pattern=r"^[a-z0-9-]{2,40}$")] = None
     ) -> FileResponse:
         if region is not None:
-            current_region(request, region)
+            await current_region(request, region)
         return FileResponse(WEB / "index.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/dashboard/assets", StaticFiles(directory=WEB), name="dashboard-assets")
