@@ -52,6 +52,35 @@ def test_a_check_in_on_the_tablet_appears_in_its_waiting_list(system: System, pa
     expect(page.locator(f".line li[data-ticket='{ticket.group()}']")).to_be_visible()
 
 
+def test_a_retry_after_a_503_reuses_the_idempotency_key(system: System, page: Any) -> None:
+    """A tap answered "try again" must not become a second visitor when the host taps again."""
+    keys: list[str] = []
+
+    def first_refused(route: Any) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        if len(keys) == 1:
+            body = '{"error": "unavailable", "message": "Try again in a few seconds."}'
+            route.fulfill(status=503, content_type="application/json", body=body)
+        else:
+            route.continue_()
+
+    page.route("**/check-ins", first_refused)
+    page.goto(system.page_url("queue", f"/tablet/{OFFICE}", Role.HOST, OFFICE))
+    expect(page.locator("#status")).to_have_attribute("data-status", "live")
+    page.select_option("#reason", "case_status")
+    page.click("button[type=submit]")
+    expect(page.locator("#result")).to_contain_text("Try again")
+    page.click("button[type=submit]")
+    expect(page.locator("#result")).to_contain_text("Kølapp")
+    first_ticket = page.locator("#result").inner_text()
+    page.select_option("#reason", "case_status")  # a ticket resets the form
+    page.click("button[type=submit]")  # a new tap after a final answer is a new visitor
+    expect(page.locator("#result")).not_to_have_text(first_ticket)
+    expect(page.locator("#result")).to_contain_text("Kølapp")
+    assert len(keys) == 3
+    assert keys[0] == keys[1] != keys[2]
+
+
 def test_call_next_on_the_tablet_shows_the_ticket_and_room_on_the_display(
     system: System, page: Any, display: Any
 ) -> None:

@@ -17,6 +17,7 @@ from visitflow_events import (
     VisitKind,
     VisitorCalled,
     VisitorNoShow,
+    VisitorQueued,
     VisitStage,
 )
 from visitflow_notify.domain import Board, apply
@@ -107,6 +108,25 @@ def test_the_same_event_twice_changes_nothing() -> None:
     again = apply(board, first)
 
     assert again == board
+    assert again is board
+
+
+def test_a_queued_event_delivered_again_after_the_call_does_not_requeue_the_visitor() -> None:
+    visitor = uuid4()
+    queued = VisitorQueued(
+        **fields(visitor, "D-001"),
+        line_id="drop_in",
+        kind=VisitKind.DROP_IN,
+        reason="case_status",
+        checked_in_at=NOW,
+        position=1,
+        estimated_wait_s=600,
+    )
+    board = board_after(queued, call(1, visit_id=visitor))
+    assert board.lines["drop_in"].waiting == ()
+
+    again = apply(board, queued)  # a worker that crashed before committing replays its input
+
     assert again is board
 
 

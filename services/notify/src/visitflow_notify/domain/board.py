@@ -45,6 +45,8 @@ class Board(BaseModel):
     office_id: str
     calls: tuple[Call, ...] = ()
     lines: dict[str, LineBoard] = {}
+    # every visit queued today: a VisitorQueued delivered again after its call must not re-queue it
+    queued: frozenset[UUID] = frozenset()
 
 
 def _without(board: Board, visit_id: UUID) -> dict[str, LineBoard]:
@@ -68,12 +70,12 @@ def apply(board: Board, event: Event, keep: int = 8) -> Board:
     if isinstance(event, OfficeDayClosed):
         return Board(office_id=board.office_id)
     if isinstance(event, VisitorQueued):
-        if any(event.visit_id in line.waiting for line in board.lines.values()):
+        if event.visit_id in board.queued:
             return board
         lines = dict(board.lines)
         # the newest arrival's estimate is the wait a visitor joining now can expect
         _join(lines, event.line_id, event.visit_id, event.estimated_wait_s)
-        return board.model_copy(update={"lines": lines})
+        return board.model_copy(update={"lines": lines, "queued": board.queued | {event.visit_id}})
     if isinstance(event, VisitorCalled):
         if any(call.event_id == event.event_id for call in board.calls):
             return board

@@ -75,12 +75,13 @@ function checkInBody(redirectTo) {
   return body;
 }
 
-let pendingKey = null;  // the same key for retries of one tap, a new one after an answer
+let pendingKey = null;  // the same key for retries of one tap, a new one after a final answer
 async function submit(redirectTo = null) {
   pendingKey = pendingKey || key();
   try {
     const { status, answer } = await post(`${checkinUrl}/api/offices/${office}/check-ins`, checkInBody(redirectTo), pendingKey);
-    pendingKey = null;
+    // 503 and 429 ask for a retry: tapping again must retry this check-in, not make a second one
+    if (status !== 503 && status !== 429) pendingKey = null;
     if (answer.outcome === "queued") {
       say(t("tablet.queued", { ticket: answer.ticket, position: answer.position, minutes: minutes(answer.estimated_wait_s) }));
       document.getElementById("checkin-form").reset();
