@@ -59,7 +59,7 @@ async def suite(bench: Bench, quick: bool, results: dict[str, Any]) -> None:
 
     progress("4. throughput")
     sampler = asyncio.create_task(sample())
-    rates = [200.0, 400.0, 600.0, 800.0, 1000.0, 1300.0]
+    rates = [50.0, 100.0, 150.0, 200.0, 300.0, 400.0, 600.0, 800.0, 1000.0, 1300.0]
     results["throughput"] = await throughput(bench, rates, 15 * scale, 60 * scale)
     sampler.cancel()
     results["footprint"]["peak_rss_mb_under_load"] = peak

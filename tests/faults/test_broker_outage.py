@@ -2,7 +2,7 @@
 
 Every check-in is either acknowledged (201 with a ticket, or 202 while the queue catches up) or
 refused with 503 and Retry-After; nothing is claimed that was not recorded. After the broker is back,
-every acknowledged visit is in the waiting list, once."""
+every acknowledged visit is in the waiting list and on the display, once, and check-ins succeed again."""
 
 from __future__ import annotations
 
@@ -64,3 +64,19 @@ def test_check_ins_during_a_broker_outage_are_acknowledged_or_refused_never_lost
     assert in_line == acknowledged | (
         in_line & refused
     )  # nothing unacknowledged beyond a 503 that got through
+
+    def accepted() -> str | None:
+        answer = system.check_in(OFFICE, {"kind": "emergency", "reason": "emergency_assistance"})
+        return answer.json()["visit_id"] if answer.status_code in (201, 202) else None
+
+    fresh = eventually(accepted, 60, "check-ins accepted again once the broker is back")
+
+    def display_agrees() -> bool:
+        waiting = system.waiting_list(OFFICE)["waiting"]
+        if fresh not in {visit["visit_id"] for visit in waiting}:
+            return False
+        per_line = Counter(visit["line_id"] for visit in waiting)
+        shown = system.notify.get(f"/api/offices/{OFFICE}/display").json()["lines"]
+        return all(line["waiting"] == per_line[line["line_id"]] for line in shown)
+
+    eventually(display_agrees, 30, "the display showing the waiting list, each visitor once")
