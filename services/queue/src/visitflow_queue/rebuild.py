@@ -16,7 +16,6 @@ from uuid import UUID
 
 from kafka import KafkaConsumer, TopicPartition
 from visitflow_events import Event, UndecodableMessage, decode
-from visitflow_offices import Office
 from visitflow_platform.live import LiveFeed
 from visitflow_platform.redis_client import redis_client
 
@@ -75,18 +74,18 @@ def replay(settings: QueueSettings) -> dict[str, OfficeQueue]:
 async def write(settings: QueueSettings, states: dict[str, OfficeQueue]) -> int:
     redis = redis_client(settings.redis_url)
     feed = LiveFeed(redis, SCOPE)
-
-    async def one(office: Office) -> None:
-        data = snapshot_frame(snapshot(states.get(office.id) or OfficeQueue(office_id=office.id), office))
-        await feed.reset(office.id)
-        await feed.publish(office.id, "snapshot", data, snapshot=data)
-
+    written = 0
     try:
-        offices = list(settings.offices)
-        await asyncio.gather(*(one(office) for office in offices))  # as many at once as the pool allows
+        for office in settings.offices:
+            state = states.get(office.id) or OfficeQueue(office_id=office.id)
+            view = snapshot(state, office)
+            await feed.reset(office.id)
+            data = snapshot_frame(view)
+            await feed.publish(office.id, "snapshot", data, snapshot=data)
+            written += 1
     finally:
         await redis.aclose()
-    return len(offices)
+    return written
 
 
 def rebuild(settings: QueueSettings) -> dict[str, float]:
