@@ -26,6 +26,10 @@ TABLES = {
     "notify": ("display-boards", "audiences"),
     "metrics": ("office-days",),
 }
+# A table's changelog gets a version of the office per change (tens of KB each, hundreds of MB a day);
+# Kafka compacts only closed segments, so a segment closes every minute: a restarting worker reads the
+# latest version of each office plus at most a minute of changes, not the whole day.
+CHANGELOG_SEGMENT_MS = 60_000
 HISTORY_RETENTION_DAYS = 800  # the metrics daily history: at least 400 days are promised
 
 
@@ -82,7 +86,11 @@ def topic_specs(settings: ServiceSettings) -> list[NewTopic]:
                 changelog_topic(settings.topic_prefix, app, table),
                 settings.partitions,
                 replicas,
-                topic_configs={**durable, "cleanup.policy": "compact"},
+                topic_configs={
+                    **durable,
+                    "cleanup.policy": "compact",
+                    "segment.ms": str(CHANGELOG_SEGMENT_MS),
+                },
             )
             for app, tables in TABLES.items()
             for table in tables
