@@ -30,6 +30,7 @@ def test_a_worker_killed_under_load_loses_nothing_and_calls_nobody_twice(system:
         [sys.executable, "-m", "visitflow_queue", "worker"],
         system.stack.home / "logs" / "queue-worker-2.log",
         env=system.stack.env(),
+        cwd=system.stack.home,
     )
     second.start()
     system.stack.add(second)

@@ -11,10 +11,8 @@ import contextlib
 import logging
 import os
 import socket
-import tempfile
 import weakref
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import faust
@@ -35,8 +33,6 @@ def make_faust_app(settings: ServiceSettings, app_id: str, **overrides: Any) -> 
     options: dict[str, Any] = {
         "broker": brokers,
         "store": "memory://",
-        # faust still makes a data folder (default: in the working directory); keep it out of the checkout
-        "datadir": str(Path(tempfile.gettempdir()) / "{conf.name}-data"),  # faust makes one level only
         "topic_partitions": settings.partitions,
         "topic_allow_declare": False,  # every topic is created by `visitflow_platform.topics`
         "topic_replication_factor": settings.replication_factor,

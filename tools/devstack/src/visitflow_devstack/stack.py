@@ -23,7 +23,7 @@ from visitflow_platform.settings import ServiceSettings
 from visitflow_platform.topics import ensure_topics
 
 from .infra import KafkaBroker, RedisServer
-from .paths import ROOT, VAR
+from .paths import VAR
 from .processes import Child, StartFailed, terminate, wait_until
 
 
@@ -158,7 +158,7 @@ class Stack:
             [sys.executable, "-m", service.module, *service.args],
             self.home / "logs" / f"{service.key}.log",
             env=self.env(),
-            cwd=ROOT,
+            cwd=self.home,  # faust makes its data folders in the working directory: not in the checkout
         )
         child.start()
         self.add(child)
