@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from visitflow_devstack.testing import FakeSmsGateway, System, eventually
-from visitflow_events import NotificationFailed, NotificationSent, UndecodableMessage, decode
+from visitflow_events import Channel, NotificationFailed, NotificationSent, UndecodableMessage, decode
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 OFFICE = "grunerlokka"  # drop-in open on the test clock; six conversation rooms
@@ -42,7 +42,11 @@ def _outcomes(system: System, visit_ids: set[str]) -> list[NotificationSent | No
             event = decode(value)
         except UndecodableMessage:
             continue
-        if isinstance(event, NotificationSent | NotificationFailed) and str(event.visit_id) in visit_ids:
+        if (
+            isinstance(event, NotificationSent | NotificationFailed)
+            and str(event.visit_id) in visit_ids
+            and event.channel is Channel.SMS
+        ):
             found.append(event)
     return found
 

@@ -54,11 +54,10 @@ def read_history(settings: MetricsSettings) -> list[DaySummary]:
 async def replay(settings: MetricsSettings, store: SummaryStore, offices: OfficeDirectory) -> int:
     """Writes the whole history into Redis; returns how many office-days were newer than what it held."""
     summaries = await asyncio.get_running_loop().run_in_executor(None, read_history, settings)
-    written = 0
-    for summary in summaries:
-        office = offices.office(summary.office_id)
-        if office is not None:
-            written += await store.write(summary, office.region_id)
+    regions = {office.id: office.region_id for office in offices}
+    written = await store.write_all(
+        [(summary, regions[summary.office_id], None) for summary in summaries if summary.office_id in regions]
+    )
     await store.mark_history_loaded()
     log.info("metrics history replayed", extra={"office_days": len(summaries), "written": written})
     return written

@@ -43,32 +43,38 @@ def summary_key(office_id: str, day: date) -> str:
 class SummaryStore:
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
-        self._write = redis.register_script(_WRITE)
         self.live_keys = LiveKeys(LIVE_SCOPE)
 
-    async def write(self, summary: DaySummary, region_id: str, frame: str | None = None) -> bool:
-        """Stores the summary if it is newer; with `frame`, also pushes it to the region's live stream."""
-        args: list[object] = [
-            summary.version,
-            summary.model_dump_json(),
-            "1" if frame is not None else "0",
-            OFFICE_FRAME,
-            frame or "",
-            HISTORY,
-        ]
-        for name, amount in summary.counters.items():
-            args += [name, amount]
+    async def write_all(self, writes: Sequence[tuple[DaySummary, str, str | None]]) -> int:
+        """Stores each (summary, region, frame) whose summary is newer than the stored one, and pushes
+        the frame, when given, to the region's live stream; all in one round trip. Returns how many
+        were stored."""
+        if not writes:
+            return 0
         keys = self.live_keys
-        written = await self._write(
-            keys=[
-                summary_key(summary.office_id, summary.business_date),
-                counters_key(summary.office_id, summary.business_date),
-                keys.stream(region_id),
-                keys.channel(region_id),
-            ],
-            args=args,
-        )
-        return bool(written)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for summary, region_id, frame in writes:
+                args: list[object] = [
+                    summary.version,
+                    summary.model_dump_json(),
+                    "1" if frame is not None else "0",
+                    OFFICE_FRAME,
+                    frame or "",
+                    HISTORY,
+                ]
+                for name, amount in summary.counters.items():
+                    args += [name, amount]
+                pipe.eval(
+                    _WRITE,
+                    4,
+                    summary_key(summary.office_id, summary.business_date),
+                    counters_key(summary.office_id, summary.business_date),
+                    keys.stream(region_id),
+                    keys.channel(region_id),
+                    *args,
+                )
+            written = await pipe.execute()
+        return sum(1 for stored in written if stored)
 
     async def read(self, wanted: Iterable[tuple[str, date]]) -> dict[tuple[str, date], DaySummary]:
         """The stored summaries of the wanted office-days (missing ones are left out)."""

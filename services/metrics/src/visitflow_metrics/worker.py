@@ -12,12 +12,11 @@ import orjson
 from visitflow_events import Message, VisitEvent
 from visitflow_platform.redis_client import redis_client
 from visitflow_platform.streams import (
-    BATCH_MAX,
-    BATCH_WINDOW_S,
     DeadLetterQueue,
     install_heartbeat,
     make_faust_app,
     make_table,
+    take_batches,
 )
 from visitflow_platform.tables import ParsedTable
 from visitflow_platform.topics import TABLES, metrics_history_topic
@@ -49,7 +48,7 @@ def create_worker(settings: MetricsSettings) -> faust.App:
 
     @app.agent(visits)
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
-        async for batch in stream.take_events(BATCH_MAX, within=BATCH_WINDOW_S):  # type: ignore[attr-defined]
+        async for batch in take_batches(stream):
             await dead_letters.handle_batch(batch, record)
 
     async def record(messages: list[Message]) -> None:
@@ -78,10 +77,12 @@ def create_worker(settings: MetricsSettings) -> faust.App:
         ]
         for acknowledged in sent:
             await acknowledged  # the history never lags behind the read model
+        writes = []
         for summary in summaries:
             office = offices.office(summary.office_id)
             assert office is not None
-            await store.write(summary, office.region_id, orjson.dumps(live_view(summary, office)).decode())
+            writes.append((summary, office.region_id, orjson.dumps(live_view(summary, office)).decode()))
+        await store.write_all(writes)
 
     @app.task
     async def reload_history() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from uuid import NAMESPACE_URL, uuid5
 
 import orjson
 import redis.asyncio as aioredis
@@ -18,7 +17,7 @@ from visitflow_platform.contacts import ContactStore
 from visitflow_platform.i18n import text
 from visitflow_platform.live import LiveFeed
 
-from .domain.notices import PRODUCER
+from .domain.notices import outcome
 from .providers import SmsProvider, SmsRejected
 
 log = logging.getLogger(__name__)
@@ -112,18 +111,4 @@ class Sender:
     def _outcome(
         self, request: NotificationRequested, attempts: int, error: str | None = None
     ) -> NotificationSent | NotificationFailed:
-        envelope = {
-            "event_id": uuid5(NAMESPACE_URL, f"outcome:{request.event_id}"),
-            "occurred_at": self._clock.now(),
-            "office_id": request.office_id,
-            "correlation_id": request.correlation_id,
-            "causation_id": request.event_id,
-            "producer": PRODUCER,
-            "visit_id": request.visit_id,
-            "channel": request.channel,
-            "template": request.template,
-            "attempts": attempts,
-        }
-        if error is None:
-            return NotificationSent(**envelope)
-        return NotificationFailed(**envelope, error=error[:500])
+        return outcome(request, request.channel, request.template, attempts, self._clock.now(), error)

@@ -1,27 +1,29 @@
 """The notify worker. One agent turns visit events into the waiting-room display (at once) and into
-notification requests (recorded on Kafka first); another delivers those requests, several at a time,
-so a slow SMS gateway never holds up a display or another notification."""
+notification requests (recorded on Kafka first), and records each call it showed; another delivers
+those requests, several at a time, so a slow SMS gateway never holds up a display or another
+notification."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import faust
-from visitflow_events import Event, Message, NotificationRequested, encode
-from visitflow_platform.live import LiveFeed
+from visitflow_events import Channel, Event, Message, NotificationRequested, VisitorCalled, encode
+from visitflow_platform.live import LiveFeed, Outgoing
 from visitflow_platform.redis_client import redis_client
 from visitflow_platform.streams import (
-    BATCH_MAX,
-    BATCH_WINDOW_S,
     DeadLetterQueue,
     install_heartbeat,
     install_read_model_healer,
     make_faust_app,
     make_table,
+    take_batches,
 )
 from visitflow_platform.tables import ParsedTable
 from visitflow_platform.topics import TABLES
 
 from .config import NotifySettings
-from .domain import Audience, Board, apply, notices
+from .domain import CALLED, Audience, Board, apply, notices, outcome
 from .providers import make_provider
 from .sender import Sender
 from .views import display_frame, display_view
@@ -52,13 +54,13 @@ def create_worker(settings: NotifySettings) -> faust.App:
     install_heartbeat(app, redis, settings.service_name)
 
     async def reproject() -> int:
-        count = 0
+        frames = []
         for office_id in boards.stored():
             if (office := settings.offices.office(office_id)) is not None:
                 frame = display_frame(display_view(boards.get(office.id), office, settings.clock.now()))
-                await feed.publish(office.id, "snapshot", frame, snapshot=frame)
-                count += 1
-        return count
+                frames.append(Outgoing(office.id, "snapshot", frame, frame))
+        await feed.publish_all(frames)
+        return len(frames)
 
     install_read_model_healer(app, redis, settings.service_name, reproject)
 
@@ -67,9 +69,42 @@ def create_worker(settings: NotifySettings) -> faust.App:
         for acknowledged in sent:
             await acknowledged
 
+    # Display deliveries not yet recorded, and the attempts of each call: they outlive a batch that is
+    # retried after a Redis or Kafka failure.
+    shown: list[Message] = []
+    tries: dict[UUID, int] = {}
+
+    async def show(changed: dict[str, tuple[Board, list[Event], Message]]) -> None:
+        """Pushes every changed office's new frames to its displays; each call shown is recorded."""
+        now = settings.clock.now()
+        frames, calls = [], []
+        for office_id, (board, events, _) in changed.items():
+            office = settings.offices.office(office_id)
+            assert office is not None
+            view = display_view(board, office, now)
+            for index, event in enumerate(events):
+                last = index == len(events) - 1
+                frames.append(
+                    Outgoing(
+                        office_id,
+                        event.model_dump()["type"],
+                        display_frame(view, event),
+                        display_frame(view) if last else None,
+                    )
+                )
+            calls += [event for event in events if isinstance(event, VisitorCalled)]
+        for call in calls:
+            tries[call.event_id] = tries.get(call.event_id, 0) + 1
+        await feed.publish_all(frames)
+        now = settings.clock.now()
+        shown.extend(outcome(call, Channel.DISPLAY, CALLED, tries.pop(call.event_id), now) for call in calls)
+
     async def on_visit_events(messages: list[Message]) -> None:
         """A batch of visit events: boards and audiences change in memory, then each office's board is
-        stored and pushed once, and the notification requests are recorded together."""
+        pushed and stored once, and the notification requests and outcomes are recorded together.
+
+        What is stored comes after what it caused (frames pushed, requests recorded), so a batch retried
+        after a failure does again what was not done yet (pushing at least once, never skipping)."""
         changed: dict[str, tuple[Board, list[Event], Message]] = {}
         audiences_changed: dict[str, tuple[Audience, Message]] = {}
         requests: list[Message] = []
@@ -86,25 +121,16 @@ def create_worker(settings: NotifySettings) -> faust.App:
             if audience_after is not audience:
                 audiences_changed[office.id] = (audience_after, message)
             requests += asked
+        await show(changed)
+        for office_id, (board, _, cause) in changed.items():
+            with dead_letters.writing_for(cause):
+                boards.put(office_id, board)
+        if requests or shown:
+            await record([*requests, *shown])
+            shown.clear()
         for office_id, (audience, cause) in audiences_changed.items():
             with dead_letters.writing_for(cause):
                 audiences.put(office_id, audience)
-        for office_id, (board, events, cause) in changed.items():
-            with dead_letters.writing_for(cause):
-                boards.put(office_id, board)
-            office = settings.offices.office(office_id)
-            assert office is not None
-            view = display_view(board, office, settings.clock.now())
-            for index, event in enumerate(events):
-                last = index == len(events) - 1
-                await feed.publish(
-                    office_id,
-                    event.model_dump()["type"],
-                    display_frame(view, event),
-                    snapshot=display_frame(view) if last else None,
-                )
-        if requests:
-            await record(requests)
 
     async def on_notification(message: Message) -> None:
         if isinstance(message, NotificationRequested) and (outcome := await sender.deliver(message)):
@@ -112,7 +138,7 @@ def create_worker(settings: NotifySettings) -> faust.App:
 
     @app.agent(visits)
     async def display(stream: faust.StreamT[bytes]) -> None:
-        async for batch in stream.take_events(BATCH_MAX, within=BATCH_WINDOW_S):  # type: ignore[attr-defined]
+        async for batch in take_batches(stream):
             await dead_letters.handle_batch(batch, on_visit_events)
 
     @app.agent(notifications, concurrency=settings.send_concurrency)

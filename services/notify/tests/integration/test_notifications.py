@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import orjson
 import pytest
 from visitflow_devstack.testing import FakeSmsGateway, System, eventually
-from visitflow_events import NotificationFailed, NotificationSent, UndecodableMessage, decode
+from visitflow_events import Channel, NotificationFailed, NotificationSent, UndecodableMessage, decode
 
 T = TypeVar("T")
 pytestmark = pytest.mark.integration
@@ -29,7 +29,9 @@ def _at_least(count: int, found: list[T]) -> list[T] | None:
     return found if len(found) >= count else None
 
 
-def _outcomes(system: System, visit_id: str) -> list[NotificationSent | NotificationFailed]:
+def _outcomes(
+    system: System, visit_id: str, channel: Channel = Channel.SMS
+) -> list[NotificationSent | NotificationFailed]:
     found = []
     for value in system.read_topic(system.topics.notifications):
         try:
@@ -37,7 +39,7 @@ def _outcomes(system: System, visit_id: str) -> list[NotificationSent | Notifica
         except UndecodableMessage:
             continue
         if isinstance(event, NotificationSent | NotificationFailed) and str(event.visit_id) == visit_id:
-            found.append(event)
+            found += [event] if event.channel is channel else []
     return found
 
 
@@ -87,6 +89,28 @@ def test_a_failing_gateway_is_retried_recorded_as_failed_and_holds_up_no_one(
     your_turn = [message for message in sms_gateway.to(fine) if "Din tur nå" in message["text"]]
     assert len(your_turn) == 1
     assert your_turn[0]["at"] < attempts[-1]["at"]  # sent while the other was still being retried
+
+
+def test_every_call_shown_on_the_display_is_recorded_once(system: System) -> None:
+    system.clear(OFFICE)
+    visit = _drop_in(system)
+    path = f"/api/offices/{OFFICE}/display/stream"
+    with system.live(system.notify, path) as frames:
+        assert next(frames)["event"] == "snapshot"
+        called = system.command(OFFICE, f"visits/{visit['visit_id']}/call", {"room_id": "samtalerom-2"})
+        assert called.status_code == 200, called.text
+        assert next(frame for frame in frames if frame["event"] == "VisitorCalled")
+        recall = system.command(OFFICE, f"visits/{visit['visit_id']}/recall", {})
+        assert recall.status_code == 200, recall.text
+    shown = eventually(
+        lambda: _at_least(2, _outcomes(system, visit["visit_id"], Channel.DISPLAY)), what="both calls"
+    )
+    assert len(shown) == 2
+    assert all(isinstance(event, NotificationSent) and event.attempts == 1 for event in shown)
+    assert {str(event.causation_id) for event in shown} == {
+        called.json()["event"]["event_id"],
+        recall.json()["event"]["event_id"],
+    }
 
 
 def test_a_counsellor_hears_at_once_when_their_appointment_arrives(system: System) -> None:

@@ -7,6 +7,8 @@ from uuid import UUID, uuid4
 
 from visitflow_events import (
     Channel,
+    NotificationFailed,
+    NotificationSent,
     OfficeDayClosed,
     Reason,
     VisitKind,
@@ -14,7 +16,7 @@ from visitflow_events import (
     VisitorCheckedIn,
     VisitorQueued,
 )
-from visitflow_notify.domain import ARRIVED, CALLED, NEARLY, Audience, notices
+from visitflow_notify.domain import ARRIVED, CALLED, NEARLY, Audience, notices, outcome
 
 NOW = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
 DAY = date(2026, 11, 23)
@@ -106,3 +108,24 @@ def test_the_day_closing_forgets_opt_ins() -> None:
     closed = OfficeDayClosed(**_envelope(), closed_visits=0)
     audience, _ = notices(audience, closed, 3)
     assert audience.sms == frozenset()
+
+
+def test_a_call_shown_on_the_display_is_recorded_under_an_id_that_follows_from_the_call() -> None:
+    call = _called(uuid4(), ())
+    later = datetime(2026, 11, 23, 11, 0, 2, tzinfo=UTC)
+    sent = outcome(call, Channel.DISPLAY, CALLED, 2, later)
+    assert isinstance(sent, NotificationSent)
+    assert (sent.channel, sent.template, sent.attempts) == (Channel.DISPLAY, CALLED, 2)
+    assert sent.occurred_at == later
+    assert (sent.visit_id, sent.office_id, sent.causation_id) == (call.visit_id, "halden", call.event_id)
+    assert sent.correlation_id == call.correlation_id
+    assert outcome(call, Channel.DISPLAY, CALLED, 1, NOW).event_id == sent.event_id  # recorded again: same
+    assert outcome(_called(call.visit_id, ()), Channel.DISPLAY, CALLED, 1, NOW).event_id != sent.event_id
+
+
+def test_a_failed_delivery_keeps_its_reason_within_the_field_limit() -> None:
+    failed = outcome(_called(uuid4(), ()), Channel.SMS, CALLED, 3, NOW, error="gateway answered 503 " * 50)
+    assert isinstance(failed, NotificationFailed)
+    assert failed.attempts == 3
+    assert failed.error.startswith("gateway answered 503")
+    assert len(failed.error) == 500

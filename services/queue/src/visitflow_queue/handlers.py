@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 class Outbox(Protocol):
     async def emit(self, events: list[Event]) -> None: ...
-    async def project(self, office_id: str, events: list[Event], view: dict[str, Any]) -> None: ...
+    async def project(self, changes: list[tuple[str, list[Event], dict[str, Any]]]) -> None: ...
     async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None: ...
 
 
@@ -106,10 +106,12 @@ class QueueHandlers:
         for key, (cause, result) in batch.results.items():
             with self.writing_for(cause):
                 self.results[key] = result
+        changes = []
         for office_id, events in batch.events.items():
             office = self.offices.office(office_id)
             assert office is not None  # only known offices decide anything
-            await self.outbox.project(office_id, events, snapshot(batch.states[office_id], office))
+            changes.append((office_id, events, snapshot(batch.states[office_id], office)))
+        await self.outbox.project(changes)
         if batch.replies:
             await self.outbox.reply(batch.replies)
 

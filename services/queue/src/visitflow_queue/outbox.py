@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import faust
 import orjson
 import redis.asyncio as aioredis
 from visitflow_events import Event, as_dict, encode
-from visitflow_platform.live import LiveFeed
+from visitflow_platform.live import LiveFeed, Outgoing
 from visitflow_platform.replies import send_replies
 
 SCOPE = "queue"
@@ -37,16 +38,22 @@ class KafkaRedisOutbox:
         for sent in pending:
             await sent  # the broker's acknowledgement (acks=all)
 
-    async def project(self, office_id: str, events: list[Event], view: dict[str, Any]) -> None:
-        stored = snapshot_frame(view)
-        for index, event in enumerate(events):
-            last = index == len(events) - 1
-            await self.feed.publish(
-                office_id,
-                event.model_dump()["type"],
-                frame(event, view if last else None),
-                snapshot=stored if last else None,
-            )
+    async def project(self, changes: Sequence[tuple[str, list[Event], dict[str, Any]]]) -> None:
+        """Each office's new events, the last carrying its snapshot, for every office in one write."""
+        frames = []
+        for office_id, events, view in changes:
+            stored = snapshot_frame(view)
+            for index, event in enumerate(events):
+                last = index == len(events) - 1
+                frames.append(
+                    Outgoing(
+                        office_id,
+                        event.model_dump()["type"],
+                        frame(event, view if last else None),
+                        stored if last else None,
+                    )
+                )
+        await self.feed.publish_all(frames)
 
     async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
         await send_replies(self._redis, [(key, orjson.dumps(payload).decode()) for key, payload in replies])

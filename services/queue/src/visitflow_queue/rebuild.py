@@ -16,7 +16,7 @@ from uuid import UUID
 
 from kafka import KafkaConsumer, TopicPartition
 from visitflow_events import Event, UndecodableMessage, decode
-from visitflow_platform.live import LiveFeed
+from visitflow_platform.live import LiveFeed, Outgoing
 from visitflow_platform.redis_client import redis_client
 
 from .config import QueueSettings
@@ -74,18 +74,17 @@ def replay(settings: QueueSettings) -> dict[str, OfficeQueue]:
 async def write(settings: QueueSettings, states: dict[str, OfficeQueue]) -> int:
     redis = redis_client(settings.redis_url)
     feed = LiveFeed(redis, SCOPE)
-    written = 0
+    frames = []
     try:
         for office in settings.offices:
             state = states.get(office.id) or OfficeQueue(office_id=office.id)
-            view = snapshot(state, office)
-            await feed.reset(office.id)
-            data = snapshot_frame(view)
-            await feed.publish(office.id, "snapshot", data, snapshot=data)
-            written += 1
+            data = snapshot_frame(snapshot(state, office))
+            frames.append(Outgoing(office.id, "snapshot", data, data))
+        await feed.reset([frame.office_id for frame in frames])
+        await feed.publish_all(frames)
     finally:
         await redis.aclose()
-    return written
+    return len(frames)
 
 
 def rebuild(settings: QueueSettings) -> dict[str, float]:

@@ -9,16 +9,15 @@ import faust
 from visitflow_events import CloseDay, encode
 from visitflow_offices import business_date, closing_time
 from visitflow_platform.ids import stable_id
-from visitflow_platform.live import LiveFeed
+from visitflow_platform.live import LiveFeed, Outgoing
 from visitflow_platform.redis_client import redis_client
 from visitflow_platform.streams import (
-    BATCH_MAX,
-    BATCH_WINDOW_S,
     DeadLetterQueue,
     install_heartbeat,
     install_read_model_healer,
     make_faust_app,
     make_table,
+    take_batches,
 )
 from visitflow_platform.topics import TABLES
 
@@ -57,9 +56,10 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
         offices = [
             office for office_id in list(states.keys()) if (office := settings.offices.office(office_id))
         ]
-        for office in offices:
-            frame = snapshot_frame(snapshot(handlers.state(office.id), office))
-            await feed.publish(office.id, "snapshot", frame, snapshot=frame)
+        frames = [snapshot_frame(snapshot(handlers.state(office.id), office)) for office in offices]
+        await feed.publish_all(
+            [Outgoing(o.id, "snapshot", f, f) for o, f in zip(offices, frames, strict=True)]
+        )
         return len(offices)
 
     install_read_model_healer(app, redis, settings.service_name, reproject)
@@ -67,7 +67,7 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
 
     @app.agent(source)
     async def process(stream: faust.StreamT[bytes]) -> None:
-        async for events in stream.take_events(BATCH_MAX, within=BATCH_WINDOW_S):  # type: ignore[attr-defined]  # not on StreamT
+        async for events in take_batches(stream):
             await dead_letters.handle_batch(events, handlers.handle_batch)
 
     @app.timer(interval=settings.rollover_check_s)

@@ -38,8 +38,8 @@ class RecordingOutbox:
     async def emit(self, events: list[Event]) -> None:
         self.emitted.extend(events)
 
-    async def project(self, office_id: str, events: list[Event], view: dict[str, Any]) -> None:
-        self.projected.append((office_id, events, view))
+    async def project(self, changes: list[tuple[str, list[Event], dict[str, Any]]]) -> None:
+        self.projected.extend(changes)
 
     async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
         self.replies.extend(replies)

@@ -30,8 +30,8 @@ class RecordingOutbox:
     async def emit(self, events: list[Event]) -> None:
         self.emitted.extend(events)
 
-    async def project(self, office_id: str, events: list[Event], view: dict[str, Any]) -> None:
-        self.view = view
+    async def project(self, changes: list[tuple[str, list[Event], dict[str, Any]]]) -> None:
+        self.view = changes[-1][2]
 
     async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
         self.replies.update(replies)

@@ -36,6 +36,7 @@ class KafkaBroker:
             "java",
             self.heap,
             "-XX:+UseG1GC",
+            "-XX:TieredStopAtLevel=1",
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={KAFKA_LOG4J}",
             "-cp",

@@ -1,15 +1,19 @@
 """Which notifications an event calls for: SMS "nearly your turn" and "your turn, room X" for visitors
-who opted in, and "your appointment has arrived" for counsellors. Each at most once per visit."""
+who opted in, and "your appointment has arrived" for counsellors. Each at most once per visit. And the
+record of each outcome, on whichever channel it went out."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict
 from visitflow_events import (
     Channel,
     Event,
+    NotificationFailed,
     NotificationRequested,
+    NotificationSent,
     OfficeDayClosed,
     VisitKind,
     VisitorCalled,
@@ -97,3 +101,31 @@ def notices(
         return audience, []
     requested = audience.requested | {key for key, _ in fresh}
     return audience.model_copy(update={"requested": requested}), [request for _, request in fresh]
+
+
+def outcome(
+    cause: NotificationRequested | VisitorCalled,
+    channel: Channel,
+    template: str,
+    attempts: int,
+    at: datetime,
+    error: str | None = None,
+) -> NotificationSent | NotificationFailed:
+    """The record of one delivery: of a requested notification, or of a call shown on the display.
+
+    Its id follows from the cause, so a delivery repeated after a restart records the same event."""
+    envelope = {
+        "event_id": uuid5(NAMESPACE_URL, f"outcome:{cause.event_id}"),
+        "occurred_at": at,
+        "office_id": cause.office_id,
+        "correlation_id": cause.correlation_id,
+        "causation_id": cause.event_id,
+        "producer": PRODUCER,
+        "visit_id": cause.visit_id,
+        "channel": channel,
+        "template": template,
+        "attempts": attempts,
+    }
+    if error is None:
+        return NotificationSent(**envelope)
+    return NotificationFailed(**envelope, error=error[:500])
