@@ -96,8 +96,8 @@ def create_worker(settings: NotifySettings) -> faust.App:
         for call in calls:
             tries[call.event_id] = tries.get(call.event_id, 0) + 1
         await feed.publish_all(frames)
-        now = settings.clock.now()
-        shown.extend(outcome(call, Channel.DISPLAY, CALLED, tries.pop(call.event_id), now) for call in calls)
+        at = settings.clock.now()
+        shown.extend(outcome(call, Channel.DISPLAY, CALLED, tries.pop(call.event_id), at) for call in calls)
 
     async def on_visit_events(messages: list[Message]) -> None:
         """A batch of visit events: boards and audiences change in memory, then each office's board is
@@ -133,8 +133,8 @@ def create_worker(settings: NotifySettings) -> faust.App:
                 audiences.put(office_id, audience)
 
     async def on_notification(message: Message) -> None:
-        if isinstance(message, NotificationRequested) and (outcome := await sender.deliver(message)):
-            await record([outcome])
+        if isinstance(message, NotificationRequested) and (delivered := await sender.deliver(message)):
+            await record([delivered])
 
     @app.agent(visits)
     async def display(stream: faust.StreamT[bytes]) -> None:
