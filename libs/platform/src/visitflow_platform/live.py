@@ -16,6 +16,7 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import redis.asyncio as aioredis
 
@@ -28,6 +29,7 @@ redis.call('PUBLISH', KEYS[3], id .. '\\n' .. ARGV[2] .. '\\n' .. ARGV[3])
 return id
 """
 HISTORY = 2000
+E = TypeVar("E")
 SNAPSHOT = "snapshot"
 
 
@@ -39,6 +41,21 @@ class Outgoing:
     type: str
     data: str
     snapshot: str | None = None
+
+
+def office_frames(
+    office_id: str, events: Sequence[E], render: Callable[[E, bool], str], snapshot: str
+) -> list[Outgoing]:
+    """An office's frames for a batch's events, in order: each named after its event's type (a
+    message's `type` is its class name) and rendered by `render(event, is_last)`; the last one also
+    replaces the office's stored snapshot."""
+    last = len(events) - 1
+    return [
+        Outgoing(
+            office_id, type(event).__name__, render(event, index == last), snapshot if index == last else None
+        )
+        for index, event in enumerate(events)
+    ]
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,13 @@ notification."""
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
 from uuid import UUID
 
 import faust
 from visitflow_events import Channel, Event, Message, NotificationRequested, VisitorCalled, encode
-from visitflow_platform.live import LiveFeed, Outgoing
+from visitflow_platform.live import LiveFeed, Outgoing, office_frames
 from visitflow_platform.redis_client import redis_client
 from visitflow_platform.streams import (
     DeadLetterQueue,
@@ -29,6 +31,10 @@ from .sender import Sender
 from .views import display_frame, display_view
 
 SCOPE = "display"
+
+
+def _display_frame(view: dict[str, Any], event: Event, _last: bool) -> str:
+    return display_frame(view, event)  # every display frame carries the board
 
 
 def create_worker(settings: NotifySettings) -> faust.App:
@@ -82,16 +88,7 @@ def create_worker(settings: NotifySettings) -> faust.App:
             office = settings.offices.office(office_id)
             assert office is not None
             view = display_view(board, office, now)
-            for index, event in enumerate(events):
-                last = index == len(events) - 1
-                frames.append(
-                    Outgoing(
-                        office_id,
-                        event.model_dump()["type"],
-                        display_frame(view, event),
-                        display_frame(view) if last else None,
-                    )
-                )
+            frames += office_frames(office_id, events, partial(_display_frame, view), display_frame(view))
             calls += [event for event in events if isinstance(event, VisitorCalled)]
         for call in calls:
             tries[call.event_id] = tries.get(call.event_id, 0) + 1

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import faust
 import orjson
 import redis.asyncio as aioredis
 from visitflow_events import Event, as_dict, encode
-from visitflow_platform.live import LiveFeed, Outgoing
+from visitflow_platform.live import LiveFeed, office_frames
 from visitflow_platform.replies import send_replies
 
 SCOPE = "queue"
@@ -27,6 +28,11 @@ def frame(event: Event, view: dict[str, Any] | None) -> str:
     return orjson.dumps(body).decode()
 
 
+def _office_frame(view: dict[str, Any], event: Event, last: bool) -> str:
+    """A batch's frames for one office: the last carries the snapshot after them all."""
+    return frame(event, view if last else None)
+
+
 class KafkaRedisOutbox:
     def __init__(self, visits: faust.TopicT, redis: aioredis.Redis) -> None:
         self._visits = visits
@@ -40,19 +46,13 @@ class KafkaRedisOutbox:
 
     async def project(self, changes: Sequence[tuple[str, list[Event], dict[str, Any]]]) -> None:
         """Each office's new events, the last carrying its snapshot, for every office in one write."""
-        frames = []
-        for office_id, events, view in changes:
-            stored = snapshot_frame(view)
-            for index, event in enumerate(events):
-                last = index == len(events) - 1
-                frames.append(
-                    Outgoing(
-                        office_id,
-                        event.model_dump()["type"],
-                        frame(event, view if last else None),
-                        stored if last else None,
-                    )
-                )
+        frames = [
+            outgoing
+            for office_id, events, view in changes
+            for outgoing in office_frames(
+                office_id, events, partial(_office_frame, view), snapshot_frame(view)
+            )
+        ]
         await self.feed.publish_all(frames)
 
     async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
