@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from visitflow_platform.live import Outgoing, office_frames
+from visitflow_platform.live import Frame, Outgoing, office_frames
 
 
 class VisitorQueued:
@@ -24,3 +24,10 @@ def test_each_event_gets_a_frame_named_by_its_type_and_only_the_last_replaces_th
 
 def test_no_events_no_frames() -> None:
     assert office_frames("halden", [], lambda e, last: "x", "snap") == []
+
+
+def test_a_frame_is_encoded_as_one_server_sent_event_once() -> None:
+    frame = Frame("1700000000000-0", "VisitorCalled", '{"ticket":"A-12"}')
+
+    assert frame.sse == b'id: 1700000000000-0\r\nevent: VisitorCalled\r\ndata: {"ticket":"A-12"}\r\n\r\n'
+    assert frame.sse is frame.sse  # shared by every listener of the office

@@ -50,7 +50,7 @@ class EventPublisher:
             "client_id": client_id,
             "acks": "all",
             "enable_idempotence": True,
-            "linger_ms": 5,
+            "linger_ms": 0,
             # a record is given up by the producer when the caller gives up on it, so a 503 is not
             # followed by a late write from a retry
             "delivery_timeout_ms": timeout_ms,

@@ -17,12 +17,12 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
-from sse_starlette import EventSourceResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
 from visitflow_offices import Office, OfficeDirectory, Region
 from visitflow_platform.auth import PUBLIC, Role, require
 from visitflow_platform.deps import LastEventId, OfficeDep
 from visitflow_platform.errors import ApiError
-from visitflow_platform.live import SNAPSHOT, Frame, LiveHub
+from visitflow_platform.live import SNAPSHOT, Frame, LiveHub, live_response
 from visitflow_platform.pages import mount_common
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.web import install_common
@@ -157,19 +157,16 @@ def create_app(settings: MetricsSettings) -> FastAPI:
         dependencies=[require(Role.REGIONAL)],
     )
     async def region_stream(region: RegionDep, last_event_id: LastEventId) -> EventSourceResponse:
-        async def snapshot() -> dict[str, str]:
-            return {"event": SNAPSHOT, "data": orjson.dumps(await overview.region_today(region)).decode()}
+        async def snapshot() -> ServerSentEvent:
+            today = orjson.dumps(await overview.region_today(region)).decode()
+            return ServerSentEvent(today, event=SNAPSHOT)
 
-        def tick() -> dict[str, str]:
+        def tick() -> ServerSentEvent:
             now = clock.now()
             body = {"now": now.isoformat(), "business_date": overview.today().isoformat()}
-            return {"event": CLOCK_FRAME, "data": orjson.dumps(body).decode()}
+            return ServerSentEvent(orjson.dumps(body).decode(), event=CLOCK_FRAME)
 
-        return EventSourceResponse(
-            _merged(hub, region.id, last_event_id, snapshot, tick, settings.live_clock_s),
-            ping=15,
-            headers={"Cache-Control": "no-store"},
-        )
+        return live_response(_merged(hub, region.id, last_event_id, snapshot, tick, settings.live_clock_s))
 
     @api.get(
         "/regions/{region_id}/history",
@@ -256,10 +253,10 @@ async def _merged(
     hub: LiveHub,
     region_id: str,
     last_event_id: str | None,
-    snapshot: Callable[[], Awaitable[dict[str, str]]],
-    tick: Callable[[], dict[str, str]],
+    snapshot: Callable[[], Awaitable[ServerSentEvent]],
+    tick: Callable[[], ServerSentEvent],
     tick_s: float,
-) -> AsyncIterator[dict[str, str]]:
+) -> AsyncIterator[Frame | ServerSentEvent]:
     """The hub's frames, and a clock frame every `tick_s` (the page shows waits by the service's clock).
 
     The hub has no stored region snapshot, so its placeholder is replaced by one read from the read
@@ -294,7 +291,7 @@ async def _merged(
             if frame.type == SNAPSHOT:
                 yield await snapshot()
             else:
-                yield {"id": frame.id, "event": frame.type, "data": frame.data}
+                yield frame
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

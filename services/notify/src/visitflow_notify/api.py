@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Gauge
 from sse_starlette import EventSourceResponse
 from visitflow_platform.auth import PUBLIC, Role, require
 from visitflow_platform.deps import LastEventId, OfficeDep
-from visitflow_platform.live import Frame, LiveHub
+from visitflow_platform.live import LiveHub, live_response
 from visitflow_platform.pages import mount_static, page
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.web import install_common
@@ -26,14 +26,6 @@ from .views import display_frame, display_view
 from .worker import SCOPE
 
 WEB = Path(__file__).parent / "web"
-
-
-def _sse(frames: AsyncIterator[Frame]) -> EventSourceResponse:
-    async def events() -> AsyncIterator[dict[str, str]]:
-        async for frame in frames:
-            yield {"id": frame.id, "event": frame.type, "data": frame.data}
-
-    return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-store"})
 
 
 def create_app(settings: NotifySettings) -> FastAPI:
@@ -90,7 +82,7 @@ def create_app(settings: NotifySettings) -> FastAPI:
         dependencies=[require(Role.DISPLAY, Role.HOST)],
     )
     async def display_stream(office: OfficeDep, last_event_id: LastEventId) -> EventSourceResponse:
-        return _sse(displays.subscribe(office.id, last_event_id))
+        return live_response(displays.subscribe(office.id, last_event_id))
 
     @api.get(
         "/counsellor-alerts/stream",
@@ -98,7 +90,7 @@ def create_app(settings: NotifySettings) -> FastAPI:
         dependencies=[require(Role.COUNSELLOR, Role.HOST)],
     )
     async def counsellor_stream(office: OfficeDep, last_event_id: LastEventId) -> EventSourceResponse:
-        return _sse(
+        return live_response(
             frame
             async for frame in counsellors.subscribe(office.id, last_event_id)
             if frame.type != "snapshot"

@@ -28,7 +28,7 @@ from visitflow_offices import Office
 from visitflow_platform.auth import PUBLIC, Role, require
 from visitflow_platform.deps import ActorId, IdempotencyKey, LastEventId, OfficeDep
 from visitflow_platform.ids import idempotency_key, stable_id
-from visitflow_platform.live import LiveHub
+from visitflow_platform.live import LiveHub, live_response
 from visitflow_platform.pages import mount_static, page
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.web import install_common
@@ -100,11 +100,7 @@ def create_app(settings: QueueSettings) -> FastAPI:
         request: Request,
         last_event_id: LastEventId,
     ) -> EventSourceResponse:
-        async def frames() -> AsyncIterator[dict[str, str]]:
-            async for frame in hub.subscribe(office.id, last_event_id):
-                yield {"id": frame.id, "event": frame.type, "data": frame.data}
-
-        return EventSourceResponse(frames(), ping=15, headers={"Cache-Control": "no-store"})
+        return live_response(hub.subscribe(office.id, last_event_id))
 
     async def send(office: Office, command: Command) -> JSONResponse:
         key = str(command.command_id)
