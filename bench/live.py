@@ -20,6 +20,14 @@ class Frame:
     type: str
     at: float
     data: bytes = b""
+    id: str = ""
+
+    @property
+    def stored_wall_s(self) -> float | None:
+        """When Redis stored the frame (wall clock, seconds): a live frame's id is its Redis stream id,
+        which starts with Redis's clock in milliseconds, the same clock as ours on one machine."""
+        ms, _, _ = self.id.partition("-")
+        return int(ms) / 1000 if ms.isdigit() and ms != "0" else None
 
 
 @dataclass
@@ -38,20 +46,22 @@ class LiveClient:
                 if response.status != 200:
                     self.failed = f"HTTP {response.status}"
                     return
-                event, data = "message", b""
+                event, data, frame_id = "message", b"", ""
                 async for raw in response.content:
                     line = raw.rstrip(b"\r\n")
-                    if line.startswith(b"event:"):
+                    if line.startswith(b"id:"):
+                        frame_id = line[3:].strip().decode()
+                    elif line.startswith(b"event:"):
                         event = line[6:].strip().decode()
                     elif line.startswith(b"data:"):
                         data = line[5:].strip() if self.keep_data else b""
                     elif not line and event:
-                        frame = Frame(event, time.perf_counter(), data)
+                        frame = Frame(event, time.perf_counter(), data, frame_id)
                         self.frames.append(frame)
                         self.connected.set()
                         if self.on_frame is not None:
                             self.on_frame(self, frame)
-                        event, data = "", b""
+                        event, data, frame_id = "", b"", ""
                 self.failed = "the server ended the stream"
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             self.failed = repr(exc)

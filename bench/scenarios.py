@@ -201,6 +201,7 @@ async def _sustained(bench: Bench, rate: float, duration_s: float) -> dict[str, 
     bench.problems += duplicated  # ...but a duplicate never is acceptable
     worst = max(figures["to_display"].get("p99_ms", 1e9), figures["to_tablet"].get("p99_ms", 1e9))
     figures["undelivered"] = len(missing) - len(duplicated)
+    figures["first_problems"] = missing[:5]
     figures["passed"] = figures["failed"] == 0 and not missing and worst < 1000
     return figures
 
@@ -221,8 +222,8 @@ async def fan_out(bench: Bench, connections: int) -> dict[str, Any]:
     try:
         office_latencies: list[float] = []
         for office_id in bench.offices[:5]:
-            office_latencies += await _one_call(bench, clients, [office_id])
-        fleet_latencies = await _one_call(bench, clients, bench.offices)
+            office_latencies += (await _one_call(bench, clients, [office_id]))[0]
+        fleet_latencies, fleet_from_stored = await _one_call(bench, clients, bench.offices)
     finally:
         rss_after = bench.rss_mb()
         await fleet.close()
@@ -231,12 +232,17 @@ async def fan_out(bench: Bench, connections: int) -> dict[str, Any]:
         "connect_s": round(opened_s, 1),
         "one_office": summary(office_latencies),
         "whole_fleet": summary(fleet_latencies),
+        "whole_fleet_from_stored": summary(fleet_from_stored),
         "rss_mb_connected": {k: rss_connected[k] for k in ("queue-api", "notify-api")},
         "rss_mb_after_calls": {k: rss_after[k] for k in ("queue-api", "notify-api")},
     }
 
 
-async def _one_call(bench: Bench, clients: list[LiveClient], offices: list[str]) -> list[float]:
+async def _one_call(
+    bench: Bench, clients: list[LiveClient], offices: list[str]
+) -> tuple[list[float], list[float]]:
+    """Latencies from each call-next request, and from the call's frame being stored in Redis (the
+    fan-out alone), to its arrival at each client of the office."""
     mark = {id(client): len(client.frames) for client in clients}
     room = bench.next_room()
     results = await asyncio.gather(*(bench.call_next(office_id, room) for office_id in offices))
@@ -247,14 +253,17 @@ async def _one_call(bench: Bench, clients: list[LiveClient], offices: list[str])
         if all(any(f.type == CALLED for f in c.frames[mark[id(c)] :]) for c in audience):
             break
         await asyncio.sleep(0.05)
-    latencies = []
+    wall_minus_perf = time.time() - time.perf_counter()
+    latencies, from_stored = [], []
     for client in audience:
-        arrival = next((f.at for f in client.frames[mark[id(client)] :] if f.type == CALLED), None)
-        if arrival is None:
+        frame = next((f for f in client.frames[mark[id(client)] :] if f.type == CALLED), None)
+        if frame is None:
             bench.problems.append(f"fan-out: a client of {client.office_id} never saw the call")
-        else:
-            latencies.append(arrival - sent[client.office_id])
-    return latencies
+            continue
+        latencies.append(frame.at - sent[client.office_id])
+        if (stored := frame.stored_wall_s) is not None:
+            from_stored.append(frame.at + wall_minus_perf - stored)
+    return latencies, from_stored
 
 
 # --- 6. recovery --------------------------------------------------------------------------------------
