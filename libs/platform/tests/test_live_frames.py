@@ -31,3 +31,9 @@ def test_a_frame_is_encoded_as_one_server_sent_event_once() -> None:
 
     assert frame.sse == b'id: 1700000000000-0\r\nevent: VisitorCalled\r\ndata: {"ticket":"A-12"}\r\n\r\n'
     assert frame.sse is frame.sse  # shared by every listener of the office
+
+
+def test_a_fresh_snapshot_is_a_snapshot_frame_that_is_also_stored() -> None:
+    assert Outgoing.fresh_snapshot("halden", '{"snapshot":{}}') == Outgoing(
+        "halden", "snapshot", '{"snapshot":{}}', '{"snapshot":{}}'
+    )

@@ -44,6 +44,11 @@ class Outgoing:
     data: str
     snapshot: str | None = None
 
+    @classmethod
+    def fresh_snapshot(cls, office_id: str, snapshot: str) -> Outgoing:
+        """A snapshot sent as a frame of its own and stored (after a rebuild, or by the healer)."""
+        return cls(office_id, SNAPSHOT, snapshot, snapshot)
+
 
 def office_frames(
     office_id: str, events: Sequence[E], render: Callable[[E, bool], str], snapshot: str

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Gauge
 from sse_starlette import EventSourceResponse
 from visitflow_platform.auth import PUBLIC, Role, require
 from visitflow_platform.deps import LastEventId, OfficeDep
-from visitflow_platform.live import LiveHub, live_response
+from visitflow_platform.live import SNAPSHOT, LiveHub, live_response
 from visitflow_platform.pages import mount_static, page
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.web import install_common
@@ -91,9 +91,7 @@ def create_app(settings: NotifySettings) -> FastAPI:
     )
     async def counsellor_stream(office: OfficeDep, last_event_id: LastEventId) -> EventSourceResponse:
         return live_response(
-            frame
-            async for frame in counsellors.subscribe(office.id, last_event_id)
-            if frame.type != "snapshot"
+            frame async for frame in counsellors.subscribe(office.id, last_event_id) if frame.type != SNAPSHOT
         )
 
     app.include_router(api)

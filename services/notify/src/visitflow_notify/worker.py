@@ -64,7 +64,7 @@ def create_worker(settings: NotifySettings) -> faust.App:
         for office_id in boards.stored():
             if (office := settings.offices.office(office_id)) is not None:
                 frame = display_frame(display_view(boards.get(office.id), office, settings.clock.now()))
-                frames.append(Outgoing(office.id, "snapshot", frame, frame))
+                frames.append(Outgoing.fresh_snapshot(office.id, frame))
         await feed.publish_all(frames)
         return len(frames)
 

@@ -35,7 +35,7 @@ from visitflow_platform.web import install_common
 
 from .config import QueueSettings
 from .domain import OfficeQueue, snapshot
-from .outbox import SCOPE
+from .outbox import SCOPE, snapshot_frame
 from .schemas import CallBody, CallNextBody, CancelBody, CompleteBody, EmptyBody, TransferBody
 
 WEB = Path(__file__).parent / "web"
@@ -62,7 +62,7 @@ def create_app(settings: QueueSettings) -> FastAPI:
     def empty(office_id: str) -> str:
         office = offices.office(office_id)
         view = snapshot(OfficeQueue(office_id=office_id), office) if office else {}
-        return orjson.dumps({"snapshot": view}).decode()
+        return snapshot_frame(view)
 
     hub = LiveHub(runtime.redis, SCOPE, empty)
     Gauge("visitflow_live_clients", "Open live-stream connections", ["service"], registry=registry).labels(

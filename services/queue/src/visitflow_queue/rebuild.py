@@ -78,8 +78,7 @@ async def write(settings: QueueSettings, states: dict[str, OfficeQueue]) -> int:
     try:
         for office in settings.offices:
             state = states.get(office.id) or OfficeQueue(office_id=office.id)
-            data = snapshot_frame(snapshot(state, office))
-            frames.append(Outgoing(office.id, "snapshot", data, data))
+            frames.append(Outgoing.fresh_snapshot(office.id, snapshot_frame(snapshot(state, office))))
         await feed.reset([frame.office_id for frame in frames])
         await feed.publish_all(frames)
     finally:

@@ -56,10 +56,8 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
         offices = [
             office for office_id in list(states.keys()) if (office := settings.offices.office(office_id))
         ]
-        frames = [snapshot_frame(snapshot(handlers.state(office.id), office)) for office in offices]
-        await feed.publish_all(
-            [Outgoing(o.id, "snapshot", f, f) for o, f in zip(offices, frames, strict=True)]
-        )
+        views = [(office.id, snapshot(handlers.state(office.id), office)) for office in offices]
+        await feed.publish_all([Outgoing.fresh_snapshot(o, snapshot_frame(view)) for o, view in views])
         return len(offices)
 
     install_read_model_healer(app, redis, settings.service_name, reproject)
