@@ -2,10 +2,15 @@
 
 The only place a phone number is kept. It never enters Kafka or a log; the notify service reads it by
 visit id when it sends, and Redis deletes it at midnight (Europe/Oslo) of the visit's day.
+
+The time left until that midnight is reckoned on the service's clock and handed to Redis as a time to
+live, not as an instant: with the fixed or accelerated clock of tests and `make run`, the visit's day
+is not the real one, and a real-time instant would already be past (the number gone before the SMS).
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
@@ -21,12 +26,17 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=OSLO)
 
 
+def seconds_left(day: date, now: datetime) -> int:
+    """Whole seconds from `now` until the end of `day` (at least one, so Redis accepts it)."""
+    return max(1, math.ceil((end_of_day(day) - now).total_seconds()))
+
+
 class ContactStore:
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
 
-    async def keep(self, visit_id: UUID, phone: str, day: date) -> None:
-        await self._redis.set(_key(visit_id), phone, exat=int(end_of_day(day).timestamp()))
+    async def keep(self, visit_id: UUID, phone: str, day: date, now: datetime) -> None:
+        await self._redis.set(_key(visit_id), phone, ex=seconds_left(day, now))
 
     async def phone(self, visit_id: UUID) -> str | None:
         value = await self._redis.get(_key(visit_id))

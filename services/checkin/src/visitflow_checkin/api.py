@@ -182,7 +182,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         line = office.line(body.line_id) if body.line_id else office.line_for(verdict.kind, body.reason)
         assert line is not None
         if body.sms is not None:
-            await contacts.keep(visit_id, body.sms.phone, day)
+            await contacts.keep(visit_id, body.sms.phone, day, now)
         event = VisitorCheckedIn(
             **envelope,
             kind=verdict.kind,
