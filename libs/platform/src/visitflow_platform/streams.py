@@ -22,6 +22,7 @@ from faust.streams import _current_event  # faust's record-in-process (see `proc
 from kafka.errors import KafkaError
 from visitflow_events import DeadLetter, Message, UndecodableMessage, decode
 
+from .heap import freeze_startup_objects
 from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -297,6 +298,13 @@ async def workers_assigned(redis: aioredis.Redis, service: str) -> bool:
     return False
 
 
+class _Worker(faust.Worker):
+    async def on_startup_finished(self) -> None:
+        """Once the tables are recovered: they and the imports are kept out of later collections."""
+        await super().on_startup_finished()
+        log.info("start-up objects frozen", extra={"objects": freeze_startup_objects()})
+
+
 def run_worker(app: faust.App, settings: ServiceSettings, on_start: Callable[[], None] | None = None) -> None:
     """Runs a faust worker until SIGTERM or SIGINT, then stops it cleanly (commits, closes).
 
@@ -307,7 +315,7 @@ def run_worker(app: faust.App, settings: ServiceSettings, on_start: Callable[[],
     from .logs import logging_config
 
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    worker = faust.Worker(
+    worker = _Worker(
         app,
         loglevel=settings.log_level,
         quiet=True,

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import PUBLIC, TokenVerifier
 from .errors import ApiError
+from .heap import freeze_startup_objects
 from .kafka import BrokerUnavailable
 from .logs import configure_logging
 from .settings import ServiceSettings
@@ -245,4 +246,5 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         timeout_graceful_shutdown=3,
         lifespan="on",
     )
+    log.info("start-up objects frozen", extra={"objects": freeze_startup_objects()})
     uvicorn.Server(config).run()
