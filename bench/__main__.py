@@ -129,6 +129,7 @@ async def main_async(args: argparse.Namespace) -> int:
         bench = Bench(stack, problems=problems)
         try:
             await suite(bench, args.quick, results)
+            results["suite_s"] = round(time.perf_counter() - started, 1)
         finally:
             await bench.close()
     finally:

@@ -27,9 +27,9 @@ TABLES = {
     "metrics": ("office-days",),
 }
 # A table's changelog gets a version of the office per change (tens of KB each, hundreds of MB a day);
-# Kafka compacts only closed segments, so a segment closes every minute: a restarting worker reads the
-# latest version of each office plus at most a minute of changes, not the whole day.
-CHANGELOG_SEGMENT_MS = 60_000
+# Kafka compacts only closed segments, so a segment closes every ten seconds: a restarting worker reads
+# the latest version of each office plus the last seconds of changes, not the whole day (DECISIONS §37).
+CHANGELOG_SEGMENT_MS = 10_000
 HISTORY_RETENTION_DAYS = 800  # the metrics daily history: at least 400 days are promised
 
 
