@@ -244,6 +244,10 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=3,
+        # longer than any client's or proxy's idle keep-alive (aiohttp 15 s, browsers and load balancers
+        # up to 60 s), so the client closes an idle connection, never the server just as a request goes
+        # out on it (uvicorn's 5 s lost such check-ins to "connection reset"; DECISIONS §45)
+        timeout_keep_alive=75,
         lifespan="on",
     )
     log.info("start-up objects frozen", extra={"objects": freeze_startup_objects()})
