@@ -88,14 +88,14 @@ def render(report: dict[str, Any]) -> str:
         "| passed |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    for step in [*tp["steps"], *([tp["confirmed"]] if tp["confirmed"] else [])]:
+    for step in [*tp["steps"], *tp["confirmations"]]:
         lines.append(
             f"| {int(step['rate_per_s'])} | {int(step['duration_s'])} | {step['answered_201']} | "
             f"{step['answered_202']} | {step['failed']} | {step['undelivered']} | "
             f"{step['to_display'].get('p99_ms', '')} | {step['to_tablet'].get('p99_ms', '')} "
             f"| {step['passed']} |"
         )
-    held = int(tp["confirmed"]["duration_s"]) if tp["confirmed"] else 0
+    held = int(tp["confirmations"][0]["duration_s"]) if tp["confirmations"] else 0
     best = int(tp["sustained_per_s"])
     lines += [
         "",
