@@ -45,6 +45,10 @@ def logging_config(service: str, level: str = "INFO") -> dict[str, object]:
         "root": {"level": level.upper(), "handlers": ["stdout"]},
         "loggers": {
             **{name: {"level": quiet} for name in NOISY},
+            # kafka-python cannot decode the member metadata of faust's own partition assignor and warns,
+            # with the whole group description, at every lag measurement (every 15 s); the measurement
+            # does not need it
+            "kafka.admin._groups": {"level": "ERROR"},
             **{name: {"handlers": [], "propagate": True} for name in ("uvicorn", "uvicorn.error")},
             "uvicorn.access": {"handlers": [], "propagate": False},
         },
