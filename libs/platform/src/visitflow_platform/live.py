@@ -14,13 +14,12 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeVar
 
 import redis.asyncio as aioredis
-from sse_starlette import EventSourceResponse, ServerSentEvent
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +74,10 @@ class Frame:
     def sse(self) -> bytes:
         """The frame as a server-sent event, encoded once for all the listeners it is fanned out to
         (with thousands of screens open, encoding it per listener was a large share of a fan-out)."""
+        # imported here: the workers use this module too, and never serve a stream (0.1 s of start-up)
+        from sse_starlette import ServerSentEvent
+
         return ServerSentEvent(self.data, event=self.type, id=self.id).encode()
-
-
-def live_response(events: AsyncIterable[Frame | ServerSentEvent]) -> EventSourceResponse:
-    """A live stream as server-sent events, with a keep-alive comment every 15 s."""
-    frames = (event.sse if isinstance(event, Frame) else event async for event in events)
-    return EventSourceResponse(frames, ping=15, headers={"Cache-Control": "no-store"})
 
 
 def _order(frame_id: str) -> tuple[int, int]:

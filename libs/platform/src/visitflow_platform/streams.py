@@ -302,7 +302,7 @@ class _Worker(faust.Worker):
     async def on_startup_finished(self) -> None:
         """Once the tables are recovered: they and the imports are kept out of later collections."""
         await super().on_startup_finished()
-        log.info("start-up objects frozen", extra={"objects": freeze_startup_objects()})
+        freeze_startup_objects()
 
 
 def run_worker(app: faust.App, settings: ServiceSettings, on_start: Callable[[], None] | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from typing import Any
 
 import uvicorn
@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,6 +22,7 @@ from .auth import PUBLIC, TokenVerifier
 from .errors import ApiError
 from .heap import freeze_startup_objects
 from .kafka import BrokerUnavailable
+from .live import Frame
 from .logs import configure_logging
 from .settings import ServiceSettings
 
@@ -234,6 +236,12 @@ async def _safe(check: Check) -> bool:
         return False
 
 
+def live_response(events: AsyncIterable[Frame | ServerSentEvent]) -> EventSourceResponse:
+    """A live stream as server-sent events, with a keep-alive comment every 15 s."""
+    frames = (event.sse if isinstance(event, Frame) else event async for event in events)
+    return EventSourceResponse(frames, ping=15, headers={"Cache-Control": "no-store"})
+
+
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Runs the API until SIGTERM or SIGINT; uvicorn drains requests and runs the lifespan's shutdown."""
     configure_logging(settings.service_name, settings.log_level)
@@ -250,5 +258,5 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         timeout_keep_alive=75,
         lifespan="on",
     )
-    log.info("start-up objects frozen", extra={"objects": freeze_startup_objects()})
+    freeze_startup_objects()
     uvicorn.Server(config).run()

@@ -22,10 +22,10 @@ from visitflow_offices import Office, OfficeDirectory, Region
 from visitflow_platform.auth import PUBLIC, Role, require
 from visitflow_platform.deps import LastEventId, OfficeDep
 from visitflow_platform.errors import ApiError
-from visitflow_platform.live import SNAPSHOT, Frame, LiveHub, live_response
+from visitflow_platform.live import SNAPSHOT, Frame, LiveHub
 from visitflow_platform.pages import mount_common
 from visitflow_platform.runtime import ApiRuntime
-from visitflow_platform.web import install_common
+from visitflow_platform.web import install_common, live_response
 
 from .config import MetricsSettings
 from .domain import DaySummary, kpis, live_view, longest_wait_s

@@ -14,10 +14,10 @@ from prometheus_client import CollectorRegistry, Gauge
 from sse_starlette import EventSourceResponse
 from visitflow_platform.auth import PUBLIC, Role, require
 from visitflow_platform.deps import LastEventId, OfficeDep
-from visitflow_platform.live import SNAPSHOT, LiveHub, live_response
+from visitflow_platform.live import SNAPSHOT, LiveHub
 from visitflow_platform.pages import mount_static, page
 from visitflow_platform.runtime import ApiRuntime
-from visitflow_platform.web import install_common
+from visitflow_platform.web import install_common, live_response
 
 from .config import NotifySettings
 from .domain import Board

@@ -28,10 +28,10 @@ from visitflow_offices import Office
 from visitflow_platform.auth import PUBLIC, Role, require
 from visitflow_platform.deps import ActorId, IdempotencyKey, LastEventId, OfficeDep
 from visitflow_platform.ids import idempotency_key, stable_id
-from visitflow_platform.live import LiveHub, live_response
+from visitflow_platform.live import LiveHub
 from visitflow_platform.pages import mount_static, page
 from visitflow_platform.runtime import ApiRuntime
-from visitflow_platform.web import install_common
+from visitflow_platform.web import install_common, live_response
 
 from .config import QueueSettings
 from .domain import OfficeQueue, snapshot
