@@ -1,4 +1,5 @@
-"""Live streams per office, on Redis: a snapshot, a short history (a Redis stream) and a push channel.
+"""Live streams per office, on Redis: a snapshot, a short history (its last two minutes, a Redis stream) and
+a push channel.
 
 The writer (a worker) stores each frame with one Lua call, so the snapshot, the history and the push
 always agree; a batch's frames, of every office it touched, go in one pipelined round trip. The
@@ -25,11 +26,17 @@ log = logging.getLogger(__name__)
 
 _PUBLISH = """
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'type', ARGV[2], 'data', ARGV[3])
+local now_ms = tonumber(string.match(id, '^(%d+)'))
+redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f', now_ms - tonumber(ARGV[5])))
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[2], 'id', id, 'data', ARGV[4]) end
 redis.call('PUBLISH', KEYS[3], id .. '\\n' .. ARGV[2] .. '\\n' .. ARGV[3])
 return id
 """
 HISTORY = 2000
+# How far back a reconnecting screen is replayed what it missed; after longer it gets the snapshot. A
+# display announces replayed calls, so the window is a blip's, not an outage's; it also bounds Redis:
+# a frame of a busy office's queue carries its snapshot, about 10 KB (DECISIONS §47).
+HISTORY_S = 120.0
 E = TypeVar("E")
 SNAPSHOT = "snapshot"
 
@@ -109,9 +116,10 @@ class LiveKeys:
 class LiveFeed:
     """Write side: one call stores the frame, updates the snapshot and pushes to every listener."""
 
-    def __init__(self, redis: aioredis.Redis, scope: str) -> None:
+    def __init__(self, redis: aioredis.Redis, scope: str, history_s: float = HISTORY_S) -> None:
         self._redis = redis
         self.keys = LiveKeys(scope)
+        self._history_ms = round(history_s * 1000)
 
     async def publish(self, office_id: str, frame_type: str, data: str, snapshot: str | None = None) -> str:
         (frame_id,) = await self.publish_all([Outgoing(office_id, frame_type, data, snapshot)])
@@ -138,6 +146,7 @@ class LiveFeed:
                     frame.type,
                     frame.data,
                     frame.snapshot or "",
+                    self._history_ms,
                 )
             results = await pipe.execute()
         return [result.decode() if isinstance(result, bytes) else str(result) for result in results]

@@ -168,7 +168,8 @@ def test_the_live_stream_sends_a_snapshot_then_changes_and_resumes_from_last_eve
         last_id = change["id"]
     missed = system.check_in(office, {"kind": "drop_in", "reason": "other"}).json()["ticket"]
     with system.live(system.queue, f"/api/offices/{office}/queue/stream", last_event_id=last_id) as frames:
-        resumed = next(frames)
+        # the healer's first projection may have put a fresh snapshot in the history meanwhile
+        resumed = next(frame for frame in frames if frame["event"] != "snapshot")
         assert resumed["event"] == "VisitorQueued"
         assert orjson.loads(resumed["data"])["event"]["ticket"] == missed
     with system.live(system.queue, f"/api/offices/{office}/queue/stream", last_event_id="1-0") as frames:
