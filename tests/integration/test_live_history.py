@@ -4,6 +4,7 @@ after a longer one, while the history of a busy office stays bounded by time."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis.asyncio as aioredis
@@ -23,8 +24,14 @@ async def _first_frames(hub: LiveHub, office: str, last_id: str, count: int) -> 
     return frames
 
 
-async def test_frames_older_than_the_history_window_are_trimmed_and_not_replayed(system: System) -> None:
-    redis = aioredis.Redis.from_url(system.stack.redis_url)
+def test_frames_older_than_the_history_window_are_trimmed_and_not_replayed(system: System) -> None:
+    # in a thread of its own: the browser tests' Playwright keeps an event loop running in this one
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, _trimmed_and_not_replayed(system.stack.redis_url)).result()
+
+
+async def _trimmed_and_not_replayed(redis_url: str) -> None:
+    redis = aioredis.Redis.from_url(redis_url)
     feed = LiveFeed(redis, SCOPE, history_s=1.0)
     hub = LiveHub(redis, SCOPE, lambda office: "{}")
     office = "halden"
