@@ -1,7 +1,7 @@
 """How the workers' faust tables hold their values: JSON deflated on the changelog, parsed once per change.
 
 A table's value is mostly an office's whole state, written to its changelog topic at every change (tens of
-KB by the afternoon, a version per batch). Deflated, a version is about a sixth of its size: less for
+KB by the afternoon, a version per batch). Deflated, a version is three to eight times smaller: less for
 the worker to send, the broker to store and compact, and a restarting worker to read (DECISIONS §46).
 The broker sees opaque bytes, so its log cleaner copies them as they are (unlike Kafka's own
 compression, which it recompresses).
