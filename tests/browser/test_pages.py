@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import orjson
 import pytest
 from playwright.sync_api import expect
 from visitflow_devstack.testing import ARTIFACTS, System
@@ -50,6 +51,39 @@ def test_a_check_in_on_the_tablet_appears_in_its_waiting_list(system: System, pa
     ticket = re.search(r"[A-Z]-\d{3}", page.locator("#result").inner_text())
     assert ticket is not None
     expect(page.locator(f".line li[data-ticket='{ticket.group()}']")).to_be_visible()
+
+
+def test_a_tablet_given_a_change_it_cannot_apply_starts_again_from_the_snapshot(
+    system: System, page: Any
+) -> None:
+    """Changes name the frame they apply to; a page holding another picture fetches the snapshot again
+    instead of showing a wrong list (DECISIONS §48)."""
+    (ticket,) = _fresh_visitors(system, 1)
+    stale = orjson.dumps({"snapshot": system.waiting_list(OFFICE) | {"waiting": []}}).decode()
+    change = {
+        "base": "1-2",
+        "visits": {},
+        "order": {"waiting": [], "called": [], "in_service": []},
+        "parts": {},
+    }
+    requests: list[str] = []
+
+    def first_one_inconsistent(route: Any) -> None:
+        requests.append(route.request.url)
+        if len(requests) > 1:
+            route.continue_()
+            return
+        body = (  # the browser would reconnect by itself only after ten minutes
+            f"retry: 600000\nid: 1-1\nevent: snapshot\ndata: {stale}\n\n"
+            f"id: 1-3\nevent: VisitorQueued\ndata: {orjson.dumps({'changes': change}).decode()}\n\n"
+        )
+        route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=body)
+
+    page.route("**/queue/stream?**", first_one_inconsistent)
+    page.goto(system.page_url("queue", f"/tablet/{OFFICE}", Role.HOST, OFFICE))
+    expect(page.locator(f".line li[data-ticket='{ticket}']")).to_be_visible()
+    assert len(requests) == 2
+    assert "last_event_id" not in requests[1]
 
 
 def test_a_retry_after_a_503_reuses_the_idempotency_key(system: System, page: Any) -> None:

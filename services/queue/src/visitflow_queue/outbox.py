@@ -13,6 +13,9 @@ from visitflow_events import Event, as_dict, encode
 from visitflow_platform.live import LiveFeed, office_frames
 from visitflow_platform.replies import send_replies
 
+from .changes import Picture
+from .changes import changes as view_changes
+
 SCOPE = "queue"
 
 
@@ -21,16 +24,14 @@ def snapshot_frame(view: dict[str, Any]) -> str:
     return orjson.dumps({"snapshot": view}).decode()
 
 
-def frame(event: Event, view: dict[str, Any] | None) -> str:
-    body: dict[str, Any] = {"event": as_dict(event)}
-    if view is not None:
-        body["snapshot"] = view
-    return orjson.dumps(body).decode()
+def frame(event: Event, state: dict[str, Any] | None) -> str:
+    """An event's frame; the last of an office's batch also carries the new picture (`state`): the
+    whole snapshot, or the changes to the one last shown."""
+    return orjson.dumps({"event": as_dict(event), **(state or {})}).decode()
 
 
-def _office_frame(view: dict[str, Any], event: Event, last: bool) -> str:
-    """A batch's frames for one office: the last carries the snapshot after them all."""
-    return frame(event, view if last else None)
+def _office_frame(state: dict[str, Any], event: Event, last: bool) -> str:
+    return frame(event, state if last else None)
 
 
 class KafkaRedisOutbox:
@@ -38,6 +39,7 @@ class KafkaRedisOutbox:
         self._visits = visits
         self._redis = redis
         self.feed = LiveFeed(redis, SCOPE)
+        self._shown: dict[str, tuple[str, Picture]] = {}  # per office: the last frame with its picture
 
     async def emit(self, events: list[Event]) -> None:
         pending = [await self._visits.send(key=e.office_id.encode(), value=encode(e)) for e in events]
@@ -45,15 +47,24 @@ class KafkaRedisOutbox:
             await sent  # the broker's acknowledgement (acks=all)
 
     async def project(self, changes: Sequence[tuple[str, list[Event], dict[str, Any]]]) -> None:
-        """Each office's new events, the last carrying its snapshot, for every office in one write."""
-        frames = [
-            outgoing
-            for office_id, events, view in changes
-            for outgoing in office_frames(
-                office_id, events, partial(_office_frame, view), snapshot_frame(view)
-            )
-        ]
-        await self.feed.publish_all(frames)
+        """Each office's new events, the last carrying its new picture, for every office in one write.
+
+        The picture is sent as the changes to the one this worker last showed, or whole when it showed
+        none (after a start, a failed write or `forget`); Redis stores the whole snapshot either way."""
+        frames, pictures = [], {}
+        for office_id, events, view in changes:
+            pictures[office_id] = after = Picture.of(view)
+            shown = self._shown.pop(office_id, None)  # forgotten until this write succeeds
+            state = {"snapshot": view} if shown is None else {"changes": view_changes(*shown, after, view)}
+            frames += office_frames(office_id, events, partial(_office_frame, state), snapshot_frame(view))
+        ids = await self.feed.publish_all(frames)
+        for outgoing, frame_id in zip(frames, ids, strict=True):
+            if outgoing.snapshot is not None:
+                self._shown[outgoing.office_id] = (frame_id, pictures[outgoing.office_id])
+
+    def forget(self) -> None:
+        """Another writer replaced the stored snapshots (the read-model healer): send whole ones next."""
+        self._shown.clear()
 
     async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
         await send_replies(self._redis, [(key, orjson.dumps(payload).decode()) for key, payload in replies])

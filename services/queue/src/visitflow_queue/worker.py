@@ -41,10 +41,11 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
     results = make_table(app, results_table, settings)
     redis = redis_client(settings.redis_url)
     dead_letters = DeadLetterQueue(app, settings, "queue")
+    outbox = outbox or KafkaRedisOutbox(visits, redis)
     handlers = QueueHandlers(
         settings.offices,
         settings.clock,
-        outbox or KafkaRedisOutbox(visits, redis),
+        outbox,
         states,
         results,
         dead_letters.writing_for,
@@ -58,6 +59,7 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
         ]
         views = [(office.id, snapshot(handlers.state(office.id), office)) for office in offices]
         await feed.publish_all([Outgoing.fresh_snapshot(o, snapshot_frame(view)) for o, view in views])
+        outbox.forget()  # the screens now hold these snapshots, not what the outbox last sent them
         return len(offices)
 
     install_read_model_healer(app, redis, settings.service_name, reproject)

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 import pytest
 from visitflow_devstack.testing import System, eventually
+from visitflow_queue.changes import apply as apply_changes
 
 pytestmark = pytest.mark.integration
 
@@ -174,6 +175,36 @@ def test_the_live_stream_sends_a_snapshot_then_changes_and_resumes_from_last_eve
         assert orjson.loads(resumed["data"])["event"]["ticket"] == missed
     with system.live(system.queue, f"/api/offices/{office}/queue/stream", last_event_id="1-0") as frames:
         assert next(frames)["event"] == "snapshot"  # too old to resume: a fresh snapshot, never stale
+
+
+def test_the_live_streams_changes_rebuild_exactly_the_waiting_list(system: System) -> None:
+    """After its first frame a tablet is sent changes, not snapshots; applied in order, each to the
+    picture of the frame it names, they give exactly what the API shows."""
+    office = "hamar"
+    system.clear(office)
+    with system.live(system.queue, f"/api/offices/{office}/queue/stream") as frames:
+        first = next(frames)
+        assert first["event"] == "snapshot"
+        picture, shown_id = orjson.loads(first["data"])["snapshot"], first["id"]
+        tickets = [
+            system.check_in(office, {"kind": "drop_in", "reason": "other"}).json()["ticket"] for _ in range(4)
+        ]
+        called = system.command(office, "call-next", {"room_id": "samtalerom-1"}).json()["event"]
+        started = system.command(office, f"visits/{called['visit_id']}/start").json()["event"]
+        changed = 0
+        for frame in frames:
+            data = orjson.loads(frame["data"])
+            if "snapshot" in data:
+                picture, shown_id = data["snapshot"], frame["id"]
+            elif "changes" in data:
+                assert data["changes"]["base"] == shown_id
+                picture, shown_id, changed = apply_changes(picture, data["changes"]), frame["id"], changed + 1
+            if data.get("event", {}).get("event_id") == started["event_id"]:
+                break
+    assert changed >= 4  # only the worker's first frame of an office carries the whole snapshot
+    assert picture == system.waiting_list(office)
+    assert [visit["ticket"] for visit in picture["waiting"]] == tickets[1:]
+    assert [visit["ticket"] for visit in picture["in_service"]] == [tickets[0]]
 
 
 @pytest.mark.parametrize("kill", [False, True], ids=["sigterm", "sigkill"])

@@ -44,6 +44,9 @@ class RecordingOutbox:
     async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
         self.replies.extend(replies)
 
+    def forget(self) -> None:
+        pass
+
 
 def handlers() -> tuple[QueueHandlers, RecordingOutbox, FixedClock]:
     outbox = RecordingOutbox()

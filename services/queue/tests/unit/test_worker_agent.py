@@ -36,6 +36,9 @@ class RecordingOutbox:
     async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
         self.replies.update(replies)
 
+    def forget(self) -> None:
+        pass
+
 
 def _check_in(office: str) -> VisitorCheckedIn:
     visit_id = uuid.uuid4()

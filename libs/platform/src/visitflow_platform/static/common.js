@@ -80,7 +80,11 @@ export function liveStream(url, { onFrame, onStatus }) {
   };
   open();
   window.addEventListener("offline", () => onStatus("offline"));
-  return { close: () => source && source.close() };
+  return {
+    close: () => source && source.close(),
+    // from the stored snapshot again, not from the last frame (a page that cannot apply a change)
+    restart: () => { source.close(); lastId = null; open(); },
+  };
 }
 
 export function showStatus(element, t, status) {

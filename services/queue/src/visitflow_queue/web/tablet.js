@@ -176,13 +176,34 @@ function render() {
   renderQueue();
 }
 
-liveStream(`/api/offices/${office}/queue/stream`, {
+// A change carries the visits that changed, each list's order and the other parts that changed, and
+// names the frame it applies to (DECISIONS §48).
+const LISTS = ["waiting", "called", "in_service"];
+function applyChanges(before, changes) {
+  const visits = new Map(LISTS.flatMap((list) => before[list]).map((visit) => [visit.visit_id, visit]));
+  for (const [id, visit] of Object.entries(changes.visits)) {
+    if (visit) visits.set(id, visit); else visits.delete(id);
+  }
+  const after = { ...before, ...changes.parts };
+  for (const list of LISTS) after[list] = changes.order[list].map((id) => visits.get(id));
+  if (LISTS.some((list) => after[list].includes(undefined))) return null;
+  after.waiting = after.waiting.map((visit, index) => ({ ...visit, position: index + 1 }));
+  return after;
+}
+
+let shownId = null;  // the frame the snapshot on screen came with
+const live = liveStream(`/api/offices/${office}/queue/stream`, {
   onStatus: (state) => {
     showStatus(document.getElementById("status"), t, state);
     document.getElementById("offline").hidden = state === "live";
   },
-  onFrame: (_type, data) => {
-    if (data.snapshot) { snapshot = data.snapshot; render(); }
+  onFrame: (_type, data, id) => {
+    if (!data.snapshot && !data.changes) return;  // an event alone: the batch's last frame has the picture
+    const next = data.snapshot || (snapshot && data.changes.base === shownId && applyChanges(snapshot, data.changes));
+    if (!next) { live.restart(); return; }  // a change to a picture this page does not have
+    snapshot = next;
+    shownId = id;
+    render();
   },
 });
 await loadPolicy();
