@@ -178,7 +178,8 @@ async def call_next(bench: Bench, calls: int = 250, rate: float = 25.0) -> dict[
 # --- 4. throughput ----------------------------------------------------------------------------------
 async def throughput(bench: Bench, rates: list[float], step_s: float, confirm_s: float) -> dict[str, Any]:
     """Raises the rate step by step while every event reaches every screen with p99 under 1 s, then
-    holds the highest rate that passed for `confirm_s`; if that does not hold, the one below it."""
+    holds the highest rate that passed for `confirm_s`; if that does not hold, the next lower one that
+    passed, and so on (at most one hold per step)."""
     steps: list[dict[str, Any]] = []
     for rate in rates:
         step = await _sustained(bench, rate, step_s)
@@ -186,7 +187,7 @@ async def throughput(bench: Bench, rates: list[float], step_s: float, confirm_s:
         if not step["passed"]:
             break
     confirmations: list[dict[str, Any]] = []
-    for step in [step for step in steps if step["passed"]][-2:][::-1]:
+    for step in [step for step in steps if step["passed"]][::-1]:
         confirmations.append(await _sustained(bench, step["rate_per_s"], confirm_s))
         if confirmations[-1]["passed"]:
             break

@@ -1,54 +1,53 @@
 """What a tablet is sent when its office's queue changes: not the whole snapshot again, only the visits
-that changed, the order of each list, and the other parts that changed (DECISIONS §48).
+the batch's events touched, the order of each list, and the other parts that changed (DECISIONS §48).
 
-A snapshot with twenty visitors waiting is about 10 KB, of which a call changes a few hundred bytes. The
+A snapshot with twenty visitors waiting is 6-11 KB, of which a call changes a few hundred bytes. The
 page rebuilds the snapshot from the one it has: each list from its order (positions from the waiting
-order), each visit from the changes or from what it had. A change names the frame it applies to
-(`base`); a page whose last picture is another one starts again from the stored snapshot.
+order), each visit from the change or from what it had. A change names the frame it applies to
+(`base`); a page whose picture came with another frame starts again from the stored snapshot.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
+from visitflow_events import Event, VisitEvent
 
 LISTS = ("waiting", "called", "in_service")
 
 
 @dataclass(frozen=True)
-class Picture:
-    """An office's snapshot as compared: each visit (without its position, which follows from the
-    order) and each other part, as JSON. Bytes are compact to remember and cheap to compare."""
+class Shown:
+    """What an office's tablets were last sent: the frame, and the snapshot's parts besides its lists."""
 
-    visits: dict[str, bytes]
-    parts: dict[str, bytes]
+    frame_id: str
+    parts: dict[str, Any]
 
     @classmethod
-    def of(cls, view: dict[str, Any]) -> Picture:
-        visits = {
-            visit["visit_id"]: orjson.dumps({k: v for k, v in visit.items() if k != "position"})
-            for name in LISTS
-            for visit in view[name]
-        }
-        return cls(visits, {name: orjson.dumps(part) for name, part in view.items() if name not in LISTS})
+    def of(cls, frame_id: str, view: dict[str, Any]) -> Shown:
+        return cls(frame_id, {name: part for name, part in view.items() if name not in LISTS})
 
 
-def changes(base: str, before: Picture, after: Picture, view: dict[str, Any]) -> dict[str, Any]:
-    """What turns `before` (shown in frame `base`) into `after` (of `view`), ready for orjson."""
-    visits: dict[str, orjson.Fragment | None] = {
-        visit_id: orjson.Fragment(raw)
-        for visit_id, raw in after.visits.items()
-        if before.visits.get(visit_id) != raw
-    }
-    visits |= dict.fromkeys(before.visits.keys() - after.visits.keys())
+def changes(shown: Shown, events: Sequence[Event], view: dict[str, Any]) -> dict[str, Any] | None:
+    """The change from what was shown to `view`, which `events` made; None when only the whole snapshot
+    says it (the day closed, or a new day began: visits left without an event of their own).
+
+    A visit's entry changes only by an event about it (`evolve`), so only those are looked at: the
+    work is the batch's, not the queue's length."""
+    if shown.parts.get("business_date") != view["business_date"] or not all(
+        isinstance(event, VisitEvent) for event in events
+    ):
+        return None
+    touched = {str(event.visit_id) for event in events if isinstance(event, VisitEvent)}
+    on_lists = {visit["visit_id"]: visit for name in LISTS for visit in view[name]}
     return {
-        "base": base,
-        "visits": visits,
+        "base": shown.frame_id,
+        "visits": {visit_id: on_lists.get(visit_id) for visit_id in touched},  # None: gone
         "order": {name: [visit["visit_id"] for visit in view[name]] for name in LISTS},
         "parts": {
-            name: orjson.Fragment(raw) for name, raw in after.parts.items() if before.parts.get(name) != raw
+            name: part for name, part in view.items() if name not in LISTS and shown.parts.get(name) != part
         },
     }
 

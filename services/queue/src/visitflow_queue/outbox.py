@@ -10,10 +10,10 @@ import faust
 import orjson
 import redis.asyncio as aioredis
 from visitflow_events import Event, as_dict, encode
-from visitflow_platform.live import LiveFeed, office_frames
+from visitflow_platform.live import LiveFeed, Outgoing, office_frames
 from visitflow_platform.replies import send_replies
 
-from .changes import Picture
+from .changes import Shown
 from .changes import changes as view_changes
 
 SCOPE = "queue"
@@ -39,7 +39,7 @@ class KafkaRedisOutbox:
         self._visits = visits
         self._redis = redis
         self.feed = LiveFeed(redis, SCOPE)
-        self._shown: dict[str, tuple[str, Picture]] = {}  # per office: the last frame with its picture
+        self._shown: dict[str, Shown] = {}  # per office: what its tablets were last sent
 
     async def emit(self, events: list[Event]) -> None:
         pending = [await self._visits.send(key=e.office_id.encode(), value=encode(e)) for e in events]
@@ -49,18 +49,20 @@ class KafkaRedisOutbox:
     async def project(self, changes: Sequence[tuple[str, list[Event], dict[str, Any]]]) -> None:
         """Each office's new events, the last carrying its new picture, for every office in one write.
 
-        The picture is sent as the changes to the one this worker last showed, or whole when it showed
-        none (after a start, a failed write or `forget`); Redis stores the whole snapshot either way."""
-        frames, pictures = [], {}
+        The picture is sent as the changes to the one this worker last sent, or whole when it sent none
+        (after a start, a failed write or `forget`) or the changes cannot say it; Redis stores the whole
+        snapshot either way."""
+        frames: list[Outgoing] = []
         for office_id, events, view in changes:
-            pictures[office_id] = after = Picture.of(view)
             shown = self._shown.pop(office_id, None)  # forgotten until this write succeeds
-            state = {"snapshot": view} if shown is None else {"changes": view_changes(*shown, after, view)}
+            change = view_changes(shown, events, view) if shown is not None else None
+            state = {"snapshot": view} if change is None else {"changes": change}
             frames += office_frames(office_id, events, partial(_office_frame, state), snapshot_frame(view))
         ids = await self.feed.publish_all(frames)
+        views = {office_id: view for office_id, _, view in changes}
         for outgoing, frame_id in zip(frames, ids, strict=True):
             if outgoing.snapshot is not None:
-                self._shown[outgoing.office_id] = (frame_id, pictures[outgoing.office_id])
+                self._shown[outgoing.office_id] = Shown.of(frame_id, views[outgoing.office_id])
 
     def forget(self) -> None:
         """Another writer replaced the stored snapshots (the read-model healer): send whole ones next."""

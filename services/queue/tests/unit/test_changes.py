@@ -11,9 +11,12 @@ from uuid import uuid4
 import orjson
 from visitflow_events import (
     CallNext,
+    CloseDay,
     Command,
     CompleteService,
+    Event,
     MarkNoShow,
+    OfficeDayClosed,
     Outcome,
     Reason,
     StartService,
@@ -22,7 +25,7 @@ from visitflow_events import (
     VisitorCheckedIn,
 )
 from visitflow_offices import load_offices
-from visitflow_queue.changes import Picture, apply, changes
+from visitflow_queue.changes import Shown, apply, changes
 from visitflow_queue.domain import OfficeQueue, check_in, decide, fold, snapshot
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
@@ -63,15 +66,16 @@ def command_fields() -> dict[str, Any]:
     }
 
 
-def wire(change: dict[str, Any]) -> dict[str, Any]:
+def wire(change: dict[str, Any] | None) -> dict[str, Any]:
+    assert change is not None
     parsed: dict[str, Any] = orjson.loads(orjson.dumps(change))
     return parsed
 
 
-def step(state: OfficeQueue, command: Command) -> OfficeQueue:
+def step(state: OfficeQueue, command: Command) -> tuple[OfficeQueue, list[Event]]:
     decision = decide(state, OFFICE, command, NOW + timedelta(minutes=10))
     assert decision.rejection is None, decision.rejection
-    return fold(state, decision.events)
+    return fold(state, decision.events), decision.events
 
 
 def test_each_change_applied_to_the_last_snapshot_gives_the_next() -> None:
@@ -85,38 +89,38 @@ def test_each_change_applied_to_the_last_snapshot_gives_the_next() -> None:
         MarkNoShow(**command_fields(), visit_id=first.visit_id),
         CompleteService(**command_fields(), visit_id=urgent.visit_id, outcome=Outcome.SERVED),
     ]
-    shown = wire(snapshot(state, OFFICE))
-    picture = Picture.of(snapshot(state, OFFICE))
-    state = admit(state, urgent)
-    views = [snapshot(state, OFFICE)]
+    view = snapshot(state, OFFICE)
+    shown, picture = Shown.of("1-0", view), wire(view)
+    queued = check_in(state, OFFICE, urgent, urgent.occurred_at)
+    state = fold(state, queued)
+    batches = [(queued, snapshot(state, OFFICE))]
     for command in commands:
-        state = step(state, command)
-        views.append(snapshot(state, OFFICE))
+        state, events = step(state, command)
+        batches.append((events, snapshot(state, OFFICE)))
 
-    for number, view in enumerate(views):
-        after = Picture.of(view)
-        change = wire(changes(f"1-{number}", picture, after, view))
-        assert change["base"] == f"1-{number}"
-        shown = apply(shown, change)
-        assert shown == wire(view)
-        picture = after
-    assert [(v["ticket"], v["line_id"]) for v in shown["waiting"]] == [
+    for number, (events, view) in enumerate(batches, start=1):
+        change = wire(changes(shown, events, view))
+        assert change["base"] == shown.frame_id
+        assert len(change["visits"]) == 1  # one visit touched by each
+        picture = apply(picture, change)
+        assert picture == wire(view)
+        shown = Shown.of(f"1-{number}", view)
+    assert [(v["ticket"], v["line_id"]) for v in picture["waiting"]] == [
         ("D-002", "drop_in"),
         ("D-003", "self_service"),  # transferred, after the line it left
     ]
-    assert shown["called"] == shown["in_service"] == []
+    assert picture["called"] == picture["in_service"] == []
 
 
 def test_a_call_sends_a_fraction_of_the_snapshot_and_only_what_changed() -> None:
     state = admit(OfficeQueue(office_id="loten"), *(arrival(minute) for minute in range(20)))
-    before = snapshot(state, OFFICE)
-    state = step(state, CallNext(**command_fields(), room_id="samtalerom-1"))
+    shown = Shown.of("1-0", snapshot(state, OFFICE))
+    state, events = step(state, CallNext(**command_fields(), room_id="samtalerom-1"))
     view = snapshot(state, OFFICE)
 
-    change = changes("1-0", Picture.of(before), Picture.of(view), view)
+    change = wire(changes(shown, events, view))
 
-    called = view["called"][0]["visit_id"]
-    assert list(change["visits"]) == [called]  # the others only moved up: their order says so
+    assert list(change["visits"]) == [view["called"][0]["visit_id"]]  # the others moved up: see the order
     assert set(change["parts"]) == {"rooms", "lines"}
     assert len(orjson.dumps(change)) * 2 < len(orjson.dumps(view))
 
@@ -124,11 +128,23 @@ def test_a_call_sends_a_fraction_of_the_snapshot_and_only_what_changed() -> None
 def test_a_visit_that_leaves_the_lists_is_removed() -> None:
     visitor = arrival(0)
     state = admit(OfficeQueue(office_id="loten"), visitor)
-    before = snapshot(state, OFFICE)
-    state = step(state, MarkNoShow(**command_fields(), visit_id=visitor.visit_id))
-    view = snapshot(state, OFFICE)
+    shown = Shown.of("1-0", snapshot(state, OFFICE))
+    state, events = step(state, MarkNoShow(**command_fields(), visit_id=visitor.visit_id))
 
-    change = wire(changes("1-0", Picture.of(before), Picture.of(view), view))
+    change = wire(changes(shown, events, snapshot(state, OFFICE)))
 
     assert change["visits"] == {str(visitor.visit_id): None}
     assert change["order"] == {"waiting": [], "called": [], "in_service": []}
+
+
+def test_a_closed_day_or_a_new_one_is_sent_whole() -> None:
+    state = admit(OfficeQueue(office_id="loten"), arrival(0), arrival(1))
+    shown = Shown.of("1-0", snapshot(state, OFFICE))
+    assert state.business_date is not None
+    closed, events = step(state, CloseDay(**command_fields(), business_date=state.business_date))
+    assert any(isinstance(event, OfficeDayClosed) for event in events)
+    assert changes(shown, events, snapshot(closed, OFFICE)) is None
+
+    tomorrow = arrival(24 * 60)
+    queued = check_in(state, OFFICE, tomorrow, tomorrow.occurred_at)
+    assert changes(shown, queued, snapshot(fold(state, queued), OFFICE)) is None
