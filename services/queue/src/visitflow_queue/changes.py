@@ -36,11 +36,10 @@ def changes(shown: Shown, events: Sequence[Event], view: dict[str, Any]) -> dict
 
     A visit's entry changes only by an event about it (`evolve`), so only those are looked at: the
     work is the batch's, not the queue's length."""
-    if shown.parts.get("business_date") != view["business_date"] or not all(
-        isinstance(event, VisitEvent) for event in events
-    ):
+    about_visits = [event for event in events if isinstance(event, VisitEvent)]
+    if len(about_visits) < len(events) or shown.parts.get("business_date") != view["business_date"]:
         return None
-    touched = {str(event.visit_id) for event in events if isinstance(event, VisitEvent)}
+    touched = {str(event.visit_id) for event in about_visits}
     on_lists = {visit["visit_id"]: visit for name in LISTS for visit in view[name]}
     return {
         "base": shown.frame_id,

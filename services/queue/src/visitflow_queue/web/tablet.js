@@ -176,8 +176,8 @@ function render() {
   renderQueue();
 }
 
-// A change carries the visits that changed, each list's order and the other parts that changed, and
-// names the frame it applies to (DECISIONS §48).
+// A change carries the visits its batch touched (null: gone), each list's order and the other parts
+// that changed, and names the frame it applies to (DECISIONS §48).
 const LISTS = ["waiting", "called", "in_service"];
 function applyChanges(before, changes) {
   const visits = new Map(LISTS.flatMap((list) => before[list]).map((visit) => [visit.visit_id, visit]));
