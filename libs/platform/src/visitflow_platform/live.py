@@ -34,8 +34,8 @@ return id
 """
 HISTORY = 2000
 # How far back a reconnecting screen is replayed what it missed; after longer it gets the snapshot. A
-# display announces replayed calls, so the window is a blip's, not an outage's; it also bounds Redis:
-# the last frame of an office's batch carries its queue snapshot, 8 KB with 21 waiting (DECISIONS §47).
+# display announces replayed calls, so the window is a blip's, not an outage's; it also bounds Redis's
+# memory for a busy day (DECISIONS §47).
 HISTORY_S = 120.0
 E = TypeVar("E")
 SNAPSHOT = "snapshot"

@@ -50,7 +50,7 @@ class KafkaRedisOutbox:
         """Each office's new events, the last carrying its new picture, for every office in one write.
 
         The picture is sent as the changes to the one this worker last sent, or whole when it sent none
-        (after a start, a failed write or `forget`) or the changes cannot say it; Redis stores the whole
+        (after a start or a failed write) or the changes cannot say it; Redis stores the whole
         snapshot either way."""
         frames: list[Outgoing] = []
         for office_id, events, view in changes:
@@ -64,9 +64,13 @@ class KafkaRedisOutbox:
             if outgoing.snapshot is not None:
                 self._shown[outgoing.office_id] = Shown.of(frame_id, views[outgoing.office_id])
 
-    def forget(self) -> None:
-        """Another writer replaced the stored snapshots (the read-model healer): send whole ones next."""
-        self._shown.clear()
+    async def refresh(self, views: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Stores and pushes each office's whole snapshot afresh (the read-model healer, after Redis lost
+        them); the next changes build on these."""
+        frames = [Outgoing.fresh_snapshot(office_id, snapshot_frame(view)) for office_id, view in views]
+        ids = await self.feed.publish_all(frames)
+        for (office_id, view), frame_id in zip(views, ids, strict=True):
+            self._shown[office_id] = Shown.of(frame_id, view)
 
     async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
         await send_replies(self._redis, [(key, orjson.dumps(payload).decode()) for key, payload in replies])

@@ -9,7 +9,6 @@ import faust
 from visitflow_events import CloseDay, encode
 from visitflow_offices import business_date, closing_time
 from visitflow_platform.ids import stable_id
-from visitflow_platform.live import LiveFeed, Outgoing
 from visitflow_platform.redis_client import redis_client
 from visitflow_platform.streams import (
     DeadLetterQueue,
@@ -24,7 +23,7 @@ from visitflow_platform.topics import TABLES
 from .config import QueueSettings
 from .domain import snapshot
 from .handlers import Outbox, QueueHandlers
-from .outbox import SCOPE, KafkaRedisOutbox, snapshot_frame
+from .outbox import KafkaRedisOutbox
 
 log = logging.getLogger(__name__)
 ROLLOVER_GRACE = timedelta(minutes=30)
@@ -51,15 +50,13 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
         dead_letters.writing_for,
     )
     install_heartbeat(app, redis, settings.service_name)
-    feed = LiveFeed(redis, SCOPE)
 
     async def reproject() -> int:
         offices = [
             office for office_id in list(states.keys()) if (office := settings.offices.office(office_id))
         ]
         views = [(office.id, snapshot(handlers.state(office.id), office)) for office in offices]
-        await feed.publish_all([Outgoing.fresh_snapshot(o, snapshot_frame(view)) for o, view in views])
-        outbox.forget()  # the screens now hold these snapshots, not what the outbox last sent them
+        await outbox.refresh(views)
         return len(offices)
 
     install_read_model_healer(app, redis, settings.service_name, reproject)

@@ -207,6 +207,19 @@ def test_the_live_streams_changes_rebuild_exactly_the_waiting_list(system: Syste
     assert [visit["ticket"] for visit in picture["in_service"]] == [tickets[0]]
 
 
+def test_changes_after_the_read_model_healer_build_on_its_fresh_snapshot(system: System) -> None:
+    office = "hamar"
+    system.check_in(office, {"kind": "drop_in", "reason": "other"})  # the worker holds the office
+    with system.live(system.queue, f"/api/offices/{office}/queue/stream") as frames:
+        assert next(frames)["event"] == "snapshot"
+        for marker in system.redis.scan_iter("vf:projected:queue:*"):
+            system.redis.delete(marker)  # as after a wipe: the worker projects every office again
+        fresh = next(frame for frame in frames if frame["event"] == "snapshot")
+        system.check_in(office, {"kind": "drop_in", "reason": "other"})
+        queued = orjson.loads(next(frames)["data"])
+    assert queued["changes"]["base"] == fresh["id"]  # not sent whole again
+
+
 @pytest.mark.parametrize("kill", [False, True], ids=["sigterm", "sigkill"])
 def test_stopping_and_restarting_the_queue_worker_loses_nothing(system: System, kill: bool) -> None:
     office = "loten" if kill else "sarpsborg"

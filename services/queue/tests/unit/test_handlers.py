@@ -44,7 +44,7 @@ class RecordingOutbox:
     async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
         self.replies.extend(replies)
 
-    def forget(self) -> None:
+    async def refresh(self, views: list[tuple[str, dict[str, Any]]]) -> None:
         pass
 
 

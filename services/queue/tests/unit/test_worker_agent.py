@@ -36,7 +36,7 @@ class RecordingOutbox:
     async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
         self.replies.update(replies)
 
-    def forget(self) -> None:
+    async def refresh(self, views: list[tuple[str, dict[str, Any]]]) -> None:
         pass
 
 
