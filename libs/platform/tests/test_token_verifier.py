@@ -81,12 +81,17 @@ def test_a_bad_token_is_never_remembered(monkeypatch: pytest.MonkeyPatch) -> Non
     assert len(decodes) == 2
 
 
-def test_the_memory_is_bounded() -> None:
-    verifier = TokenVerifier(SETTINGS, now=Clock())
-    tokens = [issue_token(SETTINGS, Role.HOST, f"host-{n}") for n in range(5)]
-    verifier.REMEMBERED = 3
-
-    for token in tokens:
+def test_beyond_its_bound_the_least_recently_used_token_is_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    decodes = counting_decodes(monkeypatch)
+    verifier = TokenVerifier(SETTINGS, now=Clock(), remembered=3)
+    first, second, third, fourth = (issue_token(SETTINGS, Role.HOST, f"host-{n}") for n in range(4))
+    for token in (first, second, third, first, fourth):  # the fourth pushes out the second
         verifier.verify(token)
+    decodes.clear()
 
-    assert len(verifier._verified) <= 3
+    for token in (first, third, fourth):
+        verifier.verify(token)
+    assert decodes == []
+
+    verifier.verify(second)
+    assert decodes == [second]

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
+from cachetools import TLRUCache
 from fastapi import Depends, Request
 
 from .errors import ApiError
@@ -44,27 +45,29 @@ class Principal:
 class TokenVerifier:
     """Checks tokens, and remembers each valid one until it expires: a tablet sends the same token with
     every request for hours, and checking its signature each time was a tenth of the check-in API's
-    CPU. A token is trusted until its own expiry, as it would be after one check."""
+    CPU. A token is trusted until its own expiry, as it would be after one check; beyond `remembered`
+    tokens, the least recently used is forgotten (and checked again if it comes back)."""
 
-    REMEMBERED = 10_000
-
-    def __init__(self, settings: ServiceSettings, now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        now: Callable[[], float] = time.time,
+        remembered: int = 10_000,
+    ) -> None:
         self._settings = settings
-        self._now = now
         self._jwks = (
             jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True) if settings.auth_jwks_url else None
         )
-        self._verified: dict[str, tuple[Principal, float]] = {}
+        self._verified: TLRUCache[str, tuple[Principal, float]] = TLRUCache(
+            maxsize=remembered, ttu=lambda _token, known, _now: known[1], timer=now
+        )
 
     def verify(self, token: str) -> Principal:
         known = self._verified.get(token)
-        if known is not None and known[1] > self._now():
+        if known is not None:
             return known[0]
-        principal, expires = self._check(token)
-        if len(self._verified) >= self.REMEMBERED:
-            self._verified.clear()  # a bound, not a policy: the next requests check their tokens again
-        self._verified[token] = (principal, expires)
-        return principal
+        self._verified[token] = known = self._check(token)
+        return known[0]
 
     def _check(self, token: str) -> tuple[Principal, float]:
         settings = self._settings
