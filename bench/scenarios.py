@@ -312,8 +312,8 @@ def top_up(bench: Bench, events: int) -> int:
 
 
 def unconsumed(bench: Bench) -> int:
-    """Events on Kafka not yet handled (committed) by the system's consumer groups; -1 before any group
-    has committed."""
+    """Events on Kafka not yet handled (committed) by the system's consumer groups; -1 while no group
+    consumes anything yet (the workers have not joined), which is not caught up either."""
     lag = measure_lag(bench.settings.kafka_bootstrap_servers, bench.settings.topic_prefix)
     return sum(lag.values()) if lag else -1
 
