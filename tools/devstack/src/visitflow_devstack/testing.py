@@ -105,13 +105,15 @@ class System:
 
     @contextlib.contextmanager
     def live(
-        self, client: httpx.Client, path: str, last_event_id: str | None = None
+        self, client: httpx.Client, path: str, last_event_id: str | None = None, within_s: float = 60
     ) -> Iterator[Iterator[dict[str, str]]]:
-        """Opens a server-sent-events stream; yields an iterator of frames ({id, event, data})."""
+        """Opens a server-sent-events stream; yields an iterator of frames ({id, event, data}), which
+        fails once the stream has been open `within_s` (its keep-alive pings would otherwise let a
+        test wait for a frame that never comes until pytest's own timeout)."""
         headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
         with client.stream("GET", path, headers=headers, timeout=httpx.Timeout(20, read=20)) as response:
             response.raise_for_status()
-            yield _frames(response.iter_lines())
+            yield _frames(response.iter_lines(), time.monotonic() + within_s)
 
     def restart(self, key: str, kill: bool = False) -> None:
         """Stops one service (SIGTERM, or SIGKILL with kill=True) and starts it again, ready."""
@@ -142,9 +144,11 @@ class System:
         self.redis.close()
 
 
-def _frames(lines: Iterator[str]) -> Iterator[dict[str, str]]:
+def _frames(lines: Iterator[str], deadline: float) -> Iterator[dict[str, str]]:
     frame: dict[str, str] = {}
     for line in lines:
+        if time.monotonic() > deadline:
+            raise AssertionError("the live stream did not send the expected frame in time")
         if not line:
             if "data" in frame:
                 yield frame
