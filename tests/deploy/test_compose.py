@@ -126,6 +126,16 @@ def test_kafka_runs_kraft_without_auto_creation(services: dict[str, dict[str, An
         assert spec["environment"]["REDIS_URL"].startswith("redis://redis:6379/")
 
 
+def test_kafka_cleans_with_the_same_small_key_map_as_the_development_broker(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    template = (ROOT / "deploy" / "kafka" / "server.properties.template").read_text()
+    (development,) = re.findall(r"^log\.cleaner\.dedupe\.buffer\.size=(\d+)$", template, re.MULTILINE)
+    size = services["kafka"]["environment"]["KAFKA_LOG_CLEANER_DEDUPE_BUFFER_SIZE"]
+    assert size == development
+    assert 1024 * 1024 < int(size) < 128 * 1024 * 1024  # Kafka wants more than 1 MB; 128 MB is its default
+
+
 def test_every_long_running_service_has_a_healthcheck(services: dict[str, dict[str, Any]]) -> None:
     for name, spec in services.items():
         check = spec.get("healthcheck", {})
