@@ -8,12 +8,17 @@ round trip and one state write per batch rather than per visitor.
 Order matters for crash safety: events are emitted (and acknowledged) before the state and the
 command's result are stored. A crash in between replays the same decisions with the same event ids,
 which every consumer ignores; a crash after finds the result stored and only answers again.
+
+A command's result is kept a day, as a check-in's answer is (DECISIONS §12 and §50): the office's next
+command after that deletes it, so the results table holds about a day of commands, not every command
+ever made.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -25,6 +30,7 @@ from .domain import OfficeQueue, check_in, decide, fold, snapshot
 from .domain.estimates import ahead_of, estimated_wait_seconds
 
 log = logging.getLogger(__name__)
+RESULTS_KEPT_S = 86_400.0
 
 
 class Outbox(Protocol):
@@ -40,9 +46,10 @@ class _Batch:
 
     states: dict[str, OfficeQueue] = field(default_factory=dict)
     events: dict[str, list[Event]] = field(default_factory=dict)
-    results: dict[str, tuple[Message, dict[str, Any]]] = field(default_factory=dict)
+    results: dict[str, tuple[Command, dict[str, Any]]] = field(default_factory=dict)
     replies: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     last: dict[str, Message] = field(default_factory=dict)  # each office's last message that changed it
+    commanded: dict[str, Command] = field(default_factory=dict)  # each office's last command
 
     def record(self, state: OfficeQueue, events: list[Event], cause: Message) -> OfficeQueue:
         state = fold(state, events)
@@ -67,6 +74,10 @@ class QueueHandlers:
     def __post_init__(self) -> None:
         # parsing an office's state once per change, not once per message
         self._cache: dict[str, tuple[dict[str, Any], OfficeQueue]] = {}
+        # each office's stored results, oldest first: (stored at, command id); built from the table
+        # when first needed and again when the table holds other keys (a rebalance moved partitions)
+        self._kept: dict[str, deque[tuple[float, str]]] = {}
+        self._kept_keys = -1
 
     def state(self, office_id: str) -> OfficeQueue:
         raw = self.states.get(office_id)
@@ -104,9 +115,13 @@ class QueueHandlers:
         for office_id in batch.events:
             with self.writing_for(batch.last[office_id]):
                 self._store(batch.states[office_id])
+        now = self.clock.now().timestamp()
+        self._expire_results(batch, now)
         for key, (cause, result) in batch.results.items():
             with self.writing_for(cause):
-                self.results[key] = result
+                self.results[key] = {"office_id": cause.office_id, "at": now, "result": result}
+            self._kept.setdefault(cause.office_id, deque()).append((now, key))
+            self._kept_keys += 1
         changes = []
         for office_id, events in batch.events.items():
             office = self.offices.office(office_id)
@@ -146,9 +161,25 @@ class QueueHandlers:
             )
         )
 
+    def _expire_results(self, batch: _Batch, now: float) -> None:
+        """Deletes the results older than a day of each office that sent a command in the batch; the
+        deletion is written to the changelog partition of that command, which is the office's."""
+        if self._kept_keys != len(self.results):
+            self._kept = _results_by_office(self.results)
+            self._kept_keys = len(self.results)
+        for office_id, command in batch.commanded.items():
+            kept = self._kept.get(office_id)
+            while kept and kept[0][0] <= now - RESULTS_KEPT_S:
+                key = kept.popleft()[1]
+                if key in self.results:
+                    with self.writing_for(command):
+                        del self.results[key]
+                    self._kept_keys -= 1
+
     def _command(self, command: Command, batch: _Batch) -> None:
+        batch.commanded[command.office_id] = command
         key = str(command.command_id)
-        stored = batch.results[key][1] if key in batch.results else self.results.get(key)
+        stored = batch.results[key][1] if key in batch.results else _result(self.results.get(key))
         if stored is not None:
             batch.replies.append((key, stored))
             return
@@ -166,3 +197,18 @@ class QueueHandlers:
             result = {"events": [as_dict(event) for event in decision.events]}
         batch.results[key] = (command, result)
         batch.replies.append((key, result))
+
+
+def _result(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    if stored is None or "result" not in stored:
+        return stored  # none, or stored before results had a time (kept, never expired)
+    result: dict[str, Any] = stored["result"]
+    return result
+
+
+def _results_by_office(results: MutableMapping[str, dict[str, Any]]) -> dict[str, deque[tuple[float, str]]]:
+    kept: dict[str, list[tuple[float, str]]] = {}
+    for key, stored in results.items():
+        if "at" in stored:
+            kept.setdefault(stored["office_id"], []).append((stored["at"], key))
+    return {office_id: deque(sorted(entries)) for office_id, entries in kept.items()}

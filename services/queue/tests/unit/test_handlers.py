@@ -148,7 +148,44 @@ async def test_the_same_command_twice_emits_once_and_replies_twice_alike() -> No
     assert command_replies[0]["events"][0]["type"] == "VisitorCalled"
     assert command_replies[0]["events"][0]["ticket"] == "D-001"
     assert queue.states["loten"] is state_after_first
-    assert queue.results[str(command.command_id)] == command_replies[0]
+    assert queue.results[str(command.command_id)]["result"] == command_replies[0]
+
+
+async def test_a_commands_result_is_kept_a_day_then_deleted_by_the_offices_next_command() -> None:
+    queue, _, clock = handlers()
+    for office_id in ("loten", "hamar"):
+        await queue.handle(arrival(office_id))
+    first = CallNext(**command_fields(), room_id="samtalerom-1")
+    elsewhere = CallNext(**command_fields("hamar"), room_id="samtalerom-1")
+    await queue.handle_batch([first, elsewhere])
+
+    clock.advance(timedelta(hours=23, minutes=59))
+    await queue.handle(CallNext(**command_fields(), room_id="samtalerom-2"))
+    assert str(first.command_id) in queue.results  # a retry within the day is answered again
+    clock.advance(timedelta(minutes=1))
+    later = CallNext(**command_fields(), room_id="samtalerom-3")
+    await queue.handle(later)
+
+    assert str(first.command_id) not in queue.results
+    assert str(later.command_id) in queue.results
+    assert str(elsewhere.command_id) in queue.results  # hamar sent nothing since: nothing to write with
+    assert len(queue.results) == 3
+
+
+async def test_results_found_in_the_table_at_start_expire_too() -> None:
+    queue, _, clock = handlers()
+    await queue.handle(arrival())
+    old = CallNext(**command_fields(), room_id="samtalerom-1")
+    await queue.handle(old)
+    restarted = QueueHandlers(
+        offices=OFFICES, clock=clock, outbox=RecordingOutbox(), states=queue.states, results=queue.results
+    )
+
+    clock.advance(timedelta(days=1))
+    await restarted.handle(CallNext(**command_fields(), room_id="samtalerom-2"))
+
+    assert str(old.command_id) not in restarted.results
+    assert len(restarted.results) == 1
 
 
 async def test_a_rejected_command_replies_rejected_and_emits_nothing() -> None:

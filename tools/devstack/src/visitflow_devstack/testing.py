@@ -89,17 +89,21 @@ class System:
 
     def read_topic(self, topic: str) -> list[bytes]:
         """Every message now on a topic, from the beginning."""
+        return [value for _, value in self.read_records(topic) if value is not None]
+
+    def read_records(self, topic: str) -> list[tuple[bytes | None, bytes | None]]:
+        """Every record now on a topic, from the beginning, as (key, value); a tombstone's value is None."""
         consumer = KafkaConsumer(bootstrap_servers=self.stack.kafka_bootstrap, enable_auto_commit=False)
         try:
             partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
             consumer.assign(partitions)
             consumer.seek_to_beginning(*partitions)
             end = consumer.end_offsets(partitions)
-            values: list[bytes] = []
+            records: list[tuple[bytes | None, bytes | None]] = []
             while any(consumer.position(tp) < end[tp] for tp in partitions):
-                for records in consumer.poll(timeout_ms=1000).values():
-                    values.extend(record.value for record in records)
-            return values
+                for batch in consumer.poll(timeout_ms=1000).values():
+                    records.extend((record.key, record.value) for record in batch)
+            return records
         finally:
             consumer.close()
 
