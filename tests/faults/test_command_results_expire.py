@@ -13,21 +13,19 @@ import httpx
 import orjson
 import pytest
 from visitflow_devstack.stack import SERVICES, Stack
-from visitflow_devstack.testing import TEST_CLOCK_START, System, eventually
+from visitflow_devstack.testing import TEST_CLOCK_START, System, environ, eventually
 from visitflow_platform.topics import changelog_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 OFFICE = "hamar"
-STACK_OFFSET = 6  # beside the session's services (and the cluster test's, at 5)
+STACK_OFFSET = 10  # ports clear of the session's services and of the cluster test's (moved by 5)
 SPEED = 10_000
 
 
 @pytest.fixture(scope="module")
 def fast_queue() -> Iterator[System]:
     offset = int(os.environ.get("VISITFLOW_PORT_OFFSET", "0")) + STACK_OFFSET
-    saved = os.environ.get("VISITFLOW_PORT_OFFSET")
-    os.environ["VISITFLOW_PORT_OFFSET"] = str(offset)
-    try:
+    with environ(VISITFLOW_PORT_OFFSET=str(offset)):
         stack = Stack(
             "test",
             {
@@ -37,11 +35,6 @@ def fast_queue() -> Iterator[System]:
             },
             fresh=True,
         )
-    finally:
-        if saved is None:
-            os.environ.pop("VISITFLOW_PORT_OFFSET")
-        else:
-            os.environ["VISITFLOW_PORT_OFFSET"] = saved
     try:
         stack.start_infra()
         for service in SERVICES:

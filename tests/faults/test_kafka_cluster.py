@@ -26,7 +26,6 @@ import os
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +35,7 @@ from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 from visitflow_devstack.cluster import KafkaCluster, cluster_base_port, cluster_home
 from visitflow_devstack.stack import Stack
-from visitflow_devstack.testing import TEST_CLOCK_START, System, eventually
+from visitflow_devstack.testing import TEST_CLOCK_START, System, environ, eventually
 from visitflow_events import UndecodableMessage, VisitorCheckedIn, VisitorQueued, decode
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
@@ -48,24 +47,10 @@ TAP_AGAIN_S = 1.0  # a host taps again this long after a 503 (sooner than Retry-
 RECOVERY_S = 5.0  # after the new leader is known, acknowledged again within this
 
 
-@contextlib.contextmanager
-def _environ(**values: str) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def _cluster_stack(cluster: KafkaCluster) -> Stack:
     """Redis and every service, on the cluster, with topics of replication factor 3."""
     offset = int(os.environ.get("VISITFLOW_PORT_OFFSET", "0")) + STACK_OFFSET
-    with _environ(VISITFLOW_PORT_OFFSET=str(offset), KAFKA_BOOTSTRAP_SERVERS=cluster.bootstrap):
+    with environ(VISITFLOW_PORT_OFFSET=str(offset), KAFKA_BOOTSTRAP_SERVERS=cluster.bootstrap):
         return Stack(
             "test",
             {
