@@ -1,13 +1,16 @@
 """Delivers requested notifications through their channel, with retries and back-off, once each.
 
 A request is marked done in Redis only after it was delivered, so a worker that stops mid-way sends it
-when it comes back (at least once); the mark makes a redelivered request a no-op.
+when it comes back (at least once); the mark makes a redelivered request a no-op. The worker's senders
+run concurrently, so two copies of one request (a batch produced again after a retry) can arrive at
+once: the second waits for the first's delivery and then finds the mark, instead of both sending.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from uuid import UUID
 
 import orjson
 import redis.asyncio as aioredis
@@ -47,9 +50,20 @@ class Sender:
         self._counsellors = LiveFeed(redis, COUNSELLOR_SCOPE)
         self._attempts = attempts
         self._backoff_s = backoff_s
+        self._delivering: dict[UUID, asyncio.Task[NotificationSent | NotificationFailed | None]] = {}
 
     async def deliver(self, request: NotificationRequested) -> NotificationSent | NotificationFailed | None:
         """Sends one request; returns its outcome, or None when it was already delivered."""
+        while (running := self._delivering.get(request.event_id)) is not None:
+            await asyncio.wait([running])  # a copy of this request, being delivered by another sender
+        task = asyncio.ensure_future(self._deliver(request))
+        self._delivering[request.event_id] = task
+        try:
+            return await task
+        finally:
+            self._delivering.pop(request.event_id, None)
+
+    async def _deliver(self, request: NotificationRequested) -> NotificationSent | NotificationFailed | None:
         done_key = f"vf:notify:done:{request.event_id}"
         if await self._redis.exists(done_key):
             return None

@@ -3,12 +3,24 @@ gateway retried and recorded without holding up others, counsellor alerts, and n
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, TypeVar
+from uuid import uuid4
 
 import orjson
 import pytest
+import redis.asyncio as aioredis
 from visitflow_devstack.testing import FakeSmsGateway, System, eventually
-from visitflow_events import Channel, NotificationFailed, NotificationSent, UndecodableMessage, decode
+from visitflow_events import (
+    Channel,
+    NotificationFailed,
+    NotificationRequested,
+    NotificationSent,
+    UndecodableMessage,
+    decode,
+)
+from visitflow_notify.sender import Sender
+from visitflow_platform.contacts import ContactStore
 
 T = TypeVar("T")
 pytestmark = pytest.mark.integration
@@ -141,3 +153,50 @@ def test_no_phone_number_reaches_any_topic_or_log_line(system: System) -> None:
     for log in (system.stack.home / "logs").glob("*.log"):
         text = log.read_text(errors="replace").replace(" ", "")
         assert not any(number in text for number in digits), log.name
+
+
+class SlowSms:
+    """An SMS provider that takes its time, so two deliveries overlap."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, phone: str, text: str) -> None:
+        await asyncio.sleep(0.2)
+        self.sent.append((phone, text))
+
+    async def close(self) -> None:
+        pass
+
+
+def test_two_copies_of_one_request_delivered_at_once_send_one_sms(system: System) -> None:
+    async def deliver_twice() -> tuple[list[object], list[tuple[str, str]]]:
+        redis = aioredis.from_url(system.stack.redis_url)
+        try:
+            now = system.clock.now()
+            visit_id = uuid4()
+            await ContactStore(redis).keep(visit_id, "+47 4811 0009", now.date(), now)
+            request = NotificationRequested(
+                event_id=uuid4(),
+                occurred_at=now,
+                office_id="hamar",
+                correlation_id=uuid4(),
+                causation_id=uuid4(),
+                producer="notify",
+                visit_id=visit_id,
+                channel=Channel.SMS,
+                template="nearly_your_turn",
+                position=3,
+            )
+            sms = SlowSms()
+            sender = Sender(system.settings.offices, system.clock, redis, sms, attempts=1, backoff_s=0)
+            outcomes = await asyncio.gather(sender.deliver(request), sender.deliver(request))
+            return list(outcomes), sms.sent
+        finally:
+            await redis.aclose()
+
+    outcomes, sent = asyncio.run(deliver_twice())
+
+    assert len(sent) == 1
+    assert sum(isinstance(outcome, NotificationSent) for outcome in outcomes) == 1
+    assert outcomes.count(None) == 1
