@@ -27,7 +27,7 @@ from .infra import KafkaBroker
 from .paths import KAFKA_TEMPLATE, VAR
 from .processes import Child, StartFailed, port_open, terminate, wait_until
 
-CLUSTER_BASE_PORT = 49592  # brokers on base, base+1, base+2; controllers on base+3, base+4, base+5
+CLUSTER_BASE_PORT = 23592  # brokers on base, base+1, base+2; controllers on base+3, base+4, base+5
 SETTLE_S = 3.0  # a started node counts once it has stayed registered and alive this long
 
 # On top of the single-node template: durable by default. Failure detection is left at Kafka's

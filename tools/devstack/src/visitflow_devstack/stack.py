@@ -38,15 +38,17 @@ class Ports:
     metrics: int
 
 
+# Every port is below Linux's ephemeral range (32768-60999): a port in it can be taken at any moment as
+# the local end of an outgoing connection, and a server starting then cannot listen (DECISIONS §52).
 PROFILES = {
     "dev": Ports(
         kafka=19092, controller=19093, redis=16379, checkin=8101, queue=8102, notify=8103, metrics=8104
     ),
     "bench": Ports(
-        kafka=49092, controller=49093, redis=46379, checkin=8401, queue=8402, notify=8403, metrics=8404
+        kafka=22092, controller=22093, redis=22379, checkin=8401, queue=8402, notify=8403, metrics=8404
     ),
     "smoke": Ports(
-        kafka=39092, controller=39093, redis=36379, checkin=8301, queue=8302, notify=8303, metrics=8304
+        kafka=24092, controller=24093, redis=24379, checkin=8301, queue=8302, notify=8303, metrics=8304
     ),
     "test": Ports(
         kafka=29092, controller=29093, redis=26379, checkin=8201, queue=8202, notify=8203, metrics=8204
