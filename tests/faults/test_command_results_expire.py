@@ -9,11 +9,10 @@ import os
 import time
 from collections.abc import Iterator
 
-import httpx
 import orjson
 import pytest
 from visitflow_devstack.stack import SERVICES, Stack
-from visitflow_devstack.testing import TEST_CLOCK_START, System, environ, eventually
+from visitflow_devstack.testing import TEST_CLOCK_START, System, eventually
 from visitflow_platform.topics import changelog_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
@@ -25,7 +24,8 @@ SPEED = 10_000
 @pytest.fixture(scope="module")
 def fast_queue() -> Iterator[System]:
     offset = int(os.environ.get("VISITFLOW_PORT_OFFSET", "0")) + STACK_OFFSET
-    with environ(VISITFLOW_PORT_OFFSET=str(offset)):
+    with pytest.MonkeyPatch.context() as patch:  # the stack reads its ports when made
+        patch.setenv("VISITFLOW_PORT_OFFSET", str(offset))
         stack = Stack(
             "test",
             {
@@ -40,8 +40,7 @@ def fast_queue() -> Iterator[System]:
         for service in SERVICES:
             if service.module == "visitflow_queue":
                 stack.start_service(service)
-        ready = f"{stack.url('queue')}/readyz"
-        eventually(lambda: _answers(ready), 90, "the queue worker and API ready")
+        stack.wait_ready()
         system = System(stack)
         try:
             yield system
@@ -49,13 +48,6 @@ def fast_queue() -> Iterator[System]:
             system.close()
     finally:
         stack.stop()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def test_a_commands_result_is_deleted_from_the_changelog_after_a_day(fast_queue: System) -> None:

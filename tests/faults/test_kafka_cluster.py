@@ -35,7 +35,7 @@ from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 from visitflow_devstack.cluster import KafkaCluster, cluster_base_port, cluster_home
 from visitflow_devstack.stack import Stack
-from visitflow_devstack.testing import TEST_CLOCK_START, System, environ, eventually
+from visitflow_devstack.testing import TEST_CLOCK_START, System, eventually
 from visitflow_events import UndecodableMessage, VisitorCheckedIn, VisitorQueued, decode
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
@@ -50,7 +50,9 @@ RECOVERY_S = 5.0  # after the new leader is known, acknowledged again within thi
 def _cluster_stack(cluster: KafkaCluster) -> Stack:
     """Redis and every service, on the cluster, with topics of replication factor 3."""
     offset = int(os.environ.get("VISITFLOW_PORT_OFFSET", "0")) + STACK_OFFSET
-    with environ(VISITFLOW_PORT_OFFSET=str(offset), KAFKA_BOOTSTRAP_SERVERS=cluster.bootstrap):
+    with pytest.MonkeyPatch.context() as patch:  # the stack reads its ports and brokers when made
+        patch.setenv("VISITFLOW_PORT_OFFSET", str(offset))
+        patch.setenv("KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrap)
         return Stack(
             "test",
             {

@@ -172,8 +172,9 @@ class Stack:
         self.wait_ready(timeout_s)
 
     def wait_ready(self, timeout_s: float = 90.0) -> None:
+        """Waits until every API this stack started answers `/readyz` (each waits for its worker)."""
         for service in SERVICES:
-            if service.port_of is None:
+            if service.port_of is None or service.key not in self.children:
                 continue
             child = self.children[service.key]
             url = f"{self.url(service.port_of)}/readyz"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -161,21 +160,6 @@ def _frames(lines: Iterator[str], deadline: float) -> Iterator[dict[str, str]]:
         elif not line.startswith(":"):
             name, _, value = line.partition(":")
             frame[name] = value.removeprefix(" ")
-
-
-@contextlib.contextmanager
-def environ(**values: str) -> Iterator[None]:
-    """Sets environment variables for the block, then puts back what was there."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def eventually(probe: Callable[[], T | None], timeout_s: float = 15.0, what: str = "condition") -> T:
