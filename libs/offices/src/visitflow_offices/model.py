@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 from enum import StrEnum
+from functools import cached_property
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -114,8 +115,13 @@ class Office(_Strict):
                 raise ValueError(f"no line takes {kind.value} visits (add a line with kind {kind.value})")
         return self
 
+    @cached_property
+    def lines_by_id(self) -> dict[str, Line]:
+        """The queue looks a visit's line up for every visit it orders."""
+        return {line.id: line for line in self.lines}
+
     def line(self, line_id: str) -> Line | None:
-        return next((line for line in self.lines if line.id == line_id), None)
+        return self.lines_by_id.get(line_id)
 
     def room(self, room_id: str) -> Room | None:
         return next((room for room in self.rooms if room.id == room_id), None)

@@ -25,8 +25,9 @@ from typing import Any, Protocol
 
 from visitflow_events import Command, Event, Message, VisitorCheckedIn, as_dict
 from visitflow_offices import Clock, OfficeDirectory
+from visitflow_platform.tables import ParsedTable
 
-from .domain import OfficeQueue, check_in, decide, fold, snapshot
+from .domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
 from .domain.estimates import ahead_of, estimated_wait_seconds
 
 log = logging.getLogger(__name__)
@@ -72,28 +73,18 @@ class QueueHandlers:
     )
 
     def __post_init__(self) -> None:
-        # parsing an office's state once per change, not once per message
-        self._cache: dict[str, tuple[dict[str, Any], OfficeQueue]] = {}
+        # an office's state parsed once per change, not once per message, and dumped by its changes
+        self._states = ParsedTable(
+            self.states, OfficeQueue, lambda office_id: OfficeQueue(office_id=office_id)
+        )
+        self._views: dict[str, VisitViews] = {}  # per office: its visits' views in the last snapshot
         # each office's stored results, oldest first: (stored at, command id); built from the table
         # when first needed and again when the table holds other keys (a rebalance moved partitions)
         self._kept: dict[str, deque[tuple[float, str]]] = {}
         self._kept_keys = -1
 
     def state(self, office_id: str) -> OfficeQueue:
-        raw = self.states.get(office_id)
-        if raw is None:
-            return OfficeQueue(office_id=office_id)
-        cached = self._cache.get(office_id)
-        if cached is not None and cached[0] is raw:
-            return cached[1]
-        state = OfficeQueue.model_validate(raw)
-        self._cache[office_id] = (raw, state)
-        return state
-
-    def _store(self, state: OfficeQueue) -> None:
-        raw = state.model_dump(mode="json")
-        self.states[state.office_id] = raw
-        self._cache[state.office_id] = (raw, state)
+        return self._states.get(office_id)
 
     async def handle(self, message: Message) -> None:
         await self.handle_batch([message])
@@ -114,7 +105,7 @@ class QueueHandlers:
             await self.outbox.emit(emitted)
         for office_id in batch.events:
             with self.writing_for(batch.last[office_id]):
-                self._store(batch.states[office_id])
+                self._states.put(office_id, batch.states[office_id])
         now = self.clock.now().timestamp()
         self._expire_results(batch, now)
         for key, (cause, result) in batch.results.items():
@@ -126,7 +117,8 @@ class QueueHandlers:
         for office_id, events in batch.events.items():
             office = self.offices.office(office_id)
             assert office is not None  # only known offices decide anything
-            changes.append((office_id, events, snapshot(batch.states[office_id], office)))
+            views = self._views.setdefault(office_id, VisitViews())
+            changes.append((office_id, events, snapshot(batch.states[office_id], office, views)))
         await self.outbox.project(changes)
         if batch.replies:
             await self.outbox.reply(batch.replies)

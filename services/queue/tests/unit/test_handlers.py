@@ -237,6 +237,23 @@ async def test_commands_are_decided_against_the_stored_state() -> None:
     assert outbox.emitted[-1].occurred_at == NOW + timedelta(minutes=1)
 
 
+async def test_each_stored_state_is_the_whole_state_as_json_though_dumped_from_its_changes() -> None:
+    queue, _, clock = handlers()
+    visitors = [arrival() for _ in range(3)]
+    await queue.handle_batch(visitors[:2])
+    before = queue.states["loten"]
+    await queue.handle(visitors[2])
+    await queue.handle(CallNext(**command_fields(), room_id="samtalerom-1"))
+    clock.advance(timedelta(minutes=1))
+    await queue.handle(StartService(**command_fields(), visit_id=visitors[0].visit_id))
+
+    stored = queue.states["loten"]
+    assert stored == queue.state("loten").model_dump(mode="json")
+    assert OfficeQueue.model_validate(stored) == queue.state("loten")
+    unchanged = str(visitors[1].visit_id)  # neither called nor started: its part dumped once
+    assert stored["visits"][unchanged] is before["visits"][unchanged]
+
+
 async def test_a_check_in_on_the_next_day_closes_the_previous_one() -> None:
     queue, outbox, clock = handlers()
     await queue.handle(arrival())

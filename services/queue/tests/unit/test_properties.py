@@ -21,7 +21,7 @@ from visitflow_events import (
     VisitorQueued,
 )
 from visitflow_offices import load_offices
-from visitflow_queue.domain import OfficeQueue, check_in, decide, fold
+from visitflow_queue.domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
 
 OFFICE = load_offices(Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml").office(
     "halden"
@@ -125,3 +125,32 @@ def _complete(state: OfficeQueue) -> CompleteService:
         visit_id=visit.visit_id,
         outcome=Outcome.SERVED,
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(steps)
+def test_snapshots_made_from_remembered_visit_views_equal_snapshots_made_afresh(
+    script: list[tuple[str, Any]],
+) -> None:
+    assert OFFICE is not None
+    state = OfficeQueue(office_id="halden")
+    views = VisitViews()
+    rooms = [room.id for room in OFFICE.rooms]
+    for index, (action, detail) in enumerate(script):
+        at = NOW + timedelta(seconds=index)
+        if action == "arrive":
+            kind, offset = detail
+            state = fold(state, check_in(state, OFFICE, _arrival(kind, offset, at), at))
+        elif free := [room for room in rooms if state.occupant(room) is None]:
+            call = CallNext(
+                command_id=uuid4(),
+                occurred_at=at,
+                office_id="halden",
+                correlation_id=uuid4(),
+                producer="test",
+                room_id=free[0],
+            )
+            state = fold(state, decide(state, OFFICE, call, at).events)
+        else:
+            state = fold(state, decide(state, OFFICE, _complete(state), at).events)
+        assert snapshot(state, OFFICE, views) == snapshot(state, OFFICE)

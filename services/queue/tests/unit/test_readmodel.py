@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from visitflow_events import CallNext, Reason, StartService, VisitKind, VisitorCheckedIn
 from visitflow_offices import Office, load_offices
-from visitflow_queue.domain import OfficeQueue, check_in, decide, fold, snapshot
+from visitflow_queue.domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)
@@ -120,3 +120,26 @@ def test_the_snapshot_is_json_ready() -> None:
     view = snapshot(state, OFFICE)
 
     assert json.loads(json.dumps(view)) == view
+
+
+def test_a_visit_unchanged_since_the_last_snapshot_keeps_its_view_and_a_changed_one_gets_a_new_one() -> None:
+    first, second = arrival(0), arrival(1)
+    state = admit(OfficeQueue(office_id="loten"), first, second)
+    state = fold(
+        state, decide(state, OFFICE, CallNext(**command_fields(), room_id="samtalerom-1"), NOW).events
+    )
+    views = VisitViews()
+    before = snapshot(state, OFFICE, views)
+
+    later = admit(state, arrival(2))
+    after = snapshot(later, OFFICE, views)
+    started = fold(
+        later, decide(later, OFFICE, StartService(**command_fields(), visit_id=first.visit_id), NOW).events
+    )
+    last = snapshot(started, OFFICE, views)
+
+    assert after["called"][0] is before["called"][0]  # the called visitor's view, made once
+    assert last["in_service"][0]["stage"] == "in_service"
+    assert last["in_service"][0] is not before["called"][0]
+    assert after == snapshot(later, OFFICE)
+    assert last == snapshot(started, OFFICE)

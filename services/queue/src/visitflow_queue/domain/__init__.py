@@ -2,13 +2,14 @@
 
 from .decide import Decision, check_in, close_day, decide, fold
 from .ordering import waiting_in_order
-from .readmodel import snapshot
+from .readmodel import VisitViews, snapshot
 from .state import OfficeQueue, OpenVisit, evolve
 
 __all__ = [
     "Decision",
     "OfficeQueue",
     "OpenVisit",
+    "VisitViews",
     "check_in",
     "close_day",
     "decide",

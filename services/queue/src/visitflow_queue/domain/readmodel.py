@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from visitflow_events import VisitStage
 from visitflow_offices import Office
 
 from .estimates import estimated_wait_seconds, mean_service_seconds
@@ -15,7 +17,31 @@ def _visit(visit: OpenVisit) -> dict[str, Any]:
     return visit.model_dump(mode="json", exclude_none=True)
 
 
-def snapshot(state: OfficeQueue, office: Office) -> dict[str, Any]:
+class VisitViews:
+    """Each visit's view made once per version of the visit, for an office's successive snapshots.
+
+    Visits are immutable and a change replaces only the changed ones, so a visit object the state still
+    holds still has the view made for it. Remembers the visits of the last snapshot only. A view is
+    shared by the snapshots that show it and never changed."""
+
+    def __init__(self) -> None:
+        self._views: dict[int, tuple[OpenVisit, dict[str, Any]]] = {}  # by id(): no UUID hashing
+        self._next: dict[int, tuple[OpenVisit, dict[str, Any]]] = {}
+
+    def __call__(self, visit: OpenVisit) -> dict[str, Any]:
+        made = self._views.get(id(visit))
+        if made is None or made[0] is not visit:
+            made = (visit, _visit(visit))
+        self._next[id(visit)] = made
+        return made[1]
+
+    def done(self) -> None:
+        """A snapshot is made: forgets the visits it did not show."""
+        self._views, self._next = self._next, {}
+
+
+def snapshot(state: OfficeQueue, office: Office, views: VisitViews | None = None) -> dict[str, Any]:
+    view: Callable[[OpenVisit], dict[str, Any]] = views if views is not None else _visit
     waiting = waiting_in_order(state, office)
     lines = []
     for line in office.lines:
@@ -48,19 +74,22 @@ def snapshot(state: OfficeQueue, office: Office) -> dict[str, Any]:
         }
         for room in office.rooms
     ]
-    return {
+    result = {
         "office_id": office.id,
         "business_date": state.business_date.isoformat() if state.business_date else None,
-        "waiting": [_visit(visit) | {"position": index + 1} for index, visit in enumerate(waiting)],
+        "waiting": [view(visit) | {"position": index + 1} for index, visit in enumerate(waiting)],
         "called": sorted(
-            (_visit(v) for v in state.visits.values() if v.stage.value == "called"),
+            (view(v) for v in state.visits.values() if v.stage is VisitStage.CALLED),
             key=lambda v: v["called_at"],
         ),
         "in_service": sorted(
-            (_visit(v) for v in state.visits.values() if v.stage.value == "in_service"),
+            (view(v) for v in state.visits.values() if v.stage is VisitStage.IN_SERVICE),
             key=lambda v: v["ticket"],
         ),
         "rooms": rooms,
         "lines": lines,
         "issued_today": len(state.tickets),
     }
+    if views is not None:
+        views.done()
+    return result
