@@ -31,5 +31,9 @@ def ahead_of(state: OfficeQueue, office: Office, visit: OpenVisit) -> int:
     return sum(1 for other in state.waiting() if call_order_key(office, other) < key)
 
 
-def estimated_wait_seconds(state: OfficeQueue, office: Office, line_id: str, ahead: int) -> int:
-    return round(ahead * mean_service_seconds(state, office, line_id) / serving_rooms(state, office))
+def estimated_wait_seconds(
+    state: OfficeQueue, office: Office, line_id: str, ahead: int, rooms: int | None = None
+) -> int:
+    """`rooms`: `serving_rooms`, when the caller has it already."""
+    rooms = rooms or serving_rooms(state, office)
+    return round(ahead * mean_service_seconds(state, office, line_id) / rooms)

@@ -2,38 +2,46 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from visitflow_events import VisitStage
 from visitflow_offices import Office
 
-from .estimates import estimated_wait_seconds, mean_service_seconds
+from .estimates import estimated_wait_seconds, mean_service_seconds, serving_rooms
 from .ordering import waiting_in_order
 from .state import OfficeQueue, OpenVisit
 
 
-def _visit(visit: OpenVisit) -> dict[str, Any]:
-    return visit.model_dump(mode="json", exclude_none=True)
+def _visit(visit: OpenVisit, position: int | None = None) -> dict[str, Any]:
+    view = visit.model_dump(mode="json", exclude_none=True)
+    return view if position is None else view | {"position": position}
 
 
 class VisitViews:
-    """Each visit's view made once per version of the visit, for an office's successive snapshots.
+    """Each visit's view made once per version of the visit and place in the line, for an office's
+    successive snapshots.
 
     Visits are immutable and a change replaces only the changed ones, so a visit object the state still
-    holds still has the view made for it. Remembers the visits of the last snapshot only. A view is
-    shared by the snapshots that show it and never changed."""
+    holds still has the view made for it; a check-in at the end of the line moves nobody. Remembers
+    the visits of the last snapshot only. A view is shared by the snapshots that show it and never
+    changed."""
 
     def __init__(self) -> None:
-        self._views: dict[int, tuple[OpenVisit, dict[str, Any]]] = {}  # by id(): no UUID hashing
-        self._next: dict[int, tuple[OpenVisit, dict[str, Any]]] = {}
+        # by id(): no UUID hashing; the visit is kept, so its id is not reused meanwhile
+        self._views: dict[int, tuple[OpenVisit, dict[str, Any], dict[str, Any]]] = {}
+        self._next: dict[int, tuple[OpenVisit, dict[str, Any], dict[str, Any]]] = {}
 
-    def __call__(self, visit: OpenVisit) -> dict[str, Any]:
+    def __call__(self, visit: OpenVisit, position: int | None = None) -> dict[str, Any]:
         made = self._views.get(id(visit))
         if made is None or made[0] is not visit:
-            made = (visit, _visit(visit))
+            base = _visit(visit)
+            made = (visit, base, base if position is None else base | {"position": position})
+        elif made[2].get("position") != position:
+            made = (visit, made[1], made[1] if position is None else made[1] | {"position": position})
         self._next[id(visit)] = made
-        return made[1]
+        return made[2]
 
     def done(self) -> None:
         """A snapshot is made: forgets the visits it did not show."""
@@ -41,21 +49,23 @@ class VisitViews:
 
 
 def snapshot(state: OfficeQueue, office: Office, views: VisitViews | None = None) -> dict[str, Any]:
-    view: Callable[[OpenVisit], dict[str, Any]] = views if views is not None else _visit
+    view: Callable[[OpenVisit, int | None], dict[str, Any]] = views if views is not None else _visit
     waiting = waiting_in_order(state, office)
-    lines = []
-    for line in office.lines:
-        in_line = [visit for visit in waiting if visit.line_id == line.id]
-        lines.append(
-            {
-                "line_id": line.id,
-                "name": line.name,
-                "prefix": line.prefix,
-                "waiting": len(in_line),
-                "mean_service_s": round(mean_service_seconds(state, office, line.id)),
-                "expected_wait_s": estimated_wait_seconds(state, office, line.id, len(in_line)),
-            }
-        )
+    in_lines = Counter(visit.line_id for visit in waiting)
+    rooms_serving = serving_rooms(state, office)
+    lines = [
+        {
+            "line_id": line.id,
+            "name": line.name,
+            "prefix": line.prefix,
+            "waiting": in_lines[line.id],
+            "mean_service_s": round(mean_service_seconds(state, office, line.id)),
+            "expected_wait_s": estimated_wait_seconds(
+                state, office, line.id, in_lines[line.id], rooms_serving
+            ),
+        }
+        for line in office.lines
+    ]
     occupied = {visit.room_id: visit for visit in state.visits.values() if visit.room_id}
     rooms = [
         {
@@ -77,13 +87,13 @@ def snapshot(state: OfficeQueue, office: Office, views: VisitViews | None = None
     result = {
         "office_id": office.id,
         "business_date": state.business_date.isoformat() if state.business_date else None,
-        "waiting": [view(visit) | {"position": index + 1} for index, visit in enumerate(waiting)],
+        "waiting": [view(visit, index + 1) for index, visit in enumerate(waiting)],
         "called": sorted(
-            (view(v) for v in state.visits.values() if v.stage is VisitStage.CALLED),
+            (view(v, None) for v in state.visits.values() if v.stage is VisitStage.CALLED),
             key=lambda v: v["called_at"],
         ),
         "in_service": sorted(
-            (view(v) for v in state.visits.values() if v.stage is VisitStage.IN_SERVICE),
+            (view(v, None) for v in state.visits.values() if v.stage is VisitStage.IN_SERVICE),
             key=lambda v: v["ticket"],
         ),
         "rooms": rooms,
