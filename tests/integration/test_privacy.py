@@ -11,7 +11,7 @@ import sys
 import orjson
 import pytest
 from visitflow_devstack.testing import System
-from visitflow_platform.tables import inflate
+from visitflow_platform.tables import stored_json
 from visitflow_platform.topics import topic_specs
 
 pytestmark = pytest.mark.integration
@@ -57,7 +57,7 @@ def test_a_simulated_day_leaves_no_personal_data_in_topics_or_logs(system: Syste
     findings: list[str] = []
     for topic in (spec.name for spec in topic_specs(system.stack.settings())):  # changelogs too
         for stored in system.read_topic(topic):
-            value = inflate(stored)  # the workers' table changelogs are deflated
+            value = stored_json(stored)  # the workers' table changelogs are compressed
             clean = _scrub(value)
             for pattern in (PHONE, NATIONAL_ID):
                 if match := pattern.search(clean):

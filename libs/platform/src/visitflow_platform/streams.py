@@ -24,7 +24,7 @@ from visitflow_events import DeadLetter, Message, UndecodableMessage, decode
 
 from .heap import freeze_startup_objects
 from .settings import ServiceSettings
-from .tables import DeflatedTable
+from .tables import CompressedTable
 
 log = logging.getLogger(__name__)
 HEARTBEAT_TTL_S = 10
@@ -52,7 +52,7 @@ def make_faust_app(settings: ServiceSettings, app_id: str, **overrides: Any) -> 
         "broker_heartbeat_interval": 3.0,
         "stream_wait_empty": False,
         "table_cleanup_interval": 3600.0,
-        "Table": DeflatedTable,
+        "Table": CompressedTable,
     }
     options.update(overrides)
     return faust.App(f"{settings.topic_prefix}-{app_id}", **options)
@@ -60,7 +60,7 @@ def make_faust_app(settings: ServiceSettings, app_id: str, **overrides: Any) -> 
 
 def make_table(app: faust.App, name: str, settings: ServiceSettings) -> Any:
     """A table of str keys and JSON-ready values, co-partitioned with its sources; its changelog holds
-    the values as deflated JSON (`make_faust_app` makes every table a `DeflatedTable`)."""
+    the values as compressed JSON (`make_faust_app` makes every table a `CompressedTable`)."""
     return app.Table(name, partitions=settings.partitions)
 
 
