@@ -305,7 +305,8 @@ async def workers_assigned(redis: aioredis.Redis, service: str) -> bool:
 # How long aiokafka holds back every fetch from a broker while records it fetched earlier wait to be
 # taken (its `prefetch_backoff`, 100 ms, not a consumer option). On one broker that is every partition:
 # after a busy spell the queue worker decided commands only every 100 ms, and call-next's p99 was
-# 105-127 ms against 26-50 ms later (DECISIONS §55).
+# 105-127 ms against 26-50 ms later. Only the worker that answers requests shortens it: past
+# saturation, the other workers' displays fell further behind with it (DECISIONS §55).
 PREFETCH_BACKOFF_S = 0.01
 
 
@@ -324,17 +325,25 @@ class _Worker(faust.Worker):
         freeze_startup_objects()
 
 
-def run_worker(app: faust.App, settings: ServiceSettings, on_start: Callable[[], None] | None = None) -> None:
+def run_worker(
+    app: faust.App,
+    settings: ServiceSettings,
+    on_start: Callable[[], None] | None = None,
+    answers_requests: bool = False,
+) -> None:
     """Runs a faust worker until SIGTERM or SIGINT, then stops it cleanly (commits, closes).
 
     On uvloop: nothing has taken an event loop before this point (faust and mode take theirs lazily),
-    and uvloop's cheaper wake-ups are a large share of a busy worker's CPU."""
+    and uvloop's cheaper wake-ups are a large share of a busy worker's CPU. A worker that
+    `answers_requests` (someone waits for each message it handles) fetches sooner
+    (`shorten_prefetch_backoff`)."""
     import uvloop
 
     from .logs import logging_config
 
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    shorten_prefetch_backoff()
+    if answers_requests:
+        shorten_prefetch_backoff()
     worker = _Worker(
         app,
         loglevel=settings.log_level,

@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
 
         from .worker import create_worker
 
-        run_worker(create_worker(settings), settings)
+        run_worker(create_worker(settings), settings, answers_requests=True)  # call-next waits for it
     elif command == "rebuild":
         from .rebuild import rebuild
 
