@@ -86,19 +86,7 @@ def test_nobody_is_called_twice_emergencies_go_first_and_tickets_are_consecutive
             state = fold(state, decide(state, OFFICE, _complete(state), at).events)
             free = [room for room in rooms if state.occupant(room) is None]
         emergencies_waiting = any(v.kind is VisitKind.EMERGENCY for v in state.waiting())
-        decision = decide(
-            state,
-            OFFICE,
-            CallNext(
-                command_id=uuid4(),
-                occurred_at=at,
-                office_id="halden",
-                correlation_id=uuid4(),
-                producer="test",
-                room_id=free[0],
-            ),
-            at,
-        )
+        decision = decide(state, OFFICE, _call_next(free[0], at), at)
         if not state.waiting():
             assert decision.rejection is not None
             assert decision.rejection.code == "nobody_waiting"
@@ -112,6 +100,17 @@ def test_nobody_is_called_twice_emergencies_go_first_and_tickets_are_consecutive
     assert len(called) == len(set(called))
     for numbers in tickets.values():
         assert numbers == list(range(1, len(numbers) + 1))
+
+
+def _call_next(room_id: str, at: datetime) -> CallNext:
+    return CallNext(
+        command_id=uuid4(),
+        occurred_at=at,
+        office_id="halden",
+        correlation_id=uuid4(),
+        producer="test",
+        room_id=room_id,
+    )
 
 
 def _complete(state: OfficeQueue) -> CompleteService:
@@ -142,15 +141,7 @@ def test_snapshots_made_from_remembered_visit_views_equal_snapshots_made_afresh(
             kind, offset = detail
             state = fold(state, check_in(state, OFFICE, _arrival(kind, offset, at), at))
         elif free := [room for room in rooms if state.occupant(room) is None]:
-            call = CallNext(
-                command_id=uuid4(),
-                occurred_at=at,
-                office_id="halden",
-                correlation_id=uuid4(),
-                producer="test",
-                room_id=free[0],
-            )
-            state = fold(state, decide(state, OFFICE, call, at).events)
+            state = fold(state, decide(state, OFFICE, _call_next(free[0], at), at).events)
         else:
             state = fold(state, decide(state, OFFICE, _complete(state), at).events)
         assert snapshot(state, OFFICE, views) == snapshot(state, OFFICE)
