@@ -77,7 +77,9 @@ class ParsedTable(Generic[M]):
         self._model = model
         self._empty = empty
         self._parsed: dict[str, tuple[Any, M]] = {}
-        self._written: dict[str, tuple[M, dict[str, Any]]] = {}  # each key's last value and its dump
+        # each key's value last stored here and its dump: the base of the next dump. Not `_parsed`,
+        # which also holds values read from the changelog, whose JSON may be of an older format.
+        self._written: dict[str, tuple[M, dict[str, Any]]] = {}
 
     def get(self, key: str) -> M:
         raw = self._table.get(key)

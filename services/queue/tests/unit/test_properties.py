@@ -69,7 +69,6 @@ def test_nobody_is_called_twice_emergencies_go_first_and_tickets_are_consecutive
     state = OfficeQueue(office_id="halden")
     called: list[str] = []
     tickets: dict[str, list[int]] = {}
-    rooms = [room.id for room in OFFICE.rooms]
     for index, (action, detail) in enumerate(script):
         at = NOW + timedelta(seconds=index)
         if action == "arrive":
@@ -81,12 +80,12 @@ def test_nobody_is_called_twice_emergencies_go_first_and_tickets_are_consecutive
                     tickets.setdefault(prefix, []).append(int(number))
             state = fold(state, events)
             continue
-        free = [room for room in rooms if state.occupant(room) is None]
-        if not free:  # rooms full: the longest-called visitor finishes
+        if (room := _free_room(state)) is None:  # rooms full: the longest-called visitor finishes
             state = fold(state, decide(state, OFFICE, _complete(state), at).events)
-            free = [room for room in rooms if state.occupant(room) is None]
+            room = _free_room(state)
+        assert room is not None
         emergencies_waiting = any(v.kind is VisitKind.EMERGENCY for v in state.waiting())
-        decision = decide(state, OFFICE, _call_next(free[0], at), at)
+        decision = decide(state, OFFICE, _call_next(room, at), at)
         if not state.waiting():
             assert decision.rejection is not None
             assert decision.rejection.code == "nobody_waiting"
@@ -100,6 +99,11 @@ def test_nobody_is_called_twice_emergencies_go_first_and_tickets_are_consecutive
     assert len(called) == len(set(called))
     for numbers in tickets.values():
         assert numbers == list(range(1, len(numbers) + 1))
+
+
+def _free_room(state: OfficeQueue) -> str | None:
+    assert OFFICE is not None
+    return next((room.id for room in OFFICE.rooms if state.occupant(room.id) is None), None)
 
 
 def _call_next(room_id: str, at: datetime) -> CallNext:
@@ -134,14 +138,13 @@ def test_snapshots_made_from_remembered_visit_views_equal_snapshots_made_afresh(
     assert OFFICE is not None
     state = OfficeQueue(office_id="halden")
     views = VisitViews()
-    rooms = [room.id for room in OFFICE.rooms]
     for index, (action, detail) in enumerate(script):
         at = NOW + timedelta(seconds=index)
         if action == "arrive":
             kind, offset = detail
             state = fold(state, check_in(state, OFFICE, _arrival(kind, offset, at), at))
-        elif free := [room for room in rooms if state.occupant(room) is None]:
-            state = fold(state, decide(state, OFFICE, _call_next(free[0], at), at).events)
+        elif (room := _free_room(state)) is not None:
+            state = fold(state, decide(state, OFFICE, _call_next(room, at), at).events)
         else:
             state = fold(state, decide(state, OFFICE, _complete(state), at).events)
         assert snapshot(state, OFFICE, views) == snapshot(state, OFFICE)

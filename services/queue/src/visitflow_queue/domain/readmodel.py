@@ -14,9 +14,17 @@ from .ordering import waiting_in_order
 from .state import OfficeQueue, OpenVisit
 
 
-def _visit(visit: OpenVisit, position: int | None = None) -> dict[str, Any]:
-    view = visit.model_dump(mode="json", exclude_none=True)
+def _visit(visit: OpenVisit) -> dict[str, Any]:
+    return visit.model_dump(mode="json", exclude_none=True)
+
+
+def _placed(view: dict[str, Any], position: int | None) -> dict[str, Any]:
+    """A waiting visit's view carries its place in the line; a called one's none."""
     return view if position is None else view | {"position": position}
+
+
+def _fresh_view(visit: OpenVisit, position: int | None) -> dict[str, Any]:
+    return _placed(_visit(visit), position)
 
 
 class VisitViews:
@@ -29,17 +37,17 @@ class VisitViews:
     changed."""
 
     def __init__(self) -> None:
-        # by id(): no UUID hashing; the visit is kept, so its id is not reused meanwhile
+        # by id(), to spare hashing UUIDs: (the visit, its view, its view with its place)
         self._views: dict[int, tuple[OpenVisit, dict[str, Any], dict[str, Any]]] = {}
         self._next: dict[int, tuple[OpenVisit, dict[str, Any], dict[str, Any]]] = {}
 
     def __call__(self, visit: OpenVisit, position: int | None = None) -> dict[str, Any]:
         made = self._views.get(id(visit))
-        if made is None or made[0] is not visit:
+        if made is None or made[0] is not visit:  # the visit is held, so its id is not another's
             base = _visit(visit)
-            made = (visit, base, base if position is None else base | {"position": position})
+            made = (visit, base, _placed(base, position))
         elif made[2].get("position") != position:
-            made = (visit, made[1], made[1] if position is None else made[1] | {"position": position})
+            made = (visit, made[1], _placed(made[1], position))
         self._next[id(visit)] = made
         return made[2]
 
@@ -49,7 +57,7 @@ class VisitViews:
 
 
 def snapshot(state: OfficeQueue, office: Office, views: VisitViews | None = None) -> dict[str, Any]:
-    view: Callable[[OpenVisit, int | None], dict[str, Any]] = views if views is not None else _visit
+    view: Callable[[OpenVisit, int | None], dict[str, Any]] = views if views is not None else _fresh_view
     waiting = waiting_in_order(state, office)
     in_lines = Counter(visit.line_id for visit in waiting)
     rooms_serving = serving_rooms(state, office)
