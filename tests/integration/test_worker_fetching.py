@@ -1,40 +1,46 @@
-"""The workers' consumers fetch again soon after records they fetched wait to be taken (DECISIONS §55)."""
+"""The workers' consumers fetch with a short wait, and the queue worker's fetches again soon after
+records it fetched wait to be taken (DECISIONS §55 and §57)."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.consumer import consumer as consumer_module
+from aiokafka.consumer.fetcher import Fetcher
 from visitflow_devstack.testing import System
-from visitflow_platform.streams import PREFETCH_BACKOFF_S, shorten_prefetch_backoff
+from visitflow_platform.streams import FETCH_MAX_WAIT_MS, PREFETCH_BACKOFF_S, tune_fetching
 
 pytestmark = pytest.mark.integration
 
 
-async def _backoff_of_a_started_consumer(system: System) -> float:
-    consumer = AIOKafkaConsumer(system.topics.visits, bootstrap_servers=system.stack.kafka_bootstrap)
+async def _fetching_of_a_started_consumer(system: System) -> tuple[int, float]:
+    # as faust makes its consumer: with a wait of its own
+    consumer = AIOKafkaConsumer(
+        system.topics.visits, bootstrap_servers=system.stack.kafka_bootstrap, fetch_max_wait_ms=1500
+    )
     await consumer.start()
     try:
-        backoff: float = consumer._fetcher._prefetch_backoff
-        return backoff
+        return consumer._fetcher._fetch_max_wait_ms, consumer._fetcher._prefetch_backoff
     finally:
         await consumer.stop()
 
 
-def test_a_consumer_made_after_shortening_holds_fetches_back_briefly(
-    system: System, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(consumer_module, "Fetcher", consumer_module.Fetcher)  # restored afterwards
-    shorten_prefetch_backoff()
-    shorten_prefetch_backoff()  # twice changes nothing more
-
+def _started_consumer(system: System) -> tuple[int, float]:
     # in a thread of its own: an earlier test's event loop may still be set in this one
     with ThreadPoolExecutor(1) as thread:
-        backoff = thread.submit(asyncio.run, _backoff_of_a_started_consumer(system)).result(timeout=60)
+        return thread.submit(asyncio.run, _fetching_of_a_started_consumer(system)).result(timeout=60)
 
-    assert backoff == PREFETCH_BACKOFF_S
-    assert not isinstance(consumer_module.Fetcher.func, functools.partial)
+
+@pytest.mark.parametrize(("answers_requests", "backoff"), [(True, PREFETCH_BACKOFF_S), (False, 0.1)])
+def test_a_consumer_made_after_tuning_waits_briefly(
+    system: System, monkeypatch: pytest.MonkeyPatch, answers_requests: bool, backoff: float
+) -> None:
+    monkeypatch.setattr(consumer_module, "Fetcher", Fetcher)  # restored afterwards
+    tune_fetching(answers_requests)
+    tune_fetching(answers_requests)  # twice wraps aiokafka's Fetcher once
+
+    assert _started_consumer(system) == (FETCH_MAX_WAIT_MS, backoff)  # 0.1 s: aiokafka's own
+    assert consumer_module.Fetcher.__wrapped__ is Fetcher

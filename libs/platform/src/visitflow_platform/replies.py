@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 log = logging.getLogger(__name__)
 CHANNEL = "vf:replies"
@@ -23,13 +24,12 @@ def _key(key: str) -> str:
     return f"vf:reply:{key}"
 
 
-async def send_replies(redis: aioredis.Redis, replies: Sequence[tuple[str, str]]) -> None:
-    """Stores and pushes answers (key, payload) in one round trip."""
-    async with redis.pipeline(transaction=False) as pipe:
-        for key, payload in replies:
-            pipe.set(_key(key), payload, ex=KEEP_S)
-            pipe.publish(CHANNEL, f"{key}\n{payload}")
-        await pipe.execute()
+def add_replies(pipe: Pipeline, replies: Sequence[tuple[str, str]]) -> None:
+    """Adds storing and pushing answers (key, payload) to a pipeline, so they share a round trip with
+    the worker's other writes."""
+    for key, payload in replies:
+        pipe.set(_key(key), payload, ex=KEEP_S)
+        pipe.publish(CHANNEL, f"{key}\n{payload}")
 
 
 class ReplyWaiter:

@@ -2,8 +2,8 @@
 
 Messages come in batches (whatever the partitions hold, up to a limit): every decision of a batch is
 made first, in memory and in order, then the batch's events are emitted together, each office's state
-and view are stored once, and the replies go out in one round trip. A busy office thus costs one Kafka
-round trip and one state write per batch rather than per visitor.
+is stored once, and the views and replies go out in one Redis round trip. A busy office thus costs one
+Kafka round trip and one state write per batch rather than per visitor.
 
 Order matters for crash safety: events are emitted (and acknowledged) before the state and the
 command's result are stored. A crash in between replays the same decisions with the same event ids,
@@ -36,8 +36,11 @@ RESULTS_KEPT_S = 86_400.0
 
 class Outbox(Protocol):
     async def emit(self, events: list[Event]) -> None: ...
-    async def project(self, changes: list[tuple[str, list[Event], dict[str, Any]]]) -> None: ...
-    async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None: ...
+    async def project(
+        self,
+        changes: list[tuple[str, list[Event], dict[str, Any]]],
+        replies: list[tuple[str, dict[str, Any]]],
+    ) -> None: ...
     async def refresh(self, views: list[tuple[str, dict[str, Any]]]) -> None: ...
 
 
@@ -119,9 +122,7 @@ class QueueHandlers:
             assert office is not None  # only known offices decide anything
             views = self._views.setdefault(office_id, VisitViews())
             changes.append((office_id, events, snapshot(batch.states[office_id], office, views)))
-        await self.outbox.project(changes)
-        if batch.replies:
-            await self.outbox.reply(batch.replies)
+        await self.outbox.project(changes, batch.replies)
 
     def _current(self, office_id: str, batch: _Batch) -> OfficeQueue:
         return batch.states.get(office_id) or self.state(office_id)

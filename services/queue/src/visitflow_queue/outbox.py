@@ -1,4 +1,5 @@
-"""Where the queue's decisions go: Kafka (acknowledged), the Redis read model, and the waiting API."""
+"""Where the queue's decisions go: Kafka (acknowledged), then the Redis read model and the waiting
+APIs' answers (in one round trip)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import orjson
 import redis.asyncio as aioredis
 from visitflow_events import Event, as_dict, encode
 from visitflow_platform.live import LiveFeed, Outgoing, office_frames
-from visitflow_platform.replies import send_replies
+from visitflow_platform.replies import add_replies
 
 from .changes import Shown
 from .changes import changes as view_changes
@@ -37,7 +38,6 @@ def _office_frame(state: dict[str, Any], event: Event, last: bool) -> str:
 class KafkaRedisOutbox:
     def __init__(self, visits: faust.TopicT, redis: aioredis.Redis) -> None:
         self._visits = visits
-        self._redis = redis
         self.feed = LiveFeed(redis, SCOPE)
         self._shown: dict[str, Shown] = {}  # per office: what its tablets were last sent
 
@@ -46,8 +46,14 @@ class KafkaRedisOutbox:
         for sent in pending:
             await sent  # the broker's acknowledgement (acks=all)
 
-    async def project(self, changes: Sequence[tuple[str, list[Event], dict[str, Any]]]) -> None:
-        """Each office's new events, the last carrying its new picture, for every office in one write.
+    async def project(
+        self,
+        changes: Sequence[tuple[str, list[Event], dict[str, Any]]],
+        replies: Sequence[tuple[str, dict[str, Any]]],
+    ) -> None:
+        """Each office's new events, the last carrying its new picture, for every office in one write,
+        and then the answers for the APIs waiting on the batch's commands and check-ins (after the
+        frames, so a host who is answered finds the change on the tablet's stream).
 
         The picture is sent as the changes to the one this worker last sent, or whole when it sent none
         (after a start or a failed write) or the changes cannot say it; Redis stores the whole
@@ -58,7 +64,8 @@ class KafkaRedisOutbox:
             change = view_changes(shown, events, view) if shown is not None else None
             state = {"snapshot": view} if change is None else {"changes": change}
             frames += office_frames(office_id, events, partial(_office_frame, state), snapshot_frame(view))
-        ids = await self.feed.publish_all(frames)
+        answers = [(key, orjson.dumps(payload).decode()) for key, payload in replies]
+        ids = await self.feed.publish_all(frames, partial(add_replies, replies=answers) if answers else None)
         views = {office_id: view for office_id, _, view in changes}
         for outgoing, frame_id in zip(frames, ids, strict=True):
             if outgoing.snapshot is not None:
@@ -71,6 +78,3 @@ class KafkaRedisOutbox:
         ids = await self.feed.publish_all(frames)
         for (office_id, view), frame_id in zip(views, ids, strict=True):
             self._shown[office_id] = Shown.of(frame_id, view)
-
-    async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
-        await send_replies(self._redis, [(key, orjson.dumps(payload).decode()) for key, payload in replies])

@@ -38,10 +38,12 @@ class RecordingOutbox:
     async def emit(self, events: list[Event]) -> None:
         self.emitted.extend(events)
 
-    async def project(self, changes: list[tuple[str, list[Event], dict[str, Any]]]) -> None:
+    async def project(
+        self,
+        changes: list[tuple[str, list[Event], dict[str, Any]]],
+        replies: list[tuple[str, dict[str, Any]]],
+    ) -> None:
         self.projected.extend(changes)
-
-    async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
         self.replies.extend(replies)
 
     async def refresh(self, views: list[tuple[str, dict[str, Any]]]) -> None:

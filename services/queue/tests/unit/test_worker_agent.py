@@ -30,10 +30,13 @@ class RecordingOutbox:
     async def emit(self, events: list[Event]) -> None:
         self.emitted.extend(events)
 
-    async def project(self, changes: list[tuple[str, list[Event], dict[str, Any]]]) -> None:
-        self.view = changes[-1][2]
-
-    async def reply(self, replies: list[tuple[str, dict[str, Any]]]) -> None:
+    async def project(
+        self,
+        changes: list[tuple[str, list[Event], dict[str, Any]]],
+        replies: list[tuple[str, dict[str, Any]]],
+    ) -> None:
+        if changes:
+            self.view = changes[-1][2]
         self.replies.update(replies)
 
     async def refresh(self, views: list[tuple[str, dict[str, Any]]]) -> None:
