@@ -1,46 +1,102 @@
-"""The workers' consumers fetch with a short wait, and the queue worker's fetches again soon after
-records it fetched wait to be taken (DECISIONS §55 and §57)."""
+"""The workers' consumers fetch again soon while records of partitions they read wait to be taken,
+and otherwise wait as long as they were asked to (DECISIONS §55 and §57)."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.consumer import consumer as consumer_module
 from aiokafka.consumer.fetcher import Fetcher
 from visitflow_devstack.testing import System
-from visitflow_platform.streams import FETCH_MAX_WAIT_MS, PREFETCH_BACKOFF_S, tune_fetching
+from visitflow_platform.streams import PARTIAL_FETCH_MAX_WAIT_MS, PREFETCH_BACKOFF_S, tune_fetching
 
 pytestmark = pytest.mark.integration
 
+FAUST_WAIT_MS = 1500  # what faust asks its consumer for
+Sent = list[tuple[frozenset[int], int]]  # each fetch sent: its partitions and its wait
 
-async def _fetching_of_a_started_consumer(system: System) -> tuple[int, float]:
-    # as faust makes its consumer: with a wait of its own
-    consumer = AIOKafkaConsumer(
-        system.topics.visits, bootstrap_servers=system.stack.kafka_bootstrap, fetch_max_wait_ms=1500
-    )
-    await consumer.start()
+
+async def _until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 15
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.005)
+
+
+async def _fetches_of_a_consumer(bootstrap: str, sent: Sent) -> float:
+    """A consumer of three partitions, made as faust makes one. Records arrive on partitions 0 and
+    1; it reads only partition 0, as faust reads its topics but not its tables' changelogs once they
+    are recovered. Returns its prefetch backoff."""
+    topic = f"visitflow.test-fetching-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, 3, 1)])
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, fetch_max_wait_ms=FAUST_WAIT_MS)
+    read, unread, quiet = (TopicPartition(topic, n) for n in range(3))
+    await producer.start()
     try:
-        return consumer._fetcher._fetch_max_wait_ms, consumer._fetcher._prefetch_backoff
+        consumer.assign([read, unread, quiet])
+        await consumer.start()
+        fetcher = consumer._fetcher
+        await consumer.seek_to_end(read, unread, quiet)
+        await _until(lambda: len(sent) > 0, "a first fetch")
+
+        await producer.send_and_wait(topic, b"1", partition=0)
+        await producer.send_and_wait(topic, b"1", partition=1)
+        await _until(lambda: {read, unread} <= set(fetcher._records), "both records fetched")
+        await _until(lambda: sent[-1] == (frozenset({2}), PARTIAL_FETCH_MAX_WAIT_MS), "a short fetch")
+
+        taken = await consumer.getmany(read, timeout_ms=5000)
+        assert [r.value for r in taken[read]] == [b"1"]
+        await _until(lambda: 0 in sent[-1][0], "partition 0 fetched again")
+        # partition 1's record still waits, but nobody reads partition 1
+        assert sent[-1] == (frozenset({0, 2}), FAUST_WAIT_MS)
+
+        await producer.send_and_wait(topic, b"2", partition=0)
+        await _until(lambda: read in fetcher._records, "the next record fetched")
+        count = len(sent)
+        await _until(lambda: len(sent) > count, "a fetch while it waits")
+        assert sent[count:] == [(frozenset({2}), PARTIAL_FETCH_MAX_WAIT_MS)] * (len(sent) - count)
+        return float(fetcher._prefetch_backoff)
     finally:
         await consumer.stop()
+        await producer.stop()
+        await admin.delete_topics([topic])
+        await admin.close()
 
 
-def _started_consumer(system: System) -> tuple[int, float]:
+def _fetches(system: System, sent: Sent) -> float:
     # in a thread of its own: an earlier test's event loop may still be set in this one
     with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, _fetching_of_a_started_consumer(system)).result(timeout=60)
+        run = _fetches_of_a_consumer(system.stack.kafka_bootstrap, sent)
+        return thread.submit(asyncio.run, run).result(timeout=60)
 
 
 @pytest.mark.parametrize(("answers_requests", "backoff"), [(True, PREFETCH_BACKOFF_S), (False, 0.1)])
-def test_a_consumer_made_after_tuning_waits_briefly(
+def test_a_consumer_fetches_briefly_only_while_records_it_reads_wait(
     system: System, monkeypatch: pytest.MonkeyPatch, answers_requests: bool, backoff: float
 ) -> None:
     monkeypatch.setattr(consumer_module, "Fetcher", Fetcher)  # restored afterwards
     tune_fetching(answers_requests)
-    tune_fetching(answers_requests)  # twice wraps aiokafka's Fetcher once
+    tune_fetching(answers_requests)  # twice: still one subclass of aiokafka's own
+    assert consumer_module.Fetcher.__mro__[1] is Fetcher
+    sent: Sent = []
 
-    assert _started_consumer(system) == (FETCH_MAX_WAIT_MS, backoff)  # 0.1 s: aiokafka's own
-    assert consumer_module.Fetcher.__wrapped__ is Fetcher
+    def recording(fetcher: Fetcher, assignment: Any, node_id: int, request: Any) -> Any:
+        partitions = frozenset(p for _, ps in request.topics for p, *_ in ps)
+        sent.append((partitions, request._max_wait_ms))
+        return Fetcher._proc_fetch_request(fetcher, assignment, node_id, request)
+
+    monkeypatch.setattr(consumer_module.Fetcher, "_proc_fetch_request", recording)
+    assert _fetches(system, sent) == backoff  # 0.1 s: aiokafka's own
+    # before anything arrived, every partition, with the wait it was asked for
+    assert sent[0] == (frozenset({0, 1, 2}), FAUST_WAIT_MS)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import os
 import socket
@@ -306,31 +305,47 @@ async def workers_assigned(redis: aioredis.Redis, service: str) -> bool:
 # 105-127 ms against 26-50 ms later. Only the worker that answers requests shortens it: past
 # saturation, the other workers' displays fell further behind with it (DECISIONS §55).
 PREFETCH_BACKOFF_S = 0.01
-# How long the broker may hold a fetch that finds no new records (faust asks for 1.5 s). Once the
-# backoff above has passed, aiokafka fetches only the partitions whose records were taken, and sends
-# nothing more to that broker until that fetch returns: when those partitions are quiet (the commands
-# topic during a rush of check-ins) the busy ones waited up to the whole wait. At 120 check-ins a second
-# that kept every worker about 1.3 s behind while using less CPU (DECISIONS §57).
-FETCH_MAX_WAIT_MS = 20
+# How long the broker may hold a fetch that leaves out partitions whose records wait to be taken. Once
+# the backoff above has passed, aiokafka fetches only the other partitions, and sends nothing more to
+# that broker until that fetch returns: when those are quiet (the commands topic during a rush of
+# check-ins) the busy ones waited the whole wait, faust's 1.5 s. At 120 check-ins a second that kept
+# every worker about 1.3 s behind while using less CPU (DECISIONS §57). Any other fetch keeps the long
+# wait: it returns as soon as a partition it asks for has a record, and an idle worker does not ask
+# the broker fifty times a second.
+PARTIAL_FETCH_MAX_WAIT_MS = 20
 
 
 def tune_fetching(answers_requests: bool) -> None:
     """Makes the consumers aiokafka creates from now on in this process wait at most
-    `FETCH_MAX_WAIT_MS` for records, and, in a worker that `answers_requests`, hold fetches back only
-    `PREFETCH_BACKOFF_S`. faust passes its own wait when it makes its consumer, so these replace what
-    it passes, in aiokafka's `Fetcher` (aiokafka is pinned below 0.15)."""
+    `PARTIAL_FETCH_MAX_WAIT_MS` in a fetch sent while records of partitions being read wait to be
+    taken, and, in a worker that `answers_requests`, hold fetches back only `PREFETCH_BACKOFF_S`.
+    aiokafka has no option for either, so this puts a subclass of its `Fetcher` in its place (aiokafka
+    is pinned below 0.15)."""
     from aiokafka.consumer import consumer
+    from aiokafka.consumer.fetcher import Fetcher
 
-    original = getattr(consumer.Fetcher, "__wrapped__", consumer.Fetcher)
-    settings: dict[str, Any] = {"fetch_max_wait_ms": FETCH_MAX_WAIT_MS}
-    if answers_requests:
-        settings["prefetch_backoff"] = PREFETCH_BACKOFF_S
+    class PromptFetcher(Fetcher):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            if answers_requests:
+                kwargs["prefetch_backoff"] = PREFETCH_BACKOFF_S
+            super().__init__(*args, **kwargs)
+            self._full_fetch_max_wait_ms: int = self._fetch_max_wait_ms
+            # The partitions last asked for; none: all. faust asks only for the ones it reads: after
+            # recovery, a fetch of each table's changelog waits in `_records` and is never taken.
+            self._read: frozenset[Any] = frozenset()
 
-    @functools.wraps(original, updated=())
-    def tuned(*args: Any, **kwargs: Any) -> Any:
-        return original(*args, **{**kwargs, **settings})
+        async def fetched_records(self, partitions: Any, *args: Any, **kwargs: Any) -> Any:
+            self._read = frozenset(partitions or ())  # faust's set, which its own thread changes
+            return await super().fetched_records(partitions, *args, **kwargs)
 
-    consumer.Fetcher = tuned
+        def _get_actions_per_node(self, assignment: Any) -> Any:
+            read, fetched = self._read, self._records
+            waiting = any(tp in read for tp in fetched) if read else bool(fetched)
+            # the fetch requests this builds carry `_fetch_max_wait_ms`
+            self._fetch_max_wait_ms = PARTIAL_FETCH_MAX_WAIT_MS if waiting else self._full_fetch_max_wait_ms
+            return super()._get_actions_per_node(assignment)
+
+    consumer.Fetcher = PromptFetcher
 
 
 class _Worker(faust.Worker):
