@@ -19,7 +19,7 @@ export UV_CACHE_DIR := .cache/uv-cache
 
 help:
 	@echo "make run    start Kafka, Redis, every service and the demo simulator; print the URLs"
-	@echo "make stop   stop everything a run (or an interrupted test) left behind"
+	@echo "make stop   stop everything a run (or an interrupted test or bench) left behind"
 	@echo "make test   lint, type-check and run every test against real Kafka and Redis"
 	@echo "make unit   only the fast unit tests (no broker)"
 	@echo "make token  a development access token: make token ROLE=host OFFICE=halden"
@@ -63,8 +63,7 @@ run: install
 	$(BIN)/python -m visitflow_devstack run
 
 stop:
-	-@$(BIN)/python -m visitflow_devstack stop --profile dev
-	-@$(BIN)/python -m visitflow_devstack stop --profile test
+	-@$(BIN)/python -m visitflow_devstack stop
 
 test: install .cache/bin/kustomize-$(KUSTOMIZE_VER) lint typecheck
 	$(BIN)/pytest

@@ -75,7 +75,7 @@ async def _fetches_of_a_consumer(bootstrap: str, sent: Sent) -> float:
 
 
 def _fetches(system: System, sent: Sent) -> float:
-    # in a thread of its own: an earlier test's event loop may still be set in this one
+    # in a thread of its own: this one holds pytest-asyncio's session event loop, which asyncio.run unsets
     with ThreadPoolExecutor(1) as thread:
         run = _fetches_of_a_consumer(system.stack.kafka_bootstrap, sent)
         return thread.submit(asyncio.run, run).result(timeout=60)

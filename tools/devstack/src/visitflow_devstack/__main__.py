@@ -1,7 +1,8 @@
 """python -m visitflow_devstack [run|stop|infra]
 
 run    start Kafka, Redis, every service and the demo simulator; print the URLs; Ctrl-C stops all
-stop   stop what a `run` (or an interrupted test session) left behind
+stop   stop what a `run` (or an interrupted test session or bench) left behind; every profile
+       unless one is named
 infra  start only Kafka and Redis, and create the topics (for working on one service by hand)
 """
 
@@ -24,20 +25,25 @@ def _interrupt(*_: object) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="visitflow_devstack")
     parser.add_argument("command", choices=["run", "stop", "infra"])
-    parser.add_argument("--profile", default="dev", choices=sorted(PROFILES))
+    parser.add_argument("--profile", choices=sorted(PROFILES), help="default: dev; for stop, all")
     parser.add_argument("--no-simulator", action="store_true")
     args = parser.parse_args(argv)
 
     if args.command == "stop":
-        stopped = stop_recorded(args.profile)
-        print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+        profiles = [args.profile] if args.profile else list(PROFILES)
+        stopped = {profile: names for profile in profiles if (names := stop_recorded(profile))}
+        for profile, names in stopped.items():
+            print(f"stopped {profile}: {', '.join(names)}")
+        if not stopped:
+            print("stopped: nothing was running")
         return 0
+    profile = args.profile or "dev"
 
     signal.signal(signal.SIGTERM, _interrupt)
-    stop_recorded(args.profile)  # leftovers of an interrupted run, or a run still going
+    stop_recorded(profile)  # leftovers of an interrupted run, or a run still going
     clock = demo_clock_env()
     # A simulated clock restarts at 09:00 each run, so it starts from empty data; real time keeps its data.
-    stack = Stack(args.profile, clock, fresh=bool(clock) and args.command == "run")
+    stack = Stack(profile, clock, fresh=bool(clock) and args.command == "run")
     simulator = None
     try:
         stack.start_infra()

@@ -1,0 +1,55 @@
+"""`make stop` (the devstack's `stop`) stops what any profile's run left behind: a bench killed
+before it could stop its stack left the broker, Redis and seven services running."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from visitflow_devstack import stack
+from visitflow_devstack.__main__ import main
+
+
+@pytest.fixture
+def sleepers() -> Iterator[list[subprocess.Popen[bytes]]]:
+    started = [subprocess.Popen(["sleep", "60"], start_new_session=True) for _ in range(3)]
+    yield started
+    for process in started:
+        process.kill()
+        process.wait()
+
+
+def _record(home: Path, runner: int, pids: dict[str, int]) -> None:
+    home.mkdir(parents=True)
+    (home / "stack.json").write_bytes(orjson.dumps({"runner": runner, "pids": pids}))
+
+
+def test_stop_stops_every_profile_unless_one_is_named(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    sleepers: list[subprocess.Popen[bytes]],
+) -> None:
+    monkeypatch.setattr(stack, "VAR", tmp_path)
+    monkeypatch.delenv("VISITFLOW_PORT_OFFSET", raising=False)
+    bench_runner, bench_redis, dev_redis = sleepers
+    _record(tmp_path / "bench", bench_runner.pid, {"redis": bench_redis.pid})
+    _record(tmp_path / "dev", 0, {"redis": dev_redis.pid})
+
+    assert main(["stop", "--profile", "dev"]) == 0
+    assert capsys.readouterr().out == "stopped dev: redis\n"
+    assert dev_redis.poll() is not None  # `stop` waits for it to end, and reaps it here
+    assert bench_redis.poll() is None
+    assert bench_runner.poll() is None
+
+    assert main(["stop"]) == 0
+    assert capsys.readouterr().out == "stopped bench: redis\n"
+    assert bench_redis.poll() is not None
+    assert bench_runner.poll() is not None  # the bench that recorded them
+    assert not (tmp_path / "bench" / "stack.json").exists()
+
+    assert main(["stop"]) == 0
+    assert capsys.readouterr().out == "stopped: nothing was running\n"
