@@ -30,6 +30,11 @@ TABLES = {
 # Kafka compacts only closed segments, so a segment closes every ten seconds: a restarting worker reads
 # the latest version of each office plus the last seconds of changes, not the whole day (DECISIONS §37).
 CHANGELOG_SEGMENT_MS = 10_000
+# A changelog is read from its start (a restarting worker, the log cleaner), and a segment holds ten
+# seconds, so finding an offset without an index is cheap. Kafka indexes every 4 KB appended: in each
+# new segment the first entry touches a new memory-mapped index file, and on the development machine's
+# disk those first touches held the broker's appends, every topic's, for up to 60 ms (DECISIONS §59).
+CHANGELOG_INDEX_INTERVAL_BYTES = 16 * 1024 * 1024
 HISTORY_RETENTION_DAYS = 800  # the metrics daily history: at least 400 days are promised
 
 
@@ -90,6 +95,7 @@ def topic_specs(settings: ServiceSettings) -> list[NewTopic]:
                     **durable,
                     "cleanup.policy": "compact",
                     "segment.ms": str(CHANGELOG_SEGMENT_MS),
+                    "index.interval.bytes": str(CHANGELOG_INDEX_INTERVAL_BYTES),
                 },
             )
             for app, tables in TABLES.items()
