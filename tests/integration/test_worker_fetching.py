@@ -4,9 +4,7 @@ and otherwise wait as long as they were asked to (DECISIONS §55 and §57)."""
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -15,20 +13,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.consumer import consumer as consumer_module
 from aiokafka.consumer.fetcher import Fetcher
-from visitflow_devstack.testing import System
+from visitflow_devstack.testing import System, eventually_async
 from visitflow_platform.streams import PARTIAL_FETCH_MAX_WAIT_MS, PREFETCH_BACKOFF_S, tune_fetching
 
 pytestmark = pytest.mark.integration
 
 FAUST_WAIT_MS = 1500  # what faust asks its consumer for
 Sent = list[tuple[frozenset[int], int]]  # each fetch sent: its partitions and its wait
-
-
-async def _until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 15
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.005)
 
 
 async def _fetches_of_a_consumer(bootstrap: str, sent: Sent) -> float:
@@ -48,23 +39,25 @@ async def _fetches_of_a_consumer(bootstrap: str, sent: Sent) -> float:
         await consumer.start()
         fetcher = consumer._fetcher
         await consumer.seek_to_end(read, unread, quiet)
-        await _until(lambda: len(sent) > 0, "a first fetch")
+        await eventually_async(lambda: len(sent) > 0, what="a first fetch")
 
         await producer.send_and_wait(topic, b"1", partition=0)
         await producer.send_and_wait(topic, b"1", partition=1)
-        await _until(lambda: {read, unread} <= set(fetcher._records), "both records fetched")
-        await _until(lambda: sent[-1] == (frozenset({2}), PARTIAL_FETCH_MAX_WAIT_MS), "a short fetch")
+        await eventually_async(lambda: {read, unread} <= set(fetcher._records), what="both records fetched")
+        await eventually_async(
+            lambda: sent[-1] == (frozenset({2}), PARTIAL_FETCH_MAX_WAIT_MS), what="a short fetch"
+        )
 
         taken = await consumer.getmany(read, timeout_ms=5000)
         assert [r.value for r in taken[read]] == [b"1"]
-        await _until(lambda: 0 in sent[-1][0], "partition 0 fetched again")
+        await eventually_async(lambda: 0 in sent[-1][0], what="partition 0 fetched again")
         # partition 1's record still waits, but nobody reads partition 1
         assert sent[-1] == (frozenset({0, 2}), FAUST_WAIT_MS)
 
         await producer.send_and_wait(topic, b"2", partition=0)
-        await _until(lambda: read in fetcher._records, "the next record fetched")
+        await eventually_async(lambda: read in fetcher._records, what="the next record fetched")
         count = len(sent)
-        await _until(lambda: len(sent) > count, "a fetch while it waits")
+        await eventually_async(lambda: len(sent) > count, what="a fetch while it waits")
         assert sent[count:] == [(frozenset({2}), PARTIAL_FETCH_MAX_WAIT_MS)] * (len(sent) - count)
         return float(fetcher._prefetch_backoff)
     finally:

@@ -17,6 +17,7 @@ from uuid import uuid4
 import pytest
 from kafka.errors import IllegalStateError, KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError
 from kafka.producer.transaction_manager import TransactionManager
+from visitflow_devstack.testing import eventually_async
 from visitflow_events import CloseDay
 from visitflow_platform import kafka as publisher_module
 from visitflow_platform.kafka import BrokerUnavailable, EventPublisher
@@ -166,7 +167,7 @@ async def test_a_publish_that_is_never_acknowledged_replaces_the_producer(kafka:
     assert publisher.replacements == 1
     assert fresh.futures
     assert all(f.outcome and f.outcome[1] is None for f in fresh.futures)
-    await _until(lambda: stuck.closed)
+    await eventually_async(lambda: stuck.closed, timeout_s=2.0, what="the stuck producer closed")
     assert stuck._sender.force_closed, "the stuck producer's I/O thread was left running"
     await publisher.close()
     assert fresh.closed
@@ -257,10 +258,3 @@ def test_kafka_python_never_asks_again_for_the_producer_id_it_reset() -> None:
     manager.init_producer_id()  # what Sender.run_once calls when there is no producer id
     assert not manager.has_producer_id()
     assert manager.next_request_handler(False) is None, "kafka-python asks for a new producer id again"
-
-
-async def _until(condition: Callable[[], bool], timeout_s: float = 2.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)

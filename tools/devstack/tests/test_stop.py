@@ -7,7 +7,6 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import orjson
 import pytest
 from visitflow_devstack import stack
 from visitflow_devstack.__main__ import main
@@ -22,11 +21,6 @@ def sleepers() -> Iterator[list[subprocess.Popen[bytes]]]:
         process.wait()
 
 
-def _record(home: Path, runner: int, pids: dict[str, int]) -> None:
-    home.mkdir(parents=True)
-    (home / "stack.json").write_bytes(orjson.dumps({"runner": runner, "pids": pids}))
-
-
 def test_stop_stops_every_profile_unless_one_is_named(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -36,8 +30,10 @@ def test_stop_stops_every_profile_unless_one_is_named(
     monkeypatch.setattr(stack, "VAR", tmp_path)
     monkeypatch.delenv("VISITFLOW_PORT_OFFSET", raising=False)
     bench_runner, bench_redis, dev_redis = sleepers
-    _record(tmp_path / "bench", bench_runner.pid, {"redis": bench_redis.pid})
-    _record(tmp_path / "dev", 0, {"redis": dev_redis.pid})
+    for profile in ("bench", "dev"):
+        (tmp_path / profile).mkdir()
+    stack.record(tmp_path / "bench", {"redis": bench_redis.pid}, bench_runner.pid)
+    stack.record(tmp_path / "dev", {"redis": dev_redis.pid}, 0)
 
     assert main(["stop", "--profile", "dev"]) == 0
     assert capsys.readouterr().out == "stopped dev: redis\n"

@@ -204,15 +204,14 @@ class Stack:
     # -- bookkeeping for `make stop` ----------------------------------------------------------------
     @property
     def state_file(self) -> Path:
-        return self.home / "stack.json"
+        return self.home / STATE_FILE
 
     def add(self, child: Child) -> None:
         self.children[child.name] = child
         self._save()
 
     def _save(self) -> None:
-        pids = {key: child.pid for key, child in self.children.items() if child.pid}
-        self.state_file.write_bytes(orjson.dumps({"runner": os.getpid(), "pids": pids}))
+        record(self.home, {key: child.pid for key, child in self.children.items() if child.pid}, os.getpid())
 
 
 def _ready(url: str) -> bool:
@@ -222,9 +221,17 @@ def _ready(url: str) -> bool:
         return False
 
 
+STATE_FILE = "stack.json"
+
+
+def record(home: Path, pids: Mapping[str, int], runner: int) -> None:
+    """Writes down what `stop_recorded` stops: the children, in start order, and the process running them."""
+    (home / STATE_FILE).write_bytes(orjson.dumps({"runner": runner, "pids": pids}))
+
+
 def stop_recorded(profile: str) -> list[str]:
     """Stops whatever a previous run recorded (services first, Kafka and Redis last)."""
-    state = home_of(profile) / "stack.json"
+    state = home_of(profile) / STATE_FILE
     if not state.exists():
         return []
     recorded = orjson.loads(state.read_bytes())

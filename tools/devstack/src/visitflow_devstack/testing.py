@@ -7,6 +7,7 @@ service, and stops all of it at the end of the session. Its clock starts on Mond
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.server
 import json
@@ -172,6 +173,18 @@ def eventually(probe: Callable[[], T | None], timeout_s: float = 15.0, what: str
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+async def eventually_async(
+    condition: Callable[[], bool], timeout_s: float = 15.0, what: str = "condition"
+) -> None:
+    """`eventually` for a test on an event loop: polls without blocking the loop the code under test
+    runs on."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
 
 
 CHROMIUM = "/usr/bin/chromium"
