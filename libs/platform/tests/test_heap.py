@@ -3,7 +3,7 @@ import weakref
 from collections.abc import Iterator
 
 import pytest
-from visitflow_platform.heap import freeze_startup_objects
+from visitflow_platform.heap import SurvivorFreezer, freeze_startup_objects
 
 
 @pytest.fixture
@@ -34,3 +34,38 @@ def test_garbage_left_by_start_up_is_collected_not_frozen() -> None:
     del cycle
     freeze_startup_objects()
     assert gone() is None
+
+
+def _tracked(obj: object) -> bool:
+    return any(o is obj for generation in range(3) for o in gc.get_objects(generation))
+
+
+@pytest.mark.usefixtures("unfrozen")
+def test_what_outlives_a_full_collection_is_frozen_at_the_next_tick() -> None:
+    freezer = SurvivorFreezer(refresh_s=900, now=0)
+    stream = {"open": ["a live stream's state"]}
+    assert freezer.tick(1) is None  # no full collection yet: nothing to freeze
+    assert _tracked(stream)
+    gc.collect()
+    assert freezer.tick(2) == "frozen"
+    assert not _tracked(stream)
+    assert freezer.tick(3) is None
+
+
+@pytest.mark.usefixtures("unfrozen")
+def test_a_refresh_collects_cycles_that_became_garbage_while_frozen() -> None:
+    class Stream:
+        other: object = None
+
+    freezer = SurvivorFreezer(refresh_s=900, now=0)
+    closed = Stream()
+    closed.other = closed
+    gone = weakref.ref(closed)
+    gc.collect()
+    assert freezer.tick(1) == "frozen"
+    del closed
+    gc.collect()
+    assert gone() is not None  # frozen: full collections skip it
+    assert freezer.tick(901) == "refreshed"
+    assert gone() is None
+    assert gc.get_freeze_count() > 0

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import PUBLIC, TokenVerifier
 from .errors import ApiError
-from .heap import freeze_startup_objects
+from .heap import freeze_startup_objects, keep_survivors_frozen
 from .kafka import BrokerUnavailable
 from .live import Frame
 from .logs import configure_logging
@@ -259,4 +259,14 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         lifespan="on",
     )
     freeze_startup_objects()
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+
+    async def run() -> None:
+        upkeep = asyncio.create_task(keep_survivors_frozen())
+        try:
+            await server.serve()
+        finally:
+            upkeep.cancel()
+
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(run())
