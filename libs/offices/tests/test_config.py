@@ -330,3 +330,21 @@ def test_load_offices_names_the_file_in_validation_errors(tmp_path: Path) -> Non
 
     assert str(caught.value).startswith(str(path))
     assert "offices[0] (loten): unknown region 'atlantis'" in str(caught.value)
+
+
+def test_load_offices_reads_yaml_dates_and_reports_values_json_cannot_hold(tmp_path: Path) -> None:
+    """The loader hands the model a fresh copy of what YAML parsed (DECISIONS §61): a date is still a
+    date, and a YAML-only value (a set) is reported against its place, not lost or crashed on."""
+    data = raw_config()
+    data["offices"][0]["holidays"] = [date(2026, 5, 18)]
+    path = tmp_path / "offices.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    loten = load_offices(path).office("loten")
+    assert loten is not None
+    assert date(2026, 5, 18) in loten.holidays
+
+    path.write_text(yaml.safe_dump(data).replace("version:", "regions_extra: !!set {a}\nversion:"))
+    with pytest.raises(OfficeConfigError) as caught:
+        load_offices(path)
+
+    assert "regions_extra" in str(caught.value)

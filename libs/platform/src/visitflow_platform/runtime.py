@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 
+from .heartbeats import workers_assigned
 from .kafka import EventPublisher
 from .redis_client import redis_client
 from .replies import ReplyWaiter
 from .settings import ServiceSettings
-from .streams import workers_assigned
 from .web import Check
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any, cast
@@ -23,11 +21,11 @@ from kafka.errors import KafkaError
 from visitflow_events import DeadLetter, Message, UndecodableMessage, decode
 
 from .heap import freeze_startup_objects
+from .heartbeats import HEARTBEAT_TTL_S, heartbeat_key, worker_id
 from .settings import ServiceSettings
 from .tables import CompressedTable
 
 log = logging.getLogger(__name__)
-HEARTBEAT_TTL_S = 10
 
 
 def make_faust_app(settings: ServiceSettings, app_id: str, **overrides: Any) -> faust.App:
@@ -247,17 +245,13 @@ async def take_batches(
         real._processors.remove(add)
 
 
-def worker_id() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
-
-
 def install_heartbeat(app: faust.App, redis: aioredis.Redis, service: str) -> None:
     """Every two seconds the worker records its assigned partitions; an API's /readyz reads them.
 
     The record is removed when the worker stops, so a restarted worker is not taken as ready early.
     """
 
-    key = f"vf:workers:{service}:{worker_id()}"
+    key = heartbeat_key(service)
 
     @app.task
     async def heartbeat() -> None:
@@ -289,14 +283,6 @@ def install_read_model_healer(
         if await redis.set(marker, "1", nx=True):
             offices = await reproject()
             log.info("read models projected", extra={"offices": offices})
-
-
-async def workers_assigned(redis: aioredis.Redis, service: str) -> bool:
-    async for key in redis.scan_iter(match=f"vf:workers:{service}:*", count=100):
-        value = await redis.get(key)
-        if value and orjson.loads(value):
-            return True
-    return False
 
 
 # How long aiokafka holds back every fetch from a broker while records it fetched earlier wait to be

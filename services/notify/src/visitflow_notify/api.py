@@ -21,9 +21,8 @@ from visitflow_platform.web import install_common, live_response
 
 from .config import NotifySettings
 from .domain import Board
-from .sender import COUNSELLOR_SCOPE
+from .scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE
 from .views import display_frame, display_view
-from .worker import SCOPE
 
 WEB = Path(__file__).parent / "web"
 
@@ -37,7 +36,7 @@ def create_app(settings: NotifySettings) -> FastAPI:
         view = display_view(Board(office_id=office_id), office, settings.clock.now()) if office else {}
         return display_frame(view)
 
-    displays = LiveHub(runtime.redis, SCOPE, empty_display)
+    displays = LiveHub(runtime.redis, DISPLAY_SCOPE, empty_display)
     counsellors = LiveHub(runtime.redis, COUNSELLOR_SCOPE, lambda _: "{}")
     registry = CollectorRegistry()
     Gauge("visitflow_live_clients", "Open live-stream connections", ["service"], registry=registry).labels(

@@ -22,10 +22,10 @@ from visitflow_platform.live import LiveFeed
 
 from .domain.notices import outcome
 from .providers import SmsProvider, SmsRejected
+from .scopes import COUNSELLOR_SCOPE
 
 log = logging.getLogger(__name__)
 DONE_TTL_S = 2 * 24 * 3600
-COUNSELLOR_SCOPE = "counsellor"
 
 
 class Undeliverable(Exception):

@@ -27,10 +27,9 @@ from visitflow_platform.topics import TABLES
 from .config import NotifySettings
 from .domain import CALLED, Audience, Board, apply, notices, outcome
 from .providers import make_provider
+from .scopes import DISPLAY_SCOPE
 from .sender import Sender
 from .views import display_frame, display_view
-
-SCOPE = "display"
 
 
 def _display_frame(view: dict[str, Any], event: Event, _last: bool) -> str:
@@ -47,7 +46,7 @@ def create_worker(settings: NotifySettings) -> faust.App:
         make_table(app, audience_table, settings), Audience, lambda o: Audience(office_id=o)
     )
     redis = redis_client(settings.redis_url)
-    feed = LiveFeed(redis, SCOPE)
+    feed = LiveFeed(redis, DISPLAY_SCOPE)
     sender = Sender(
         settings.offices,
         settings.clock,

@@ -35,7 +35,7 @@ from visitflow_platform.web import install_common, live_response
 
 from .config import QueueSettings
 from .domain import OfficeQueue, snapshot
-from .outbox import SCOPE, snapshot_frame
+from .frames import SCOPE, snapshot_frame
 from .schemas import CallBody, CallNextBody, CancelBody, CompleteBody, EmptyBody, TransferBody
 
 WEB = Path(__file__).parent / "web"

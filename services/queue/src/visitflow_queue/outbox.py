@@ -10,25 +10,13 @@ from typing import Any
 import faust
 import orjson
 import redis.asyncio as aioredis
-from visitflow_events import Event, as_dict, encode
+from visitflow_events import Event, encode
 from visitflow_platform.live import LiveFeed, Outgoing, office_frames
 from visitflow_platform.replies import add_replies
 
 from .changes import Shown
 from .changes import changes as view_changes
-
-SCOPE = "queue"
-
-
-def snapshot_frame(view: dict[str, Any]) -> str:
-    """The snapshot as stored and as first sent to a new listener."""
-    return orjson.dumps({"snapshot": view}).decode()
-
-
-def frame(event: Event, state: dict[str, Any] | None) -> str:
-    """An event's frame; the last of an office's batch also carries the new picture (`state`): the
-    whole snapshot, or the changes to the one last shown."""
-    return orjson.dumps({"event": as_dict(event), **(state or {})}).decode()
+from .frames import SCOPE, frame, snapshot_frame
 
 
 def _office_frame(state: dict[str, Any], event: Event, last: bool) -> str:

@@ -21,7 +21,7 @@ from visitflow_platform.redis_client import redis_client
 
 from .config import QueueSettings
 from .domain import OfficeQueue, evolve, snapshot
-from .outbox import SCOPE, snapshot_frame
+from .frames import SCOPE, snapshot_frame
 
 log = logging.getLogger(__name__)
 

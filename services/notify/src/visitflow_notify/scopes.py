@@ -1,0 +1,5 @@
+"""The notify service's live streams in Redis: the worker and the sender write them, the API serves
+them (apart, so the API imports neither faust nor the SMS provider's HTTP client)."""
+
+DISPLAY_SCOPE = "display"
+COUNSELLOR_SCOPE = "counsellor"
