@@ -70,7 +70,8 @@ async def suite(bench: Bench, quick: bool, results: dict[str, Any]) -> None:
 
 
 async def audit(bench: Bench) -> int:
-    """Every check-in the system acknowledged is on its office's list exactly once."""
+    """Every check-in the system acknowledged is on its office's list exactly once, unless the bench
+    sent the visitor home, and then on none."""
     on_lists: dict[str, int] = {}
     for office_id in bench.offices:
         url = f"{bench.stack.url('queue')}/api/offices/{office_id}/queue"
@@ -84,11 +85,14 @@ async def audit(bench: Bench) -> int:
         if record.visit_id and on_lists.get(record.visit_id, 0) > 1:
             wrong += 1
             bench.problems.append(f"audit: {record.visit_id} is on the list of {record.office_id} twice")
-    called_or_waiting = {record.visit_id for record in bench.checkins if record.visit_id}
-    missing = [v for v in called_or_waiting if v not in on_lists]
+    staying = {record.visit_id for record in bench.checkins if record.visit_id} - bench.left
+    missing = [v for v in staying if v not in on_lists]
     if missing:
         bench.problems.append(f"audit: {len(missing)} acknowledged check-ins are on no list: {missing[:3]}")
-    return wrong + len(missing)
+    not_left = [v for v in bench.left if v in on_lists]
+    if not_left:
+        bench.problems.append(f"audit: {len(not_left)} cancelled visits are still on a list: {not_left[:3]}")
+    return wrong + len(missing) + len(not_left)
 
 
 def machine() -> dict[str, Any]:

@@ -62,6 +62,7 @@ class Bench:
     offices: list[str] = field(default_factory=office_ids)
     checkins: list[CheckIn] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    left: set[str] = field(default_factory=set)  # visits the bench cancelled (`send_home`)
     _rooms: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:

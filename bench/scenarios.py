@@ -14,6 +14,7 @@ import threading
 import time
 from collections import defaultdict
 from typing import Any
+from uuid import UUID
 
 import orjson
 import redis.asyncio as aioredis
@@ -21,7 +22,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 from visitflow_devstack.stack import SERVICES
-from visitflow_events import Reason, VisitKind, VisitorCheckedIn, encode
+from visitflow_events import CancelVisit, Reason, VisitKind, VisitorCheckedIn, encode
 from visitflow_metrics.lag import measure_lag
 from visitflow_platform.ids import stable_id
 
@@ -179,7 +180,8 @@ async def call_next(bench: Bench, calls: int = 250, rate: float = 25.0) -> dict[
 async def throughput(bench: Bench, rates: list[float], step_s: float, confirm_s: float) -> dict[str, Any]:
     """Raises the rate step by step while every event reaches every screen with p99 under 1 s, then
     holds the highest rate that passed for `confirm_s`; if that does not hold, the next lower one that
-    passed, and so on (at most one hold per step)."""
+    passed, and so on (at most one hold per step). The visitors of each step leave after it
+    (`send_home`), so every step starts from the same waiting lists."""
     steps: list[dict[str, Any]] = []
     for rate in rates:
         step = await _sustained(bench, rate, step_s)
@@ -196,8 +198,9 @@ async def throughput(bench: Bench, rates: list[float], step_s: float, confirm_s:
 
 
 async def _sustained(bench: Bench, rate: float, duration_s: float) -> dict[str, Any]:
-    problems_before = len(bench.problems)
+    problems_before, checkins_before = len(bench.problems), len(bench.checkins)
     figures = await checkin_to_screen(bench, rate, duration_s)
+    figures["sent_home"] = await asyncio.to_thread(send_home, bench, bench.checkins[checkins_before:])
     missing = bench.problems[problems_before:]
     del bench.problems[problems_before:]  # a step that fails on delivery is a finding, not a failure...
     duplicated = [p for p in missing if "twice" in p]
@@ -309,6 +312,33 @@ def top_up(bench: Bench, events: int) -> int:
     producer.flush()
     producer.close()
     return missing
+
+
+def send_home(bench: Bench, records: list[CheckIn]) -> int:
+    """These visitors leave: a host's cancel for each, written straight to Kafka as the queue API writes
+    it. The bench serves nobody, so without this each throughput step and hold ran on the lists of all
+    the steps before it, over a hundred more visitors waiting per office than a real office has
+    at its busiest, and every hold slower than the last (DECISIONS §62)."""
+    settings = bench.settings
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), acks="all")
+    now = settings.clock.now()
+    for record in records:
+        if record.visit_id is None:
+            continue
+        visit_id = UUID(record.visit_id)
+        command = CancelVisit(
+            command_id=stable_id(record.office_id, record.visit_id, "bench-leaves"),
+            occurred_at=now,
+            office_id=record.office_id,
+            correlation_id=visit_id,
+            producer="bench",
+            visit_id=visit_id,
+        )
+        producer.send(settings.topics.commands, key=record.office_id.encode(), value=encode(command))
+        bench.left.add(record.visit_id)
+    producer.flush()
+    producer.close()
+    return sum(record.visit_id is not None for record in records)
 
 
 def unconsumed(bench: Bench) -> int:
