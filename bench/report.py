@@ -51,6 +51,10 @@ def render(report: dict[str, Any]) -> str:
                 target = f"p50 ≤ 15, p99 ≤ 50 and ≤ 5× baseline p99 (ratio {ratio:.1f}): {_verdict(ok)}"
             lines.append(latency_row(f"2. check-in → {screen} at {rate}/s", figures, target))
         lines.append(latency_row(f"2. check-in HTTP answer at {rate}/s", run["http_answer"]))
+    if first := r.get("call_next_first"):
+        fresh = "the new broker's first 250 commands"
+        lines.append(latency_row(f"3. call-next HTTP answer, {fresh}", first["answer"]))
+        lines.append(latency_row(f"3. call-next → display, {fresh}", first["to_display"]))
     call = r["call_next"]
     lines.append(
         latency_row(
