@@ -14,6 +14,10 @@ APT      := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_CACHE_DIR := .cache/uv-cache
+# The installed packages are compiled to bytecode once, at install: where PYTHONDONTWRITEBYTECODE is set
+# (as on this project's CI machines), every process start compiled faust, pydantic & co from source
+# again, a second of each start-up (DECISIONS §64).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: help install run stop test test-faults lint typecheck unit token bench clean
 
@@ -30,7 +34,7 @@ $(UV):
 	$(PYTHON) -m venv $(UV_HOME)
 	$(UV_HOME)/bin/pip install -q "uv==$(UV_VER)"
 
-$(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard */*/pyproject.toml)
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard */*/pyproject.toml) Makefile
 	$(UV) sync --frozen --python $(PYTHON) --quiet
 	@touch $@
 
