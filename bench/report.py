@@ -104,7 +104,8 @@ def render(report: dict[str, Any]) -> str:
         "",
         f"Highest sustained rate (held for {held} s, every event on every screen, p99 < 1 s, nothing lost "
         f"or duplicated): **{best} check-ins per second**; target ≥ 1,000: {_verdict(best >= 1000)}. "
-        "Each step starts from the same waiting lists: once a step is measured, its visitors leave.",
+        "Each step starts from the same waiting lists: once a step is measured, its visitors leave."
+        + (" The time budget ended before every passing rate was held." if tp.get("out_of_time") else ""),
         "",
         "### Fan-out (5), recovery (6), footprint (7)",
         "",
