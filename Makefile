@@ -27,7 +27,7 @@ help:
 	@echo "make test   lint, type-check and run every test against real Kafka and Redis"
 	@echo "make unit   only the fast unit tests (no broker)"
 	@echo "make token  a development access token: make token ROLE=host OFFICE=halden"
-	@echo "make bench  the benchmark suite against the whole system (about 10 minutes)"
+	@echo "make bench  the benchmark suite against the whole system (5-9 minutes)"
 
 # --- installation (idempotent; a second run reuses every cache) -----------------------------------
 $(UV):
@@ -73,7 +73,7 @@ test: install .cache/bin/kustomize-$(KUSTOMIZE_VER) lint typecheck
 	$(BIN)/pytest
 
 # The benchmark suite (issue 6): writes bench/results/latest.json and the tables in docs/PERFORMANCE.md.
-# Fails only when the system lost or duplicated work, never on a timing. About 10 minutes.
+# Fails only when the system lost or duplicated work, never on a timing. 5-9 minutes, bounded to 10.
 bench: install
 	$(BIN)/python -m bench
 

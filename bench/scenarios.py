@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +23,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 from visitflow_devstack.stack import SERVICES
-from visitflow_events import CancelVisit, Reason, VisitKind, VisitorCheckedIn, encode
+from visitflow_events import CancelVisit, Message, Reason, VisitKind, VisitorCheckedIn, encode
 from visitflow_metrics.lag import measure_lag
 from visitflow_platform.ids import stable_id
 
@@ -301,18 +302,27 @@ def visits_on_topic(bench: Bench) -> int:
         consumer.close()
 
 
+def write_to_kafka(bench: Bench, topic: str, messages: Iterable[Message]) -> None:
+    """Messages written straight to Kafka, keyed by office, as the APIs write them (acks=all)."""
+    servers = bench.settings.kafka_bootstrap_servers.split(",")
+    producer = KafkaProducer(bootstrap_servers=servers, acks="all")
+    for message in messages:
+        producer.send(topic, key=message.office_id.encode(), value=encode(message))
+    producer.flush()
+    producer.close()
+
+
 def top_up(bench: Bench, events: int) -> int:
     """Check-ins written straight to Kafka (as the check-in API writes them) until the visits topic holds
     about `events` events; the queue worker then queues each (two events per check-in)."""
     missing = max(0, events - visits_on_topic(bench)) // 2
     settings = bench.settings
-    clock = settings.clock
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), acks="all")
-    for number in range(missing):
+
+    def check_in(number: int) -> VisitorCheckedIn:
         office_id = bench.offices[number % len(bench.offices)]
         key = f"topup-{number}"
-        now = clock.now()
-        event = VisitorCheckedIn(
+        now = settings.clock.now()
+        return VisitorCheckedIn(
             event_id=stable_id(office_id, key, "event"),
             occurred_at=now,
             office_id=office_id,
@@ -324,9 +334,8 @@ def top_up(bench: Bench, events: int) -> int:
             kind=VisitKind.DROP_IN,
             line_id="drop_in",
         )
-        producer.send(settings.topics.visits, key=office_id.encode(), value=encode(event))
-    producer.flush()
-    producer.close()
+
+    write_to_kafka(bench, settings.topics.visits, map(check_in, range(missing)))
     return missing
 
 
@@ -335,26 +344,22 @@ def send_home(bench: Bench, records: list[CheckIn]) -> int:
     it. The bench serves nobody, so without this each throughput step and hold ran on the lists of all
     the steps before it, over a hundred more visitors waiting per office than a real office has
     at its busiest, and every hold slower than the last (DECISIONS §62)."""
-    settings = bench.settings
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), acks="all")
-    now = settings.clock.now()
-    for record in records:
-        if record.visit_id is None:
-            continue
-        visit_id = UUID(record.visit_id)
-        command = CancelVisit(
-            command_id=stable_id(record.office_id, record.visit_id, "bench-leaves"),
+    now = bench.settings.clock.now()
+    leaving = [(record.office_id, record.visit_id) for record in records if record.visit_id]
+    cancels = (
+        CancelVisit(
+            command_id=stable_id(office_id, visit_id, "bench-leaves"),
             occurred_at=now,
-            office_id=record.office_id,
-            correlation_id=visit_id,
+            office_id=office_id,
+            correlation_id=UUID(visit_id),
             producer="bench",
-            visit_id=visit_id,
+            visit_id=UUID(visit_id),
         )
-        producer.send(settings.topics.commands, key=record.office_id.encode(), value=encode(command))
-        bench.left.add(record.visit_id)
-    producer.flush()
-    producer.close()
-    return sum(record.visit_id is not None for record in records)
+        for office_id, visit_id in leaving
+    )
+    write_to_kafka(bench, bench.settings.topics.commands, cancels)
+    bench.left.update(visit_id for _, visit_id in leaving)
+    return len(leaving)
 
 
 def unconsumed(bench: Bench) -> int:

@@ -17,13 +17,13 @@ def worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def heartbeat_key(service: str) -> str:
-    """This worker's record of its assignment."""
-    return f"vf:workers:{service}:{worker_id()}"
+def heartbeat_key(service: str, worker: str | None = None) -> str:
+    """A worker's record of its assignment: this process's, or the pattern `*` for every worker's."""
+    return f"vf:workers:{service}:{worker or worker_id()}"
 
 
 async def workers_assigned(redis: aioredis.Redis, service: str) -> bool:
-    async for key in redis.scan_iter(match=f"vf:workers:{service}:*", count=100):
+    async for key in redis.scan_iter(match=heartbeat_key(service, "*"), count=100):
         value = await redis.get(key)
         if value and orjson.loads(value):
             return True
