@@ -1,5 +1,6 @@
 """The topics on the broker are as `topic_specs` says: the table changelogs close a segment every ten
-seconds and keep no offset index (DECISIONS §37 and §59)."""
+seconds, keep no offset index and keep tombstones an hour (DECISIONS §37, §59 and §65); and
+`ensure_topics` brings an existing topic's configs back to the spec's."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from typing import Any
 import pytest
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 from visitflow_devstack.testing import System
-from visitflow_platform.topics import CHANGELOG_INDEX_INTERVAL_BYTES, CHANGELOG_SEGMENT_MS, topic_specs
+from visitflow_platform.topics import (
+    CHANGELOG_INDEX_INTERVAL_BYTES,
+    CHANGELOG_SEGMENT_MS,
+    CHANGELOG_TOMBSTONES_KEPT_MS,
+    ensure_topics,
+    topic_specs,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +42,40 @@ def test_the_changelogs_close_segments_often_and_index_none_of_them(system: Syst
     for name in changelogs:
         assert on_broker[name]["segment.ms"] == str(CHANGELOG_SEGMENT_MS)
         assert on_broker[name]["index.interval.bytes"] == str(CHANGELOG_INDEX_INTERVAL_BYTES)
+        assert on_broker[name]["delete.retention.ms"] == str(CHANGELOG_TOMBSTONES_KEPT_MS)
     # every other topic keeps Kafka's index: its consumers fetch at offsets near its end
     assert {
         on_broker[spec.name]["index.interval.bytes"] for spec in specs if spec.name not in changelogs
     } == {"4096"}
+
+
+def test_ensure_topics_sets_an_existing_topics_configs_to_the_specs(system: System) -> None:
+    settings = system.stack.settings()
+    changelog = next(spec.name for spec in topic_specs(settings) if spec.name.endswith("-changelog"))
+    admin = KafkaAdminClient(bootstrap_servers=system.stack.kafka_bootstrap.split(","))
+    try:
+        # as an older release left it: Kafka's default tombstone time, and a config no spec names
+        admin.alter_configs(
+            [
+                ConfigResource(
+                    ConfigResourceType.TOPIC,
+                    changelog,
+                    configs={"delete.retention.ms": "86400000", "max.compaction.lag.ms": "7200000"},
+                )
+            ],
+            incremental=True,
+        )
+        assert _configs(admin, [changelog])[changelog]["delete.retention.ms"] == "86400000"
+
+        assert ensure_topics(settings) == []  # nothing created
+
+        held = _configs(admin, [changelog])[changelog]
+        assert held["delete.retention.ms"] == str(CHANGELOG_TOMBSTONES_KEPT_MS)
+        assert held["segment.ms"] == str(CHANGELOG_SEGMENT_MS)  # what was right stays
+        assert held["max.compaction.lag.ms"] == "7200000"  # an operator's own setting is left alone
+    finally:
+        unset = ConfigResource(
+            ConfigResourceType.TOPIC, changelog, configs={"max.compaction.lag.ms": ("DELETE", None)}
+        )
+        admin.alter_configs([unset], incremental=True)
+        admin.close()

@@ -10,7 +10,7 @@ import logging
 import sys
 import time
 
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from .logs import configure_logging
@@ -35,6 +35,10 @@ CHANGELOG_SEGMENT_MS = 10_000
 # new segment the first entry touches a new memory-mapped index file, and on the development machine's
 # disk those first touches held the broker's appends, every topic's, for up to 60 ms (DECISIONS §59).
 CHANGELOG_INDEX_INTERVAL_BYTES = 16 * 1024 * 1024
+# A deleted key's tombstone stays on a compacted topic this long after the cleaner first passes it
+# (Kafka's default is a day). A restarting worker reads every tombstone still there, and a reader only
+# needs it while it may still hold the deleted value: a restore takes seconds (DECISIONS §65).
+CHANGELOG_TOMBSTONES_KEPT_MS = 3600 * 1000
 HISTORY_RETENTION_DAYS = 800  # the metrics daily history: at least 400 days are promised
 
 
@@ -96,6 +100,7 @@ def topic_specs(settings: ServiceSettings) -> list[NewTopic]:
                     "cleanup.policy": "compact",
                     "segment.ms": str(CHANGELOG_SEGMENT_MS),
                     "index.interval.bytes": str(CHANGELOG_INDEX_INTERVAL_BYTES),
+                    "delete.retention.ms": str(CHANGELOG_TOMBSTONES_KEPT_MS),
                 },
             )
             for app, tables in TABLES.items()
@@ -105,7 +110,8 @@ def topic_specs(settings: ServiceSettings) -> list[NewTopic]:
 
 
 def ensure_topics(settings: ServiceSettings, wait_s: float = 60.0) -> list[str]:
-    """Creates missing topics and checks existing ones; returns the names it created."""
+    """Creates missing topics, sets the configs of existing ones to the specs' (a new release may
+    change them) and checks their partition counts; returns the names it created."""
     deadline = time.monotonic() + wait_s
     while True:
         try:
@@ -124,6 +130,7 @@ def ensure_topics(settings: ServiceSettings, wait_s: float = 60.0) -> list[str]:
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):  # another process was first
                 admin.create_topics(missing, timeout_ms=30_000)
+        _align_configs(admin, [spec for spec in specs if spec.name in existing])
         described = {t["name"]: len(t["partitions"]) for t in admin.describe_topics([s.name for s in specs])}
         for spec in specs:
             if described.get(spec.name) != spec.num_partitions:
@@ -138,6 +145,25 @@ def ensure_topics(settings: ServiceSettings, wait_s: float = 60.0) -> list[str]:
         return [spec.name for spec in missing]
     finally:
         admin.close()
+
+
+def _align_configs(admin: KafkaAdminClient, specs: list[NewTopic]) -> None:
+    """Sets each config a spec names and the topic holds with another value; leaves the rest alone."""
+    if not specs:
+        return
+    resources = [ConfigResource(ConfigResourceType.TOPIC, spec.name) for spec in specs]
+    (on_broker,) = admin.describe_configs(resources, config_filter="all").values()
+    changes = []
+    for spec in specs:
+        held = {key: entry["value"] for key, entry in on_broker[spec.name].items()}
+        if differing := {key: value for key, value in spec.topic_configs.items() if held.get(key) != value}:
+            changes.append(ConfigResource(ConfigResourceType.TOPIC, spec.name, configs=differing))
+            log.info("topic config changed", extra={"topic": spec.name, "configs": differing})
+    if changes:
+        (results,) = admin.alter_configs(changes, incremental=True).values()
+        for topic, result in results.items():
+            if result != "OK":
+                log.warning("topic config not changed", extra={"topic": topic, "error": result})
 
 
 def main() -> int:

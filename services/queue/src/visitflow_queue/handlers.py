@@ -9,9 +9,9 @@ Order matters for crash safety: events are emitted (and acknowledged) before the
 command's result are stored. A crash in between replays the same decisions with the same event ids,
 which every consumer ignores; a crash after finds the result stored and only answers again.
 
-A command's result is kept a day, as a check-in's answer is (DECISIONS §12 and §50): the office's next
-command after that deletes it, so the results table holds about a day of commands, not every command
-ever made.
+A command's result is kept an hour (DECISIONS §50 and §65): the office's next command after that
+deletes it, so the results table, and what a restarting worker reads, holds about an hour of commands.
+A retry later than that is answered from the reply the API keeps in Redis for a day.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from .domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
 from .domain.estimates import ahead_of, estimated_wait_seconds
 
 log = logging.getLogger(__name__)
-RESULTS_KEPT_S = 86_400.0
+RESULTS_KEPT_S = 3_600.0
 
 
 class Outbox(Protocol):
