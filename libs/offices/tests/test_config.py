@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -348,3 +349,52 @@ def test_load_offices_reads_yaml_dates_and_reports_values_json_cannot_hold(tmp_p
         load_offices(path)
 
     assert "regions_extra" in str(caught.value)
+
+
+def test_a_cached_parse_is_read_back_validated_and_replaced_when_the_file_changes(tmp_path: Path) -> None:
+    """With a cache folder, the first load keeps the parse there and the next reads it back instead of
+    parsing the YAML again (DECISIONS §66); a changed file is a new entry, and the old one goes."""
+    data = raw_config()
+    path = tmp_path / "offices.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    cache = tmp_path / "cache"
+
+    first = load_offices(path, cache)
+    (entry,) = cache.glob("offices-*.json")
+    assert load_offices(path) == first  # the same directory as without a cache
+
+    # what is read back is the entry's, not a new parse: an edited entry shows through, and is validated
+    edited = json.loads(entry.read_bytes())
+    edited["offices"][0]["name"] = "NAV Løten (from the cache)"
+    entry.write_text(json.dumps(edited), encoding="utf-8")
+    loten = load_offices(path, cache).office("loten")
+    assert loten is not None
+    assert loten.name == "NAV Løten (from the cache)"
+    edited["offices"][0]["region"] = "atlantis"
+    entry.write_text(json.dumps(edited), encoding="utf-8")
+    with pytest.raises(OfficeConfigError, match="unknown region 'atlantis'"):
+        load_offices(path, cache)
+
+    data["offices"][0]["name"] = "NAV Løten kontor"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    loten = load_offices(path, cache).office("loten")
+    assert loten is not None
+    assert loten.name == "NAV Løten kontor"
+    (current,) = cache.glob("offices-*")  # one entry: the old one is gone
+    assert current != entry
+
+
+def test_a_cache_that_cannot_be_written_or_read_only_costs_a_parse(tmp_path: Path) -> None:
+    path = tmp_path / "offices.yaml"
+    path.write_text(yaml.safe_dump(raw_config()), encoding="utf-8")
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("", encoding="utf-8")
+
+    assert load_offices(path, not_a_folder).office("loten") is not None
+
+    cache = tmp_path / "cache"
+    load_offices(path, cache)
+    (entry,) = cache.glob("offices-*.json")
+    entry.write_text("{not json", encoding="utf-8")  # e.g. a disk that filled up mid-write
+    assert load_offices(path, cache).office("loten") is not None
+    assert json.loads(entry.read_bytes())["offices"]  # parsed again and written whole

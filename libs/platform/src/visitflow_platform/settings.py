@@ -29,6 +29,9 @@ class ServiceSettings(BaseSettings):
     partitions: int = Field(default=12, ge=1, le=1000)
     replication_factor: int = Field(default=1, ge=1, le=5)
     offices_file: Path = DEFAULT_OFFICES_FILE
+    offices_cache_dir: Path | None = Field(
+        default=None, description="where the parsed office file is kept for the next process to start"
+    )
     clock_start: datetime | None = None
     clock_speed: float = Field(default=1.0, gt=0, le=10_000)
     clock_epoch: float | None = None
@@ -46,7 +49,7 @@ class ServiceSettings(BaseSettings):
     cors_origins: str = Field(default="", description="comma-separated origins allowed to call this API")
     checkin_public_url: str = Field(default="http://127.0.0.1:8101", description="where pages reach checkin")
 
-    @field_validator("auth_jwks_url", "auth_secret", mode="before")
+    @field_validator("auth_jwks_url", "auth_secret", "offices_cache_dir", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object, info: ValidationInfo) -> object:
         if value != "":
@@ -74,7 +77,7 @@ class ServiceSettings(BaseSettings):
 
     @cached_property
     def offices(self) -> OfficeDirectory:
-        return load_offices(self.offices_file)
+        return load_offices(self.offices_file, self.offices_cache_dir)
 
     @cached_property
     def clock(self) -> Clock:

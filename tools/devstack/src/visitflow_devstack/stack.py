@@ -126,6 +126,7 @@ class Stack:
             "VISITFLOW_CHECKIN_PUBLIC_URL": self.url("checkin"),
             "VISITFLOW_CORS_ORIGINS": ",".join(self.url(s) for s in ("queue", "notify", "metrics")),
             "VISITFLOW_SMS_OUTBOX_FILE": str(self.home / "sms-outbox.jsonl"),
+            "VISITFLOW_OFFICES_CACHE_DIR": str(self.home / "cache"),
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }
@@ -167,6 +168,8 @@ class Stack:
         return child
 
     def start_services(self, timeout_s: float = 90.0) -> None:
+        # the office file parsed once here: the services then read the parse from the cache (§66)
+        _ = self.settings().offices
         for service in SERVICES:
             self.start_service(service)
         self.wait_ready(timeout_s)
