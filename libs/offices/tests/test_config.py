@@ -353,7 +353,8 @@ def test_load_offices_reads_yaml_dates_and_reports_values_json_cannot_hold(tmp_p
 
 def test_a_cached_parse_is_read_back_validated_and_replaced_when_the_file_changes(tmp_path: Path) -> None:
     """With a cache folder, the first load keeps the parse there and the next reads it back instead of
-    parsing the YAML again (DECISIONS §66); a changed file is a new entry, and the old one goes."""
+    parsing the YAML again (DECISIONS §66); a changed file is a new entry, and the old one goes. A
+    broken file is still reported, cache or not."""
     data = raw_config()
     path = tmp_path / "offices.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -370,18 +371,25 @@ def test_a_cached_parse_is_read_back_validated_and_replaced_when_the_file_change
     loten = load_offices(path, cache).office("loten")
     assert loten is not None
     assert loten.name == "NAV Løten (from the cache)"
+    # an entry that fails validation is not trusted: the file itself is parsed, and the entry rewritten
     edited["offices"][0]["region"] = "atlantis"
     entry.write_text(json.dumps(edited), encoding="utf-8")
-    with pytest.raises(OfficeConfigError, match="unknown region 'atlantis'"):
-        load_offices(path, cache)
+    assert load_offices(path, cache) == first
+    assert json.loads(entry.read_bytes())["offices"][0]["region"] != "atlantis"
 
     data["offices"][0]["name"] = "NAV Løten kontor"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     loten = load_offices(path, cache).office("loten")
     assert loten is not None
     assert loten.name == "NAV Løten kontor"
-    (current,) = cache.glob("offices-*")  # one entry: the old one is gone
+    (current,) = cache.glob("offices-*")  # one entry: the old one is gone, and no partial write
     assert current != entry
+    assert current.parent.stat().st_mode & 0o077 == 0  # the folder is the service's own
+
+    data["offices"][0]["region"] = "atlantis"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(OfficeConfigError, match="unknown region 'atlantis'"):
+        load_offices(path, cache)
 
 
 def test_a_cache_that_cannot_be_written_or_read_only_costs_a_parse(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -99,19 +100,20 @@ def load_offices(path: Path, cache_dir: Path | None = None) -> OfficeDirectory:
     """The offices of a YAML file, validated. With `cache_dir`, what the YAML parser made of the file is
     kept there as JSON named by the file's digest, so the other processes and later starts skip the
     parser: a country's 250 offices take about a second to parse and 10 ms to read back (DECISIONS §66).
-    The cached data is validated like freshly parsed data."""
+    The cached data is validated like freshly parsed data; if it fails, the file itself is parsed. The
+    folder must be the service's own: what is in it is read as the configuration."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise OfficeConfigError(f"{path}: cannot read the office configuration ({exc.strerror})") from exc
     cached = cache_dir / _cache_name(text) if cache_dir else None
-    data = _read_cached(cached) if cached else None
-    if data is None:
-        parsed = _parse_yaml(text, path)
-        data = orjson.loads(parsed)
-        if cached:
-            _write_cached(cached, parsed)
-    return parse_config(data, str(path))
+    if cached and (data := _read_cached(cached)) is not None:
+        with contextlib.suppress(OfficeConfigError):  # an entry gone wrong: parse the file itself
+            return parse_config(data, str(path))
+    parsed = _parse_yaml(text, path)
+    if cached:
+        _write_cached(cached, parsed)
+    return parse_config(orjson.loads(parsed), str(path))
 
 
 def _parse_yaml(text: str, path: Path) -> bytes:
@@ -147,9 +149,9 @@ def _write_cached(cached: Path, parsed: bytes) -> None:
     """Writes the cache entry atomically (processes starting together may race) and drops older entries:
     one configuration is in use at a time. A cache that cannot be written only costs the next start
     its parse."""
+    partial = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
     try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
+        cached.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial.write_bytes(parsed)
         os.replace(partial, cached)
         for older in cached.parent.glob("offices-*.json"):
@@ -157,3 +159,6 @@ def _write_cached(cached: Path, parsed: bytes) -> None:
                 older.unlink(missing_ok=True)
     except OSError as exc:
         log.warning("office configuration not cached", extra={"path": str(cached), "error": str(exc)})
+    finally:
+        with contextlib.suppress(OSError):  # gone once replaced; never there if the folder is not
+            partial.unlink()

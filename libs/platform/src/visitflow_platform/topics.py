@@ -39,6 +39,8 @@ CHANGELOG_INDEX_INTERVAL_BYTES = 16 * 1024 * 1024
 # (Kafka's default is a day). A restarting worker reads every tombstone still there, and a reader only
 # needs it while it may still hold the deleted value: a restore takes seconds (DECISIONS §65).
 CHANGELOG_TOMBSTONES_KEPT_MS = 3600 * 1000
+# Configs `ensure_topics` raises on an existing topic but never lowers (see `align_configs`).
+NEVER_LOWERED = frozenset({"min.insync.replicas"})
 HISTORY_RETENTION_DAYS = 800  # the metrics daily history: at least 400 days are promised
 
 
@@ -130,7 +132,7 @@ def ensure_topics(settings: ServiceSettings, wait_s: float = 60.0) -> list[str]:
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):  # another process was first
                 admin.create_topics(missing, timeout_ms=30_000)
-        _align_configs(admin, [spec for spec in specs if spec.name in existing])
+        align_configs(admin, [spec for spec in specs if spec.name in existing])
         described = {t["name"]: len(t["partitions"]) for t in admin.describe_topics([s.name for s in specs])}
         for spec in specs:
             if described.get(spec.name) != spec.num_partitions:
@@ -147,23 +149,35 @@ def ensure_topics(settings: ServiceSettings, wait_s: float = 60.0) -> list[str]:
         admin.close()
 
 
-def _align_configs(admin: KafkaAdminClient, specs: list[NewTopic]) -> None:
-    """Sets each config a spec names and the topic holds with another value; leaves the rest alone."""
+def align_configs(admin: KafkaAdminClient, specs: list[NewTopic]) -> None:
+    """Sets each config a spec names and the topic holds with another value; leaves the rest alone. A
+    durability setting is never lowered: settings made for one broker must not weaken a cluster's
+    topics (`min.insync.replicas` follows `VISITFLOW_REPLICATION_FACTOR`, 1 by default)."""
     if not specs:
         return
     resources = [ConfigResource(ConfigResourceType.TOPIC, spec.name) for spec in specs]
     (on_broker,) = admin.describe_configs(resources, config_filter="all").values()
     changes = []
     for spec in specs:
-        held = {key: entry["value"] for key, entry in on_broker[spec.name].items()}
-        if differing := {key: value for key, value in spec.topic_configs.items() if held.get(key) != value}:
+        held = {key: entry["value"] for key, entry in on_broker.get(spec.name, {}).items()}
+        differing = {key: value for key, value in spec.topic_configs.items() if held.get(key) != value}
+        for key in NEVER_LOWERED.intersection(differing):
+            if key in held and int(differing[key]) < int(held[key]):
+                del differing[key]
+                log.warning(
+                    "topic config kept", extra={"topic": spec.name, "config": key, "value": held[key]}
+                )
+        if differing:
             changes.append(ConfigResource(ConfigResourceType.TOPIC, spec.name, configs=differing))
-            log.info("topic config changed", extra={"topic": spec.name, "configs": differing})
-    if changes:
-        (results,) = admin.alter_configs(changes, incremental=True).values()
-        for topic, result in results.items():
-            if result != "OK":
-                log.warning("topic config not changed", extra={"topic": topic, "error": result})
+    if not changes:
+        return
+    wanted = {change.name: change.configs for change in changes}
+    (results,) = admin.alter_configs(changes, incremental=True, raise_on_unknown=False).values()
+    for topic, result in results.items():
+        if result == "OK":
+            log.info("topic config changed", extra={"topic": topic, "configs": wanted[topic]})
+        else:
+            log.warning("topic config not changed", extra={"topic": topic, "error": result})
 
 
 def main() -> int:
