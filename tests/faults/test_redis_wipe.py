@@ -19,6 +19,11 @@ def _lines(display: dict[str, Any]) -> list[tuple[str, int]]:
     return [(line["line_id"], line["waiting"]) for line in display["lines"]]
 
 
+def _counting(display: dict[str, Any], queue: dict[str, Any]) -> dict[str, Any] | None:
+    """The board, once it counts as many waiting as the queue holds."""
+    return display if sum(waiting for _, waiting in _lines(display)) == len(queue["waiting"]) else None
+
+
 def _footfall(system: System) -> dict[str, Any]:
     counters: dict[str, Any] = system.metrics.get(f"/api/offices/{OFFICE}/footfall").json()["counters"]
     return counters
@@ -36,7 +41,12 @@ def test_read_models_and_live_streams_recover_from_kafka_after_a_wipe(system: Sy
     for _ in range(3):
         assert system.check_in(OFFICE, {"kind": "drop_in", "reason": "job_seeking"}).status_code == 201
     queue_before = system.waiting_list(OFFICE)
-    display_before = system.notify.get(f"/api/offices/{OFFICE}/display").json()
+    # the notify worker handles the queue's events on its own: the board counts everyone waiting soon
+    display_before = eventually(
+        lambda: _counting(system.notify.get(f"/api/offices/{OFFICE}/display").json(), queue_before),
+        15,
+        "the display board counting everyone waiting",
+    )
     footfall_before = eventually(lambda: _settled(lambda: _footfall(system)), 15, "today's figures settled")
     assert queue_before["waiting"]
 
