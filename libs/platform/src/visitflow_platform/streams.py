@@ -304,7 +304,8 @@ PARTIAL_FETCH_MAX_WAIT_MS = 20
 def tune_fetching(answers_requests: bool) -> None:
     """Makes the consumers aiokafka creates from now on in this process wait at most
     `PARTIAL_FETCH_MAX_WAIT_MS` in a fetch sent while records of partitions being read wait to be
-    taken, and, in a worker that `answers_requests`, hold fetches back only `PREFETCH_BACKOFF_S`.
+    taken, hold fetches back only for records that will be taken, and, in a worker that
+    `answers_requests`, only `PREFETCH_BACKOFF_S`.
     aiokafka has no option for either, so this puts a subclass of its `Fetcher` in its place (aiokafka
     is pinned below 0.15)."""
     from aiokafka.consumer import consumer
@@ -329,6 +330,13 @@ def tune_fetching(answers_requests: bool) -> None:
             waiting = any(tp in read for tp in fetched) if read else bool(fetched)
             # the fetch requests this builds carry `_fetch_max_wait_ms`
             self._fetch_max_wait_ms = PARTIAL_FETCH_MAX_WAIT_MS if waiting else self._full_fetch_max_wait_ms
+            if read:
+                # Records nobody takes hold nothing back: aiokafka would send nothing to their broker
+                # for the backoff after each arrived. Each table changelog partition's first write
+                # after a start arrives so, and once held every display's frames for 100 ms (§68).
+                for tp, result in fetched.items():
+                    if tp not in read:
+                        result._backoff = 0
             return super()._get_actions_per_node(assignment)
 
     consumer.Fetcher = PromptFetcher

@@ -1,13 +1,15 @@
 """Applies messages to the offices that own them: decide, emit, remember, project, reply.
 
 Messages come in batches (whatever the partitions hold, up to a limit): every decision of a batch is
-made first, in memory and in order, then the batch's events are emitted together, each office's state
-is stored once, and the views and replies go out in one Redis round trip. A busy office thus costs one
-Kafka round trip and one state write per batch rather than per visitor.
+made first, in memory and in order, then the batch's events are emitted together, the views and
+replies go out in one Redis round trip, and each office's state is stored once. A busy office thus
+costs one Kafka round trip and one state write per batch rather than per visitor.
 
-Order matters for crash safety: events are emitted (and acknowledged) before the state and the
-command's result are stored. A crash in between replays the same decisions with the same event ids,
-which every consumer ignores; a crash after finds the result stored and only answers again.
+Order matters for crash safety: events are emitted (and acknowledged) before anyone is answered and
+before the state and the command's result are stored. A crash after the acknowledgement and before the
+store replays the same decisions with the same event ids, which every consumer ignores, and answers
+again; a crash after the store finds the result stored and only answers again. The answers go before
+the store because they need only the acknowledged events (DECISIONS §67).
 
 A command's result is kept an hour (DECISIONS §50 and §65): the office's next command after that
 deletes it, so the results table, and what a restarting worker reads, holds about an hour of commands.
@@ -106,6 +108,20 @@ class QueueHandlers:
         emitted = [event for events in batch.events.values() for event in events]
         if emitted:
             await self.outbox.emit(emitted)
+        changes = []
+        for office_id, events in batch.events.items():
+            office = self.offices.office(office_id)
+            assert office is not None  # only known offices decide anything
+            views = self._views.setdefault(office_id, VisitViews())
+            changes.append((office_id, events, snapshot(batch.states[office_id], office, views)))
+        try:
+            await self.outbox.project(changes, batch.replies)
+        finally:
+            # after the answers, which need only the acknowledged events (DECISIONS §67); and also when
+            # the projection failed, so the batch's retry finds its decisions stored and makes none again
+            self._store(batch)
+
+    def _store(self, batch: _Batch) -> None:
         for office_id in batch.events:
             with self.writing_for(batch.last[office_id]):
                 self._states.put(office_id, batch.states[office_id])
@@ -116,13 +132,6 @@ class QueueHandlers:
                 self.results[key] = {"office_id": cause.office_id, "at": now, "result": result}
             self._kept.setdefault(cause.office_id, deque()).append((now, key))
             self._kept_keys += 1
-        changes = []
-        for office_id, events in batch.events.items():
-            office = self.offices.office(office_id)
-            assert office is not None  # only known offices decide anything
-            views = self._views.setdefault(office_id, VisitViews())
-            changes.append((office_id, events, snapshot(batch.states[office_id], office, views)))
-        await self.outbox.project(changes, batch.replies)
 
     def _current(self, office_id: str, batch: _Batch) -> OfficeQueue:
         return batch.states.get(office_id) or self.state(office_id)

@@ -153,6 +153,68 @@ async def test_the_same_command_twice_emits_once_and_replies_twice_alike() -> No
     assert queue.results[str(command.command_id)]["result"] == command_replies[0]
 
 
+class FlakyOutbox(RecordingOutbox):
+    """Its projections fail while `failures` lasts (Redis away); it notes how many results were stored
+    when each step ran."""
+
+    def __init__(self, queue_tables: dict[str, dict[str, Any]]) -> None:
+        super().__init__()
+        self.tables = queue_tables
+        self.stored_at_emit: list[int] = []
+        self.stored_at_project: list[int] = []
+        self.failures = 0
+
+    async def emit(self, events: list[Event]) -> None:
+        self.stored_at_emit.append(len(self.tables["results"]))
+        await super().emit(events)
+
+    async def project(
+        self,
+        changes: list[tuple[str, list[Event], dict[str, Any]]],
+        replies: list[tuple[str, dict[str, Any]]],
+    ) -> None:
+        self.stored_at_project.append(len(self.tables["results"]))
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("redis is away")
+        await super().project(changes, replies)
+
+
+async def test_answers_follow_the_acknowledged_events_and_a_failed_projection_still_stores_the_result() -> (
+    None
+):
+    tables: dict[str, dict[str, Any]] = {"states": {}, "results": {}}
+    outbox = FlakyOutbox(tables)
+    queue = QueueHandlers(
+        offices=OFFICES,
+        clock=FixedClock(NOW),
+        outbox=outbox,
+        states=tables["states"],
+        results=tables["results"],
+    )
+    await queue.handle(arrival())
+    outbox.failures = 1
+    command = CallNext(**command_fields(), room_id="samtalerom-1")
+
+    try:
+        await queue.handle(command)
+    except ConnectionError:
+        pass
+    else:
+        raise AssertionError("the projection's failure should reach the caller, which retries the batch")
+    # the events went out, and the answers were sent, before the result was stored (§67); the failed
+    # projection still stored it
+    assert outbox.stored_at_emit[-1] == outbox.stored_at_project[-1] == 0
+    assert str(command.command_id) in tables["results"]
+
+    await queue.handle(command)  # the batch's retry
+
+    calls = [event for event in outbox.emitted if isinstance(event, VisitorCalled)]
+    assert len(calls) == 1, "the retry decided the command again"
+    (answer,) = [payload for key, payload in outbox.replies if key == str(command.command_id)]
+    assert answer["events"][0]["ticket"] == "D-001"
+
+
 async def test_a_commands_result_is_kept_an_hour_then_deleted_by_the_offices_next_command() -> None:
     queue, _, clock = handlers()
     for office_id in ("loten", "hamar"):
