@@ -108,18 +108,22 @@ class QueueHandlers:
         emitted = [event for events in batch.events.values() for event in events]
         if emitted:
             await self.outbox.emit(emitted)
+        try:
+            await self.outbox.project(self._changes(batch), batch.replies)
+        finally:
+            # after the answers, which need only the acknowledged events (DECISIONS §67); and also when
+            # they failed, so that what was emitted is stored and the batch's retry decides nothing again
+            self._store(batch)
+
+    def _changes(self, batch: _Batch) -> list[tuple[str, list[Event], dict[str, Any]]]:
+        """Each changed office's events and its new snapshot."""
         changes = []
         for office_id, events in batch.events.items():
             office = self.offices.office(office_id)
             assert office is not None  # only known offices decide anything
             views = self._views.setdefault(office_id, VisitViews())
             changes.append((office_id, events, snapshot(batch.states[office_id], office, views)))
-        try:
-            await self.outbox.project(changes, batch.replies)
-        finally:
-            # after the answers, which need only the acknowledged events (DECISIONS §67); and also when
-            # the projection failed, so the batch's retry finds its decisions stored and makes none again
-            self._store(batch)
+        return changes
 
     def _store(self, batch: _Batch) -> None:
         for office_id in batch.events:
