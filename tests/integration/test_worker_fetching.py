@@ -70,6 +70,7 @@ async def _fetches_of_a_consumer(bootstrap: str, sent: Sent) -> float:
         await eventually_async(lambda: late in fetcher._records, what="the unread record fetched")
         await producer.send_and_wait(topic, b"3", partition=0)
         await eventually_async(lambda: read in fetcher._records, what="partition 0 fetched, not held back")
+        assert 3 not in sent[-1][0]  # the unread record is kept, so its partition is not fetched again
         return backoff
     finally:
         await consumer.stop()

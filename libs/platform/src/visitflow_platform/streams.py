@@ -11,6 +11,7 @@ import contextlib
 import logging
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, cast
 
 import faust
@@ -319,10 +320,12 @@ def tune_fetching(answers_requests: bool) -> None:
             self._full_fetch_max_wait_ms: int = self._fetch_max_wait_ms
             # The partitions last asked for; none: all. faust asks only for the ones it reads: after
             # recovery, a fetch of each table's changelog waits in `_records` and is never taken.
-            self._read: frozenset[Any] = frozenset()
+            self._read: AbstractSet[Any] = frozenset()
 
         async def fetched_records(self, partitions: Any, *args: Any, **kwargs: Any) -> Any:
-            self._read = frozenset(partitions or ())  # faust's set, which its own thread changes
+            # faust's own set, which it changes as it pauses and resumes partitions (also while this
+            # call waits for records): kept, not copied, and only ever asked whether it holds one
+            self._read = partitions or frozenset()
             return await super().fetched_records(partitions, *args, **kwargs)
 
         def _get_actions_per_node(self, assignment: Any) -> Any:

@@ -83,6 +83,7 @@ class QueueHandlers:
             self.states, OfficeQueue, lambda office_id: OfficeQueue(office_id=office_id)
         )
         self._views: dict[str, VisitViews] = {}  # per office: its visits' views in the last snapshot
+        self._unpushed: set[str] = set()  # offices whose last picture did not reach Redis
         # each office's stored results, oldest first: (stored at, command id); built from the table
         # when first needed and again when the table holds other keys (a rebalance moved partitions)
         self._kept: dict[str, deque[tuple[float, str]]] = {}
@@ -110,10 +111,29 @@ class QueueHandlers:
             await self.outbox.emit(emitted)
         try:
             await self.outbox.project(self._changes(batch), batch.replies)
+        except BaseException:
+            self._unpushed.update(batch.events)
+            raise
         finally:
             # after the answers, which need only the acknowledged events (DECISIONS §67); and also when
             # they failed, so that what was emitted is stored and the batch's retry decides nothing again
             self._store(batch)
+        self._unpushed.difference_update(batch.events)
+        if self._unpushed:
+            await self._push_again()
+
+    async def _push_again(self) -> None:
+        """Pushes the whole picture of each office whose last push failed (Redis away): the retry of
+        its batch decides nothing again, so it has nothing new to push, and the office's screens and
+        stored snapshot would stay behind until its next change."""
+        views = []
+        for office_id in sorted(self._unpushed):
+            office = self.offices.office(office_id)
+            assert office is not None  # only known offices decide anything
+            office_views = self._views.setdefault(office_id, VisitViews())
+            views.append((office_id, snapshot(self.state(office_id), office, office_views)))
+        await self.outbox.refresh(views)
+        self._unpushed.clear()
 
     def _changes(self, batch: _Batch) -> list[tuple[str, list[Event], dict[str, Any]]]:
         """Each changed office's events and its new snapshot."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import redis.asyncio as aioredis
 from visitflow_events import (
     CallNext,
     CommandRejected,
@@ -154,18 +155,22 @@ async def test_the_same_command_twice_emits_once_and_replies_twice_alike() -> No
 
 
 class FlakyOutbox(RecordingOutbox):
-    """Its projections fail while `failures` lasts (Redis away); it notes how many results were stored
-    when each step ran."""
+    """Its projections fail while `failures` lasts (Redis away); it notes what the tables held when
+    each step ran."""
 
     def __init__(self, queue_tables: dict[str, dict[str, Any]]) -> None:
         super().__init__()
         self.tables = queue_tables
-        self.stored_at_emit: list[int] = []
-        self.stored_at_project: list[int] = []
+        self.stored_at_emit: list[tuple[Any, int]] = []
+        self.stored_at_project: list[tuple[Any, int]] = []
+        self.refreshed: list[tuple[str, dict[str, Any]]] = []
         self.failures = 0
 
+    def _stored(self) -> tuple[Any, int]:
+        return self.tables["states"].get("loten"), len(self.tables["results"])
+
     async def emit(self, events: list[Event]) -> None:
-        self.stored_at_emit.append(len(self.tables["results"]))
+        self.stored_at_emit.append(self._stored())
         await super().emit(events)
 
     async def project(
@@ -173,16 +178,17 @@ class FlakyOutbox(RecordingOutbox):
         changes: list[tuple[str, list[Event], dict[str, Any]]],
         replies: list[tuple[str, dict[str, Any]]],
     ) -> None:
-        self.stored_at_project.append(len(self.tables["results"]))
+        self.stored_at_project.append(self._stored())
         if self.failures:
             self.failures -= 1
-            raise ConnectionError("redis is away")
+            raise aioredis.ConnectionError("redis is away")
         await super().project(changes, replies)
 
+    async def refresh(self, views: list[tuple[str, dict[str, Any]]]) -> None:
+        self.refreshed.extend(views)
 
-async def test_answers_follow_the_acknowledged_events_and_a_failed_projection_still_stores_the_result() -> (
-    None
-):
+
+async def test_answers_follow_the_acknowledged_events_and_a_failed_push_stores_and_is_pushed_again() -> None:
     tables: dict[str, dict[str, Any]] = {"states": {}, "results": {}}
     outbox = FlakyOutbox(tables)
     queue = QueueHandlers(
@@ -193,18 +199,20 @@ async def test_answers_follow_the_acknowledged_events_and_a_failed_projection_st
         results=tables["results"],
     )
     await queue.handle(arrival())
+    before = (tables["states"]["loten"], 0)
     outbox.failures = 1
     command = CallNext(**command_fields(), room_id="samtalerom-1")
 
     try:
         await queue.handle(command)
-    except ConnectionError:
+    except aioredis.ConnectionError:
         pass
     else:
         raise AssertionError("the projection's failure should reach the caller, which retries the batch")
-    # the events went out, and the answers were sent, before the result was stored (§67); the failed
-    # projection still stored it
-    assert outbox.stored_at_emit[-1] == outbox.stored_at_project[-1] == 0
+    # the events went out, and the answers were sent, before the state and result were stored (§67);
+    # the failed projection still stored them
+    assert outbox.stored_at_emit[-1] == outbox.stored_at_project[-1] == before
+    assert tables["states"]["loten"] is not before[0]
     assert str(command.command_id) in tables["results"]
 
     await queue.handle(command)  # the batch's retry
@@ -213,6 +221,13 @@ async def test_answers_follow_the_acknowledged_events_and_a_failed_projection_st
     assert len(calls) == 1, "the retry decided the command again"
     (answer,) = [payload for key, payload in outbox.replies if key == str(command.command_id)]
     assert answer["events"][0]["ticket"] == "D-001"
+    # the picture the failed push did not deliver is pushed whole, once
+    [(office_id, view)] = outbox.refreshed
+    assert office_id == "loten"
+    assert [visit["ticket"] for visit in view["called"]] == ["D-001"]
+    assert view["waiting"] == []
+    await queue.handle(arrival())
+    assert len(outbox.refreshed) == 1
 
 
 async def test_a_commands_result_is_kept_an_hour_then_deleted_by_the_offices_next_command() -> None:
