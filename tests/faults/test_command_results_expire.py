@@ -5,14 +5,13 @@ Its own queue worker and API on a clock 10,000 times faster than real time: an h
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 
 import orjson
 import pytest
 from visitflow_devstack.stack import SERVICES, Stack
-from visitflow_devstack.testing import TEST_CLOCK_START, System, eventually
+from visitflow_devstack.testing import TEST_CLOCK_START, System, eventually, move_ports
 from visitflow_platform.topics import changelog_topic
 from visitflow_queue.handlers import RESULTS_KEPT_S
 
@@ -24,9 +23,8 @@ SPEED = 10_000
 
 @pytest.fixture(scope="module")
 def fast_queue() -> Iterator[System]:
-    offset = int(os.environ.get("VISITFLOW_PORT_OFFSET", "0")) + STACK_OFFSET
     with pytest.MonkeyPatch.context() as patch:  # the stack reads its ports when made
-        patch.setenv("VISITFLOW_PORT_OFFSET", str(offset))
+        move_ports(patch, STACK_OFFSET)
         stack = Stack(
             "test",
             {

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
-import os
 import threading
 import time
 from collections import Counter, defaultdict
@@ -35,7 +34,7 @@ from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 from visitflow_devstack.cluster import KafkaCluster, cluster_base_port, cluster_home
 from visitflow_devstack.stack import Stack
-from visitflow_devstack.testing import TEST_CLOCK_START, System, eventually
+from visitflow_devstack.testing import TEST_CLOCK_START, System, eventually, move_ports
 from visitflow_events import UndecodableMessage, VisitorCheckedIn, VisitorQueued, decode
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
@@ -49,9 +48,8 @@ RECOVERY_S = 5.0  # after the new leader is known, acknowledged again within thi
 
 def _cluster_stack(cluster: KafkaCluster) -> Stack:
     """Redis and every service, on the cluster, with topics of replication factor 3."""
-    offset = int(os.environ.get("VISITFLOW_PORT_OFFSET", "0")) + STACK_OFFSET
     with pytest.MonkeyPatch.context() as patch:  # the stack reads its ports and brokers when made
-        patch.setenv("VISITFLOW_PORT_OFFSET", str(offset))
+        move_ports(patch, STACK_OFFSET)
         patch.setenv("KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrap)
         return Stack(
             "test",

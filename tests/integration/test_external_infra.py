@@ -4,7 +4,6 @@ creates its topics on the broker named, and its services work through that broke
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +11,7 @@ import redis
 from kafka.admin import KafkaAdminClient
 from visitflow_devstack.processes import port_open
 from visitflow_devstack.stack import SERVICES, Stack
-from visitflow_devstack.testing import System
+from visitflow_devstack.testing import System, move_ports
 from visitflow_platform.topics import topic_specs
 
 pytestmark = pytest.mark.integration
@@ -25,8 +24,7 @@ def external(system: System, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]
     """A second stack, on other ports, given the session's broker and Redis (another database)."""
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", system.stack.kafka_bootstrap)
     monkeypatch.setenv("REDIS_URL", system.stack.redis_url.removesuffix("/0") + "/1")
-    offset = int(os.environ.get("VISITFLOW_PORT_OFFSET", "0")) + STACK_OFFSET
-    monkeypatch.setenv("VISITFLOW_PORT_OFFSET", str(offset))
+    move_ports(monkeypatch, STACK_OFFSET)
     clock = {key: value for key, value in system.stack.extra_env.items() if key.startswith("VISITFLOW_CLOCK")}
     stack = Stack("test", {"VISITFLOW_TOPIC_PREFIX": PREFIX, **clock}, fresh=True)
     given_redis = redis.Redis.from_url(stack.redis_url)

@@ -11,9 +11,9 @@ import time
 
 import httpx
 import pytest
-from visitflow_devstack.paths import ROOT
+from visitflow_devstack.paths import ROOT, home_of
 from visitflow_devstack.processes import port_open
-from visitflow_devstack.stack import home_of, ports_of
+from visitflow_devstack.stack import ports_of
 
 pytestmark = pytest.mark.integration
 

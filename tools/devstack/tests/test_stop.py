@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from visitflow_devstack import stack
+from visitflow_devstack import paths, stack
 from visitflow_devstack.__main__ import main
 
 
@@ -27,7 +27,7 @@ def test_stop_stops_every_profile_unless_one_is_named(
     capsys: pytest.CaptureFixture[str],
     sleepers: list[subprocess.Popen[bytes]],
 ) -> None:
-    monkeypatch.setattr(stack, "VAR", tmp_path)
+    monkeypatch.setattr(paths, "VAR", tmp_path)  # where every profile keeps its state
     monkeypatch.delenv("VISITFLOW_PORT_OFFSET", raising=False)
     bench_runner, bench_redis, dev_redis = sleepers
     for profile in ("bench", "dev"):

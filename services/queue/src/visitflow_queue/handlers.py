@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -126,24 +126,31 @@ class QueueHandlers:
         """Pushes the whole picture of each office whose last push failed (Redis away): the retry of
         its batch decides nothing again, so it has nothing new to push, and the office's screens and
         stored snapshot would stay behind until its next change."""
-        views = []
-        for office_id in sorted(self._unpushed):
-            office = self.offices.office(office_id)
-            assert office is not None  # only known offices decide anything
-            office_views = self._views.setdefault(office_id, VisitViews())
-            views.append((office_id, snapshot(self.state(office_id), office, office_views)))
-        await self.outbox.refresh(views)
+        await self.outbox.refresh(self.snapshots(sorted(self._unpushed)))
         self._unpushed.clear()
+
+    def snapshots(self, office_ids: Iterable[str]) -> list[tuple[str, dict[str, Any]]]:
+        """Each known office's picture as stored now (for a push made good, and the read-model healer)."""
+        return [
+            (office_id, snapshot)
+            for office_id in office_ids
+            if (snapshot := self._snapshot(office_id, self.state(office_id))) is not None
+        ]
 
     def _changes(self, batch: _Batch) -> list[tuple[str, list[Event], dict[str, Any]]]:
         """Each changed office's events and its new snapshot."""
         changes = []
         for office_id, events in batch.events.items():
-            office = self.offices.office(office_id)
-            assert office is not None  # only known offices decide anything
-            views = self._views.setdefault(office_id, VisitViews())
-            changes.append((office_id, events, snapshot(batch.states[office_id], office, views)))
+            view = self._snapshot(office_id, batch.states[office_id])
+            assert view is not None  # only known offices decide anything
+            changes.append((office_id, events, view))
         return changes
+
+    def _snapshot(self, office_id: str, state: OfficeQueue) -> dict[str, Any] | None:
+        office = self.offices.office(office_id)
+        if office is None:
+            return None
+        return snapshot(state, office, self._views.setdefault(office_id, VisitViews()))
 
     def _store(self, batch: _Batch) -> None:
         for office_id in batch.events:

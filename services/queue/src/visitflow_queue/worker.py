@@ -21,7 +21,6 @@ from visitflow_platform.streams import (
 from visitflow_platform.topics import TABLES
 
 from .config import QueueSettings
-from .domain import snapshot
 from .handlers import Outbox, QueueHandlers
 from .outbox import KafkaRedisOutbox
 
@@ -52,12 +51,9 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
     install_heartbeat(app, redis, settings.service_name)
 
     async def reproject() -> int:
-        offices = [
-            office for office_id in list(states.keys()) if (office := settings.offices.office(office_id))
-        ]
-        views = [(office.id, snapshot(handlers.state(office.id), office)) for office in offices]
+        views = handlers.snapshots(list(states.keys()))
         await outbox.refresh(views)
-        return len(offices)
+        return len(views)
 
     install_read_model_healer(app, redis, settings.service_name, reproject)
     app.handlers = handlers  # type: ignore[attr-defined]  # for tests

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import os
 import re
 import shutil
 import subprocess
@@ -24,7 +23,7 @@ from typing import Any
 import orjson
 
 from .infra import KafkaBroker
-from .paths import KAFKA_TEMPLATE, VAR
+from .paths import KAFKA_TEMPLATE, home_of, port_offset
 from .processes import Child, StartFailed, port_open, terminate, wait_until
 
 CLUSTER_BASE_PORT = 23592  # brokers on base, base+1, base+2; controllers on base+3, base+4, base+5
@@ -279,10 +278,8 @@ class KafkaCluster:
 
 
 def cluster_home() -> Path:
-    """var/cluster, or var/cluster-<offset> when VISITFLOW_PORT_OFFSET is set."""
-    offset = os.environ.get("VISITFLOW_PORT_OFFSET", "0")
-    return VAR / ("cluster" if offset == "0" else f"cluster-{offset}")
+    return home_of("cluster")
 
 
 def cluster_base_port() -> int:
-    return CLUSTER_BASE_PORT + int(os.environ.get("VISITFLOW_PORT_OFFSET", "0"))
+    return CLUSTER_BASE_PORT + port_offset()

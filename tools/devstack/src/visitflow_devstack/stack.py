@@ -23,7 +23,7 @@ from visitflow_platform.settings import ServiceSettings
 from visitflow_platform.topics import ensure_topics
 
 from .infra import KafkaBroker, RedisServer
-from .paths import VAR
+from .paths import home_of, port_offset
 from .processes import Child, StartFailed, terminate, wait_until
 
 
@@ -57,15 +57,10 @@ PROFILES = {
 
 
 def ports_of(profile: str) -> Ports:
-    """A profile's ports, moved by VISITFLOW_PORT_OFFSET (so two checkouts can test side by side)."""
-    offset = int(os.environ.get("VISITFLOW_PORT_OFFSET", "0"))
+    """A profile's ports, moved by `port_offset()`."""
+    offset = port_offset()
     base = PROFILES[profile]
     return Ports(*(port + offset for port in dataclasses.astuple(base)))
-
-
-def home_of(profile: str) -> Path:
-    offset = os.environ.get("VISITFLOW_PORT_OFFSET", "0")
-    return VAR / (profile if offset == "0" else f"{profile}-{offset}")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from kafka import KafkaConsumer, TopicPartition
 from visitflow_platform.auth import Role, issue_token
 
 from .infra import KafkaBroker
-from .paths import ROOT
+from .paths import ROOT, port_offset
 from .stack import SERVICES, Stack, ports_of, running, stop_recorded
 
 TEST_CLOCK_START = "2026-11-23T12:30:00+01:00"
@@ -161,6 +161,12 @@ def _frames(lines: Iterator[str], deadline: float) -> Iterator[dict[str, str]]:
         elif not line.startswith(":"):
             name, _, value = line.partition(":")
             frame[name] = value.removeprefix(" ")
+
+
+def move_ports(patch: pytest.MonkeyPatch, by: int) -> None:
+    """A stack made while `patch` holds runs on ports moved `by` more, beside the session's own (each
+    test that starts a second stack takes its own `by`)."""
+    patch.setenv("VISITFLOW_PORT_OFFSET", str(port_offset() + by))
 
 
 def eventually(probe: Callable[[], T | None], timeout_s: float = 15.0, what: str = "condition") -> T:
