@@ -1,5 +1,6 @@
-"""The authorisation matrix: every endpoint declares who may use it, and the running services answer
-accordingly: 401 without a token, 403 for a role not declared or another office's data."""
+"""The authorisation matrix, generated from the one role-by-action table (`visitflow_platform.access`):
+every endpoint declares its action, SECURITY.md shows the table, and the running services answer
+accordingly: 401 without a token, 403 for a role the table does not allow or another office's data."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from visitflow_metrics.api import create_app as metrics_app
 from visitflow_metrics.config import MetricsSettings
 from visitflow_notify.api import create_app as notify_app
 from visitflow_notify.config import NotifySettings
-from visitflow_platform.auth import Role, declared_roles
+from visitflow_devstack.paths import ROOT
+from visitflow_platform.access import Action, markdown_table
+from visitflow_platform.auth import Role, declared_action, declared_roles
 from visitflow_queue.api import create_app as queue_app
 from visitflow_queue.config import QueueSettings
 
@@ -69,6 +72,15 @@ def _call(base: str, route: APIRoute, path: str, token: str | None) -> int:
 def test_every_endpoint_declares_its_roles(service: str) -> None:
     undeclared = [route.path for route in _routes(service) if declared_roles(route) == "undeclared"]
     assert undeclared == []
+
+
+def test_security_md_shows_the_table_the_code_enforces() -> None:
+    assert markdown_table() in (ROOT / "docs" / "SECURITY.md").read_text()
+
+
+def test_every_action_of_the_table_is_an_endpoint_and_every_endpoint_one_action() -> None:
+    declared = {declared_action(route) for service in APPS for route in _routes(service)}
+    assert declared - {None} == set(Action)
 
 
 @pytest.mark.parametrize("service", sorted(APPS))

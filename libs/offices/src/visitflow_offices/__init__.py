@@ -2,12 +2,28 @@
 
 from .calendar import OSLO, OfficeHours, Span, business_date, closing_time, office_hours
 from .clock import Clock, FixedClock, ScaledClock, SystemClock, make_clock
-from .model import Line, Office, Policy, QueueOrder, Region, Room, RoomKind, Weekday, Window
+from .model import (
+    OPAQUE_ID,
+    Counsellor,
+    Device,
+    Line,
+    Office,
+    Policy,
+    QueueOrder,
+    Region,
+    Room,
+    RoomKind,
+    Weekday,
+    Window,
+)
 from .registry import OfficeConfigError, OfficeDirectory, load_offices, parse_config
 
 __all__ = [
+    "OPAQUE_ID",
     "OSLO",
     "Clock",
+    "Counsellor",
+    "Device",
     "FixedClock",
     "Line",
     "Office",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 from enum import StrEnum
 from functools import cached_property
@@ -28,6 +29,35 @@ class Weekday(StrEnum):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# An id the configuration gives a counsellor or a device: opaque, lower-case, and never long enough a
+# run of digits to hold an identity or phone number, whatever an editor of the file types.
+OPAQUE_ID = r"^[a-z][a-z0-9-]{1,31}$"
+_LONG_NUMBER = re.compile(r"\d{5}")
+
+
+def _opaque(value: str) -> str:
+    if _LONG_NUMBER.search(value):
+        raise ValueError("an id may not hold five or more digits in a row")
+    return value
+
+
+class Labelled(_Strict):
+    """Something the configuration knows by an opaque id and shows by its label."""
+
+    id: str = Field(pattern=OPAQUE_ID)
+    name: str = Field(min_length=1, max_length=60)
+
+    _no_number = field_validator("id")(_opaque)
+
+
+class Counsellor(Labelled):
+    """A counsellor (veileder) of an office: the id goes into events, the label onto screens."""
+
+
+class Device(Labelled):
+    """A host's tablet or a kiosk registered to an office; check-ins name it by its id."""
 
 
 class Window(_Strict):
@@ -72,6 +102,8 @@ class Room(_Strict):
     name: str
     kind: RoomKind = RoomKind.CONVERSATION
 
+    _no_number = field_validator("id")(_opaque)
+
 
 class AppointmentWindow(_Strict):
     early_minutes: int = Field(default=30, ge=0, le=240)
@@ -99,6 +131,8 @@ class Office(_Strict):
     holidays: tuple[date, ...] = ()
     lines: tuple[Line, ...]
     policy: Policy
+    counsellors: tuple[Counsellor, ...] = ()
+    devices: tuple[Device, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -106,6 +140,8 @@ class Office(_Strict):
             ("line id", [line.id for line in self.lines]),
             ("ticket prefix", [line.prefix for line in self.lines]),
             ("room id", [room.id for room in self.rooms]),
+            ("counsellor id", [counsellor.id for counsellor in self.counsellors]),
+            ("device id", [device.id for device in self.devices]),
         ):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             if dupes:
@@ -126,6 +162,12 @@ class Office(_Strict):
     def room(self, room_id: str) -> Room | None:
         return next((room for room in self.rooms if room.id == room_id), None)
 
+    def counsellor(self, counsellor_id: str) -> Counsellor | None:
+        return next((c for c in self.counsellors if c.id == counsellor_id), None)
+
+    def device(self, device_id: str) -> Device | None:
+        return next((d for d in self.devices if d.id == device_id), None)
+
     def line_for(self, kind: VisitKind, reason: Reason) -> Line:
         """The line a visit joins: one that names the reason, else the plain line of its kind."""
         matching = [line for line in self.lines if line.kind == kind]
@@ -143,6 +185,8 @@ class Defaults(_Strict):
     lines: tuple[Line, ...]
     policy: Policy
     holidays: tuple[date, ...] = ()
+    counsellors: tuple[Counsellor, ...] = ()
+    devices: tuple[Device, ...] = ()
 
 
 class OfficeSpec(_Strict):
@@ -159,6 +203,8 @@ class OfficeSpec(_Strict):
     holidays: tuple[date, ...] = ()
     lines: tuple[Line, ...] | None = None
     policy: dict[str, object] | None = None
+    counsellors: tuple[Counsellor, ...] | None = None
+    devices: tuple[Device, ...] | None = None
 
 
 class ConfigFile(_Strict):

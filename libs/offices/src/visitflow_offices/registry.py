@@ -84,6 +84,8 @@ def parse_config(data: object, source: str = "office configuration") -> OfficeDi
                 holidays=tuple(sorted({*config.defaults.holidays, *spec.holidays})),
                 lines=spec.lines or config.defaults.lines,
                 policy=Policy.model_validate(policy),
+                counsellors=config.defaults.counsellors if spec.counsellors is None else spec.counsellors,
+                devices=config.defaults.devices if spec.devices is None else spec.devices,
             )
         except ValidationError as exc:
             problems.extend(

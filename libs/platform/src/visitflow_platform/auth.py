@@ -15,23 +15,15 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
 from cachetools import TLRUCache
 from fastapi import Depends, Request
 
+from .access import Action, Role, roles_for
 from .errors import ApiError
 from .settings import DEV_SECRET, ServiceSettings
-
-
-class Role(StrEnum):
-    HOST = "host"
-    COUNSELLOR = "counsellor"
-    DISPLAY = "display"
-    REGIONAL = "regional"
-    ADMIN = "admin"
 
 
 @dataclass(frozen=True)
@@ -142,7 +134,7 @@ async def principal(request: Request) -> Principal:
 
 
 def allows(
-    who: Principal, roles: tuple[Role, ...], office_id: str | None, region_of: Callable[[str], str | None]
+    who: Principal, roles: frozenset[Role], office_id: str | None, region_of: Callable[[str], str | None]
 ) -> bool:
     if who.role is Role.ADMIN:
         return True
@@ -155,11 +147,10 @@ def allows(
     return office_id in who.offices
 
 
-def require(*roles: Role) -> Any:
-    """A dependency: the caller has one of `roles` (admin always), scoped to the path's office or region.
-
-    The roles are also written into the OpenAPI document (`x-roles`), where the authorisation matrix
-    test reads what every endpoint declares."""
+def require(action: Action) -> Any:
+    """A dependency: the caller may perform `action` (the role-by-action table in `access`), scoped to
+    the path's office or region. The authorisation-matrix test reads each route's action."""
+    roles = roles_for(action)
 
     async def check(request: Request, who: Annotated[Principal, Depends(principal)]) -> Principal:
         office_id = request.path_params.get("office_id")
@@ -177,7 +168,7 @@ def require(*roles: Role) -> Any:
             raise ApiError(403, "forbidden", "This access token does not allow that here.")
         return who
 
-    check.roles = roles  # type: ignore[attr-defined]
+    check.action = action  # type: ignore[attr-defined]
     return Depends(check)
 
 
@@ -185,17 +176,23 @@ async def _open_to_all() -> None:
     """Declares an endpoint public on purpose (health, metrics scrapes, the pages' HTML and assets)."""
 
 
-_open_to_all.roles = None  # type: ignore[attr-defined]
+_open_to_all.action = None  # type: ignore[attr-defined]
 PUBLIC: Any = Depends(_open_to_all)
 
 
-def declared_roles(route: Any) -> tuple[Role, ...] | str | None:
-    """What a route declares: its roles, None for public, or "undeclared"."""
+def declared_action(route: Any) -> Action | str | None:
+    """What a route declares: its action, None for public, or "undeclared"."""
     for dependency in route.dependant.dependencies:
-        if hasattr(dependency.call, "roles"):
-            roles: tuple[Role, ...] | None = dependency.call.roles
-            return roles
+        if hasattr(dependency.call, "action"):
+            action: Action | None = dependency.call.action
+            return action
     return "undeclared"
+
+
+def declared_roles(route: Any) -> frozenset[Role] | str | None:
+    """The roles a route admits (admins included), None for public, or "undeclared"."""
+    action = declared_action(route)
+    return action if action is None or action == "undeclared" else roles_for(Action(action))
 
 
 def main(argv: list[str]) -> int:

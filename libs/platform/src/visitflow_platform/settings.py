@@ -45,16 +45,19 @@ class ServiceSettings(BaseSettings):
     auth_audience: str = "visitflow"
     auth_jwks_url: str | None = Field(default=None, description="the identity provider's key set")
     auth_secret: str = Field(default=DEV_SECRET, min_length=16, description="HS256 secret, development only")
-    checkin_rate_per_minute: int = Field(default=60, ge=1, description="check-ins one device may make")
+    pseudonym_secret: str = Field(
+        default=DEV_SECRET, min_length=16, description="keys the pseudonyms of token subjects in events"
+    )
+    checkin_rate_per_minute: int = Field(default=60, ge=1, description="check-ins one caller may make")
     cors_origins: str = Field(default="", description="comma-separated origins allowed to call this API")
     checkin_public_url: str = Field(default="http://127.0.0.1:8101", description="where pages reach checkin")
 
-    @field_validator("auth_jwks_url", "auth_secret", "offices_cache_dir", mode="before")
+    @field_validator("auth_jwks_url", "auth_secret", "pseudonym_secret", "offices_cache_dir", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object, info: ValidationInfo) -> object:
         if value != "":
             return value
-        return DEV_SECRET if info.field_name == "auth_secret" else None
+        return DEV_SECRET if info.field_name in ("auth_secret", "pseudonym_secret") else None
 
     @model_validator(mode="after")
     def _production_is_explicit(self) -> ServiceSettings:
@@ -65,6 +68,8 @@ class ServiceSettings(BaseSettings):
                 "production needs VISITFLOW_AUTH_JWKS_URL (the identity provider's keys) or a real "
                 "VISITFLOW_AUTH_SECRET; the development secret is refused"
             )
+        if self.environment == "production" and self.pseudonym_secret == DEV_SECRET:
+            raise ValueError("production needs its own VISITFLOW_PSEUDONYM_SECRET")
         return self
 
     @property

@@ -19,7 +19,7 @@ from visitflow_events import (
     VisitRedirected,
 )
 from visitflow_offices import business_date, office_hours
-from visitflow_platform.auth import Principal, Role, principal, require
+from visitflow_platform.auth import Action, Principal, principal, require
 from visitflow_platform.contacts import ContactStore
 from visitflow_platform.deps import IdempotencyKey, OfficeDep
 from visitflow_platform.errors import ApiError
@@ -68,7 +68,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
     @api.get(
         "/offices",
         summary="Every office, by region",
-        dependencies=[require(Role.HOST, Role.COUNSELLOR, Role.DISPLAY, Role.REGIONAL)],
+        dependencies=[require(Action.LIST_OFFICES)],
     )
     async def list_offices() -> list[dict[str, str]]:
         return [{"office_id": o.id, "name": o.name, "region_id": o.region_id} for o in offices]
@@ -76,7 +76,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
     @api.get(
         "/offices/{office_id}/policy",
         summary="Opening hours, drop-in now, alternatives",
-        dependencies=[require(Role.HOST, Role.COUNSELLOR, Role.DISPLAY)],
+        dependencies=[require(Action.READ_POLICY)],
     )
     async def policy(office: OfficeDep) -> PolicyHints:
         hours = office_hours(office, clock.now(), offices.timezone)
@@ -111,7 +111,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
             409: {"description": "not queued: office closed, drop-in closed, appointment too early"},
             503: {"description": "Kafka did not confirm; nothing recorded, retry"},
         },
-        dependencies=[require(Role.HOST)],
+        dependencies=[require(Action.CHECK_IN)],
     )
     async def check_in(
         office: OfficeDep,
@@ -228,7 +228,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         "/offices/{office_id}/check-ins/{visit_id}",
         summary="A check-in's ticket, once queued",
         responses={404: {"description": "not queued (yet)"}},
-        dependencies=[require(Role.HOST)],
+        dependencies=[require(Action.READ_CHECK_IN)],
     )
     async def check_in_status(office: OfficeDep, visit_id: UUID) -> Queued:
         reply = await runtime.replies.stored(str(visit_id))

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from visitflow_offices import Office, OfficeDirectory, Region
-from visitflow_platform.auth import PUBLIC, Role, require
+from visitflow_platform.auth import PUBLIC, Action, require
 from visitflow_platform.deps import LastEventId, OfficeDep
 from visitflow_platform.errors import ApiError
 from visitflow_platform.live import SNAPSHOT, Frame, LiveHub
@@ -126,7 +126,7 @@ def create_app(settings: MetricsSettings) -> FastAPI:
     @api.get(
         "/regions",
         summary="Regions and their offices",
-        dependencies=[require(Role.REGIONAL, Role.HOST, Role.COUNSELLOR, Role.DISPLAY)],
+        dependencies=[require(Action.LIST_OFFICES)],
     )
     async def regions() -> dict[str, Any]:
         return {
@@ -146,7 +146,7 @@ def create_app(settings: MetricsSettings) -> FastAPI:
     @api.get(
         "/regions/{region_id}/today",
         summary="Every office of a region now, and the region's totals",
-        dependencies=[require(Role.REGIONAL)],
+        dependencies=[require(Action.READ_REGION)],
     )
     async def region_today(region: RegionDep) -> dict[str, Any]:
         return await overview.region_today(region)
@@ -154,7 +154,7 @@ def create_app(settings: MetricsSettings) -> FastAPI:
     @api.get(
         "/regions/{region_id}/stream",
         summary="Live stream (server-sent events): a snapshot, then each office's changes, and the clock",
-        dependencies=[require(Role.REGIONAL)],
+        dependencies=[require(Action.READ_REGION)],
     )
     async def region_stream(region: RegionDep, last_event_id: LastEventId) -> EventSourceResponse:
         async def snapshot() -> ServerSentEvent:
@@ -171,7 +171,7 @@ def create_app(settings: MetricsSettings) -> FastAPI:
     @api.get(
         "/regions/{region_id}/history",
         summary="Daily history of a region's offices",
-        dependencies=[require(Role.REGIONAL)],
+        dependencies=[require(Action.READ_REGION)],
     )
     async def region_history(region: RegionDep, first: First = None, last: Last = None) -> dict[str, Any]:
         first, last = day_range(first, last)
@@ -182,7 +182,7 @@ def create_app(settings: MetricsSettings) -> FastAPI:
         "/regions/{region_id}/history.csv",
         summary="Daily history of a region's offices, as CSV",
         response_class=CsvResponse,
-        dependencies=[require(Role.REGIONAL)],
+        dependencies=[require(Action.READ_REGION)],
     )
     async def region_history_csv(region: RegionDep, first: First = None, last: Last = None) -> Response:
         first, last = day_range(first, last)
@@ -192,7 +192,7 @@ def create_app(settings: MetricsSettings) -> FastAPI:
     @api.get(
         "/regions/{region_id}/drop-in-trend",
         summary="Drop-ins against target, per week",
-        dependencies=[require(Role.REGIONAL)],
+        dependencies=[require(Action.READ_REGION)],
     )
     async def trend(region: RegionDep, weeks: Annotated[int, Query(ge=1, le=60)] = 12) -> dict[str, Any]:
         return {"region_id": region.id, "weeks": await overview.trend(offices.in_region(region.id), weeks)}
@@ -200,7 +200,7 @@ def create_app(settings: MetricsSettings) -> FastAPI:
     @api.get(
         "/offices/{office_id}/footfall",
         summary="An office's counters and KPIs for a day (default today)",
-        dependencies=[require(Role.REGIONAL, Role.HOST)],
+        dependencies=[require(Action.READ_OFFICE_FIGURES)],
     )
     async def footfall(office: OfficeDep, day: Annotated[date | None, Query()] = None) -> dict[str, Any]:
         day = day or overview.today()
@@ -219,7 +219,7 @@ def create_app(settings: MetricsSettings) -> FastAPI:
         "/offices/{office_id}/history.csv",
         summary="An office's daily history, as CSV",
         response_class=CsvResponse,
-        dependencies=[require(Role.REGIONAL, Role.HOST)],
+        dependencies=[require(Action.READ_OFFICE_FIGURES)],
     )
     async def office_history_csv(office: OfficeDep, first: First = None, last: Last = None) -> Response:
         first, last = day_range(first, last)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from prometheus_client import CollectorRegistry, Gauge
 from sse_starlette import EventSourceResponse
-from visitflow_platform.auth import PUBLIC, Role, require
+from visitflow_platform.auth import PUBLIC, Action, require
 from visitflow_platform.deps import LastEventId, OfficeDep
 from visitflow_platform.live import SNAPSHOT, LiveHub
 from visitflow_platform.pages import mount_static, page
@@ -69,7 +69,7 @@ def create_app(settings: NotifySettings) -> FastAPI:
     @api.get(
         "/display",
         summary="What the office's waiting-room display shows now",
-        dependencies=[require(Role.DISPLAY, Role.HOST)],
+        dependencies=[require(Action.READ_DISPLAY)],
     )
     async def display(office: OfficeDep) -> JSONResponse:
         frame = await displays.snapshot(office.id)
@@ -78,7 +78,7 @@ def create_app(settings: NotifySettings) -> FastAPI:
     @api.get(
         "/display/stream",
         summary="The display's live stream (server-sent events)",
-        dependencies=[require(Role.DISPLAY, Role.HOST)],
+        dependencies=[require(Action.READ_DISPLAY)],
     )
     async def display_stream(office: OfficeDep, last_event_id: LastEventId) -> EventSourceResponse:
         return live_response(displays.subscribe(office.id, last_event_id))
@@ -86,7 +86,7 @@ def create_app(settings: NotifySettings) -> FastAPI:
     @api.get(
         "/counsellor-alerts/stream",
         summary="Appointments arriving, live (server-sent events)",
-        dependencies=[require(Role.COUNSELLOR, Role.HOST)],
+        dependencies=[require(Action.READ_COUNSELLOR_ALERTS)],
     )
     async def counsellor_stream(office: OfficeDep, last_event_id: LastEventId) -> EventSourceResponse:
         return live_response(

@@ -25,7 +25,7 @@ from visitflow_events import (
     TransferVisit,
 )
 from visitflow_offices import Office
-from visitflow_platform.auth import PUBLIC, Role, require
+from visitflow_platform.auth import PUBLIC, Action, require
 from visitflow_platform.deps import ActorId, IdempotencyKey, LastEventId, OfficeDep
 from visitflow_platform.ids import idempotency_key, stable_id
 from visitflow_platform.live import LiveHub
@@ -87,14 +87,22 @@ def create_app(settings: QueueSettings) -> FastAPI:
     checks["live"] = hub.ready
     app.state.offices = offices
     install_common(app, settings, registry, checks)
-    api = APIRouter(prefix="/api/offices/{office_id}", dependencies=[require(Role.HOST, Role.COUNSELLOR)])
+    api = APIRouter(prefix="/api/offices/{office_id}")
 
-    @api.get("/queue", summary="Waiting list, called visitors, rooms and lines")
+    @api.get(
+        "/queue",
+        summary="Waiting list, called visitors, rooms and lines",
+        dependencies=[require(Action.READ_QUEUE)],
+    )
     async def queue(office: OfficeDep) -> JSONResponse:
         frame = await hub.snapshot(office.id)
         return JSONResponse(orjson.loads(frame.data)["snapshot"], headers={"X-Snapshot-Id": frame.id})
 
-    @api.get("/queue/stream", summary="Live stream (server-sent events); resumes from Last-Event-ID")
+    @api.get(
+        "/queue/stream",
+        summary="Live stream (server-sent events); resumes from Last-Event-ID",
+        dependencies=[require(Action.READ_QUEUE)],
+    )
     async def stream(
         office: OfficeDep,
         request: Request,
@@ -143,13 +151,23 @@ def create_app(settings: QueueSettings) -> FastAPI:
             "actor_id": actor,
         }
 
-    @api.post("/call-next", summary="Call the next visitor to a room", responses=COMMAND_ANSWERS)
+    @api.post(
+        "/call-next",
+        summary="Call the next visitor to a room",
+        responses=COMMAND_ANSWERS,
+        dependencies=[require(Action.CALL)],
+    )
     async def call_next(
         office: OfficeDep, body: CallNextBody, key: IdempotencyKey = None, actor: ActorId = None
     ) -> JSONResponse:
         return await send(office, CallNext(**envelope(office, "call-next", key, actor), **body.model_dump()))
 
-    @api.post("/visits/{visit_id}/call", summary="Call a given visitor to a room", responses=COMMAND_ANSWERS)
+    @api.post(
+        "/visits/{visit_id}/call",
+        summary="Call a given visitor to a room",
+        responses=COMMAND_ANSWERS,
+        dependencies=[require(Action.CALL)],
+    )
     async def call(
         office: OfficeDep, visit_id: UUID, body: CallBody, key: IdempotencyKey = None, actor: ActorId = None
     ) -> JSONResponse:
@@ -161,6 +179,7 @@ def create_app(settings: QueueSettings) -> FastAPI:
         "/visits/{visit_id}/recall",
         summary="Call again (a no-show after the configured calls)",
         responses=COMMAND_ANSWERS,
+        dependencies=[require(Action.RECALL)],
     )
     async def recall(
         office: OfficeDep,
@@ -172,7 +191,10 @@ def create_app(settings: QueueSettings) -> FastAPI:
         return await send(office, Recall(**envelope(office, "recall", key, actor), visit_id=visit_id))
 
     @api.post(
-        "/visits/{visit_id}/start", summary="The visitor arrived in the room", responses=COMMAND_ANSWERS
+        "/visits/{visit_id}/start",
+        summary="The visitor arrived in the room",
+        responses=COMMAND_ANSWERS,
+        dependencies=[require(Action.START)],
     )
     async def start(
         office: OfficeDep,
@@ -183,7 +205,12 @@ def create_app(settings: QueueSettings) -> FastAPI:
     ) -> JSONResponse:
         return await send(office, StartService(**envelope(office, "start", key, actor), visit_id=visit_id))
 
-    @api.post("/visits/{visit_id}/complete", summary="Complete with an outcome", responses=COMMAND_ANSWERS)
+    @api.post(
+        "/visits/{visit_id}/complete",
+        summary="Complete with an outcome",
+        responses=COMMAND_ANSWERS,
+        dependencies=[require(Action.COMPLETE)],
+    )
     async def complete(
         office: OfficeDep,
         visit_id: UUID,
@@ -198,7 +225,12 @@ def create_app(settings: QueueSettings) -> FastAPI:
             ),
         )
 
-    @api.post("/visits/{visit_id}/no-show", summary="The visitor did not come", responses=COMMAND_ANSWERS)
+    @api.post(
+        "/visits/{visit_id}/no-show",
+        summary="The visitor did not come",
+        responses=COMMAND_ANSWERS,
+        dependencies=[require(Action.NO_SHOW)],
+    )
     async def no_show(
         office: OfficeDep,
         visit_id: UUID,
@@ -209,7 +241,10 @@ def create_app(settings: QueueSettings) -> FastAPI:
         return await send(office, MarkNoShow(**envelope(office, "no-show", key, actor), visit_id=visit_id))
 
     @api.post(
-        "/visits/{visit_id}/transfer", summary="Move to another line or counsellor", responses=COMMAND_ANSWERS
+        "/visits/{visit_id}/transfer",
+        summary="Move to another line or counsellor",
+        responses=COMMAND_ANSWERS,
+        dependencies=[require(Action.TRANSFER)],
     )
     async def transfer(
         office: OfficeDep,
@@ -223,7 +258,12 @@ def create_app(settings: QueueSettings) -> FastAPI:
             TransferVisit(**envelope(office, "transfer", key, actor), visit_id=visit_id, **body.model_dump()),
         )
 
-    @api.post("/visits/{visit_id}/cancel", summary="The visitor left", responses=COMMAND_ANSWERS)
+    @api.post(
+        "/visits/{visit_id}/cancel",
+        summary="The visitor left",
+        responses=COMMAND_ANSWERS,
+        dependencies=[require(Action.CANCEL)],
+    )
     async def cancel(
         office: OfficeDep,
         visit_id: UUID,
