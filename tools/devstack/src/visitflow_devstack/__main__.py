@@ -1,9 +1,11 @@
 """python -m visitflow_devstack [run|stop|infra]
 
-run    start Kafka, Redis, every service and the demo simulator; print the URLs; Ctrl-C stops all
-stop   stop what a `run` (or an interrupted test session or bench) left behind; every profile
-       unless one is named
-infra  start only Kafka and Redis, and create the topics (for working on one service by hand)
+run    start Kafka, Redis, every service and the demo simulator; print the URLs; restart any of them
+       that exits; Ctrl-C stops all
+stop   stop what a `run` (or an interrupted test session or bench) left behind, and this checkout's
+       processes of the profile that were started by hand; every profile unless one is named
+infra  start only Kafka and Redis (restarted as `run` restarts), and create the topics (for working
+       on one service by hand)
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ import time
 
 from .demo import demo_clock_env, print_urls, start_simulator
 from .processes import StartFailed
-from .stack import PROFILES, Stack, stop_recorded
+from .stack import PROFILES, Stack
+from .strays import stop_profile
+from .supervisor import Supervisor
+
+CHECK_EVERY_S = 0.25
 
 
 def _interrupt(*_: object) -> None:
@@ -31,7 +37,7 @@ def main(argv: list[str]) -> int:
 
     if args.command == "stop":
         profiles = [args.profile] if args.profile else list(PROFILES)
-        stopped = {profile: names for profile in profiles if (names := stop_recorded(profile))}
+        stopped = {profile: names for profile in profiles if (names := stop_profile(profile))}
         for profile, names in stopped.items():
             print(f"stopped {profile}: {', '.join(names)}")
         if not stopped:
@@ -40,24 +46,21 @@ def main(argv: list[str]) -> int:
     profile = args.profile or "dev"
 
     signal.signal(signal.SIGTERM, _interrupt)
-    stop_recorded(profile)  # leftovers of an interrupted run, or a run still going
+    stop_profile(profile)  # leftovers of an interrupted run, or a run still going
     clock = demo_clock_env()
     # A simulated clock restarts at 09:00 each run, so it starts from empty data; real time keeps its data.
     stack = Stack(profile, clock, fresh=bool(clock) and args.command == "run")
-    simulator = None
+    supervisor = Supervisor(stack)
     try:
         stack.start_infra()
         if args.command == "run":
             stack.start_services()
             if not args.no_simulator:
-                simulator = start_simulator(stack)
+                start_simulator(stack)
         print_urls(stack, services=args.command == "run")
         while True:
-            time.sleep(1)
-            if simulator is not None and not simulator.alive():
-                # The system keeps running, but a person must learn why the pages stay empty.
-                print(f"\nThe demo simulator stopped:\n{simulator.tail()}", file=sys.stderr, flush=True)
-                simulator = None
+            time.sleep(CHECK_EVERY_S)
+            supervisor.check()
     except KeyboardInterrupt:
         pass
     except StartFailed as failed:

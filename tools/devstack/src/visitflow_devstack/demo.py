@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from datetime import time as clock_time
 
 from visitflow_offices import OSLO
-from visitflow_platform.auth import Role, issue_token
+from visitflow_platform.access import Role
+from visitflow_platform.auth import issue_token
 
 from .processes import Child
 from .stack import Stack
@@ -49,6 +50,7 @@ def start_simulator(stack: Stack) -> Child:
         ],
         stack.home / "logs" / "simulator.log",
         env=stack.env(),
+        cwd=stack.home,  # which tells `make stop` whose it is
     )
     child.start()
     stack.add(child)

@@ -42,8 +42,10 @@ class Child:
     env: Mapping[str, str] = field(default_factory=dict)
     cwd: Path | None = None
     process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0  # time.monotonic() of the latest start
 
     def start(self) -> None:
+        """Starts the process; a second call starts it again, with the same command, as a new process."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -55,11 +57,17 @@ class Child:
             cwd=self.cwd,
             start_new_session=True,
         )
+        self.started_at = time.monotonic()
         log.close()
 
     @property
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once the process has ended (negative: the signal that ended it)."""
+        return self.process.returncode if self.process else None
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -95,7 +103,16 @@ def _running(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Ended, and waiting for a parent that is not this process to collect its exit status."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] == "Z"  # the state follows the command name in brackets
 
 
 def terminate(pid: int, timeout_s: float = 20.0, group: bool = True) -> None:

@@ -20,11 +20,13 @@ import httpx
 import pytest
 import redis
 from kafka import KafkaConsumer, TopicPartition
-from visitflow_platform.auth import Role, issue_token
+from visitflow_platform.access import Role
+from visitflow_platform.auth import issue_token
 
 from .infra import KafkaBroker
 from .paths import ROOT, port_offset
-from .stack import SERVICES, Stack, ports_of, running, stop_recorded
+from .stack import SERVICES, Stack, ports_of, running
+from .strays import stop_profile
 
 TEST_CLOCK_START = "2026-11-23T12:30:00+01:00"
 T = TypeVar("T")
@@ -288,7 +290,7 @@ def system(sms_gateway: FakeSmsGateway) -> Iterator[System]:
         "VISITFLOW_CLOCK_EPOCH": f"{time.time():.3f}",
         "VISITFLOW_REPLY_TIMEOUT_S": "10",
     }
-    stop_recorded("test")  # leftovers of an interrupted session
+    stop_profile("test")  # leftovers of an interrupted session, and processes started by hand
     with running("test", env, fresh=True) as stack:
         handle = System(stack)
         try:
