@@ -79,6 +79,12 @@ def config_env(docs: list[dict[str, Any]]) -> dict[str, str]:
     return data
 
 
+def secret_env(docs: list[dict[str, Any]]) -> dict[str, str]:
+    """What the services take from the secret (placeholders here; the secret store's values in a cluster)."""
+    data: dict[str, str] = one(docs, "Secret", "visitflow-secrets")["stringData"]
+    return {name: value for name, value in data.items() if name.startswith("VISITFLOW_")}
+
+
 def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
     return all(labels.get(key) == value for key, value in selector.get("matchLabels", {}).items())
 
@@ -310,7 +316,8 @@ def test_overlays_differ_where_they_should(rendered: Rendered) -> None:
     assert prod["VISITFLOW_ENVIRONMENT"] == "production"
     assert prod.get("VISITFLOW_AUTH_JWKS_URL"), "production checks tokens against the identity provider"
     assert "VISITFLOW_CLOCK_START" not in prod, "production runs on real time"
-    for env in (dev, prod):
+    for env, docs in ((dev, rendered["dev"]), (prod, rendered["prod"])):
+        env = {**env, **secret_env(docs)}
         # The services accept the overlay's settings (production refuses an unsafe combination).
         monkeypatch = pytest.MonkeyPatch()
         with monkeypatch.context() as patched:

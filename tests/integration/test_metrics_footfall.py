@@ -16,6 +16,7 @@ import io
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -33,7 +34,7 @@ OFFICE = "moss"
 
 
 def scrape(client: httpx.Client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    text = client.get("/metrics").text
+    text = client.get("/metrics/offices").text
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(text)
@@ -126,7 +127,7 @@ def test_prometheus_shows_the_ground_truth(system: System, played_day: dict[str,
         key = ("visitflow_office_called_today", (("office", OFFICE), ("region", "ostfold")))
         return scraped if scraped.get(key) == 2 else None
 
-    scraped = eventually(current, what="Moss's figures in /metrics")
+    scraped = eventually(current, what="Moss's figures for Prometheus")
 
     assert office_gauge(scraped, "visitflow_office_drop_ins_today") == 100
     assert office_gauge(scraped, "visitflow_office_drop_in_target") == 50
@@ -203,7 +204,23 @@ def test_the_region_stream_sends_a_snapshot_then_each_change(system: System) -> 
         ("/api/regions/ostfold/history?from=yesterday", 422, "invalid_request"),
         ("/api/regions/ostfold/drop-in-trend?weeks=0", 422, "invalid_request"),
         ("/api/offices/nowhere/history.csv", 404, "unknown_office"),
+        ("/api/offices/nowhere/footfall", 404, "unknown_office"),
         ("/dashboard?region=nowhere", 404, "unknown_region"),
+        # days outside what a history can hold: before 2000, after tomorrow (and past the calendar's end)
+        ("/api/regions/ostfold/history?to=0001-01-05", 422, "invalid_range"),
+        ("/api/regions/ostfold/history.csv?to=0001-01-05", 422, "invalid_range"),
+        ("/api/offices/moss/history.csv?to=0001-01-05", 422, "invalid_range"),
+        ("/api/regions/ostfold/history?from=1999-12-31&to=2000-01-02", 422, "invalid_range"),
+        ("/api/regions/ostfold/history?from=9999-12-31&to=9999-12-31", 422, "invalid_range"),
+        ("/api/regions/ostfold/history.csv?from=2026-11-25&to=2026-11-25", 422, "invalid_range"),
+        ("/api/offices/moss/history.csv?from=9999-12-31", 422, "invalid_range"),
+        ("/api/offices/moss/footfall?day=0001-01-01", 422, "invalid_range"),
+        ("/api/offices/moss/footfall?day=9999-12-31", 422, "invalid_range"),
+        # only ISO dates: a number is not read as a timestamp
+        ("/api/offices/moss/footfall?day=0", 422, "invalid_request"),
+        ("/api/offices/moss/footfall?day=1795392000", 422, "invalid_request"),  # 2026-11-23
+        ("/api/regions/ostfold/history?from=0&to=86400", 422, "invalid_request"),
+        ("/api/regions/ostfold/history?to=2026-11-23T00:00:00", 422, "invalid_request"),
     ],
 )
 def test_bad_requests_get_a_clear_answer(system: System, path: str, status: int, code: str) -> None:
@@ -212,3 +229,31 @@ def test_bad_requests_get_a_clear_answer(system: System, path: str, status: int,
     assert answer.status_code == status
     assert answer.json()["error"] == code
     assert answer.json()["message"]
+
+
+def test_tomorrow_is_the_last_day_a_history_may_ask_for(system: System) -> None:
+    """The edge of the rule above: a device whose calendar is a day ahead still gets its answer."""
+    tomorrow = (business_date(system.clock.now()) + timedelta(days=1)).isoformat()
+    answer = system.metrics.get("/api/regions/ostfold/history", params={"from": tomorrow, "to": tomorrow})
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["days"] == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/regions/zz-echo-probe/today",
+        "/api/regions/zz-echo-probe/history.csv",
+        "/api/offices/zz-echo-probe/footfall",
+        "/api/offices/zz-echo-probe/history.csv",
+        "/dashboard?region=zz-echo-probe",
+        "/api/regions/ostfold/history?from=zz-echo-probe",
+        "/api/offices/moss/footfall?day=zz-echo-probe",
+    ],
+)
+def test_an_error_answer_never_quotes_the_request(system: System, path: str) -> None:
+    answer = system.metrics.get(path)
+
+    assert answer.status_code in (404, 422)
+    assert "echo-probe" not in answer.text

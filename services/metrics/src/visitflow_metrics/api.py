@@ -1,11 +1,12 @@
 """The metrics API: footfall and KPIs per office and region, the region's live stream, the daily history
-(JSON and CSV), Prometheus business metrics, and the regional dashboard page."""
+(JSON and CSV), every office's figures for Prometheus, and the regional dashboard page."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
@@ -14,12 +15,14 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CollectorRegistry
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from pydantic import BeforeValidator
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from visitflow_offices import Office, OfficeDirectory, Region
-from visitflow_platform.auth import PUBLIC, Action, require
+from visitflow_platform.access import Action
+from visitflow_platform.auth import PUBLIC, require
 from visitflow_platform.deps import LastEventId, OfficeDep
 from visitflow_platform.errors import ApiError
 from visitflow_platform.live import SNAPSHOT, Frame, LiveHub
@@ -29,7 +32,7 @@ from visitflow_platform.web import install_common, live_response
 
 from .config import MetricsSettings
 from .domain import DaySummary, kpis, live_view, longest_wait_s
-from .exporter import BusinessMetrics
+from .exporter import OfficeFigures
 from .lag import LagGauge
 from .overview import Overview, as_csv
 from .store import LIVE_SCOPE, SummaryStore
@@ -38,10 +41,24 @@ log = logging.getLogger(__name__)
 WEB = FilePath(__file__).parent / "web"
 REFRESH_S = 2.0  # how often the Prometheus figures are read from Redis
 CLOCK_FRAME = "clock"
+FIRST_DAY = date(2000, 1, 1)  # the first day a history may ask for (before Visitflow); the last is tomorrow
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
+
+def _iso_only(value: object) -> object:
+    """A day is YYYY-MM-DD: pydantic would also take a number as a Unix time (`day=0` as 1970-01-01)."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+IsoDay = BeforeValidator(_iso_only)
 RegionId = Annotated[str, Path(pattern=r"^[a-z0-9-]{2,40}$", description="region id, e.g. hedmark")]
-First = Annotated[date | None, Query(alias="from", description="first day (default: 27 days before `to`)")]
-Last = Annotated[date | None, Query(alias="to", description="last day (default: today)")]
+First = Annotated[
+    date | None, Query(alias="from", description="first day (default: 27 days before `to`)"), IsoDay
+]
+Last = Annotated[date | None, Query(alias="to", description="last day (default: today)"), IsoDay]
+Day = Annotated[date | None, Query(description="the day (default: today)"), IsoDay]
 
 
 class CsvResponse(Response):
@@ -52,9 +69,7 @@ async def current_region(request: Request, region_id: RegionId) -> Region:
     offices: OfficeDirectory = request.app.state.offices
     region = offices.regions.get(region_id)
     if region is None:
-        raise ApiError(
-            404, "unknown_region", f"There is no region '{region_id}'.", known=sorted(offices.regions)
-        )
+        raise ApiError(404, "unknown_region", "There is no such region.")
     return region
 
 
@@ -70,8 +85,10 @@ def create_app(settings: MetricsSettings) -> FastAPI:
     hub = LiveHub(runtime.redis, LIVE_SCOPE, lambda _: "{}")
     lag = LagGauge(settings.kafka_bootstrap_servers, f"{settings.topic_prefix}-")
     today: list[tuple[Office, DaySummary]] = []
-    registry = CollectorRegistry()
-    registry.register(BusinessMetrics(lambda: today, clock.now, lag))
+    registry = CollectorRegistry()  # the public /metrics: requests (install_common) and consumer health
+    registry.register(lag)
+    figures = CollectorRegistry()  # every office's business figures, for the scraper role only
+    figures.register(OfficeFigures(lambda: today, clock.now))
 
     async def refresh_today() -> None:
         today[:] = await overview.days(offices, overview.today())
@@ -104,11 +121,29 @@ def create_app(settings: MetricsSettings) -> FastAPI:
     checks["live"] = hub.ready
     checks["read_model"] = store.history_loaded  # not ready while Redis has lost the day summaries
     install_common(app, settings, registry, checks)
+
+    @app.get(
+        "/metrics/offices",
+        tags=["operations"],
+        summary="Every office's figures of today, for Prometheus",
+        response_class=PlainTextResponse,
+        dependencies=[require(Action.SCRAPE_FIGURES)],
+    )
+    async def office_figures() -> Response:
+        return PlainTextResponse(generate_latest(figures), media_type=CONTENT_TYPE_LATEST)
+
     api = APIRouter(prefix="/api")
 
+    def known_day(day: date) -> date:
+        """`day`, if the history can hold it: from FIRST_DAY to tomorrow (a caller's calendar may be
+        ahead of the service's clock)."""
+        if not FIRST_DAY <= day <= overview.today() + timedelta(days=1):
+            raise ApiError(422, "invalid_range", f"Ask for days from {FIRST_DAY} to tomorrow.")
+        return day
+
     def day_range(first: date | None, last: date | None) -> tuple[date, date]:
-        last = last or overview.today()
-        first = first or last - timedelta(days=27)
+        last = known_day(last or overview.today())
+        first = known_day(first or max(FIRST_DAY, last - timedelta(days=27)))
         if first > last:
             raise ApiError(422, "invalid_range", "`from` must not be after `to`.")
         if (last - first).days >= settings.history_max_days:
@@ -202,8 +237,8 @@ def create_app(settings: MetricsSettings) -> FastAPI:
         summary="An office's counters and KPIs for a day (default today)",
         dependencies=[require(Action.READ_OFFICE_FIGURES)],
     )
-    async def footfall(office: OfficeDep, day: Annotated[date | None, Query()] = None) -> dict[str, Any]:
-        day = day or overview.today()
+    async def footfall(office: OfficeDep, day: Day = None) -> dict[str, Any]:
+        day = known_day(day or overview.today())
         ((_, summary),) = await overview.days([office], day)
         return {
             "office_id": office.id,

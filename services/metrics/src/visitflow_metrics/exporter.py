@@ -1,5 +1,6 @@
-"""Business metrics for Prometheus: today's figures per office (labels office, region, kind, reason,
-line; never anything per visit) and the consumer lag per group, from values refreshed in the background."""
+"""Every office's figures of today for Prometheus (labels office, region, kind, reason, line; never
+anything per visit), from values refreshed in the background. Served only to the scraper role
+(`/metrics/offices`), never on the public `/metrics`."""
 
 from __future__ import annotations
 
@@ -12,18 +13,16 @@ from visitflow_events import Reason, VisitKind
 from visitflow_offices import Office
 
 from .domain import DaySummary, kpis, longest_wait_s
-from .lag import LagGauge
 
 OFFICE = ["office", "region"]
 
 
-class BusinessMetrics(Collector):
+class OfficeFigures(Collector):
     def __init__(
-        self, today: Callable[[], list[tuple[Office, DaySummary]]], now: Callable[[], datetime], lag: LagGauge
+        self, today: Callable[[], list[tuple[Office, DaySummary]]], now: Callable[[], datetime]
     ) -> None:
         self._today = today
         self._now = now
-        self._lag = lag
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         def gauge(
@@ -105,11 +104,3 @@ class BusinessMetrics(Collector):
             wait_p90,
             service_median,
         )
-        lag = GaugeMetricFamily(
-            "visitflow_kafka_consumer_lag",
-            "Messages on a topic not yet committed by a consumer group",
-            labels=["group", "topic"],
-        )
-        for (group, topic), value in sorted(self._lag.values.items()):
-            lag.add_metric([group, topic], value)
-        yield lag

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from kafka import TopicPartition
 from kafka.admin import KafkaAdminClient, OffsetSpec
 from kafka.errors import KafkaError
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +71,9 @@ def measure_lag(bootstrap_servers: str, group_prefix: str) -> dict[tuple[str, st
         admin.close()
 
 
-class LagGauge:
-    """The latest measurement; empty while Kafka cannot be asked, so no stale lag is ever shown."""
+class LagGauge(Collector):
+    """The latest measurement, for Prometheus; empty while Kafka cannot be asked, so no stale lag is ever
+    shown."""
 
     def __init__(self, bootstrap_servers: str, group_prefix: str) -> None:
         self._bootstrap = bootstrap_servers
@@ -82,3 +86,13 @@ class LagGauge:
         except KafkaError as exc:
             log.warning("consumer lag not measured", extra={"error": repr(exc)})
             self.values = {}
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        lag = GaugeMetricFamily(
+            "visitflow_kafka_consumer_lag",
+            "Messages on a topic not yet committed by a consumer group",
+            labels=["group", "topic"],
+        )
+        for (group, topic), value in sorted(self.values.items()):
+            lag.add_metric([group, topic], value)
+        yield lag

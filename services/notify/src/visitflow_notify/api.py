@@ -12,7 +12,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from prometheus_client import CollectorRegistry, Gauge
 from sse_starlette import EventSourceResponse
-from visitflow_platform.auth import PUBLIC, Action, require
+from visitflow_platform.access import Action
+from visitflow_platform.auth import PUBLIC, require
 from visitflow_platform.deps import LastEventId, OfficeDep
 from visitflow_platform.live import SNAPSHOT, LiveHub
 from visitflow_platform.pages import mount_static, page
