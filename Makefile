@@ -60,6 +60,12 @@ KUSTOMIZE_VER := v5.8.2
 	GOBIN=$(CURDIR)/.cache/bin GOTOOLCHAIN=local go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VER)
 	@cp .cache/bin/kustomize $@
 
+# axe-core, which the browser tests inject into every page (npm registry, pinned by package-lock.json).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the browser tests: apt-get install npm"; exit 1; }
+	npm ci --no-audit --no-fund --silent
+	@touch $@
+
 install: $(VENV)/.synced .cache/kafka/libs/.fetched .cache/debian.checked
 
 # --- the two commands ------------------------------------------------------------------------------
@@ -69,7 +75,7 @@ run: install
 stop:
 	-@$(BIN)/python -m visitflow_devstack stop
 
-test: install .cache/bin/kustomize-$(KUSTOMIZE_VER) lint typecheck
+test: install node_modules/.installed .cache/bin/kustomize-$(KUSTOMIZE_VER) lint typecheck
 	$(BIN)/pytest
 
 # The benchmark suite (issue 6): writes bench/results/latest.json and the tables in docs/PERFORMANCE.md.

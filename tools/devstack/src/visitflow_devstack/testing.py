@@ -237,6 +237,23 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         context.close()
 
 
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # installed by `make test` (package.json)
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """What axe-core finds wrong with the page as it is now (WCAG 2.1 A and AA rules), each violation
+    with its rule id, impact and the elements it names. Evaluated through the browser's debugging
+    protocol, which the pages' Content-Security-Policy does not govern."""
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    found: list[dict[str, Any]] = page.evaluate(
+        """async () => (await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}))
+            .violations.map(v => ({id: v.id, impact: v.impact,
+                                   targets: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}))"""
+    )
+    return found
+
+
 class FakeSmsGateway:
     """Stands in for the external SMS provider's HTTP API: records messages, and refuses numbers ending
     in 0000 (503), so retries and failures can be seen."""
