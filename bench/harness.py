@@ -27,7 +27,7 @@ def bench_env(offices_file: Path) -> dict[str, str]:
         "VISITFLOW_OFFICES_FILE": str(offices_file),
         "VISITFLOW_CLOCK_START": working_morning(holidays).isoformat(),
         "VISITFLOW_CLOCK_EPOCH": f"{time.time():.3f}",
-        "VISITFLOW_CHECKIN_RATE_PER_MINUTE": "1000000",  # the load comes from one device per office
+        "VISITFLOW_CHECKIN_RATE_PER_MINUTE": "1000000",  # the load comes from one token per office
         "VISITFLOW_LOG_LEVEL": "WARNING",
     }
 
@@ -68,6 +68,7 @@ class Bench:
     def __post_init__(self) -> None:
         self.settings = settings = self.stack.settings()  # once: it parses the country's offices
         self.token = issue_token(settings, Role.ADMIN, "bench", hours=4)
+        self.devices = {office.id: office.devices[0].id for office in settings.offices}  # a host's tablet
         self.headers = {"Authorization": f"Bearer {self.token}"}
         self.http = aiohttp.ClientSession(
             headers=self.headers,
@@ -85,7 +86,7 @@ class Bench:
     async def check_in(self, office_id: str) -> CheckIn:
         record = CheckIn(office_id, time.perf_counter())
         url = f"{self.stack.url('checkin')}/api/offices/{office_id}/check-ins"
-        headers = {"Idempotency-Key": uuid.uuid4().hex, "X-Device-Id": f"bench-{office_id}"}
+        headers = {"Idempotency-Key": uuid.uuid4().hex, "X-Device-Id": self.devices[office_id]}
         try:
             async with self.http.post(
                 url, json={"kind": "drop_in", "reason": "case_status"}, headers=headers

@@ -15,12 +15,12 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from visitflow_checkin.api import create_app as checkin_app
 from visitflow_checkin.config import CheckinSettings
+from visitflow_devstack.paths import ROOT
 from visitflow_devstack.testing import System
 from visitflow_metrics.api import create_app as metrics_app
 from visitflow_metrics.config import MetricsSettings
 from visitflow_notify.api import create_app as notify_app
 from visitflow_notify.config import NotifySettings
-from visitflow_devstack.paths import ROOT
 from visitflow_platform.access import Action, markdown_table
 from visitflow_platform.auth import Role, declared_action, declared_roles
 from visitflow_queue.api import create_app as queue_app

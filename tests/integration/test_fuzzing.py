@@ -1,5 +1,6 @@
 """Bad input, generated: schemathesis fuzzes every operation of each service's OpenAPI schema against the
-running system. No answer may be a 5xx, and every answer must match the schema it declares."""
+running system, as a caller with a valid token, with none, and with a token for another office. No
+answer may be a 5xx, and every answer must be one the operation declares, in the shape it declares."""
 
 from __future__ import annotations
 
@@ -14,13 +15,12 @@ from visitflow_platform.auth import Role
 
 pytestmark = pytest.mark.integration
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+SERVICES = ["checkin", "queue", "notify", "metrics"]
+CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance"
 
 
-@pytest.mark.parametrize("service", ["checkin", "queue", "notify", "metrics"])
-def test_no_generated_request_gets_a_server_error_or_an_answer_off_schema(
-    system: System, service: str
-) -> None:
-    token = system.token(Role.ADMIN)
+def _fuzz(system: System, service: str, token: str | None, examples: int) -> tuple[int, int, str]:
+    auth = ["-H", f"Authorization: Bearer {token}"] if token else []
     run = subprocess.run(
         [
             sys.executable,
@@ -30,14 +30,13 @@ def test_no_generated_request_gets_a_server_error_or_an_answer_off_schema(
             str(CONFIG),
             "run",
             f"{system.stack.url(service)}/openapi.json",
-            "-H",
-            f"Authorization: Bearer {token}",
+            *auth,
             "--checks",
-            "not_a_server_error,response_schema_conformance,content_type_conformance",
+            CHECKS,
             "--exclude-path-regex",
             "stream",  # live streams never end
             "--max-examples",
-            "20",
+            str(examples),
             "--request-timeout",
             "10",
             "--generation-deterministic",
@@ -47,7 +46,31 @@ def test_no_generated_request_gets_a_server_error_or_an_answer_off_schema(
         timeout=300,
     )
     summary = re.search(r"(\d+) generated, (\d+) passed", run.stdout)
-    assert run.returncode == 0, run.stdout[-3000:]
+    assert run.returncode == 0, run.stdout[-4000:]
     assert summary is not None, run.stdout[-2000:]
     generated, passed = map(int, summary.groups())
+    return generated, passed, run.stdout
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_valid_token_never_gets_a_server_error_or_an_undeclared_answer(
+    system: System, service: str
+) -> None:
+    generated, passed, _ = _fuzz(system, service, system.token(Role.ADMIN), 20)
     assert generated == passed > 20
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_token_never_gets_a_server_error_or_an_undeclared_answer(system: System, service: str) -> None:
+    generated, passed, _ = _fuzz(system, service, None, 5)
+    assert generated == passed > 5
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_another_offices_token_never_gets_a_server_error_or_an_undeclared_answer(
+    system: System, service: str
+) -> None:
+    role = Role.REGIONAL if service == "metrics" else Role.HOST
+    token = system.token(role, ("arendal",), "agder")  # the fuzzed ids are halden and ostfold
+    generated, passed, _ = _fuzz(system, service, token, 5)
+    assert generated == passed > 5

@@ -76,3 +76,15 @@ def test_make_clock_with_only_a_speed_starts_from_now(monkeypatch: pytest.Monkey
     assert isinstance(clock, ScaledClock)
     assert clock.speed == 5
     assert abs(clock.start - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def test_each_clock_maps_a_real_unix_time_onto_its_own_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = datetime(2026, 3, 1, 9, 0, tzinfo=UTC).timestamp()
+
+    assert SystemClock().at(real) == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    assert FixedClock(START).at(real) == START
+    scaled = ScaledClock(start=START, speed=60, epoch=real - 10)
+    assert scaled.at(real) == START + timedelta(minutes=10)
+    assert scaled.at(real - 10) == START
+    fake_time(monkeypatch, real)
+    assert scaled.at(real) == scaled.now()  # now is the mapping of the real now

@@ -9,7 +9,8 @@ def test_a_subject_gets_one_opaque_pseudonym_per_secret() -> None:
     first = pseudonym(SECRET, "ola.nordmann@nav.no")
     assert first == pseudonym(SECRET, "ola.nordmann@nav.no")
     assert re.fullmatch(PATTERN, first)
-    assert "ola" not in first and "nordmann" not in first
+    assert "ola" not in first
+    assert "nordmann" not in first
     assert first != pseudonym(SECRET, "kari.nordmann@nav.no")
     assert first != pseudonym(SECRET + "-other", "ola.nordmann@nav.no")
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from visitflow_checkin.schemas import REFERENCE_PATTERN
 from visitflow_events import Reason, VisitKind
 from visitflow_offices import OSLO, load_offices, office_hours
 from visitflow_simulator.hosts import next_actions
-from visitflow_simulator.plan import DROP_IN_REASONS, apportion, plan_day
+from visitflow_simulator.plan import DROP_IN_REASONS, apportion, booking_reference, plan_day
 
 OFFICES = load_offices(Path(__file__).resolve().parents[3] / "deploy" / "config" / "offices.yaml")
 MONDAY = date(2026, 11, 23)
@@ -47,6 +49,16 @@ def test_nobody_comes_on_a_weekend_or_holiday_and_plans_repeat_for_a_seed() -> N
     assert plan_day(halden, MONDAY, seed=3) == plan_day(halden, MONDAY, seed=3)
     assert plan_day(halden, MONDAY, seed=3) != plan_day(halden, MONDAY, seed=4)
     assert len([a for a in plan_day(halden, MONDAY, scale=2) if a.kind is VisitKind.DROP_IN]) == 200
+
+
+def test_appointments_name_the_offices_counsellors_and_references_of_the_check_ins_format() -> None:
+    for office in OFFICES:
+        for arrival in plan_day(office, MONDAY):
+            if arrival.kind is VisitKind.APPOINTMENT:
+                assert arrival.counsellor_id is not None
+                assert office.counsellor(arrival.counsellor_id) is not None
+    for number in (0, 42, 9_999, 10_000, 259_999):
+        assert re.fullmatch(REFERENCE_PATTERN, booking_reference(number)), number
 
 
 def test_apportion_adds_up_exactly() -> None:

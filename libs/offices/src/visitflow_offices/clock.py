@@ -13,10 +13,17 @@ class Clock(Protocol):
         """The current instant, timezone-aware."""
         ...
 
+    def at(self, unix_time: float) -> datetime:
+        """What this clock read (or will read) at the real Unix time `unix_time`."""
+        ...
+
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def at(self, unix_time: float) -> datetime:
+        return datetime.fromtimestamp(unix_time, UTC)
 
 
 @dataclass
@@ -26,6 +33,10 @@ class FixedClock:
     current: datetime
 
     def now(self) -> datetime:
+        return self.current
+
+    def at(self, unix_time: float) -> datetime:
+        """Its current time, whenever asked about: a fixed clock stands still in real time too."""
         return self.current
 
     def advance(self, delta: timedelta) -> None:
@@ -45,7 +56,10 @@ class ScaledClock:
     epoch: float = field(default_factory=time.time)
 
     def now(self) -> datetime:
-        return self.start + timedelta(seconds=(time.time() - self.epoch) * self.speed)
+        return self.at(time.time())
+
+    def at(self, unix_time: float) -> datetime:
+        return self.start + timedelta(seconds=(unix_time - self.epoch) * self.speed)
 
 
 def make_clock(start: datetime | None, speed: float = 1.0, epoch: float | None = None) -> Clock:

@@ -18,10 +18,15 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import jwt
-from cachetools import TLRUCache
+from cachetools import TLRUCache, TTLCache
 from fastapi import Depends, Request
+from jwt.exceptions import InvalidSubjectError
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .access import Action, Role, roles_for
+from .access import Action as Action
+from .access import Role as Role
+from .access import roles_for
 from .errors import ApiError
 from .settings import DEV_SECRET, ServiceSettings
 
@@ -77,19 +82,43 @@ class TokenVerifier:
                 issuer=settings.auth_issuer,
                 options={"require": ["exp", "sub", "role"]},
             )
-            principal = Principal(
-                subject=str(claims["sub"]),
-                role=Role(claims["role"]),
-                offices=frozenset(claims.get("offices", ())),
-                region=claims.get("region"),
-            )
-            return principal, float(claims["exp"])
-        except (jwt.PyJWTError, ValueError, KeyError) as exc:
-            raise ApiError(
-                401,
-                "unauthenticated",
-                "The access token is missing, expired or not valid.",
+        except jwt.ExpiredSignatureError as exc:
+            raise _unauthenticated("The access token has expired.") from exc
+        except jwt.MissingRequiredClaimError as exc:
+            raise _unauthenticated(f"The access token has no `{exc.claim}` claim.") from exc
+        except InvalidSubjectError as exc:
+            raise _malformed("sub", "a non-empty string") from exc
+        except (jwt.PyJWTError, ValueError) as exc:  # PyJWT's own words may quote the token: not passed on
+            raise _unauthenticated(
+                "The access token is not valid (its signature, issuer, audience or form)."
             ) from exc
+        return _principal(claims), float(claims["exp"])
+
+
+_ROLES = tuple(role.value for role in Role)
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    """The caller a validly signed token describes; a claim of the wrong shape is a 401 that names it."""
+    subject, role, offices, region = (claims.get(name) for name in ("sub", "role", "offices", "region"))
+    if not isinstance(subject, str) or not subject:
+        raise _malformed("sub", "a non-empty string")
+    if not isinstance(role, str) or role not in _ROLES:
+        raise _malformed("role", "one of " + ", ".join(_ROLES))
+    offices = [] if offices is None else offices
+    if not isinstance(offices, list) or not all(isinstance(office, str) for office in offices):
+        raise _malformed("offices", "a list of office ids")
+    if region is not None and not isinstance(region, str):
+        raise _malformed("region", "a region id")
+    return Principal(subject, Role(role), frozenset(offices), region)
+
+
+def _malformed(claim: str, shape: str) -> ApiError:
+    return _unauthenticated(f"The access token's `{claim}` claim must be {shape}.")
+
+
+def _unauthenticated(message: str) -> ApiError:
+    return ApiError(401, "unauthenticated", message)
 
 
 def issue_token(
@@ -117,20 +146,101 @@ def issue_token(
     return jwt.encode(claims, settings.auth_secret, algorithm="HS256")
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    # a browser's EventSource cannot send headers: live streams also take the token as a parameter
-    return request.query_params.get("access_token")
+def bearer_token(scope: Scope) -> str | None:
+    """The request's access token: the Authorization header's, or, for a live stream only (a browser's
+    EventSource cannot send headers), the `access_token` parameter."""
+    scheme, _, token = Headers(scope=scope).get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    if scope["method"] == "GET" and scope["path"].endswith("/stream"):
+        return QueryParams(scope["query_string"]).get("access_token") or None
+    return None
+
+
+def _no_token() -> ApiError:
+    return _unauthenticated("This needs an access token (Authorization: Bearer ...).")
+
+
+class FailedAuthentications:
+    """Failed authentications per client address, in memory and bounded. After `allowed` failures, each
+    within `window_s` of the one before, further failures are answered 429 with Retry-After instead of
+    401 until the address has been quiet for `window_s`. A valid token is never refused: an office's
+    devices share one address behind NAT, and one misconfigured screen must not lock out the rest."""
+
+    def __init__(
+        self,
+        allowed: int = 10,
+        window_s: int = 60,
+        addresses: int = 10_000,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.allowed, self.window_s = allowed, window_s
+        self._failures: TTLCache[str, int] = TTLCache(maxsize=addresses, ttl=window_s, timer=timer)
+
+    def refusal(self, address: str, failure: ApiError) -> ApiError:
+        """Counts one more failure from `address`; the answer to give it."""
+        self._failures[address] = count = self._failures.get(address, 0) + 1
+        if count <= self.allowed:
+            return failure
+        return ApiError(
+            429,
+            "too_many_failed_authentications",
+            "Too many requests from this address had an access token that is not valid; "
+            "wait a minute, then try again with a valid token.",
+            headers={"Retry-After": str(self.window_s)},
+        )
+
+
+class Authenticate:
+    """Settles who is asking before anything reads the request: a request that writes or carries a body
+    without a valid token is refused at once (401, or 429 after repeated failures). For a read, the
+    verdict waits in the request's state: `principal` (and so each route's `require`) gives it, and a
+    public route serves the read whatever token came with it."""
+
+    def __init__(
+        self, app: ASGIApp, verifier: TokenVerifier, failures: FailedAuthentications | None = None
+    ) -> None:
+        self.app, self.verifier = app, verifier
+        self.failures = failures or FailedAuthentications()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        caller = self._caller(scope)
+        if not isinstance(caller, Principal) and _writes_or_carries_a_body(scope):
+            await (caller or _no_token()).response()(scope, receive, send)
+            return
+        scope.setdefault("state", {})["caller"] = caller
+        await self.app(scope, receive, send)
+
+    def _caller(self, scope: Scope) -> Principal | ApiError | None:
+        """The token's principal, the refusal its failure earns, or None without a token."""
+        token = bearer_token(scope)
+        if token is None:
+            return None
+        try:
+            return self.verifier.verify(token)
+        except ApiError as failure:
+            client = scope.get("client")
+            return self.failures.refusal(client[0] if client else "unknown", failure)
+
+
+def _writes_or_carries_a_body(scope: Scope) -> bool:
+    headers = Headers(scope=scope)
+    return (
+        scope["method"] not in ("GET", "HEAD", "OPTIONS")
+        or "transfer-encoding" in headers
+        or headers.get("content-length", "0").strip() not in ("", "0")
+    )
 
 
 async def principal(request: Request) -> Principal:
-    token = _bearer(request)
-    if not token:
-        raise ApiError(401, "unauthenticated", "This needs an access token (Authorization: Bearer ...).")
-    verifier: TokenVerifier = request.app.state.verifier
-    return verifier.verify(token)
+    """The caller, as `Authenticate` found them; its refusal when the token was missing or not valid."""
+    caller: Principal | ApiError | None = getattr(request.state, "caller", None)
+    if isinstance(caller, Principal):
+        return caller
+    raise caller or _no_token()
 
 
 def allows(

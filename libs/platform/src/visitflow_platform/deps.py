@@ -13,16 +13,24 @@ OfficeId = Annotated[str, Path(pattern=r"^[a-z0-9-]{2,40}$", description="office
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", description="retry with the same key to get the same answer")
 ]
-ActorId = Annotated[str | None, Header(alias="X-Actor-Id", pattern=r"^[A-Za-z0-9._-]{1,64}$")]
 _EVENT_ID = r"^\d{1,20}-\d{1,10}$"
+_LARGEST_MS = 2**64 - 1  # a Redis stream id is two unsigned 64-bit numbers: milliseconds and a sequence
 
 
 async def last_event_id(
     header: Annotated[str | None, Header(alias="Last-Event-ID", pattern=_EVENT_ID)] = None,
     query: Annotated[str | None, Query(alias="last_event_id", pattern=_EVENT_ID)] = None,
 ) -> str | None:
-    """Where a live stream resumes: the browser's own header, or the id a page names when it reopens."""
-    return header or query
+    """Where a live stream resumes: the browser's own header, or the id a page names when it reopens.
+    An id no stream can have sent is refused here, before the stream's answer has begun."""
+    resume_from = header or query
+    if resume_from is not None and int(resume_from.partition("-")[0]) > _LARGEST_MS:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "Last-Event-ID is not an id this stream sent; reconnect without it to start afresh.",
+        )
+    return resume_from
 
 
 LastEventId = Annotated[str | None, Depends(last_event_id)]
@@ -32,7 +40,7 @@ async def current_office(request: Request, office_id: OfficeId) -> Office:
     offices: OfficeDirectory = request.app.state.offices
     office = offices.office(office_id)
     if office is None:
-        raise ApiError(404, "unknown_office", f"There is no office '{office_id}'.")
+        raise ApiError(404, "unknown_office", "There is no such office.")
     return office
 
 

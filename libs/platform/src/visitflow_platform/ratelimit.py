@@ -1,4 +1,8 @@
-"""A fixed-window rate limit per caller, in Redis: enough to stop a runaway tablet or script."""
+"""A fixed-window rate limit per caller and office, in Redis: enough to stop a runaway tablet or script.
+
+The caller is the access token's subject, never something the request itself names (a header a client
+could change with every request), and it is pseudonymised: no user name is part of a Redis key.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,18 @@ import time
 
 import redis.asyncio as aioredis
 
+from .auth import Principal
 from .errors import ApiError
+from .pseudonyms import pseudonym
 
 
 class RateLimit:
-    def __init__(self, redis: aioredis.Redis, scope: str, per_minute: int) -> None:
-        self._redis, self._scope, self._limit = redis, scope, per_minute
+    def __init__(self, redis: aioredis.Redis, scope: str, per_minute: int, secret: str) -> None:
+        self._redis, self._scope, self._limit, self._secret = redis, scope, per_minute, secret
 
-    async def check(self, caller: str) -> None:
+    async def check(self, who: Principal, office_id: str) -> None:
         window = int(time.time() // 60)
-        key = f"vf:rate:{self._scope}:{caller}:{window}"
+        key = f"vf:rate:{self._scope}:{office_id}:{pseudonym(self._secret, who.subject)}:{window}"
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(key)
             pipe.expire(key, 120)
@@ -25,6 +31,7 @@ class RateLimit:
             raise ApiError(
                 429,
                 "too_many_requests",
-                f"More than {self._limit} requests a minute from this device; try again shortly.",
+                f"More than {self._limit} requests a minute from this user at this office; "
+                "try again shortly.",
                 headers={"Retry-After": str(retry)},
             )

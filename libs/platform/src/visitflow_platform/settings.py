@@ -41,6 +41,22 @@ class ServiceSettings(BaseSettings):
     kafka_timeout_s: float = Field(default=5.0, gt=0, description="how long an API waits for a broker ack")
     reply_timeout_s: float = Field(default=5.0, gt=0, description="how long an API waits for the queue")
     max_body_bytes: int = Field(default=16_384, ge=1024)
+    max_header_bytes: int = Field(
+        default=16_384, ge=1024, description="a request line and headers larger than this get 431"
+    )
+    request_read_timeout_s: float = Field(
+        default=10.0, gt=0, description="how long a client may take to send a whole request"
+    )
+    max_connections: int = Field(
+        default=4096, ge=1, description="open connections per API process; beyond, requests get 503"
+    )
+    listen_backlog: int = Field(default=2048, ge=1, description="connections waiting to be accepted")
+    live_streams_per_subject: int = Field(
+        default=20, ge=1, description="live streams one token subject may hold open per API process"
+    )
+    api_docs: bool | None = Field(
+        default=None, description="serve /docs and /openapi.json; unset: everywhere but in production"
+    )
     auth_issuer: str = "visitflow-dev"
     auth_audience: str = "visitflow"
     auth_jwks_url: str | None = Field(default=None, description="the identity provider's key set")
@@ -71,6 +87,15 @@ class ServiceSettings(BaseSettings):
         if self.environment == "production" and self.pseudonym_secret == DEV_SECRET:
             raise ValueError("production needs its own VISITFLOW_PSEUDONYM_SECRET")
         return self
+
+    @field_validator("api_docs", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def serves_api_docs(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.environment != "production"
 
     @property
     def allowed_origins(self) -> list[str]:

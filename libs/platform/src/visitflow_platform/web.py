@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 import uvicorn
@@ -15,32 +15,38 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .auth import PUBLIC, TokenVerifier
-from .errors import ApiError
+from .apidocs import install_api_docs
+from .auth import PUBLIC, Authenticate, TokenVerifier
+from .errors import ApiError, error_body
 from .heap import freeze_startup_objects, keep_survivors_frozen
+from .http_protocol import bounded_http, unchecked_versions
 from .kafka import BrokerUnavailable
+from .limits import StreamLimit
 from .live import Frame
 from .logs import configure_logging
+from .privacy import personal_data_in_body, personal_data_in_request
 from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 Check = Callable[[], Awaitable[bool]]
 
 
-def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"error": code, "message": message, **extra}
-
-
 def _field_message(error: Mapping[str, Any]) -> str:
-    place = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header"))
-    return f"{place or 'request'}: {error.get('msg', 'invalid')}"
+    place = [p for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    if error.get("type") == "extra_forbidden" and place:
+        place[-1] = "(unknown field)"  # its name is the caller's, not the API's: it is not quoted back
+    return f"{'.'.join(str(p) for p in place) or 'request'}: {error.get('msg', 'invalid')}"
 
 
 class BodyLimit:
-    """Refuses bodies larger than `limit` bytes with 413, whether or not Content-Length is honest."""
+    """Refuses bodies larger than `limit` bytes with 413, whether or not Content-Length is honest. The
+    body is read whole here, before the API sees any of it (so a chunked body over the limit is a 413,
+    not a parse error), and handed on in one piece."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -49,35 +55,81 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
-            return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise _TooLarge
-            return message
-
+        declared = Headers(scope=scope).get("content-length", "")
         try:
-            await self.app(scope, counted, send)
+            if declared.isdigit() and int(declared) > self.limit:
+                raise _TooLarge
+            body = await read_body(receive, self.limit)
         except _TooLarge:
-            await self._refuse(send)
-
-    async def _refuse(self, send: Send) -> None:
-        body = JSONResponse(
-            error_body("body_too_large", f"The request body is larger than {self.limit} bytes."), 413
-        )
-        await send({"type": "http.response.start", "status": 413, "headers": body.raw_headers})
-        await send({"type": "http.response.body", "body": body.body})
+            refusal = ApiError(413, "body_too_large", f"The request body is larger than {self.limit} bytes.")
+            await refusal.response()(scope, receive, send)
+            return
+        except ClientDisconnect:
+            return
+        await self.app(scope, replay(body, receive), send)
 
 
 class _TooLarge(Exception):
     pass
+
+
+async def read_body(receive: Receive, limit: int | None = None) -> bytes:
+    """The whole request body; `_TooLarge` beyond `limit` bytes, `ClientDisconnect` if the client left."""
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` for the app inside: the body already read comes first, in one piece."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
+
+
+class RefusePersonalData:
+    """Refuses with 422 a request whose path, parameters, headers or JSON body look like they hold a
+    national identity number or a phone number (`privacy`), so that none reaches an event, a log line or
+    an error message. `phone_fields` names the body fields that may hold a phone number ("sms.phone").
+    It sits inside `BodyLimit`, which bounds the body it reads."""
+
+    def __init__(self, app: ASGIApp, phone_fields: Collection[str] = ()) -> None:
+        self.app, self.phone_fields = app, frozenset(phone_fields)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await read_body(receive)
+        except ClientDisconnect:
+            return
+        place = personal_data_in_request(scope["path"], scope["query_string"], scope["headers"]) or (
+            personal_data_in_body(body, self.phone_fields) if body else None
+        )
+        if place is not None:
+            refusal = ApiError(
+                422,
+                "personal_data",
+                f"{place} looks like it holds a national identity number or a phone number. "
+                "Visitflow does not take personal data there; leave it out and try again.",
+            )
+            await refusal.response()(scope, receive, send)
+            return
+        await self.app(scope, replay(body, receive), send)
 
 
 SECURITY_HEADERS = {
@@ -123,13 +175,24 @@ class Observe:
             path = getattr(scope.get("route"), "path", "unmatched")  # the router notes the route in scope
             if not path.endswith("/stream"):
                 elapsed = time.perf_counter() - started
-                self.latency.labels(self.service, scope["method"], path, str(status)).observe(elapsed)
+                method = scope["method"] if scope["method"] in _METHODS else "other"  # a client's word
+                self.latency.labels(self.service, method, path, str(status)).observe(elapsed)
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def install_common(
-    app: FastAPI, settings: ServiceSettings, registry: CollectorRegistry, checks: Mapping[str, Check]
+    app: FastAPI,
+    settings: ServiceSettings,
+    registry: CollectorRegistry,
+    checks: Mapping[str, Check],
+    phone_fields: Collection[str] = (),
 ) -> None:
-    """Adds /healthz, /readyz, /metrics, error handlers, the body limit and request metrics."""
+    """Adds /healthz, /readyz, /metrics, error handlers and the edge every request passes, outermost
+    first: Observe (timing, security headers on every answer), CORS, Authenticate (before anything
+    reads the body), BodyLimit, RefusePersonalData (`phone_fields`: the JSON body fields that may hold
+    a phone number, as "sms.phone"), StreamLimit."""
     latency = Histogram(
         "visitflow_http_request_duration_seconds",
         "HTTP request duration",
@@ -138,9 +201,12 @@ def install_common(
         buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
     )
 
-    app.add_middleware(Observe, latency=latency, service=settings.service_name)
-    app.state.verifier = TokenVerifier(settings)
+    app.add_middleware(StreamLimit, per_subject=settings.live_streams_per_subject)
+    # each middleware added wraps those added before it
+    app.add_middleware(RefusePersonalData, phone_fields=phone_fields)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.state.verifier = verifier = TokenVerifier(settings)
+    app.add_middleware(Authenticate, verifier=verifier)
     if settings.allowed_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -156,10 +222,11 @@ def install_common(
             ],
             max_age=600,
         )
+    app.add_middleware(Observe, latency=latency, service=settings.service_name)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, **exc.extra), exc.status, headers=exc.headers)
+        return exc.response()
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -190,7 +257,10 @@ def install_common(
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
-        return JSONResponse(error_body("internal_error", "Something went wrong on our side."), 500)
+        # answered outside every middleware (starlette's last resort), so the headers are added here
+        return JSONResponse(
+            error_body("internal_error", "Something went wrong on our side."), 500, headers=SECURITY_HEADERS
+        )
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive", dependencies=[PUBLIC])
     async def healthz() -> dict[str, str]:
@@ -228,6 +298,8 @@ def install_common(
     async def metrics() -> Response:
         return PlainTextResponse(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    install_api_docs(app, settings)
+
 
 async def _safe(check: Check) -> bool:
     try:
@@ -242,10 +314,9 @@ def live_response(events: AsyncIterable[Frame | ServerSentEvent]) -> EventSource
     return EventSourceResponse(frames, ping=15, headers={"Cache-Control": "no-store"})
 
 
-def serve(app: FastAPI, settings: ServiceSettings) -> None:
-    """Runs the API until SIGTERM or SIGINT; uvicorn drains requests and runs the lifespan's shutdown."""
-    configure_logging(settings.service_name, settings.log_level)
-    config = uvicorn.Config(
+def server_config(app: FastAPI, settings: ServiceSettings) -> uvicorn.Config:
+    """How uvicorn runs an API: its timeouts and its bounds on connections and requests."""
+    return uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -256,8 +327,19 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         # up to 60 s), so the client closes an idle connection, never the server just as a request goes
         # out on it (uvicorn's 5 s lost such check-ins to "connection reset"; DECISIONS §45)
         timeout_keep_alive=75,
+        http=bounded_http(settings.max_header_bytes, settings.request_read_timeout_s),
+        limit_concurrency=settings.max_connections,
+        backlog=settings.listen_backlog,
         lifespan="on",
     )
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Runs the API until SIGTERM or SIGINT; uvicorn drains requests and runs the lifespan's shutdown."""
+    configure_logging(settings.service_name, settings.log_level)
+    if unchecked := unchecked_versions():
+        log.warning("the HTTP protocol adapter was not checked with these versions", extra=unchecked)
+    config = server_config(app, settings)
     freeze_startup_objects()
     server = uvicorn.Server(config)
 

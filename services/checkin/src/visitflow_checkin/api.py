@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -18,20 +20,25 @@ from visitflow_events import (
     VisitorCheckedIn,
     VisitRedirected,
 )
-from visitflow_offices import business_date, office_hours
-from visitflow_platform.auth import Action, Principal, principal, require
+from visitflow_offices import Office, business_date, office_hours
+from visitflow_platform.access import Action
+from visitflow_platform.auth import Principal, principal, require
 from visitflow_platform.contacts import ContactStore
 from visitflow_platform.deps import IdempotencyKey, OfficeDep
 from visitflow_platform.errors import ApiError
-from visitflow_platform.ids import idempotency_key, stable_id
+from visitflow_platform.ids import idempotency_key, stable_id, uuid7_time
+from visitflow_platform.pseudonyms import pseudonym
 from visitflow_platform.ratelimit import RateLimit
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.web import install_common
 
 from .config import CheckinSettings
-from .domain import Queue, Redirect, Refuse, alternatives_for, judge
+from .domain import Queue, Redirect, Refuse, alternatives_for, check_in_time, judge
 from .idempotency import IdempotencyStore
 from .schemas import Accepted, CheckInRequest, PolicyHints, Queued, Redirected
+
+Answer = Queued | Redirected | Accepted
+APPOINTMENT_WITHIN = timedelta(days=1)
 
 
 def create_app(settings: CheckinSettings) -> FastAPI:
@@ -41,13 +48,20 @@ def create_app(settings: CheckinSettings) -> FastAPI:
     registry = CollectorRegistry()
     checkins = Counter(
         "visitflow_checkins",
-        "Check-in answers by office and outcome",
-        ["office", "outcome"],
+        "Check-in answers by outcome (per office: the metrics service's /metrics/offices)",
+        ["outcome"],
         registry=registry,
     )
-    idempotency = IdempotencyStore(runtime.redis)
+    idempotency = IdempotencyStore(
+        runtime.redis,
+        # longer than a check-in can take: Kafka's producer and its acknowledgement (each up to the
+        # Kafka timeout), then the wait for the queue's answer
+        in_flight_s=2 * settings.kafka_timeout_s + settings.reply_timeout_s + 5,
+    )
     contacts = ContactStore(runtime.redis)
-    rate_limit = RateLimit(runtime.redis, "checkin", settings.checkin_rate_per_minute)
+    rate_limit = RateLimit(
+        runtime.redis, "checkin", settings.checkin_rate_per_minute, settings.pseudonym_secret
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -62,7 +76,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         description="Check-in for host tablets and kiosks, with the office's policy applied.",
     )
     app.state.offices = offices
-    install_common(app, settings, registry, runtime.checks())
+    install_common(app, settings, registry, runtime.checks(), phone_fields=["sms.phone"])  # SmsOptIn
     api = APIRouter(prefix="/api")
 
     @api.get(
@@ -99,6 +113,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
                 for line in office.lines
             ],
             rooms=[{"room_id": room.id, "name": room.name, "kind": room.kind.value} for room in office.rooms],
+            counsellors=[{"counsellor_id": c.id, "name": c.name} for c in office.counsellors],
         )
 
     @api.post(
@@ -108,7 +123,10 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         responses={
             201: {"description": "queued with a ticket, or steered to an alternative"},
             202: {"model": Accepted, "description": "recorded; the ticket follows shortly"},
-            409: {"description": "not queued: office closed, drop-in closed, appointment too early"},
+            409: {
+                "description": "not queued: office closed, drop-in closed, appointment too early; or the "
+                "same check-in is still in flight (`in_progress`, retry after Retry-After)"
+            },
             503: {"description": "Kafka did not confirm; nothing recorded, retry"},
         },
         dependencies=[require(Action.CHECK_IN)],
@@ -120,25 +138,43 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         who: Annotated[Principal, Depends(principal)],
         idempotency_header: IdempotencyKey = None,
         device_id: Annotated[
-            str | None, Header(alias="X-Device-Id", pattern=r"^[A-Za-z0-9._-]{1,64}$")
+            str | None, Header(alias="X-Device-Id", max_length=64, description="one of the office's devices")
         ] = None,
     ) -> JSONResponse:
-        await rate_limit.check(f"{office.id}:{device_id or who.subject}")
+        await rate_limit.check(who, office.id)
         key = idempotency_key(idempotency_header)
-        fingerprint = idempotency.fingerprint(body)
-        if (prior := await idempotency.recall(office.id, key, fingerprint)) is not None:
-            return JSONResponse(prior.body, prior.status)
-        visit_id = stable_id(office.id, key)
-        now = clock.now()
-        day = business_date(now, offices.timezone)
-        hours = office_hours(office, now, offices.timezone)
-        if body.line_id is not None and office.line(body.line_id) is None:
-            raise ApiError(422, "unknown_line", f"{office.name} has no line '{body.line_id}'.")
-        appointment_at = body.appointment.starts_at if body.appointment else None
-        verdict = judge(office, hours, body.kind, appointment_at)
+        at = check_in_time(clock, uuid7_time(key), time.time())
+        _refuse_unknown(office, body, device_id, at)
+        # a client could put anything in its key: ids and Redis keys derive from its keyed digest
+        digest = pseudonym(settings.pseudonym_secret, key)
+        visit_id = stable_id(office.id, digest)
+        async with idempotency.claim(visit_id, office.id, idempotency.fingerprint(body, device_id)) as claim:
+            if claim.prior is not None:
+                return JSONResponse(claim.prior.body, claim.prior.status)
+            status, answer, outcome = await record(office, body, device_id, visit_id, digest, at, request)
+            answered = answer.model_dump(mode="json", exclude_none=True)
+            await claim.keep(status, answered)
+        checkins.labels(outcome).inc()
+        return JSONResponse(answered, status)
+
+    async def record(
+        office: Office,
+        body: CheckInRequest,
+        device_id: str | None,
+        visit_id: UUID,
+        digest: str,
+        at: datetime,
+        request: Request,
+    ) -> tuple[int, Answer, str]:
+        """Applies the policy at the check-in's time and publishes what it decided. The event is a function
+        of the office, the key's digest, the request and its time alone, so a resend is the same event.
+        Answers (status, answer, outcome); a refusal is raised."""
+        day = business_date(at, offices.timezone)
+        hours = office_hours(office, at, offices.timezone)
+        verdict = judge(office, hours, body.kind, body.appointment.starts_at if body.appointment else None)
         envelope: dict[str, Any] = {
-            "event_id": stable_id(office.id, key, "event"),
-            "occurred_at": now,
+            "event_id": stable_id(office.id, digest, "event"),
+            "occurred_at": at,
             "office_id": office.id,
             "correlation_id": visit_id,
             "producer": settings.service_name,
@@ -150,7 +186,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         if body.redirect_to is not None or isinstance(verdict, Redirect):
             if body.redirect_to is None:
                 assert isinstance(verdict, Redirect)
-                checkins.labels(office.id, "refused").inc()
+                checkins.labels("refused").inc()
                 raise ApiError(
                     409,
                     verdict.cause.value,
@@ -162,17 +198,17 @@ def create_app(settings: CheckinSettings) -> FastAPI:
                 settings.topics.visits,
                 VisitRedirected(**envelope, kind=body.kind, alternative=body.redirect_to, cause=cause),
             )
-            answer: Redirected | Queued | Accepted = Redirected(
+            redirected = Redirected(
                 visit_id=visit_id,
                 office_id=office.id,
                 cause=cause,
                 alternative=body.redirect_to,
                 message=verdict.message if isinstance(verdict, Redirect) else "Steered by the host.",
             )
-            return await _answer(office.id, key, fingerprint, 201, answer, "redirected")
+            return 201, redirected, "redirected"
 
         if isinstance(verdict, Refuse):
-            checkins.labels(office.id, "refused").inc()
+            checkins.labels("refused").inc()
             extra: dict[str, Any] = {"retry_at": verdict.retry_at.isoformat()} if verdict.retry_at else {}
             if verdict.code == "office_closed":
                 extra["alternatives"] = [a.value for a in alternatives_for(office)]
@@ -182,7 +218,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         line = office.line(body.line_id) if body.line_id else office.line_for(verdict.kind, body.reason)
         assert line is not None
         if body.sms is not None:
-            await contacts.keep(visit_id, body.sms.phone, day, now)
+            await contacts.keep(visit_id, body.sms.phone, day, clock.now())
         event = VisitorCheckedIn(
             **envelope,
             kind=verdict.kind,
@@ -196,45 +232,45 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         await runtime.publisher.publish(settings.topics.visits, event)
         reply = await runtime.replies.wait(str(visit_id), waiting, settings.reply_timeout_s)
         if reply is None:
-            checkins.labels(office.id, "accepted").inc()
-            return JSONResponse(
-                Accepted(
-                    visit_id=visit_id,
-                    office_id=office.id,
-                    message="Checked in. The ticket number follows in a moment.",
-                    status_url=str(
-                        request.url_for("check_in_status", office_id=office.id, visit_id=visit_id)
-                    ),
-                ).model_dump(mode="json"),
-                202,
+            accepted = Accepted(
+                visit_id=visit_id,
+                office_id=office.id,
+                message="Checked in. The ticket number follows in a moment.",
+                status_url=str(request.url_for("check_in_status", office_id=office.id, visit_id=visit_id)),
             )
-        answer = Queued(office_id=office.id, note=verdict.note, **orjson.loads(reply))
-        return await _answer(office.id, key, fingerprint, 201, answer, "queued")
-
-    async def _answer(
-        office_id: str,
-        key: str,
-        fingerprint: str,
-        status: int,
-        answer: Queued | Redirected | Accepted,
-        outcome: str,
-    ) -> JSONResponse:
-        body = answer.model_dump(mode="json", exclude_none=True)
-        await idempotency.remember(office_id, key, fingerprint, status, body)
-        checkins.labels(office_id, outcome).inc()
-        return JSONResponse(body, status)
+            return 202, accepted, "accepted"
+        return 201, Queued(office_id=office.id, note=verdict.note, **orjson.loads(reply)), "queued"
 
     @api.get(
         "/offices/{office_id}/check-ins/{visit_id}",
         summary="A check-in's ticket, once queued",
-        responses={404: {"description": "not queued (yet)"}},
+        responses={404: {"description": "not queued (yet), or not a check-in of this office"}},
         dependencies=[require(Action.READ_CHECK_IN)],
     )
     async def check_in_status(office: OfficeDep, visit_id: UUID) -> Queued:
-        reply = await runtime.replies.stored(str(visit_id))
+        ours = await idempotency.office_of(visit_id) == office.id  # another office's visit is as unknown
+        reply = await runtime.replies.stored(str(visit_id)) if ours else None
         if reply is None:
             raise ApiError(404, "not_queued", "That visit has no ticket (yet).")
         return Queued(office_id=office.id, **orjson.loads(reply))
 
     app.include_router(api)
     return app
+
+
+def _refuse_unknown(office: Office, body: CheckInRequest, device_id: str | None, at: datetime) -> None:
+    """Whatever a check-in names is one of the office's own (DESIGN, principle 5), and its appointment is
+    near its time. The refusal names the field, never what was sent."""
+    counsellor_id = body.appointment.counsellor_id if body.appointment else None
+    if device_id is not None and office.device(device_id) is None:
+        raise ApiError(422, "unknown_device", f"X-Device-Id names no device of {office.name}.")
+    if counsellor_id is not None and office.counsellor(counsellor_id) is None:
+        raise ApiError(
+            422, "unknown_counsellor", f"appointment.counsellor_id names no counsellor of {office.name}."
+        )
+    if body.line_id is not None and office.line(body.line_id) is None:
+        raise ApiError(422, "unknown_line", f"line_id names no line of {office.name}.")
+    if body.appointment and abs(body.appointment.starts_at - at) > APPOINTMENT_WITHIN:
+        raise ApiError(
+            422, "appointment_out_of_range", "appointment.starts_at must be within a day of the check-in."
+        )

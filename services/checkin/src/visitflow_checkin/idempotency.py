@@ -1,13 +1,29 @@
-"""Remembers the answer to each Idempotency-Key for a day, so a retried tap gets the same ticket.
+"""One record per check-in in Redis, claimed before anything is published, so a retried tap gets the
+first tap's answer and two taps racing with one key never publish two different events.
 
-If Redis has lost the record, the retry still lands on the same visit id, which the queue ignores as
-already queued and answers with the ticket it gave before.
+The record is keyed by the visit id, which derives from the office and a keyed digest of the
+Idempotency-Key: the key a client sent is never part of a Redis key. While the first request is in
+flight the record holds the office and the request's fingerprint, for at most `in_flight_s`; then
+the answer (201 or 202) for a day. A request that finds the record
+
+- with another fingerprint is refused (422 `idempotency_key_reused`);
+- with an answer gets that answer;
+- in flight waits up to `patience_s` for the answer, then is told to retry (409 `in_progress`).
+
+A request that ends without an answer to keep (refused, or Kafka did not confirm) removes its claim, so
+the retry is decided afresh. If Redis has lost the record, the retry still lands on the same visit id,
+which the queue ignores as already queued and answers with the ticket it gave before.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from uuid import UUID
 
 import orjson
 import redis.asyncio as aioredis
@@ -15,6 +31,11 @@ from pydantic import BaseModel
 from visitflow_platform.errors import ApiError
 
 KEEP_S = 24 * 3600
+POLL_S = 0.05
+
+
+def _key(visit_id: UUID) -> str:
+    return f"vf:idem:checkin:{visit_id}"
 
 
 @dataclass(frozen=True)
@@ -23,29 +44,73 @@ class Remembered:
     body: dict[str, object]
 
 
+@dataclass
+class Claim:
+    """A request's hold on its check-in's record: `prior` is the answer already given, if any."""
+
+    prior: Remembered | None
+    _record: dict[str, object]
+    _redis: aioredis.Redis
+    _key: str
+    kept: bool = False
+
+    async def keep(self, status: int, body: dict[str, object]) -> None:
+        """Stores the answer for the day, for every retry of the request."""
+        value = orjson.dumps({**self._record, "status": status, "body": body})
+        await self._redis.set(self._key, value, ex=KEEP_S)
+        self.kept = True
+
+
 class IdempotencyStore:
-    def __init__(self, redis: aioredis.Redis) -> None:
-        self._redis = redis
+    def __init__(self, redis: aioredis.Redis, in_flight_s: float, patience_s: float = 3.0) -> None:
+        self._redis, self._in_flight_s, self._patience_s = redis, in_flight_s, patience_s
 
     @staticmethod
-    def fingerprint(request: BaseModel) -> str:
-        return hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+    def fingerprint(request: BaseModel, *context: str | None) -> str:
+        """The request's body and whatever else it names (its device), hashed."""
+        return hashlib.sha256(orjson.dumps([request.model_dump(mode="json"), *context])).hexdigest()
 
-    async def recall(self, office_id: str, key: str, fingerprint: str) -> Remembered | None:
-        raw = await self._redis.get(f"vf:idem:checkin:{office_id}:{key}")
-        if raw is None:
-            return None
-        stored = orjson.loads(raw)
-        if stored["fingerprint"] != fingerprint:
-            raise ApiError(
-                422,
-                "idempotency_key_reused",
-                "This Idempotency-Key was already used for a different check-in.",
-            )
-        return Remembered(stored["status"], stored["body"])
+    @asynccontextmanager
+    async def claim(self, visit_id: UUID, office_id: str, fingerprint: str) -> AsyncIterator[Claim]:
+        """Holds the check-in's record while the request is decided; without an answer kept by the end,
+        the claim is removed."""
+        key = _key(visit_id)
+        record: dict[str, object] = {"office_id": office_id, "fingerprint": fingerprint}
+        claim = Claim(await self._take(key, record), record, self._redis, key)
+        try:
+            yield claim
+        finally:
+            if claim.prior is None and not claim.kept:
+                await self._redis.delete(key)
 
-    async def remember(
-        self, office_id: str, key: str, fingerprint: str, status: int, body: dict[str, object]
-    ) -> None:
-        value = orjson.dumps({"fingerprint": fingerprint, "status": status, "body": body})
-        await self._redis.set(f"vf:idem:checkin:{office_id}:{key}", value, ex=KEEP_S)
+    async def office_of(self, visit_id: UUID) -> str | None:
+        """The office a check-in was made at, while its record is kept."""
+        raw = await self._redis.get(_key(visit_id))
+        return str(orjson.loads(raw)["office_id"]) if raw else None
+
+    async def _take(self, key: str, record: dict[str, object]) -> Remembered | None:
+        """None once this request holds the record; the answer if one was given; or a refusal."""
+        give_up = time.monotonic() + self._patience_s
+        while not await self._redis.set(key, orjson.dumps(record), nx=True, ex=round(self._in_flight_s)):
+            raw = await self._redis.get(key)
+            if raw is None:  # the other request let go in between: claim it again
+                continue
+            stored = orjson.loads(raw)
+            if stored["fingerprint"] != record["fingerprint"]:
+                raise ApiError(
+                    422,
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was already used for a different check-in.",
+                )
+            if "status" in stored:
+                return Remembered(stored["status"], stored["body"])
+            if time.monotonic() > give_up:
+                retry = max(1, await self._redis.ttl(key))
+                raise ApiError(
+                    409,
+                    "in_progress",
+                    "This check-in is still being recorded; try again in a moment.",
+                    headers={"Retry-After": str(retry)},
+                )
+            await asyncio.sleep(POLL_S)
+        return None

@@ -9,14 +9,25 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from visitflow_events import Alternative, Needs, Reason, RedirectCause, VisitKind
 
 PHONE_PATTERN = r"^\+?[0-9 ]{8,16}$"
+# A booking's reference: too short a run of digits to hold an identity or a phone number.
+REFERENCE_PATTERN = r"^(?!.*[0-9]{5})[A-Z]{2,4}-[A-Z0-9]{4,6}$"
 
 
 class AppointmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # python-re: the reference's pattern looks ahead, which the default engine cannot; and since
+    # Python's `$` also matches before a final newline, surrounding whitespace is stripped first
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re", str_strip_whitespace=True)
 
-    reference: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
-    starts_at: AwareDatetime
-    counsellor_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    reference: str = Field(
+        pattern=REFERENCE_PATTERN,
+        description="The booking's reference: 2 to 4 capital letters, a dash, then 4 to 6 capital letters "
+        "or digits with at most four digits in a row (TA-4K7Q, NAV-2025X).",
+        examples=["TA-4K7Q"],
+    )
+    starts_at: AwareDatetime = Field(description="within a day of the check-in")
+    counsellor_id: str | None = Field(
+        default=None, max_length=64, description="one of the office's counsellors (the policy lists them)"
+    )
 
 
 class SmsOptIn(BaseModel):
@@ -36,7 +47,7 @@ class CheckInRequest(BaseModel):
     redirect_to: Alternative | None = Field(
         default=None, description="steer the visitor here instead of queueing (host's choice)"
     )
-    line_id: str | None = Field(default=None, max_length=32)
+    line_id: str | None = Field(default=None, max_length=32, description="one of the office's lines")
 
 
 class Queued(BaseModel):
@@ -83,3 +94,7 @@ class PolicyHints(BaseModel):
     reasons: list[Reason]
     lines: list[dict[str, str]]
     rooms: list[dict[str, str]]
+    counsellors: list[dict[str, str]]
+    reference_pattern: str = Field(
+        REFERENCE_PATTERN, description="what an appointment's reference looks like"
+    )

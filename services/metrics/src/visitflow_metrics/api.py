@@ -230,7 +230,7 @@ def create_app(settings: MetricsSettings) -> FastAPI:
         dependencies=[require(Action.READ_REGION)],
     )
     async def trend(region: RegionDep, weeks: Annotated[int, Query(ge=1, le=60)] = 12) -> dict[str, Any]:
-        return {"region_id": region.id, "weeks": await overview.trend(offices.in_region(region.id), weeks)}
+        return {"region_id": region.id, **await overview.trend(offices.in_region(region.id), weeks)}
 
     @api.get(
         "/offices/{office_id}/footfall",

@@ -1,4 +1,4 @@
-"""Every office's figures of today for Prometheus (labels office, region, kind, reason, line; never
+"""Every office's figures of today for Prometheus (labels office, region, kind, reason, outcome, line; never
 anything per visit), from values refreshed in the background. Served only to the scraper role
 (`/metrics/offices`), never on the public `/metrics`."""
 
@@ -42,9 +42,14 @@ class OfficeFigures(Collector):
         redirected = gauge(
             "visitflow_office_redirected_today", "Visitors steered elsewhere at check-in today"
         )
+        outcomes = gauge(
+            "visitflow_office_outcomes_today",
+            "Visits today by outcome, steered at check-in or after a conversation",
+            ("outcome",),
+        )
         steered = gauge(
             "visitflow_office_steered_to_self_service_today",
-            "Redirected at check-in or completed as steered to self-service, today",
+            "Steered to self-service today, at home or at a public PC",
         )
         no_shows = gauge("visitflow_office_no_shows_today", "No-shows today")
         called = gauge("visitflow_office_called_today", "Visitors called for the first time today")
@@ -77,6 +82,8 @@ class OfficeFigures(Collector):
             drop_ins.add_metric(labels, k["drop_ins"])
             target.add_metric(labels, k["drop_in_target"])
             redirected.add_metric(labels, k["redirected"])
+            for outcome, count in k["outcomes"].items():
+                outcomes.add_metric([*labels, outcome], count)
             steered.add_metric(labels, k["steered_to_self_service"])
             no_shows.add_metric(labels, k["no_shows"])
             called.add_metric(labels, k["called"])
@@ -96,6 +103,7 @@ class OfficeFigures(Collector):
             drop_ins,
             target,
             redirected,
+            outcomes,
             steered,
             no_shows,
             called,

@@ -62,14 +62,22 @@ class Overview:
         by_id = {office.id: office for office in listed}
         return [history_row(summary, by_id[office_id]) for (office_id, _), summary in stored.items()]
 
-    async def trend(self, offices: Iterable[Office], weeks: int) -> list[dict[str, Any]]:
+    async def trend(self, offices: Iterable[Office], weeks: int) -> dict[str, Any]:
+        """Drop-ins against target per week, and today's drop-ins (counted in the last week), so that a
+        live page can put its own figure of today in their place."""
         listed = list(offices)
         last = self.today()
         first = last - timedelta(days=last.weekday() + 7 * (weeks - 1))
         span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
         stored = await self._store.read((office.id, day) for day in span for office in listed)
         drop_ins = {key: summary.counters.get("drop_ins", 0) for key, summary in stored.items()}
-        return drop_in_trend(listed, drop_ins, first, last, self._offices.timezone)
+        return {
+            "weeks": drop_in_trend(listed, drop_ins, first, last, self._offices.timezone),
+            "today": {
+                "business_date": last.isoformat(),
+                "drop_ins": sum(drop_ins.get((office.id, last), 0) for office in listed),
+            },
+        }
 
 
 def as_csv(rows: Iterable[dict[str, Any]]) -> str:

@@ -108,7 +108,7 @@ def test_an_appointment_is_no_drop_in() -> None:
     }
 
 
-def test_a_redirect_counts_an_arrival_steered_to_self_service_and_where_to() -> None:
+def test_a_redirect_counts_an_arrival_and_where_to() -> None:
     event = VisitRedirected(
         **visit(),
         kind=VisitKind.APPOINTMENT,
@@ -120,7 +120,6 @@ def test_a_redirect_counts_an_arrival_steered_to_self_service_and_where_to() -> 
     assert counter_increments(event) == {
         "arrivals": 1,
         "redirected": 1,
-        "steered_to_self_service": 1,
         "kind:appointment": 1,
         "reason:benefit_question": 1,
         "alternative:book_appointment": 1,
@@ -144,16 +143,6 @@ def test_completed_counts_by_outcome() -> None:
     event = ServiceCompleted(**ticketed(), room_id="samtalerom-1", outcome=Outcome.REFERRED_TO_CONTACT_CENTRE)
 
     assert counter_increments(event) == {"completed": 1, "outcome:referred_to_contact_centre": 1}
-
-
-def test_completed_as_steered_to_self_service_counts_as_steered() -> None:
-    event = ServiceCompleted(**ticketed(), outcome=Outcome.STEERED_TO_SELF_SERVICE)
-
-    assert counter_increments(event) == {
-        "completed": 1,
-        "outcome:steered_to_self_service": 1,
-        "steered_to_self_service": 1,
-    }
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""The dashboard's files: WCAG AA contrast of its palette, and nothing fetched from elsewhere."""
+"""The dashboard's files: WCAG AA contrast of its palette, every text it names in both catalogues, and
+nothing fetched from elsewhere."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import visitflow_metrics
+from visitflow_metrics.domain import VisitOutcome
+from visitflow_platform.i18n import LANGUAGES, catalogue
 
 WEB = Path(visitflow_metrics.__file__).parent / "web"
 PALETTE = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6});", (WEB / "dashboard.css").read_text()))
@@ -32,9 +35,23 @@ def test_text_colours_meet_wcag_aa(background: str, colour: str, least: float) -
     assert contrast(PALETTE[colour], PALETTE[background]) >= least
 
 
-@pytest.mark.parametrize("colour", ["drop-in", "appointment", "emergency", "target"])
+@pytest.mark.parametrize(
+    "colour", ["drop-in", "appointment", "emergency", "target", "online", "pc", "contact", "booked", "served"]
+)
 def test_chart_marks_stand_out_from_their_panel(colour: str) -> None:
     assert contrast(PALETTE[colour], PALETTE["panel"]) >= 3.0  # WCAG 1.4.11, non-text contrast
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_text_the_dashboard_names_is_in_the_catalogue(language: str) -> None:
+    texts = {key.removeprefix("dashboard."): value for key, value in catalogue(language).items()}
+    named = set(re.findall(r'data-text="(\w+)"', (WEB / "index.html").read_text()))
+    named |= set(re.findall(r"\bt\(\)\.(\w+)", (WEB / "dashboard.js").read_text()))
+    named -= {"kinds", "reasons", "outcomes"}  # the shared words, picked by catalogue.js
+
+    assert named
+    assert {name for name in named if not texts.get(name)} == set()
+    assert {f"outcomes.{o.value}" for o in VisitOutcome} <= texts.keys()
 
 
 def test_the_page_loads_nothing_from_elsewhere() -> None:

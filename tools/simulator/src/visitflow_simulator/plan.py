@@ -59,6 +59,11 @@ class Arrival:
         return body
 
 
+def booking_reference(number: int) -> str:
+    """The reference of the booking of a day's `number`th arrival, in the check-in's format (SIM-A0042)."""
+    return f"SIM-{chr(ord('A') + number // 10_000 % 26)}{number % 10_000:04d}"
+
+
 def apportion(total: int, weights: dict[Reason, int]) -> dict[Reason, int]:
     """Splits `total` by weight with the largest-remainder method, so the parts add up exactly."""
     whole = sum(weights.values())
@@ -111,6 +116,7 @@ def plan_day(
             )
         )
     rooms = sum(1 for room in office.rooms if room.kind.value == "conversation")
+    counsellors = office.counsellors[:rooms]  # one at work per conversation room
     first, last = opening[0].start, opening[-1].end
     slots = [datetime.combine(day, first, tzinfo=zone) + timedelta(minutes=30 * n) for n in range(1, 15)]
     slots = [slot for slot in slots if slot.time() < last]
@@ -122,7 +128,7 @@ def plan_day(
                 kind=VisitKind.APPOINTMENT,
                 reason=Reason.COUNSELLOR_APPOINTMENT,
                 appointment_at=starts,
-                counsellor_id=f"veileder-{n % rooms + 1}",
+                counsellor_id=counsellors[n % len(counsellors)].id if counsellors else None,
                 sms=rng.random() < SMS_SHARE,
             )
         )

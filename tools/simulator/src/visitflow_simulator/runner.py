@@ -10,16 +10,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 import httpx
 from visitflow_offices import Clock, Office, business_date
+from visitflow_platform.ids import uuid7
 
 from .hosts import next_actions
-from .plan import Arrival, plan_day
+from .plan import Arrival, booking_reference, plan_day
 
 log = logging.getLogger("visitflow.simulator")
 
@@ -49,15 +49,19 @@ class OfficeSimulation:
         if delay > 0:
             await asyncio.sleep(delay)
 
+    def _tap(self) -> dict[str, str]:
+        """A tap on the host's tablet: a UUIDv7 key, as the tablet makes, from the office's first device."""
+        device = {"X-Device-Id": self.office.devices[0].id} if self.office.devices else {}
+        return {"Idempotency-Key": str(uuid7()), **device}
+
     async def arrive(self, arrival: Arrival, number: int) -> None:
         path = f"/api/offices/{self.office.id}/check-ins"
-        body = arrival.body(reference=f"SIM{number:05d}", phone=f"+47 4{number % 10_000_000:07d}")
-        key = {"Idempotency-Key": uuid.uuid4().hex}
-        answer = await self.checkin.post(path, json=body, headers=key)
+        body = arrival.body(reference=booking_reference(number), phone=f"+47 4{number % 10_000_000:07d}")
+        answer = await self.checkin.post(path, json=body, headers=self._tap())
         if answer.status_code == 409 and answer.json().get("error") == "drop_in_closed":
             self.tally.add("refused_drop_in")
             body["redirect_to"] = "book_appointment"
-            answer = await self.checkin.post(path, json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+            answer = await self.checkin.post(path, json=body, headers=self._tap())
         outcome = answer.json().get("outcome", answer.json().get("error", str(answer.status_code)))
         self.tally.add(outcome)
         if outcome == "queued" and not arrival.shows_up:

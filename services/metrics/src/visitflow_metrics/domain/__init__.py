@@ -15,8 +15,11 @@ from .figures import (
     wait_histogram,
 )
 from .footfall import counter_increments
+from .outcomes import AFTER_CONVERSATION, AT_CHECK_IN, VisitOutcome, outcome_counts
 
 __all__ = [
+    "AFTER_CONVERSATION",
+    "AT_CHECK_IN",
     "HISTORY_COLUMNS",
     "WAIT_BUCKETS_MIN",
     "DayRules",
@@ -25,6 +28,7 @@ __all__ = [
     "OfficeDays",
     "Stage",
     "Track",
+    "VisitOutcome",
     "apply",
     "counter_increments",
     "drop_in_trend",
@@ -33,6 +37,7 @@ __all__ = [
     "kpis",
     "live_view",
     "longest_wait_s",
+    "outcome_counts",
     "percentile",
     "region_totals",
     "wait_histogram",

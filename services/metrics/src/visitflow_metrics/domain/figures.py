@@ -12,6 +12,7 @@ from visitflow_events import Reason, VisitKind
 from visitflow_offices import Office, office_hours
 
 from .day import DaySummary
+from .outcomes import VisitOutcome, outcome_counts, self_service
 
 DOCUMENTS_OR_CASE_STATUS = (Reason.DELIVER_DOCUMENTS, Reason.CASE_STATUS)
 WAIT_BUCKETS_MIN = (5, 10, 15, 30, 60)  # the wait histogram's upper bounds; one more bucket above
@@ -51,6 +52,7 @@ def kpis(summary: DaySummary, office: Office) -> dict[str, Any]:
     drop_ins = c.get("drop_ins", 0)
     documents_or_status = sum(c.get(f"drop_in_reason:{r.value}", 0) for r in DOCUMENTS_OR_CASE_STATUS)
     waits = _all(summary.waits_s)
+    outcomes = outcome_counts(c)
     return {
         "arrivals": c.get("arrivals", 0),
         "arrivals_by_kind": {kind.value: c.get(f"kind:{kind.value}", 0) for kind in VisitKind},
@@ -62,8 +64,9 @@ def kpis(summary: DaySummary, office: Office) -> dict[str, Any]:
         "documents_or_case_status": documents_or_status,
         "documents_or_case_status_share": ratio(documents_or_status, drop_ins),
         "redirected": c.get("redirected", 0),
-        "steered_to_self_service": c.get("steered_to_self_service", 0),
-        "steered_to_self_service_share": ratio(c.get("steered_to_self_service", 0), c.get("arrivals", 0)),
+        "outcomes": outcomes,
+        "steered_to_self_service": self_service(outcomes),
+        "steered_to_self_service_share": ratio(self_service(outcomes), c.get("arrivals", 0)),
         "queued": c.get("queued", 0),
         "called": c.get("called", 0),
         "called_within_target": c.get("called_within_target", 0),
@@ -106,6 +109,7 @@ def live_view(summary: DaySummary, office: Office) -> dict[str, Any]:
         for hour, counts in sorted(summary.hourly.items())
         if counts.get("arrivals")
     }
+    outcomes = outcome_counts(c)
     return {
         "office_id": office.id,
         "name": office.name,
@@ -122,7 +126,8 @@ def live_view(summary: DaySummary, office: Office) -> dict[str, Any]:
         "drop_in_reasons": {r.value: n for r in Reason if (n := c.get(f"drop_in_reason:{r.value}", 0))},
         "hourly_arrivals": hourly,
         "wait_histogram": wait_histogram(_all(summary.waits_s)),
-        "steered_to_self_service": c.get("steered_to_self_service", 0),
+        "outcomes": outcomes,
+        "steered_to_self_service": self_service(outcomes),
         "called": c.get("called", 0),
         "called_within_target": c.get("called_within_target", 0),
         "no_shows": c.get("no_shows", 0),
@@ -139,6 +144,7 @@ def region_totals(summaries: Iterable[DaySummary], offices: Mapping[str, Office]
     waits = [w for s in listed for w in _all(s.waits_s)]
     drop_ins = counters.get("drop_ins", 0)
     documents_or_status = sum(counters.get(f"drop_in_reason:{r.value}", 0) for r in DOCUMENTS_OR_CASE_STATUS)
+    outcomes = outcome_counts(counters)
     return {
         "in_office": sum(s.in_office for s in listed),
         "waiting": sum(s.waiting for s in listed),
@@ -146,7 +152,8 @@ def region_totals(summaries: Iterable[DaySummary], offices: Mapping[str, Office]
         "drop_ins": drop_ins,
         "drop_in_target": sum(offices[s.office_id].drop_in_target_per_day for s in listed),
         "documents_or_case_status_share": ratio(documents_or_status, drop_ins),
-        "steered_to_self_service": counters.get("steered_to_self_service", 0),
+        "outcomes": outcomes,
+        "steered_to_self_service": self_service(outcomes),
         "service_level": ratio(counters.get("called_within_target", 0), counters.get("called", 0)),
         "no_shows": counters.get("no_shows", 0),
         "wait_median_s": percentile(waits, 0.5),
@@ -168,6 +175,7 @@ HISTORY_COLUMNS = (
     "redirected",
     "steered_to_self_service",
     "steered_to_self_service_share",
+    *(f"outcome_{o.value}" for o in VisitOutcome),
     "called",
     "called_within_target",
     "service_level",
@@ -189,6 +197,7 @@ def history_row(summary: DaySummary, office: Office) -> dict[str, Any]:
         "appointments": k["arrivals_by_kind"][VisitKind.APPOINTMENT.value],
         "emergencies": k["arrivals_by_kind"][VisitKind.EMERGENCY.value],
         **{f"drop_in_reason_{reason}": n for reason, n in k["drop_in_reasons"].items()},
+        **{f"outcome_{outcome}": n for outcome, n in k["outcomes"].items()},
     }
     row.update({column: k[column] for column in HISTORY_COLUMNS if column not in row})
     return row

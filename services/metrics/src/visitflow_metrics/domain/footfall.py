@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from visitflow_events import (
     Event,
-    Outcome,
     ServiceCompleted,
     VisitCancelled,
     VisitClosedAtDayEnd,
@@ -17,7 +16,7 @@ from visitflow_events import (
     VisitRedirected,
 )
 
-STEERED = "steered_to_self_service"
+from .outcomes import completed_as, redirected_to
 
 
 def _arrival(event: VisitorCheckedIn | VisitRedirected) -> dict[str, int]:
@@ -32,20 +31,13 @@ def counter_increments(event: Event) -> dict[str, int]:
         case VisitorCheckedIn():
             return _arrival(event)
         case VisitRedirected():
-            return _arrival(event) | {
-                "redirected": 1,
-                STEERED: 1,
-                f"alternative:{event.alternative.value}": 1,
-            }
+            return _arrival(event) | {"redirected": 1, redirected_to(event.alternative): 1}
         case VisitorQueued():
             return {"queued": 1, f"line:{event.line_id}": 1}
         case VisitorCalled() if event.call_number == 1:
             return {"called": 1}
         case ServiceCompleted():
-            counts = {"completed": 1, f"outcome:{event.outcome.value}": 1}
-            if event.outcome is Outcome.STEERED_TO_SELF_SERVICE:
-                counts[STEERED] = 1
-            return counts
+            return {"completed": 1, completed_as(event.outcome): 1}
         case VisitorNoShow():
             return {"no_shows": 1}
         case VisitCancelled():

@@ -10,7 +10,7 @@ import { accessToken, api } from "/static/common/common.js";
     offices: new Map(),
     businessDate: null,
     now: null,
-    trend: [],
+    trend: { weeks: [], today: null },
     stream: null,
   };
   const $ = (selector) => document.querySelector(selector);
@@ -19,11 +19,14 @@ import { accessToken, api } from "/static/common/common.js";
   const KINDS = ["drop_in", "appointment", "emergency"];
   const LONG_WAIT_S = 30 * 60;
 
+  function locale() {
+    return state.lang === "nb" ? "nb-NO" : "en-GB";
+  }
   function number(value) {
-    return new Intl.NumberFormat(state.lang === "nb" ? "nb-NO" : "en-GB").format(value);
+    return new Intl.NumberFormat(locale()).format(value);
   }
   function percent(part, whole) {
-    return whole ? `${Math.round((100 * part) / whole)} %` : "–";
+    return whole ? new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 0 }).format(part / whole) : "–";
   }
   function longestWait(office) {
     if (!office.oldest_waiting_since || !state.now) return 0;
@@ -103,38 +106,79 @@ import { accessToken, api } from "/static/common/common.js";
     $("#offices tbody").replaceChildren(...rows);
   }
 
+  // Every chart's figures are the sums over the region's offices (as the API's totals).
   function renderCharts(offices) {
+    const sum = (read) => offices.reduce((total, office) => total + (read(office) || 0), 0);
     const hours = [...new Set(offices.flatMap((o) => Object.keys(o.hourly_arrivals)))].sort();
     Charts.columns($("#hourly-chart"), {
       label: t().hourlyTitle,
+      categoryName: t().hour,
       categories: hours,
       series: KINDS.map((kind) => ({
         key: kind,
         name: t().kinds[kind],
-        values: hours.map((h) => offices.reduce((sum, o) => sum + ((o.hourly_arrivals[h] || {})[kind] || 0), 0)),
+        values: hours.map((h) => sum((o) => (o.hourly_arrivals[h] || {})[kind])),
       })),
+      format: number,
       empty: t().noData,
     });
     const reasons = Object.keys(t().reasons)
-      .map((key) => ({ name: t().reasons[key], value: offices.reduce((sum, o) => sum + (o.drop_in_reasons[key] || 0), 0) }))
+      .map((key) => ({ key: "drop_in", name: t().reasons[key], value: sum((o) => o.drop_in_reasons[key]) }))
       .filter((item) => item.value > 0)
       .sort((a, b) => b.value - a.value);
-    Charts.rows($("#reasons-chart"), { label: t().reasonsTitle, items: reasons, empty: t().noData });
+    Charts.rows($("#reasons-chart"), {
+      label: t().reasonsTitle,
+      head: [t().reason, t().count, t().share],
+      items: reasons,
+      format: number,
+      share: percent,
+      empty: t().noData,
+    });
+    const outcomes = Object.keys(t().outcomes);
+    Charts.rows($("#outcomes-chart"), {
+      label: t().outcomesTitle,
+      head: [t().outcome, t().count, t().share],
+      items: outcomes.map((key) => ({ key, name: t().outcomes[key], value: sum((o) => o.outcomes[key]) })),
+      format: number,
+      share: percent,
+      empty: t().noData,
+    });
+    Charts.columns($("#office-outcomes-chart"), {
+      label: t().officeOutcomesTitle,
+      categoryName: t().office,
+      categories: offices.map((o) => o.name),
+      series: outcomes.map((key) => ({ key, name: t().outcomes[key], values: offices.map((o) => o.outcomes[key] || 0) })),
+      format: number,
+      empty: t().noData,
+    });
     const buckets = t().waitBuckets;
     Charts.columns($("#waits-chart"), {
       label: t().waitsTitle,
+      categoryName: t().wait,
       categories: buckets.map((b) => `${b} ${t().minutes}`),
-      series: [{ key: "drop_in", name: t().waitsTitle, values: buckets.map((_, i) => offices.reduce((sum, o) => sum + o.wait_histogram[i], 0)) }],
+      series: [{ key: "drop_in", name: t().called, values: buckets.map((_, i) => sum((o) => o.wait_histogram[i])) }],
+      format: number,
       empty: t().noData,
     });
+    const weeks = trendWeeks(sum((o) => o.drop_ins));
     Charts.columns($("#trend-chart"), {
       label: t().trendTitle,
-      categories: state.trend.map((w) => String(isoWeek(w.week_start))),
-      series: [{ key: "drop_in", name: t().kinds.drop_in, values: state.trend.map((w) => w.drop_ins) }],
-      target: state.trend.map((w) => w.target),
+      categoryName: t().week,
+      categories: weeks.map((w) => String(isoWeek(w.week_start))),
+      series: [{ key: "drop_in", name: t().kinds.drop_in, values: weeks.map((w) => w.drop_ins) }],
+      target: weeks.map((w) => w.target),
       targetName: t().target,
+      format: number,
       empty: t().noData,
     });
+  }
+
+  // The weekly trend as loaded, with today's drop-ins in the last week replaced by the live figure.
+  function trendWeeks(dropInsToday) {
+    const { weeks, today } = state.trend;
+    if (!weeks.length || today.business_date !== state.businessDate) return weeks;
+    const last = weeks[weeks.length - 1];
+    return [...weeks.slice(0, -1), { ...last, drop_ins: last.drop_ins - today.drop_ins + dropInsToday }];
   }
 
   function isoWeek(isoDate) {
@@ -161,7 +205,7 @@ import { accessToken, api } from "/static/common/common.js";
 
   async function loadTrend() {
     const response = await api(`/api/regions/${state.region}/drop-in-trend?weeks=12`);
-    if (response.ok) state.trend = (await response.json()).weeks;
+    if (response.ok) state.trend = await response.json();
   }
 
   function connect() {

@@ -16,6 +16,17 @@ const result = document.getElementById("result");
 const say = (message, error = false) => { result.textContent = message; result.classList.toggle("error", error); };
 const key = () => crypto.randomUUID();
 
+// A check-in's key is a UUIDv7 (RFC 9562): its first 48 bits are the tap's Unix time in milliseconds,
+// which the check-in service records as the time of the check-in, so a resent tap is the same event.
+function uuidv7() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  for (let i = 5, ms = Date.now(); i >= 0; i--, ms = Math.floor(ms / 256)) bytes[i] = ms % 256;
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;  // version 7
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;  // the RFC's variant
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 async function post(url, body, idempotencyKey = key()) {
   const response = await api(url, {
     method: "POST", headers: { "Content-Type": "application/json", "Idempotency-Key": idempotencyKey },
@@ -43,6 +54,12 @@ async function loadPolicy() {
   if (!reason.options.length) {
     reason.replaceChildren(...policy.reasons.map((r) => el("option", { value: r }, t(`reason.${r}`))));
   }
+  const counsellor = document.getElementById("counsellor");
+  if (!counsellor.options.length) {
+    counsellor.replaceChildren(el("option", { value: "" }, "–"),
+      ...policy.counsellors.map((c) => el("option", { value: c.counsellor_id }, c.name)));
+  }
+  document.getElementById("reference").pattern = policy.reference_pattern;
   document.getElementById("alternative-buttons").replaceChildren(...policy.alternatives.map((alternative) =>
     el("button", { type: "button", "data-alternative": alternative, onclick: () => submit(alternative) },
        t(`alternative.${alternative}`))));
@@ -77,11 +94,11 @@ function checkInBody(redirectTo) {
 
 let pendingKey = null;  // the same key for retries of one tap, a new one after a final answer
 async function submit(redirectTo = null) {
-  pendingKey = pendingKey || key();
+  pendingKey = pendingKey || uuidv7();
   try {
     const { status, answer } = await post(`${checkinUrl}/api/offices/${office}/check-ins`, checkInBody(redirectTo), pendingKey);
-    // 503 and 429 ask for a retry: tapping again must retry this check-in, not make a second one
-    if (status !== 503 && status !== 429) pendingKey = null;
+    // these ask for a retry: tapping again must retry this check-in, not make a second one
+    if (status !== 503 && status !== 429 && answer.error !== "in_progress") pendingKey = null;
     if (answer.outcome === "queued") {
       say(t("tablet.queued", { ticket: answer.ticket, position: answer.position, minutes: minutes(answer.estimated_wait_s) }));
       document.getElementById("checkin-form").reset();
