@@ -15,7 +15,7 @@ from sse_starlette import EventSourceResponse
 from visitflow_platform.access import Action
 from visitflow_platform.auth import PUBLIC, require
 from visitflow_platform.deps import LastEventId, OfficeDep
-from visitflow_platform.live import SNAPSHOT, LiveHub
+from visitflow_platform.live import LiveHub
 from visitflow_platform.pages import mount_static, page
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.web import install_common, live_response
@@ -23,7 +23,7 @@ from visitflow_platform.web import install_common, live_response
 from .config import NotifySettings
 from .domain import Board
 from .scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE
-from .views import display_frame, display_view
+from .views import counsellor_frame, counsellor_view, current, day_view, display_frame, display_view
 
 WEB = Path(__file__).parent / "web"
 
@@ -34,11 +34,17 @@ def create_app(settings: NotifySettings) -> FastAPI:
 
     def empty_display(office_id: str) -> str:
         office = offices.office(office_id)
-        view = display_view(Board(office_id=office_id), office, settings.clock.now()) if office else {}
-        return display_frame(view)
+        now = settings.clock.now()
+        return display_frame(
+            display_view(Board(office_id=office_id), office, now, settings.display_linger) if office else {}
+        )
+
+    def empty_counsellors(office_id: str) -> str:
+        office = offices.office(office_id)
+        return counsellor_frame(counsellor_view(Board(office_id=office_id), office) if office else {})
 
     displays = LiveHub(runtime.redis, DISPLAY_SCOPE, empty_display)
-    counsellors = LiveHub(runtime.redis, COUNSELLOR_SCOPE, lambda _: "{}")
+    counsellors = LiveHub(runtime.redis, COUNSELLOR_SCOPE, empty_counsellors)
     registry = CollectorRegistry()
     Gauge("visitflow_live_clients", "Open live-stream connections", ["service"], registry=registry).labels(
         "notify"
@@ -73,8 +79,11 @@ def create_app(settings: NotifySettings) -> FastAPI:
         dependencies=[require(Action.READ_DISPLAY)],
     )
     async def display(office: OfficeDep) -> JSONResponse:
+        """The board as it stands now, and the office's day (today's opening and drop-in hours)."""
         frame = await displays.snapshot(office.id)
-        return JSONResponse(orjson.loads(frame.data)["display"], headers={"X-Snapshot-Id": frame.id})
+        now = settings.clock.now()
+        shows = current(orjson.loads(frame.data)["display"], now) | {"day": day_view(office, now)}
+        return JSONResponse(shows, headers={"X-Snapshot-Id": frame.id})
 
     @api.get(
         "/display/stream",
@@ -86,13 +95,12 @@ def create_app(settings: NotifySettings) -> FastAPI:
 
     @api.get(
         "/counsellor-alerts/stream",
-        summary="Appointments arriving, live (server-sent events)",
+        summary="Today's arrivals for the office's counsellors, then each change and alert, live "
+        "(server-sent events)",
         dependencies=[require(Action.READ_COUNSELLOR_ALERTS)],
     )
     async def counsellor_stream(office: OfficeDep, last_event_id: LastEventId) -> EventSourceResponse:
-        return live_response(
-            frame async for frame in counsellors.subscribe(office.id, last_event_id) if frame.type != SNAPSHOT
-        )
+        return live_response(counsellors.subscribe(office.id, last_event_id))
 
     app.include_router(api)
 

@@ -1,47 +1,85 @@
-"""What a waiting-room display receives: the board in the office's words (room and line names, today's
-drop-in hours). Built from the board and the office configuration; no visit ids, no names."""
+"""What the office's screens receive, in the office's words (room and line names, counsellors' labels):
+the waiting-room display's board, the office's day as the display shows it, and the counsellors' arrivals.
+Built from the board and the office configuration; no visit ids, no names."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 from visitflow_events import Event, as_dict
 from visitflow_offices import Office, office_hours
 
-from .domain import Board
+from .domain import Board, shown
+
+WAIT_STEP_MIN = 5  # waits are shown as "about 5, 10, 15 ... minutes": the estimate is no finer than that
 
 
-def display_view(board: Board, office: Office, now: datetime) -> dict[str, Any]:
-    hours = office_hours(office, now)
+def wait_minutes(expected_wait_s: int) -> int:
+    """An expected wait as a display says it: the nearest five minutes, and never less than five (a
+    visitor in line waits for a room to come free, however short the estimate)."""
+    return max(WAIT_STEP_MIN, WAIT_STEP_MIN * round(expected_wait_s / 60 / WAIT_STEP_MIN))
+
+
+def _room(office: Office, room_id: str) -> str:
+    return room.name if (room := office.room(room_id)) else room_id
+
+
+def display_view(board: Board, office: Office, now: datetime, linger: timedelta) -> dict[str, Any]:
+    """The board at `now`. A call whose visitor went in says until when it is shown (`until`), so a
+    screen drops it on time without another frame."""
     calls = [
         {
             "event_id": str(call.event_id),
             "ticket": call.ticket,
             "room_id": call.room_id,
-            "room": (room.name if (room := office.room(call.room_id)) else call.room_id),
+            "room": _room(office, call.room_id),
             "call_number": call.call_number,
             "called_at": call.called_at.isoformat(),
+            "gone_in": call.gone_in_at is not None,
+            "until": (call.gone_in_at + linger).isoformat() if call.gone_in_at else None,
         }
-        for call in board.calls
+        for call in shown(board, now, linger)
     ]
-    lines = [
-        {
-            "line_id": line.id,
-            "name": line.name,
-            "prefix": line.prefix,
-            "waiting": len(board.lines[line.id].waiting) if line.id in board.lines else 0,
-            "expected_wait_s": board.lines[line.id].expected_wait_s if line.id in board.lines else 0,
-        }
-        for line in office.lines
-    ]
+    lines = []
+    for line in office.lines:
+        waiting = board.lines[line.id].waiting if line.id in board.lines else ()
+        expected = board.lines[line.id].expected_wait_s if waiting else 0
+        lines.append(
+            {
+                "line_id": line.id,
+                "name": line.name,
+                "prefix": line.prefix,
+                "waiting": len(waiting),
+                "expected_wait_s": expected,
+                "expected_minutes": wait_minutes(expected) if waiting else None,
+            }
+        )
     return {
         "office_id": office.id,
         "name": office.name,
+        "public_pcs": office.public_pcs,
         "calls": calls,
         "lines": lines,
+    }
+
+
+def current(view: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A stored board as it stands at `now`: without the calls whose time on the screen is over."""
+    calls = [c for c in view["calls"] if c["until"] is None or now < datetime.fromisoformat(c["until"])]
+    return view if len(calls) == len(view["calls"]) else {**view, "calls": calls}
+
+
+def day_view(office: Office, now: datetime) -> dict[str, Any]:
+    """The office's day at `now`, as the display shows it: today's opening and drop-in hours. Served
+    fresh by the API, never stored: a board written yesterday must not tell today's hours."""
+    hours = office_hours(office, now)
+    return {
+        "date": hours.local_time.date().isoformat(),
+        "open_today": [span.label() for span in hours.opening_today],
         "drop_in_today": [span.label() for span in hours.drop_in_today],
+        "drop_in_open": hours.drop_in_open,
     }
 
 
@@ -54,3 +92,31 @@ def display_frame(view: dict[str, Any], event: Event | None = None) -> str:
             if key in ("type", "event_id", "ticket", "room_id", "call_number", "occurred_at")
         }
     return orjson.dumps(body).decode()
+
+
+def counsellor_view(board: Board, office: Office) -> dict[str, Any]:
+    """The office's counsellors (to choose from) and today's arrivals, each for a counsellor the office
+    has: ticket, time of arrival, how far the visit has come and its room."""
+    arrivals = [
+        {
+            "ticket": arrival.ticket,
+            "counsellor_id": counsellor.id,
+            "arrived_at": arrival.arrived_at.isoformat(),
+            "stage": arrival.stage.value,
+            "room": _room(office, arrival.room_id) if arrival.room_id else None,
+        }
+        for arrival in board.arrivals
+        if (counsellor := office.counsellor(arrival.counsellor_id)) is not None
+    ]
+    return {
+        "office_id": office.id,
+        "name": office.name,
+        "counsellors": [{"counsellor_id": c.id, "name": c.name} for c in office.counsellors],
+        "arrivals": arrivals,
+    }
+
+
+def counsellor_frame(view: dict[str, Any]) -> str:
+    """A frame of the counsellors' stream with the office's arrivals today (the stream's alerts,
+    `appointment_arrived`, are the sender's)."""
+    return orjson.dumps({"today": view}).decode()

@@ -1,16 +1,18 @@
-"""The notify worker. One agent turns visit events into the waiting-room display (at once) and into
-notification requests (recorded on Kafka first), and records each call it showed; another delivers
-those requests, several at a time, so a slow SMS gateway never holds up a display or another
-notification."""
+"""The notify worker. One agent turns visit events into the waiting-room display and the counsellors'
+arrivals (at once) and into notification requests (recorded on Kafka first), and records each call it
+showed; another delivers those requests, several at a time, so a slow SMS gateway never holds up a
+display or another notification."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 from uuid import UUID
 
 import faust
 from visitflow_events import Channel, Event, Message, NotificationRequested, VisitorCalled, encode
+from visitflow_offices import Office
 from visitflow_platform.live import LiveFeed, Outgoing, office_frames
 from visitflow_platform.redis_client import redis_client
 from visitflow_platform.streams import (
@@ -27,13 +29,28 @@ from visitflow_platform.topics import TABLES
 from .config import NotifySettings
 from .domain import CALLED, Audience, Board, apply, notices, outcome
 from .providers import make_provider
-from .scopes import DISPLAY_SCOPE
+from .scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE
 from .sender import Sender
-from .views import display_frame, display_view
+from .views import counsellor_frame, counsellor_view, display_frame, display_view
 
 
 def _display_frame(view: dict[str, Any], event: Event, _last: bool) -> str:
     return display_frame(view, event)  # every display frame carries the board
+
+
+def _counsellor_frame(frame: str, _event: Event, _last: bool) -> str:
+    return frame  # every counsellor frame carries the office's arrivals
+
+
+@dataclass
+class Changed:
+    """An office's board changed by a batch: the events that changed what its display shows, those that
+    changed its counsellors' arrivals, and the message to blame if storing it fails."""
+
+    board: Board
+    cause: Message
+    display: list[Event] = field(default_factory=list)
+    arrivals: list[Event] = field(default_factory=list)
 
 
 def create_worker(settings: NotifySettings) -> faust.App:
@@ -47,6 +64,7 @@ def create_worker(settings: NotifySettings) -> faust.App:
     )
     redis = redis_client(settings.redis_url)
     feed = LiveFeed(redis, DISPLAY_SCOPE)
+    counsellor_feed = LiveFeed(redis, COUNSELLOR_SCOPE)
     sender = Sender(
         settings.offices,
         settings.clock,
@@ -58,13 +76,19 @@ def create_worker(settings: NotifySettings) -> faust.App:
     dead_letters = DeadLetterQueue(app, settings, "notify")
     install_heartbeat(app, redis, settings.service_name)
 
+    def view(board: Board, office: Office) -> dict[str, Any]:
+        return display_view(board, office, settings.clock.now(), settings.display_linger)
+
     async def reproject() -> int:
-        frames = []
+        frames, counsellor_frames = [], []
         for office_id in boards.stored():
             if (office := settings.offices.office(office_id)) is not None:
-                frame = display_frame(display_view(boards.get(office.id), office, settings.clock.now()))
-                frames.append(Outgoing.fresh_snapshot(office.id, frame))
+                board = boards.get(office.id)
+                frames.append(Outgoing.fresh_snapshot(office.id, display_frame(view(board, office))))
+                counsellor = counsellor_frame(counsellor_view(board, office))
+                counsellor_frames.append(Outgoing.fresh_snapshot(office.id, counsellor))
         await feed.publish_all(frames)
+        await counsellor_feed.publish_all(counsellor_frames)
         return len(frames)
 
     install_read_model_healer(app, redis, settings.service_name, reproject)
@@ -79,19 +103,26 @@ def create_worker(settings: NotifySettings) -> faust.App:
     shown: list[Message] = []
     tries: dict[UUID, int] = {}
 
-    async def show(changed: dict[str, tuple[Board, list[Event], Message]]) -> None:
-        """Pushes every changed office's new frames to its displays; each call shown is recorded."""
-        now = settings.clock.now()
-        frames, calls = [], []
-        for office_id, (board, events, _) in changed.items():
+    async def show(changed: dict[str, Changed]) -> None:
+        """Pushes every changed office's new frames to its displays and counsellors; each call shown is
+        recorded."""
+        frames, arrivals, calls = [], [], []
+        for office_id, change in changed.items():
             office = settings.offices.office(office_id)
             assert office is not None
-            view = display_view(board, office, now)
-            frames += office_frames(office_id, events, partial(_display_frame, view), display_frame(view))
-            calls += [event for event in events if isinstance(event, VisitorCalled)]
+            if change.display:
+                shows = view(change.board, office)
+                render = partial(_display_frame, shows)
+                frames += office_frames(office_id, change.display, render, display_frame(shows))
+                calls += [event for event in change.display if isinstance(event, VisitorCalled)]
+            if change.arrivals:
+                counsellor = counsellor_frame(counsellor_view(change.board, office))
+                render = partial(_counsellor_frame, counsellor)
+                arrivals += office_frames(office_id, change.arrivals, render, counsellor)
         for call in calls:
             tries[call.event_id] = tries.get(call.event_id, 0) + 1
         await feed.publish_all(frames)
+        await counsellor_feed.publish_all(arrivals)
         at = settings.clock.now()
         shown.extend(outcome(call, Channel.DISPLAY, CALLED, tries.pop(call.event_id), at) for call in calls)
 
@@ -101,26 +132,31 @@ def create_worker(settings: NotifySettings) -> faust.App:
 
         What is stored comes after what it caused (frames pushed, requests recorded), so a batch retried
         after a failure does again what was not done yet (pushing at least once, never skipping)."""
-        changed: dict[str, tuple[Board, list[Event], Message]] = {}
+        changed: dict[str, Changed] = {}
         audiences_changed: dict[str, tuple[Audience, Message]] = {}
         requests: list[Message] = []
         for message in messages:
             office = settings.offices.office(message.office_id)
             if office is None or not isinstance(message, Event):
                 continue
-            board, events, _ = changed.get(office.id) or (boards.get(office.id), [], message)
+            board = changed[office.id].board if office.id in changed else boards.get(office.id)
             after = apply(board, message, settings.display_calls)
             if after is not board:
-                changed[office.id] = (after, [*events, message], message)
+                change = changed.setdefault(office.id, Changed(after, message))
+                change.board, change.cause = after, message
+                if after.calls is not board.calls or after.lines is not board.lines:
+                    change.display.append(message)
+                if after.arrivals is not board.arrivals:
+                    change.arrivals.append(message)
             audience = audiences_changed.get(office.id, (audiences.get(office.id), message))[0]
             audience_after, asked = notices(audience, message, office.policy.sms_nearly_position)
             if audience_after is not audience:
                 audiences_changed[office.id] = (audience_after, message)
             requests += asked
         await show(changed)
-        for office_id, (board, _, cause) in changed.items():
-            with dead_letters.writing_for(cause):
-                boards.put(office_id, board)
+        for office_id, change in changed.items():
+            with dead_letters.writing_for(change.cause):
+                boards.put(office_id, change.board)
         if requests or shown:
             await record([*requests, *shown])
             shown.clear()

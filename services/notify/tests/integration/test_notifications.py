@@ -134,14 +134,14 @@ def test_a_counsellor_hears_at_once_when_their_appointment_arrives(system: Syste
             {
                 "kind": "appointment",
                 "reason": "counsellor_appointment",
-                "appointment": {"reference": "T-4411", "starts_at": starts, "counsellor_id": "veileder-9"},
+                "appointment": {"reference": "TA-4411", "starts_at": starts, "counsellor_id": "veileder-6"},
             },
         )
         assert answer.status_code == 201, answer.text
-        alert = next(frames)
+        alert = next(frame for frame in frames if frame["event"] == "appointment_arrived")
     assert alert["event"] == "appointment_arrived"
     data = orjson.loads(alert["data"])
-    assert data["counsellor_id"] == "veileder-9"
+    assert data["counsellor_id"] == "veileder-6"
     assert data["ticket"] == answer.json()["ticket"]
 
 

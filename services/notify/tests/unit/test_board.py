@@ -1,4 +1,5 @@
-"""The waiting-room board: latest calls first, each visitor once, cleared when they arrive or the day ends."""
+"""The waiting-room board: latest calls first, each visitor once, marked when they go in and shown a while
+longer, removed when they do not come, cleared when the day ends."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from visitflow_events import (
     VisitorNoShow,
     VisitorQueued,
     VisitStage,
+    VisitTransferred,
 )
-from visitflow_notify.domain import Board, apply
+from visitflow_notify.domain import Board, apply, shown
 
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)
 DAY = date(2026, 11, 23)
@@ -141,26 +143,52 @@ def test_a_recall_replaces_the_visitors_older_call() -> None:
     assert sum(1 for c in board.calls if c.visit_id == visitor) == 1
 
 
-def test_service_started_removes_the_call() -> None:
+def test_a_visitor_who_goes_in_stays_on_the_board_marked_as_gone_in() -> None:
     visitor = uuid4()
     board = board_after(call(1, visit_id=visitor), call(2))
 
-    board = apply(board, ServiceStarted(**fields(visitor, "D-001"), room_id="samtalerom-1"))
+    board = apply(board, ServiceStarted(**fields(visitor, "D-001", minutes=2), room_id="samtalerom-1"))
 
-    assert tickets(board) == ["D-002"]
+    assert tickets(board) == ["D-002", "D-001"]
+    assert board.calls[1].gone_in_at == NOW + timedelta(minutes=2)
+    assert board.calls[0].gone_in_at is None
 
 
-def test_other_endings_remove_the_call_too() -> None:
+def test_completing_the_conversation_keeps_the_time_the_visitor_went_in() -> None:
+    visitor = uuid4()
+    board = board_after(
+        call(1, visit_id=visitor), ServiceStarted(**fields(visitor, "D-001", 1), room_id="samtalerom-1")
+    )
+
+    after = apply(
+        board, ServiceCompleted(**fields(visitor, "D-001", 9), room_id="samtalerom-1", outcome=Outcome.SERVED)
+    )
+
+    assert after is board
+
+
+def test_a_visit_completed_without_a_start_counts_as_gone_in_at_its_completion() -> None:
+    visitor = uuid4()
+    board = board_after(call(1, visit_id=visitor))
+
+    board = apply(
+        board, ServiceCompleted(**fields(visitor, "D-001", 4), room_id="samtalerom-1", outcome=Outcome.SERVED)
+    )
+
+    assert board.calls[0].gone_in_at == NOW + timedelta(minutes=4)
+
+
+def test_a_visitor_who_did_not_come_leaves_the_board() -> None:
     a, b, c, d = uuid4(), uuid4(), uuid4(), uuid4()
     board = board_after(call(1, visit_id=a), call(2, visit_id=b), call(3, visit_id=c), call(4, visit_id=d))
 
     for ending in (
-        ServiceCompleted(**fields(a, "D-001"), room_id="samtalerom-1", outcome=Outcome.SERVED),
-        VisitorNoShow(**fields(b, "D-002"), calls=3),
-        VisitCancelled(**fields(c, "D-003"), cause=CancelCause.VISITOR_LEFT),
+        VisitorNoShow(**fields(a, "D-001"), calls=3),
+        VisitCancelled(**fields(b, "D-002"), cause=CancelCause.VISITOR_LEFT),
         VisitClosedAtDayEnd(
-            **fields(d, "D-004"), kind=VisitKind.DROP_IN, stage=VisitStage.CALLED, needs_follow_up=False
+            **fields(c, "D-003"), kind=VisitKind.DROP_IN, stage=VisitStage.CALLED, needs_follow_up=False
         ),
+        VisitTransferred(**fields(d, "D-004"), from_line_id="drop_in", to_line_id="emergency"),
     ):
         before = len(board.calls)
         board = apply(board, ending)
@@ -169,12 +197,41 @@ def test_other_endings_remove_the_call_too() -> None:
     assert board.calls == ()
 
 
+def test_a_display_shows_waiting_calls_always_and_gone_in_calls_for_a_while() -> None:
+    went_in, waits = uuid4(), uuid4()
+    board = board_after(
+        call(1, visit_id=went_in),
+        call(2, visit_id=waits),
+        ServiceStarted(**fields(went_in, "D-001", minutes=1), room_id="samtalerom-1"),
+    )
+    linger = timedelta(minutes=10)
+
+    assert [c.ticket for c in shown(board, NOW + timedelta(minutes=10), linger)] == ["D-002", "D-001"]
+    assert [c.ticket for c in shown(board, NOW + timedelta(minutes=11), linger)] == ["D-002"]
+    assert [c.ticket for c in shown(board, NOW + timedelta(hours=3), linger)] == ["D-002"]
+
+
+def test_gone_in_calls_count_among_the_calls_kept() -> None:
+    first = uuid4()
+    board = board_after(
+        call(1, visit_id=first),
+        ServiceStarted(**fields(first, "D-001"), room_id="samtalerom-1"),
+        call(2),
+        call(3),
+        keep=2,
+    )
+
+    assert tickets(board) == ["D-003", "D-002"]
+
+
 def test_an_ending_for_a_visit_not_on_the_board_changes_nothing() -> None:
     board = board_after(call(1))
 
-    after = apply(board, ServiceStarted(**fields(uuid4(), "D-009"), room_id="samtalerom-1"))
-
-    assert after is board
+    for ending in (
+        ServiceStarted(**fields(uuid4(), "D-009"), room_id="samtalerom-1"),
+        VisitCancelled(**fields(uuid4(), "D-010"), cause=CancelCause.VISITOR_LEFT),
+    ):
+        assert apply(board, ending) is board
 
 
 def test_office_day_closed_clears_the_board() -> None:
@@ -192,3 +249,16 @@ def test_office_day_closed_clears_the_board() -> None:
     board = apply(board, closed)
 
     assert board == Board(office_id="loten")
+
+
+def test_an_event_leaves_the_parts_it_does_not_change_as_they_were() -> None:
+    """The worker pushes a display frame only for what changed the display, and a counsellor frame only
+    for what changed the arrivals: it tells by identity."""
+    visitor = uuid4()
+    board = board_after(call(1, visit_id=visitor))
+
+    after = apply(board, ServiceStarted(**fields(visitor, "D-001"), room_id="samtalerom-1"))
+
+    assert after.calls is not board.calls
+    assert after.lines is board.lines
+    assert after.arrivals is board.arrivals

@@ -1,17 +1,23 @@
-"""The notify service's pure domain: what a waiting-room display shows, and which notifications are due."""
+"""The notify service's pure domain: what a waiting-room display shows, each counsellor's arrivals, and
+which notifications are due."""
 
-from .board import Board, Call, LineBoard, apply
+from .arrivals import Arrival, Stage, arrive
+from .board import Board, Call, LineBoard, apply, shown
 from .notices import ARRIVED, CALLED, NEARLY, Audience, notices, outcome
 
 __all__ = [
     "ARRIVED",
     "CALLED",
     "NEARLY",
+    "Arrival",
     "Audience",
     "Board",
     "Call",
     "LineBoard",
+    "Stage",
     "apply",
+    "arrive",
     "notices",
     "outcome",
+    "shown",
 ]

@@ -1,9 +1,14 @@
-"""A waiting-room display's board: the latest calls (newest first) and, per line, who is waiting and the
-expected wait. Tickets and rooms only, never names."""
+"""A waiting-room display's board: the latest calls (newest first), and per line who is waiting and the
+expected wait. Tickets and rooms only, never names.
+
+A call stays on the board after its visitor went in, marked so, for a while (`shown`): a display that
+just went quiet still shows that calls were made, and a visitor who looked away sees where the last
+tickets went. The board also holds the office's counsellor arrivals (`arrivals`), which are kept with
+it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
@@ -20,6 +25,8 @@ from visitflow_events import (
     VisitTransferred,
 )
 
+from .arrivals import Arrival, arrive
+
 
 class Call(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -30,6 +37,7 @@ class Call(BaseModel):
     room_id: str
     call_number: int
     called_at: datetime
+    gone_in_at: datetime | None = None  # the visitor went into the room
 
 
 class LineBoard(BaseModel):
@@ -47,38 +55,20 @@ class Board(BaseModel):
     lines: dict[str, LineBoard] = {}
     # every visit queued today: a VisitorQueued delivered again after its call must not re-queue it
     queued: frozenset[UUID] = frozenset()
+    arrivals: tuple[Arrival, ...] = ()
 
 
-def _without(board: Board, visit_id: UUID) -> dict[str, LineBoard]:
-    lines = {}
-    for line_id, line in board.lines.items():
-        waiting = tuple(v for v in line.waiting if v != visit_id)
-        lines[line_id] = line.model_copy(
-            update={"waiting": waiting, "expected_wait_s": line.expected_wait_s if waiting else 0}
-        )
-    return lines
+def shown(board: Board, now: datetime, linger: timedelta) -> tuple[Call, ...]:
+    """The calls a display shows at `now`: every call still waiting for its visitor, and each call whose
+    visitor went in less than `linger` ago."""
+    return tuple(call for call in board.calls if call.gone_in_at is None or now < call.gone_in_at + linger)
 
 
-def _join(lines: dict[str, LineBoard], line_id: str, visit_id: UUID, expected_wait_s: int | None) -> None:
-    line = lines.get(line_id, LineBoard())
-    wait = line.expected_wait_s if expected_wait_s is None else expected_wait_s
-    lines[line_id] = LineBoard(waiting=(*line.waiting, visit_id), expected_wait_s=wait)
-
-
-def apply(board: Board, event: Event, keep: int = 8) -> Board:
-    """The board after one event; the same event twice changes nothing."""
-    if isinstance(event, OfficeDayClosed):
-        return Board(office_id=board.office_id)
-    if isinstance(event, VisitorQueued):
-        if event.visit_id in board.queued:
-            return board
-        lines = dict(board.lines)
-        # the newest arrival's estimate is the wait a visitor joining now can expect
-        _join(lines, event.line_id, event.visit_id, event.estimated_wait_s)
-        return board.model_copy(update={"lines": lines, "queued": board.queued | {event.visit_id}})
+def _calls(calls: tuple[Call, ...], event: Event, keep: int) -> tuple[Call, ...]:
+    """The calls after one event; the same tuple when it changes none."""
     if isinstance(event, VisitorCalled):
-        if any(call.event_id == event.event_id for call in board.calls):
-            return board
+        if any(call.event_id == event.event_id for call in calls):
+            return calls
         call = Call(
             event_id=event.event_id,
             visit_id=event.visit_id,
@@ -87,22 +77,80 @@ def apply(board: Board, event: Event, keep: int = 8) -> Board:
             call_number=event.call_number,
             called_at=event.occurred_at,
         )
-        others = tuple(c for c in board.calls if c.visit_id != event.visit_id)
-        return board.model_copy(
-            update={"calls": (call, *others)[:keep], "lines": _without(board, event.visit_id)}
+        return (call, *(c for c in calls if c.visit_id != event.visit_id))[:keep]
+    if isinstance(event, ServiceStarted | ServiceCompleted):
+        # the visitor went in (a visit completed without a start went in too): marked, not removed
+        if not any(c.visit_id == event.visit_id and c.gone_in_at is None for c in calls):
+            return calls
+        return tuple(
+            c.model_copy(update={"gone_in_at": event.occurred_at})
+            if c.visit_id == event.visit_id and c.gone_in_at is None
+            else c
+            for c in calls
         )
+    if isinstance(event, VisitTransferred | VisitorNoShow | VisitCancelled | VisitClosedAtDayEnd):
+        # the visitor did not come, or waits in another line: the call leaves the board
+        kept = tuple(c for c in calls if c.visit_id != event.visit_id)
+        return kept if len(kept) != len(calls) else calls
+    return calls
+
+
+def _without(lines: dict[str, LineBoard], visit_id: UUID) -> dict[str, LineBoard]:
+    """The lines without one visit; the same dict when it waits in none."""
+    if not any(visit_id in line.waiting for line in lines.values()):
+        return lines
+    result = {}
+    for line_id, line in lines.items():
+        waiting = tuple(v for v in line.waiting if v != visit_id)
+        result[line_id] = line.model_copy(
+            update={"waiting": waiting, "expected_wait_s": line.expected_wait_s if waiting else 0}
+        )
+    return result
+
+
+def _join(
+    lines: dict[str, LineBoard], line_id: str, visit_id: UUID, expected_wait_s: int | None
+) -> dict[str, LineBoard]:
+    line = lines.get(line_id, LineBoard())
+    wait = line.expected_wait_s if expected_wait_s is None else expected_wait_s
+    return {**lines, line_id: LineBoard(waiting=(*line.waiting, visit_id), expected_wait_s=wait)}
+
+
+def _lines(lines: dict[str, LineBoard], event: Event) -> dict[str, LineBoard]:
+    """The lines after one event (a VisitorQueued not delivered before); the same dict when it changes
+    none."""
+    if isinstance(event, VisitorQueued):
+        # the newest arrival's estimate is the wait a visitor joining now can expect
+        return _join(lines, event.line_id, event.visit_id, event.estimated_wait_s)
     if isinstance(event, VisitTransferred):
-        lines = _without(board, event.visit_id)
-        _join(lines, event.to_line_id, event.visit_id, None)
-        calls = tuple(c for c in board.calls if c.visit_id != event.visit_id)
-        return board.model_copy(update={"lines": lines, "calls": calls})
+        return _join(_without(lines, event.visit_id), event.to_line_id, event.visit_id, None)
     if isinstance(
-        event, ServiceStarted | ServiceCompleted | VisitorNoShow | VisitCancelled | VisitClosedAtDayEnd
+        event,
+        VisitorCalled
+        | ServiceStarted
+        | ServiceCompleted
+        | VisitorNoShow
+        | VisitCancelled
+        | VisitClosedAtDayEnd,
     ):
-        # the visitor has arrived (or will not): the call leaves the board
-        calls = tuple(c for c in board.calls if c.visit_id != event.visit_id)
-        lines = _without(board, event.visit_id)
-        if calls == board.calls and lines == board.lines:
-            return board
-        return board.model_copy(update={"calls": calls, "lines": lines})
-    return board
+        return _without(lines, event.visit_id)
+    return lines
+
+
+def apply(board: Board, event: Event, keep: int = 8) -> Board:
+    """The board after one event, keeping the latest `keep` calls; the same event twice changes nothing,
+    and a part the event leaves alone stays the same object (so a caller can tell what changed)."""
+    if isinstance(event, OfficeDayClosed):
+        return Board(office_id=board.office_id)
+    update: dict[str, object] = {}
+    if isinstance(event, VisitorQueued) and event.visit_id in board.queued:
+        return board
+    if isinstance(event, VisitorQueued):
+        update["queued"] = board.queued | {event.visit_id}
+    if (calls := _calls(board.calls, event, keep)) is not board.calls:
+        update["calls"] = calls
+    if (lines := _lines(board.lines, event)) is not board.lines:
+        update["lines"] = lines
+    if (arrivals := arrive(board.arrivals, event)) is not board.arrivals:
+        update["arrivals"] = arrivals
+    return board.model_copy(update=update) if update else board

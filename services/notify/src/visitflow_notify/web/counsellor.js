@@ -1,17 +1,97 @@
-// A counsellor's page: knows at once when their appointment has arrived (?counsellor=veileder-2).
-import { el, liveStream, loadCatalogue, showStatus } from "/static/common/common.js";
+// A counsellor's page: today's arrivals for the counsellor chosen from the office's list (remembered in
+// this browser; ?counsellor=veileder-2 chooses in the link), live. A new arrival is highlighted, chimed
+// and announced once. Ticket, time and room only.
+import { el, languageToggle, liveStream, loadCatalogue } from "/static/common/common.js";
+import { clockTime, connectionStatus, soundControl } from "/static/app/screen.js";
 
 const office = location.pathname.split("/").filter(Boolean).pop();
-const counsellor = new URLSearchParams(location.search).get("counsellor");
-const { t } = await loadCatalogue();
-document.getElementById("who").textContent = t("counsellor.waiting_for", { counsellor: counsellor || "–" });
+const { t, language } = await loadCatalogue();
+const $ = (id) => document.getElementById(id);
+const sound = soundControl($("sound"), t, "counsellor");
+const remembered = `visitflow.counsellor.${office}`;
+let chosen = new URLSearchParams(location.search).get("counsellor") || localStorage.getItem(remembered) || "";
+let view = null;
+let offered = "";  // the counsellors the list offers, to rebuild it only when they change
+let known = null;  // the chosen counsellor's tickets already shown; none until the first picture
+const fresh = new Set();  // tickets that arrived while the page was open
 
+languageToggle($("lang"), language);
+$("counsellor").addEventListener("change", (event) => {
+  chosen = event.target.value;
+  localStorage.setItem(remembered, chosen);
+  known = null;
+  fresh.clear();
+  update();
+});
+
+const mine = () => (view?.arrivals || []).filter((arrival) => arrival.counsellor_id === chosen);
+
+function stage(arrival) {
+  return t(`counsellor.stage_${arrival.stage}`, { room: arrival.room || "" });
+}
+
+function renderChoice() {
+  const counsellors = view.counsellors || [];
+  if (JSON.stringify(counsellors) !== offered) {
+    offered = JSON.stringify(counsellors);
+    $("counsellor").replaceChildren(el("option", { value: "" }, t("counsellor.choose_none")),
+      ...counsellors.map((c) => el("option", { value: c.counsellor_id }, c.name)));
+  }
+  if (!counsellors.some((c) => c.counsellor_id === chosen)) chosen = "";
+  $("counsellor").value = chosen;
+}
+
+function render() {
+  const title = `${t("counsellor.title")} – ${view.name}`;
+  $("title").textContent = title;
+  document.title = title;
+  renderChoice();
+  const arrivals = mine().reverse();  // the newest first
+  $("none").hidden = arrivals.length > 0;
+  $("none").textContent = t(chosen ? "counsellor.none" : "counsellor.choose_first");
+  $("arrivals").replaceChildren(...arrivals.map((arrival) =>
+    el("li", { class: `${arrival.stage}${fresh.has(arrival.ticket) ? " new" : ""}`, "data-ticket": arrival.ticket },
+       el("span", { class: "ticket" }, arrival.ticket),
+       el("span", { class: "time" }, t("counsellor.arrived_at", { time: clockTime(Date.parse(arrival.arrived_at), language) })),
+       el("span", { class: "stage" }, stage(arrival)))));
+}
+
+function arrived(ticket) {
+  const words = t("counsellor.arrived", { ticket });
+  $("announcer").append(el("p", {}, words));
+  while ($("announcer").childElementCount > 5) $("announcer").firstElementChild.remove();
+  sound.chime();
+  if (window.Notification?.permission === "granted") new Notification(words);
+}
+
+function update() {
+  if (!view) return;
+  renderChoice();
+  const tickets = mine().map((arrival) => arrival.ticket);
+  if (known === null) {
+    known = new Set(tickets);  // what was there when the page opened (or the choice changed): not new
+  } else {
+    for (const ticket of tickets.filter((ticket) => !known.has(ticket))) {
+      known.add(ticket);
+      fresh.add(ticket);
+      arrived(ticket);
+    }
+  }
+  render();
+}
+
+const status = connectionStatus($("status"), t);
 liveStream(`/api/offices/${office}/counsellor-alerts/stream`, {
-  onStatus: (state) => showStatus(document.getElementById("status"), t, state),
+  onStatus: status,
   onFrame: (type, data) => {
-    if (type !== "appointment_arrived" || (counsellor && data.counsellor_id !== counsellor)) return;
-    document.getElementById("alerts").prepend(
-      el("li", { "data-ticket": data.ticket }, t("counsellor.arrived", { ticket: data.ticket })));
-    if (window.Notification?.permission === "granted") new Notification(t("counsellor.arrived", { ticket: data.ticket }));
+    status("live");  // a frame came: connected, whatever the browser said about its network meanwhile
+    if (data.today) {
+      view = data.today;
+    } else if (type === "appointment_arrived" && view && !view.arrivals.some((a) => a.ticket === data.ticket)) {
+      // the alert came before the arrivals it belongs to: listed now, its details follow
+      const arrival = { ticket: data.ticket, counsellor_id: data.counsellor_id, arrived_at: data.at, stage: "waiting" };
+      view = { ...view, arrivals: [...view.arrivals, arrival] };
+    }
+    update();
   },
 });

@@ -1,61 +1,50 @@
-// The waiting-room display: ticket and room only, the newest call highlighted and kept on screen long
-// enough to read, even when several arrive at once; a chime and an announcement once staff started it.
-import { el, liveStream, loadCatalogue, minutes, showStatus } from "/static/common/common.js";
+// The waiting-room display: ticket and room only. Calls show at once, without a tap; the newest is
+// highlighted long enough to read, even when several arrive at once, and chimed and read aloud where the
+// browser allows sound. A call stays a while after its visitor went in, marked so; with no calls the
+// screen shows the time, today's hours, the waits and what to do meanwhile. Each call is announced to
+// screen readers exactly once.
+import { api, el, liveStream, loadCatalogue } from "/static/common/common.js";
+import { clockTime, connectionStatus, soundControl, systemClock } from "/static/app/screen.js";
 
 const HOLD_MS = 6000;  // each new call stays highlighted at least this long
 const office = location.pathname.split("/").filter(Boolean).pop();
 const { t, language } = await loadCatalogue();
-const status = document.getElementById("status");
+const $ = (id) => document.getElementById(id);
+const now = await systemClock();
+const sound = soundControl($("sound"), t, "display");
 const pending = [];  // calls waiting for their turn in the highlight
+const highlighted = new Set();  // event ids of the calls highlighted (and so announced), each once
 let showing = null;
-let soundOn = false;
 let view = null;
-
-document.getElementById("start").addEventListener("click", () => {
-  soundOn = true;  // a user gesture: browsers now allow audio and speech
-  chime(0.001);
-  document.getElementById("setup").hidden = true;
-});
-
-function chime(volume = 0.25) {
-  const audio = new AudioContext();
-  for (const [offset, frequency] of [[0, 880], [0.25, 660]]) {
-    const tone = audio.createOscillator();
-    const gain = audio.createGain();
-    tone.frequency.value = frequency;
-    gain.gain.setValueAtTime(volume, audio.currentTime + offset);
-    gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + offset + 0.6);
-    tone.connect(gain).connect(audio.destination);
-    tone.start(audio.currentTime + offset);
-    tone.stop(audio.currentTime + offset + 0.6);
-  }
-}
+let day = null;
 
 function announce(call) {
-  if (!soundOn) return;
-  chime();
-  if ("speechSynthesis" in window) {
-    const words = new SpeechSynthesisUtterance(t("display.announce", { ticket: call.ticket, room: call.room }));
-    words.lang = language === "nb" ? "nb-NO" : "en-GB";
-    speechSynthesis.speak(words);
-  }
+  const words = t("display.announce", { ticket: call.ticket, room: call.room });
+  // one new line per call in the log region, so a screen reader reads it once; older lines go
+  $("announcer").append(el("p", {}, words));
+  while ($("announcer").childElementCount > 5) $("announcer").firstElementChild.remove();
+  if (sound.chime()) sound.speak(words, language);
 }
 
-function renderNow() {
-  // the call being announced, highlighted; otherwise the latest call, plain (never shown as new)
-  const call = showing || view?.calls[0];
-  const card = document.getElementById("now");
-  card.replaceChildren();
+function visibleCalls() {
+  const at = now();
+  return (view?.calls || []).filter((call) => !call.until || at < Date.parse(call.until));
+}
+
+function renderNow(calls) {
+  // the call being announced, highlighted; otherwise the latest call whose visitor has not gone in yet
+  const call = showing || calls.find((c) => !c.gone_in);
+  const card = $("now");
   card.classList.toggle("fresh", Boolean(showing));
-  if (call) {
-    card.append(el("span", { class: "ticket" }, call.ticket),
-                el("span", { class: "room" }, t("display.to_room", { room: call.room })));
-  }
+  card.replaceChildren(...(call
+    ? [el("span", { class: "ticket" }, call.ticket),
+       el("span", { class: "room" }, t("display.to_room", { room: call.room }))]
+    : [el("span", { class: "watch" }, t("display.watch"))]));
 }
 
 function nextHighlight() {
   showing = pending.shift() || null;
-  renderNow();
+  render();
   if (showing) {
     announce(showing);
     setTimeout(nextHighlight, HOLD_MS);
@@ -63,32 +52,82 @@ function nextHighlight() {
 }
 
 function highlight(call) {
+  if (highlighted.has(call.event_id)) return;
+  highlighted.add(call.event_id);
+  if (highlighted.size > 1000) highlighted.delete(highlighted.values().next().value);  // a kiosk runs for weeks
   pending.push(call);
   if (!showing) nextHighlight();
 }
 
-function render() {
-  if (!view) return;
-  document.getElementById("office-name").textContent = view.name;
-  document.title = `${view.name} – ${t("display.title")}`;
-  document.getElementById("hours").textContent = view.drop_in_today.length
-    ? t("display.drop_in_hours", { hours: view.drop_in_today.join(", ") }) : t("display.no_drop_in_today");
-  const recent = new Set([showing, ...pending].filter(Boolean).map((call) => call.event_id));
-  const calls = view.calls.map((call) =>
-    el("li", { class: recent.has(call.event_id) ? "recent" : "", "data-ticket": call.ticket },
-       el("span", { class: "ticket" }, call.ticket), el("span", { class: "room" }, call.room)));
-  document.getElementById("calls").replaceChildren(
-    ...(calls.length ? calls : [el("li", { class: "empty" }, t("display.none"))]));
-  document.getElementById("lines").replaceChildren(...view.lines.filter((line) => line.waiting).map((line) =>
-    el("li", { "data-line": line.line_id },
-       el("span", { class: "name" }, `${line.name} (${line.prefix})`),
-       `${t("display.waiting", { count: line.waiting })} · ${t("display.expected", { minutes: minutes(line.expected_wait_s) })}`)));
-  renderNow();
+function renderHours() {
+  const parts = [];
+  if (day) {
+    parts.push(day.drop_in_today.length
+      ? t("display.drop_in_hours", { hours: day.drop_in_today.join(", ") }) : t("display.no_drop_in_today"));
+    parts.push(day.open_today.length
+      ? t("display.open_hours", { hours: day.open_today.join(", ") }) : t("display.closed_today"));
+  }
+  $("hours").textContent = parts.join(" · ");
 }
 
+// A line by the office's own name; in another language by the catalogue's name for the usual lines.
+function lineName(line) {
+  const key = `display.line_${line.line_id}`;
+  return language !== "nb" && t(key) !== key ? t(key) : line.name;
+}
+
+function renderLines() {
+  $("lines").replaceChildren(...(view?.lines || []).map((line) =>
+    el("li", { "data-line": line.line_id },
+       el("span", { class: "name" }, `${lineName(line)} (${line.prefix})`),
+       line.waiting
+         ? `${t("display.waiting", { count: line.waiting })} · ${t("display.expected", { minutes: line.expected_minutes })}`
+         : t("display.nobody_waiting"))));
+}
+
+function renderTips() {
+  const tips = ["display.tip_screen", "display.tip_online"];
+  if (view?.public_pcs) tips.push("display.tip_pcs");
+  tips.push("display.tip_host");
+  $("tips").replaceChildren(...tips.map((key) => el("li", {}, t(key))));
+}
+
+function render() {
+  $("clock").textContent = clockTime(now(), language);
+  renderHours();
+  if (!view) return;
+  $("office-name").textContent = view.name;
+  document.title = `${view.name} – ${t("display.title")}`;
+  const calls = visibleCalls();
+  const recent = new Set([showing, ...pending].filter(Boolean).map((call) => call.event_id));
+  $("board").dataset.state = calls.length || showing ? "calls" : "quiet";
+  $("calls").replaceChildren(...calls.map((call) =>
+    el("li", { class: [recent.has(call.event_id) ? "recent" : "", call.gone_in ? "gone" : ""].join(" ").trim(),
+               "data-ticket": call.ticket },
+       el("span", { class: "ticket" }, call.ticket),
+       el("span", { class: "room" }, call.room),
+       call.gone_in ? el("span", { class: "tag" }, t("display.gone_in")) : null)));
+  renderNow(calls);
+  renderLines();
+  renderTips();
+}
+
+async function refreshDay() {
+  const response = await api(`/api/offices/${office}/display`).catch(() => null);
+  if (response?.ok) {
+    day = (await response.json()).day;
+    renderHours();
+  }
+}
+
+const status = connectionStatus($("status"), t, (state) => {
+  $("offline").hidden = state === "live";
+  if (state === "live") refreshDay();
+});
 liveStream(`/api/offices/${office}/display/stream`, {
-  onStatus: (state) => showStatus(status, t, state),
+  onStatus: status,
   onFrame: (type, data) => {
+    status("live");  // a frame came: connected, whatever the browser said about its network meanwhile
     view = data.display;
     // A snapshot is the state after a (re)connection: it highlights nothing, so a stale call is never
     // shown as current. Calls that arrive as events, live or replayed after a short blip, are highlighted.
@@ -99,3 +138,6 @@ liveStream(`/api/offices/${office}/display/stream`, {
     render();
   },
 });
+render();
+setInterval(render, 15000);  // the clock, and calls whose time on screen is over
+setInterval(refreshDay, 10 * 60 * 1000);  // today's hours, also after midnight

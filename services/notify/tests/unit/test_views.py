@@ -1,0 +1,132 @@
+"""What the screens receive: the board in the office's words with each gone-in call's time on screen, waits
+as a display says them, the office's day as it is today, and counsellors' arrivals without visit ids."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from uuid import uuid4
+
+import orjson
+import pytest
+from visitflow_events import Event, ServiceStarted, VisitKind, VisitorCalled, VisitorQueued
+from visitflow_notify.domain import Board, apply
+from visitflow_notify.views import counsellor_view, current, day_view, display_view, wait_minutes
+from visitflow_offices import load_offices
+
+OFFICES = load_offices(Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml")
+LOTEN = OFFICES.offices["loten"]
+MONDAY_NOON = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # 12:30 in Oslo
+LINGER = timedelta(minutes=10)
+
+
+def fields(visit_id: object, ticket: str, minutes: int = 0) -> dict[str, object]:
+    return {
+        "event_id": uuid4(),
+        "occurred_at": MONDAY_NOON + timedelta(minutes=minutes),
+        "office_id": "loten",
+        "correlation_id": uuid4(),
+        "producer": "queue",
+        "visit_id": visit_id,
+        "business_date": date(2026, 11, 23),
+        "ticket": ticket,
+    }
+
+
+def queued(
+    ticket: str, line_id: str = "drop_in", wait_s: int = 0, counsellor_id: str | None = None
+) -> VisitorQueued:
+    return VisitorQueued(
+        **fields(uuid4(), ticket),
+        line_id=line_id,
+        kind=VisitKind.APPOINTMENT if counsellor_id else VisitKind.DROP_IN,
+        reason="counsellor_appointment" if counsellor_id else "case_status",
+        checked_in_at=MONDAY_NOON,
+        counsellor_id=counsellor_id,
+        position=1,
+        estimated_wait_s=wait_s,
+    )
+
+
+def board(*events: Event) -> Board:
+    result = Board(office_id="loten")
+    for event in events:
+        result = apply(result, event)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(0, 5), (100, 5), (7 * 60, 5), (8 * 60, 10), (12 * 60, 10), (13 * 60, 15), (41 * 60, 40)],
+)
+def test_a_wait_is_said_to_the_nearest_five_minutes_and_never_under_five(seconds: int, said: int) -> None:
+    assert wait_minutes(seconds) == said
+
+
+def test_the_board_names_rooms_and_says_until_when_a_gone_in_call_is_shown() -> None:
+    went_in, waits = uuid4(), uuid4()
+    shown = board(
+        VisitorCalled(**fields(went_in, "D-001"), line_id="drop_in", room_id="samtalerom-2", call_number=1),
+        VisitorCalled(**fields(waits, "D-002", 1), line_id="drop_in", room_id="moterom-1", call_number=1),
+        ServiceStarted(**fields(went_in, "D-001", 2), room_id="samtalerom-2"),
+    )
+
+    view = display_view(shown, LOTEN, MONDAY_NOON + timedelta(minutes=3), LINGER)
+
+    assert [(c["ticket"], c["room"], c["gone_in"]) for c in view["calls"]] == [
+        ("D-002", "Møterom 1", False),
+        ("D-001", "Samtalerom 2", True),
+    ]
+    assert view["calls"][0]["until"] is None
+    assert datetime.fromisoformat(view["calls"][1]["until"]) == MONDAY_NOON + timedelta(minutes=12)
+    assert "visit_id" not in orjson.dumps(view).decode()
+
+    later = MONDAY_NOON + timedelta(minutes=13)
+    assert [c["ticket"] for c in display_view(shown, LOTEN, later, LINGER)["calls"]] == ["D-002"]
+    assert [c["ticket"] for c in current(view, later)["calls"]] == ["D-002"]  # a stored board read later
+
+
+def test_every_line_is_listed_with_its_wait_or_none_when_nobody_waits() -> None:
+    view = display_view(
+        board(queued("D-001", wait_s=11 * 60), queued("D-002", wait_s=14 * 60)), LOTEN, MONDAY_NOON, LINGER
+    )
+
+    lines = {line["line_id"]: line for line in view["lines"]}
+    assert set(lines) == {line.id for line in LOTEN.lines}
+    assert (lines["drop_in"]["waiting"], lines["drop_in"]["expected_minutes"]) == (2, 15)
+    assert (lines["emergency"]["waiting"], lines["emergency"]["expected_minutes"]) == (0, None)
+    assert lines["drop_in"]["name"] == "Drop-in"
+
+
+def test_the_day_is_todays_at_the_moment_asked() -> None:
+    monday = day_view(LOTEN, MONDAY_NOON)
+    tuesday = day_view(LOTEN, MONDAY_NOON + timedelta(days=1))
+
+    assert monday == {
+        "date": "2026-11-23",
+        "open_today": ["08:00-15:30"],
+        "drop_in_today": ["12:00-15:00"],
+        "drop_in_open": True,
+    }
+    assert tuesday["drop_in_today"] == []  # Løten: drop-in Monday, Wednesday and Friday
+    assert tuesday["drop_in_open"] is False
+
+
+def test_counsellors_see_their_labels_and_arrivals_by_ticket_and_time_only() -> None:
+    shown = board(
+        queued("T-001", "appointment", counsellor_id="veileder-2"),
+        queued("T-002", "appointment", counsellor_id="veileder-99"),  # not (or no longer) configured
+    )
+
+    view = counsellor_view(shown, LOTEN)
+
+    assert {"counsellor_id": "veileder-2", "name": "Veileder 2"} in view["counsellors"]
+    assert view["arrivals"] == [
+        {
+            "ticket": "T-001",
+            "counsellor_id": "veileder-2",
+            "arrived_at": MONDAY_NOON.isoformat(),
+            "stage": "waiting",
+            "room": None,
+        }
+    ]
