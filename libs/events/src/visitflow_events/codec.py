@@ -18,6 +18,7 @@ from .commands import (
     TransferVisit,
 )
 from .envelope import Message
+from .ids import RECORDED
 from .notifications import NotificationFailed, NotificationRequested, NotificationSent
 from .visits import (
     CommandRejected,
@@ -113,8 +114,9 @@ def encode(message: Message) -> bytes:
 
 
 def decode(data: bytes | str) -> Message:
+    """A message as it was recorded: one built before a rule of construction was added still decodes."""
     try:
-        return _adapter.validate_json(data)
+        return _adapter.validate_json(data, context=RECORDED)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "message"

@@ -6,25 +6,22 @@ from datetime import date
 from typing import Literal
 from uuid import UUID
 
-from pydantic import Field
-
 from .envelope import Command
+from .ids import ConfiguredId
 from .vocabulary import CancelCause, Outcome
-
-ROOM_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
 
 
 class CallNext(Command):
     type: Literal["CallNext"] = "CallNext"
-    room_id: str = Field(pattern=ROOM_PATTERN)
-    line_id: str | None = None
-    counsellor_id: str | None = None
+    room_id: ConfiguredId
+    line_id: ConfiguredId | None = None
+    counsellor_id: ConfiguredId | None = None
 
 
 class CallVisit(Command):
     type: Literal["CallVisit"] = "CallVisit"
     visit_id: UUID
-    room_id: str = Field(pattern=ROOM_PATTERN)
+    room_id: ConfiguredId
 
 
 class Recall(Command):
@@ -51,8 +48,8 @@ class MarkNoShow(Command):
 class TransferVisit(Command):
     type: Literal["TransferVisit"] = "TransferVisit"
     visit_id: UUID
-    to_line_id: str
-    counsellor_id: str | None = None
+    to_line_id: ConfiguredId
+    counsellor_id: ConfiguredId | None = None
 
 
 class CancelVisit(Command):

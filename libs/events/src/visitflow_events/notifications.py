@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import Field
 
 from .envelope import Event
+from .ids import ConfiguredId
 from .vocabulary import Channel
 
 
@@ -27,8 +28,8 @@ class NotificationRequested(NotificationEvent):
     type: Literal["NotificationRequested"] = "NotificationRequested"
     attempts: int = Field(default=1, ge=1)
     ticket: str | None = None
-    room_id: str | None = None
-    counsellor_id: str | None = None
+    room_id: ConfiguredId | None = None
+    counsellor_id: ConfiguredId | None = None
     position: int | None = Field(default=None, ge=1)
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from .envelope import Event
+from .ids import ConfiguredId
 from .vocabulary import (
     Alternative,
     CancelCause,
@@ -23,7 +24,7 @@ TICKET_PATTERN = r"^[A-Z]{1,3}-\d{3,4}$"
 
 
 class Needs(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
 
     interpreter: bool = False
     accessibility: bool = False
@@ -31,11 +32,11 @@ class Needs(BaseModel):
 
 
 class Appointment(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
 
     reference: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
     starts_at: AwareDatetime
-    counsellor_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    counsellor_id: ConfiguredId | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
 
 
 class VisitEvent(Event):
@@ -47,11 +48,11 @@ class VisitorCheckedIn(VisitEvent):
     type: Literal["VisitorCheckedIn"] = "VisitorCheckedIn"
     kind: VisitKind
     reason: Reason
-    line_id: str
+    line_id: ConfiguredId
     appointment: Appointment | None = None
     needs: Needs = Needs()
     sms_opt_in: bool = False
-    device_id: str | None = None
+    device_id: ConfiguredId | None = None
 
 
 class VisitRedirected(VisitEvent):
@@ -72,10 +73,10 @@ class VisitorQueued(TicketedEvent):
     type: Literal["VisitorQueued"] = "VisitorQueued"
     kind: VisitKind
     reason: Reason
-    line_id: str
+    line_id: ConfiguredId
     checked_in_at: AwareDatetime
     appointment_at: AwareDatetime | None = None
-    counsellor_id: str | None = None
+    counsellor_id: ConfiguredId | None = None
     needs: Needs = Needs()
     position: int = Field(ge=1)
     estimated_wait_s: int = Field(ge=0)
@@ -83,8 +84,8 @@ class VisitorQueued(TicketedEvent):
 
 class VisitorCalled(TicketedEvent):
     type: Literal["VisitorCalled"] = "VisitorCalled"
-    line_id: str
-    room_id: str
+    line_id: ConfiguredId
+    room_id: ConfiguredId
     call_number: int = Field(ge=1, description="1 for the first call, more for each recall")
     up_next: tuple[UUID, ...] = Field(
         default=(), max_length=10, description="the visits now first in the office's call order, in order"
@@ -93,12 +94,12 @@ class VisitorCalled(TicketedEvent):
 
 class ServiceStarted(TicketedEvent):
     type: Literal["ServiceStarted"] = "ServiceStarted"
-    room_id: str
+    room_id: ConfiguredId
 
 
 class ServiceCompleted(TicketedEvent):
     type: Literal["ServiceCompleted"] = "ServiceCompleted"
-    room_id: str | None = None
+    room_id: ConfiguredId | None = None
     outcome: Outcome
 
 
@@ -109,9 +110,9 @@ class VisitorNoShow(TicketedEvent):
 
 class VisitTransferred(TicketedEvent):
     type: Literal["VisitTransferred"] = "VisitTransferred"
-    from_line_id: str
-    to_line_id: str
-    counsellor_id: str | None = None
+    from_line_id: ConfiguredId
+    to_line_id: ConfiguredId
+    counsellor_id: ConfiguredId | None = None
 
 
 class VisitCancelled(TicketedEvent):

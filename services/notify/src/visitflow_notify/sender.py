@@ -97,15 +97,26 @@ class Sender:
         if request.channel is Channel.SMS:
             await self._send_sms(request)
         elif request.channel is Channel.COUNSELLOR:
-            frame = {
-                "counsellor_id": request.counsellor_id,
-                "ticket": request.ticket,
-                "visit_id": str(request.visit_id),
-                "at": request.occurred_at.isoformat(),
-            }
-            await self._counsellors.publish(request.office_id, request.template, orjson.dumps(frame).decode())
+            await self._alert_counsellor(request)
         else:
             raise Undeliverable(f"no sender for channel {request.channel.value}")
+
+    async def _alert_counsellor(self, request: NotificationRequested) -> None:
+        """An alert on the office's counsellor stream, naming the counsellor by id and configured label;
+        a counsellor the office does not have (a visit queued before counsellors were checked) is never
+        shown."""
+        office = self._offices.office(request.office_id)
+        counsellor = office.counsellor(request.counsellor_id) if office and request.counsellor_id else None
+        if counsellor is None:
+            raise Undeliverable("the office has no such counsellor")
+        frame = {
+            "counsellor_id": counsellor.id,
+            "counsellor": counsellor.name,
+            "ticket": request.ticket,
+            "visit_id": str(request.visit_id),
+            "at": request.occurred_at.isoformat(),
+        }
+        await self._counsellors.publish(request.office_id, request.template, orjson.dumps(frame).decode())
 
     async def _send_sms(self, request: NotificationRequested) -> None:
         assert request.visit_id is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import orjson
-from fastapi import APIRouter, Body, FastAPI, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from sse_starlette import EventSourceResponse
@@ -25,16 +26,20 @@ from visitflow_events import (
     TransferVisit,
 )
 from visitflow_offices import Office
-from visitflow_platform.auth import PUBLIC, Action, require
-from visitflow_platform.deps import ActorId, IdempotencyKey, LastEventId, OfficeDep
+from visitflow_platform.access import Action
+from visitflow_platform.auth import PUBLIC, Principal, principal, require
+from visitflow_platform.deps import IdempotencyKey, LastEventId, OfficeDep
+from visitflow_platform.errors import ApiError
 from visitflow_platform.ids import idempotency_key, stable_id
-from visitflow_platform.live import LiveHub
+from visitflow_platform.live import Frame, LiveHub
 from visitflow_platform.pages import mount_static, page
+from visitflow_platform.pseudonyms import pseudonym
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.web import install_common, live_response
 
+from . import projection
 from .config import QueueSettings
-from .domain import OfficeQueue, snapshot
+from .domain import OfficeQueue, snapshot, unknown_ids
 from .frames import SCOPE, snapshot_frame
 from .schemas import CallBody, CallNextBody, CancelBody, CompleteBody, EmptyBody, TransferBody
 
@@ -45,26 +50,79 @@ COMMAND_ANSWERS: dict[int | str, dict[str, Any]] = {
     409: {"description": "refused by the queue (nobody waiting, room busy, wrong stage, ...)"},
     503: {"description": "Kafka did not confirm; nothing recorded, retry"},
 }
+READ_ANSWERS: dict[int | str, dict[str, Any]] = {
+    503: {"description": "`rebuilding`: Redis lost the read model and it is being rebuilt; retry"},
+}
+
+
+async def command_envelope(
+    request: Request,
+    office: OfficeDep,
+    who: Annotated[Principal, Depends(principal)],
+    key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """What every host command carries: its id, from a keyed digest of the Idempotency-Key (a client may
+    put anything in its key), and as the actor the pseudonym of the token's subject. Nothing else a
+    client sends says who acted."""
+    settings: QueueSettings = request.app.state.settings
+    digest = pseudonym(settings.pseudonym_secret, idempotency_key(key))
+    command_id = stable_id(office.id, "command", digest)
+    return {
+        "command_id": command_id,
+        "occurred_at": settings.clock.now(),
+        "office_id": office.id,
+        "correlation_id": command_id,
+        "producer": settings.service_name,
+        "actor_id": pseudonym(settings.pseudonym_secret, who.subject),
+    }
+
+
+Envelope = Annotated[dict[str, Any], Depends(command_envelope)]
+
+
+def refuse_unknown(office: Office, asked: dict[str, Any]) -> None:
+    """A command names only its office's rooms, lines and counsellors; anything else is refused before
+    it is published, naming the field and never quoting it."""
+    if unknown := unknown_ids(office, asked):
+        field, what = unknown[0]
+        raise ApiError(422, f"unknown_{what}", f"{field}: {office.name} has no such {what}.")
 
 
 def create_app(settings: QueueSettings) -> FastAPI:
     runtime = ApiRuntime(settings, publishes=True, awaits_replies=True, worker_service="queue")
     offices = settings.offices
-    clock = settings.clock
     registry = CollectorRegistry()
-    commands_total = Counter(
+    commands_total = Counter(  # no office label: per-office figures are the metrics service's alone
         "visitflow_queue_commands",
         "Host commands by type and result",
-        ["office", "command", "result"],
+        ["command", "result"],
         registry=registry,
     )
 
+    @functools.cache
     def empty(office_id: str) -> str:
         office = offices.office(office_id)
         view = snapshot(OfficeQueue(office_id=office_id), office) if office else {}
         return snapshot_frame(view)
 
     hub = LiveHub(runtime.redis, SCOPE, empty)
+
+    async def read_model_whole() -> bool:
+        return await projection.whole(runtime.redis, settings.partitions)
+
+    async def picture(office_id: str) -> Frame:
+        """The office's snapshot. An office with none is shown empty only while the read model is known
+        whole: after Redis was wiped, it may just not be back yet (503 `rebuilding` until it is)."""
+        frame = await hub.snapshot(office_id)
+        if frame.data == empty(office_id) and not await read_model_whole():
+            raise ApiError(
+                503,
+                "rebuilding",
+                "The waiting list is being rebuilt; try again in a moment.",
+                headers={"Retry-After": "2"},
+            )
+        return frame
+
     Gauge("visitflow_live_clients", "Open live-stream connections", ["service"], registry=registry).labels(
         "queue"
     ).set_function(lambda: hub.listeners)
@@ -85,22 +143,26 @@ def create_app(settings: QueueSettings) -> FastAPI:
     )
     checks = runtime.checks()
     checks["live"] = hub.ready
+    checks["read_model"] = read_model_whole
     app.state.offices = offices
+    app.state.settings = settings
     install_common(app, settings, registry, checks)
     api = APIRouter(prefix="/api/offices/{office_id}")
 
     @api.get(
         "/queue",
-        summary="Waiting list, called visitors, rooms and lines",
+        summary="Waiting list, called visitors, rooms, lines and counsellors",
+        responses=READ_ANSWERS,
         dependencies=[require(Action.READ_QUEUE)],
     )
     async def queue(office: OfficeDep) -> JSONResponse:
-        frame = await hub.snapshot(office.id)
+        frame = await picture(office.id)
         return JSONResponse(orjson.loads(frame.data)["snapshot"], headers={"X-Snapshot-Id": frame.id})
 
     @api.get(
         "/queue/stream",
         summary="Live stream (server-sent events); resumes from Last-Event-ID",
+        responses=READ_ANSWERS,
         dependencies=[require(Action.READ_QUEUE)],
     )
     async def stream(
@@ -108,9 +170,14 @@ def create_app(settings: QueueSettings) -> FastAPI:
         request: Request,
         last_event_id: LastEventId,
     ) -> EventSourceResponse:
+        await picture(office.id)  # a stream starts from a true picture, or not at all (503)
         return live_response(hub.subscribe(office.id, last_event_id))
 
-    async def send(office: Office, command: Command) -> JSONResponse:
+    async def send(
+        office: Office, envelope: dict[str, Any], kind: type[Command], **asked: Any
+    ) -> JSONResponse:
+        refuse_unknown(office, asked)
+        command = kind(**envelope, **asked)
         key = str(command.command_id)
         stored = await runtime.replies.stored(key)
         if stored is None:
@@ -119,7 +186,7 @@ def create_app(settings: QueueSettings) -> FastAPI:
             stored = await runtime.replies.wait(key, waiting, settings.reply_timeout_s)
         name = command.model_dump()["type"]
         if stored is None:
-            commands_total.labels(office.id, name, "accepted").inc()
+            commands_total.labels(name, "accepted").inc()
             return JSONResponse(
                 {
                     "status": "accepted",
@@ -129,27 +196,21 @@ def create_app(settings: QueueSettings) -> FastAPI:
                 202,
             )
         result = orjson.loads(stored)
+        # a result stored before results carried their command's fingerprint is taken as this command's
+        if result.get("fingerprint", command.fingerprint) != command.fingerprint:
+            commands_total.labels(name, "key_reused").inc()
+            raise ApiError(
+                422, "idempotency_key_reused", "This Idempotency-Key was already used for another command."
+            )
         if "rejected" in result:
             rejected = result["rejected"]
-            commands_total.labels(office.id, name, "rejected").inc()
+            commands_total.labels(name, "rejected").inc()
             return JSONResponse(
                 {"error": rejected["code"], "message": rejected["detail"], "command_id": key}, 409
             )
-        commands_total.labels(office.id, name, "done").inc()
+        commands_total.labels(name, "done").inc()
         events = result["events"]
         return JSONResponse({"command_id": key, "event": events[-1], "events": events})
-
-    def envelope(office: Office, kind: str, key_header: str | None, actor: str | None) -> dict[str, Any]:
-        key = idempotency_key(key_header)
-        command_id = stable_id(office.id, "command", key)
-        return {
-            "command_id": command_id,
-            "occurred_at": clock.now(),
-            "office_id": office.id,
-            "correlation_id": command_id,
-            "producer": settings.service_name,
-            "actor_id": actor,
-        }
 
     @api.post(
         "/call-next",
@@ -157,10 +218,8 @@ def create_app(settings: QueueSettings) -> FastAPI:
         responses=COMMAND_ANSWERS,
         dependencies=[require(Action.CALL)],
     )
-    async def call_next(
-        office: OfficeDep, body: CallNextBody, key: IdempotencyKey = None, actor: ActorId = None
-    ) -> JSONResponse:
-        return await send(office, CallNext(**envelope(office, "call-next", key, actor), **body.model_dump()))
+    async def call_next(office: OfficeDep, body: CallNextBody, envelope: Envelope) -> JSONResponse:
+        return await send(office, envelope, CallNext, **body.model_dump())
 
     @api.post(
         "/visits/{visit_id}/call",
@@ -168,12 +227,8 @@ def create_app(settings: QueueSettings) -> FastAPI:
         responses=COMMAND_ANSWERS,
         dependencies=[require(Action.CALL)],
     )
-    async def call(
-        office: OfficeDep, visit_id: UUID, body: CallBody, key: IdempotencyKey = None, actor: ActorId = None
-    ) -> JSONResponse:
-        return await send(
-            office, CallVisit(**envelope(office, "call", key, actor), visit_id=visit_id, room_id=body.room_id)
-        )
+    async def call(office: OfficeDep, visit_id: UUID, body: CallBody, envelope: Envelope) -> JSONResponse:
+        return await send(office, envelope, CallVisit, visit_id=visit_id, **body.model_dump())
 
     @api.post(
         "/visits/{visit_id}/recall",
@@ -184,11 +239,10 @@ def create_app(settings: QueueSettings) -> FastAPI:
     async def recall(
         office: OfficeDep,
         visit_id: UUID,
-        key: IdempotencyKey = None,
-        actor: ActorId = None,
+        envelope: Envelope,
         _: Annotated[EmptyBody | None, Body()] = None,
     ) -> JSONResponse:
-        return await send(office, Recall(**envelope(office, "recall", key, actor), visit_id=visit_id))
+        return await send(office, envelope, Recall, visit_id=visit_id)
 
     @api.post(
         "/visits/{visit_id}/start",
@@ -199,11 +253,10 @@ def create_app(settings: QueueSettings) -> FastAPI:
     async def start(
         office: OfficeDep,
         visit_id: UUID,
-        key: IdempotencyKey = None,
-        actor: ActorId = None,
+        envelope: Envelope,
         _: Annotated[EmptyBody | None, Body()] = None,
     ) -> JSONResponse:
-        return await send(office, StartService(**envelope(office, "start", key, actor), visit_id=visit_id))
+        return await send(office, envelope, StartService, visit_id=visit_id)
 
     @api.post(
         "/visits/{visit_id}/complete",
@@ -212,18 +265,9 @@ def create_app(settings: QueueSettings) -> FastAPI:
         dependencies=[require(Action.COMPLETE)],
     )
     async def complete(
-        office: OfficeDep,
-        visit_id: UUID,
-        body: CompleteBody,
-        key: IdempotencyKey = None,
-        actor: ActorId = None,
+        office: OfficeDep, visit_id: UUID, body: CompleteBody, envelope: Envelope
     ) -> JSONResponse:
-        return await send(
-            office,
-            CompleteService(
-                **envelope(office, "complete", key, actor), visit_id=visit_id, outcome=body.outcome
-            ),
-        )
+        return await send(office, envelope, CompleteService, visit_id=visit_id, **body.model_dump())
 
     @api.post(
         "/visits/{visit_id}/no-show",
@@ -234,11 +278,10 @@ def create_app(settings: QueueSettings) -> FastAPI:
     async def no_show(
         office: OfficeDep,
         visit_id: UUID,
-        key: IdempotencyKey = None,
-        actor: ActorId = None,
+        envelope: Envelope,
         _: Annotated[EmptyBody | None, Body()] = None,
     ) -> JSONResponse:
-        return await send(office, MarkNoShow(**envelope(office, "no-show", key, actor), visit_id=visit_id))
+        return await send(office, envelope, MarkNoShow, visit_id=visit_id)
 
     @api.post(
         "/visits/{visit_id}/transfer",
@@ -247,16 +290,9 @@ def create_app(settings: QueueSettings) -> FastAPI:
         dependencies=[require(Action.TRANSFER)],
     )
     async def transfer(
-        office: OfficeDep,
-        visit_id: UUID,
-        body: TransferBody,
-        key: IdempotencyKey = None,
-        actor: ActorId = None,
+        office: OfficeDep, visit_id: UUID, body: TransferBody, envelope: Envelope
     ) -> JSONResponse:
-        return await send(
-            office,
-            TransferVisit(**envelope(office, "transfer", key, actor), visit_id=visit_id, **body.model_dump()),
-        )
+        return await send(office, envelope, TransferVisit, visit_id=visit_id, **body.model_dump())
 
     @api.post(
         "/visits/{visit_id}/cancel",
@@ -265,19 +301,10 @@ def create_app(settings: QueueSettings) -> FastAPI:
         dependencies=[require(Action.CANCEL)],
     )
     async def cancel(
-        office: OfficeDep,
-        visit_id: UUID,
-        key: IdempotencyKey = None,
-        actor: ActorId = None,
-        body: CancelBody | None = None,
+        office: OfficeDep, visit_id: UUID, envelope: Envelope, body: CancelBody | None = None
     ) -> JSONResponse:
         return await send(
-            office,
-            CancelVisit(
-                **envelope(office, "cancel", key, actor),
-                visit_id=visit_id,
-                cause=(body or CancelBody()).cause,
-            ),
+            office, envelope, CancelVisit, visit_id=visit_id, **(body or CancelBody()).model_dump()
         )
 
     app.include_router(api)

@@ -14,6 +14,10 @@ the store because they need only the acknowledged events (DECISIONS §67).
 A command's result is kept an hour (DECISIONS §50 and §65): the office's next command after that
 deletes it, so the results table, and what a restarting worker reads, holds about an hour of commands.
 A retry later than that is answered from the reply the API keeps in Redis for a day.
+
+A command id comes from the client's Idempotency-Key, so a command whose id has a result is answered
+with that result and never decided: a retry gets the first answer. The result carries the fingerprint
+of the command that made it, so the API tells a key used again for another command from a retry.
 """
 
 from __future__ import annotations
@@ -222,12 +226,13 @@ class QueueHandlers:
             return
         state = self._current(office.id, batch)
         decision = decide(state, office, command, self.clock.now())
+        result: dict[str, Any] = {"fingerprint": command.fingerprint}
         if decision.rejection is not None:
-            result: dict[str, Any] = {"rejected": as_dict(decision.rejection)}
+            result["rejected"] = as_dict(decision.rejection)
         else:
             if decision.events:
                 batch.record(state, decision.events, command)
-            result = {"events": [as_dict(event) for event in decision.events]}
+            result["events"] = [as_dict(event) for event in decision.events]
         batch.results[key] = (command, result)
         batch.replies.append((key, result))
 

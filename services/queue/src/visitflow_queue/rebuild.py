@@ -4,7 +4,9 @@
 
 Reads the visits topic from its start to its current end, folds every office's events with the same
 `evolve` the worker uses, and writes each office's snapshot (clearing its live history, so connected
-screens fetch the fresh snapshot). Safe to run while the system is up.
+screens fetch the fresh snapshot). Safe to run while the system is up: while it writes, the queue API
+answers 503 `rebuilding` for an office whose snapshot is not written yet (`projection`); a rebuild that
+fails leaves it so until it is run again or the queue worker projects its offices after a restart.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from visitflow_events import Event, UndecodableMessage, decode
 from visitflow_platform.live import LiveFeed, Outgoing
 from visitflow_platform.redis_client import redis_client
 
+from . import projection
 from .config import QueueSettings
 from .domain import OfficeQueue, evolve, snapshot
 from .frames import SCOPE, snapshot_frame
@@ -79,8 +82,10 @@ async def write(settings: QueueSettings, states: dict[str, OfficeQueue]) -> int:
         for office in settings.offices:
             state = states.get(office.id) or OfficeQueue(office_id=office.id)
             frames.append(Outgoing.fresh_snapshot(office.id, snapshot_frame(snapshot(state, office))))
+        await projection.forget(redis)  # meanwhile an office without its snapshot is not shown as empty
         await feed.reset([frame.office_id for frame in frames])
         await feed.publish_all(frames)
+        await projection.record(redis, range(settings.partitions))
     finally:
         await redis.aclose()
     return len(frames)

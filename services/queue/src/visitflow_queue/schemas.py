@@ -1,10 +1,10 @@
-"""Bodies of the host commands, as the tablet sends them."""
+"""Bodies of the host commands, as the tablet sends them. Rooms, lines and counsellors are the office's
+own ids (the snapshot lists them); the API refuses any other before it publishes (`api.refuse_unknown`)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 from visitflow_events import CancelCause, Outcome
-from visitflow_events.commands import ROOM_PATTERN
 
 _ID = r"^[A-Za-z0-9._-]{1,64}$"
 
@@ -14,13 +14,13 @@ class _Body(BaseModel):
 
 
 class CallNextBody(_Body):
-    room_id: str = Field(pattern=ROOM_PATTERN)
-    line_id: str | None = Field(default=None, max_length=32)
+    room_id: str = Field(pattern=_ID)
+    line_id: str | None = Field(default=None, pattern=_ID)
     counsellor_id: str | None = Field(default=None, pattern=_ID)
 
 
 class CallBody(_Body):
-    room_id: str = Field(pattern=ROOM_PATTERN)
+    room_id: str = Field(pattern=_ID)
 
 
 class CompleteBody(_Body):
@@ -28,7 +28,7 @@ class CompleteBody(_Body):
 
 
 class TransferBody(_Body):
-    to_line_id: str = Field(max_length=32)
+    to_line_id: str = Field(pattern=_ID)
     counsellor_id: str | None = Field(default=None, pattern=_ID)
 
 

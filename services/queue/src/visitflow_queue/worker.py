@@ -20,6 +20,7 @@ from visitflow_platform.streams import (
 )
 from visitflow_platform.topics import TABLES
 
+from . import projection
 from .config import QueueSettings
 from .handlers import Outbox, QueueHandlers
 from .outbox import KafkaRedisOutbox
@@ -51,8 +52,10 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
     install_heartbeat(app, redis, settings.service_name)
 
     async def reproject() -> int:
+        assigned = [tp.partition for tp in app.consumer.assignment() if tp.topic == topics.visits]
         views = handlers.snapshots(list(states.keys()))
         await outbox.refresh(views)
+        await projection.record(redis, assigned)
         return len(views)
 
     install_read_model_healer(app, redis, settings.service_name, reproject)

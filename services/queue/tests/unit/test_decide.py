@@ -111,7 +111,7 @@ def envelope() -> dict[str, object]:
         "office_id": "loten",
         "correlation_id": uuid4(),
         "producer": "host-ui",
-        "actor_id": "host-1",
+        "actor_id": "p-a2b3c4d5e6f7g2h3",  # a pseudonym
     }
 
 
@@ -173,7 +173,7 @@ def test_check_in_queues_with_the_visit_details() -> None:
         VisitKind.APPOINTMENT,
         reason=Reason.COUNSELLOR_APPOINTMENT,
         appointment_at=NOW + timedelta(minutes=10),
-        counsellor_id="c.one",
+        counsellor_id="veileder-1",
         at=NOW - timedelta(minutes=5),
     )
 
@@ -185,7 +185,7 @@ def test_check_in_queues_with_the_visit_details() -> None:
     assert queued_event.line_id == "appointment"
     assert queued_event.checked_in_at == event.occurred_at
     assert queued_event.appointment_at == NOW + timedelta(minutes=10)
-    assert queued_event.counsellor_id == "c.one"
+    assert queued_event.counsellor_id == "veileder-1"
     assert queued_event.causation_id == event.event_id
     assert queued_event.correlation_id == event.correlation_id
     assert queued_event.occurred_at == NOW
@@ -193,6 +193,20 @@ def test_check_in_queues_with_the_visit_details() -> None:
     visit = state.visit(event.visit_id)
     assert visit is not None
     assert visit.stage is VisitStage.WAITING
+
+
+def test_an_appointment_with_a_counsellor_the_office_does_not_have_is_queued_without_one() -> None:
+    event = arrival(
+        VisitKind.APPOINTMENT,
+        reason=Reason.COUNSELLOR_APPOINTMENT,
+        appointment_at=NOW + timedelta(minutes=10),
+        counsellor_id="ola-nordmann",
+    )
+
+    (queued_event,) = check_in(empty(), OFFICE, event, NOW)
+
+    assert isinstance(queued_event, VisitorQueued)
+    assert queued_event.counsellor_id is None
 
 
 def test_an_unknown_line_id_falls_back_to_routing_by_kind_and_reason() -> None:
@@ -285,7 +299,7 @@ def test_call_next_to_an_unknown_room_is_rejected() -> None:
     rejection = rejected(state, call_next("kjeller-9"))
 
     assert rejection.code == "unknown_room"
-    assert "kjeller-9" in rejection.detail
+    assert rejection.detail == "NAV Løten has no such room."
 
 
 def test_call_next_with_nobody_waiting_is_rejected() -> None:
@@ -298,13 +312,19 @@ def test_call_next_in_an_empty_line_is_rejected_naming_the_line() -> None:
     rejection = rejected(state, call_next(line_id="emergency"))
 
     assert rejection.code == "nobody_waiting"
-    assert "emergency" in rejection.detail
+    assert rejection.detail == "Nobody is waiting in Akutt."  # the line's configured name
 
 
 def test_call_next_in_an_unknown_line_is_rejected() -> None:
     state = queued(empty(), arrival())
 
     assert rejected(state, call_next(line_id="vip")).code == "unknown_line"
+
+
+def test_call_next_for_an_unknown_counsellor_is_rejected() -> None:
+    state = queued(empty(), arrival())
+
+    assert rejected(state, call_next(counsellor_id="veileder-99")).code == "unknown_counsellor"
 
 
 def test_call_next_to_two_rooms_never_calls_the_same_visitor() -> None:
@@ -557,6 +577,10 @@ def test_transfer_to_an_unknown_or_the_same_line_is_rejected() -> None:
         rejected(state, TransferVisit(**envelope(), visit_id=visitor.visit_id, to_line_id="drop_in")).code
         == "same_line"
     )
+    to_nobody = TransferVisit(
+        **envelope(), visit_id=visitor.visit_id, to_line_id="appointment", counsellor_id="veileder-99"
+    )
+    assert rejected(state, to_nobody).code == "unknown_counsellor"
 
 
 def test_transfer_to_a_counsellor_in_the_same_line_is_allowed() -> None:
@@ -565,13 +589,15 @@ def test_transfer_to_a_counsellor_in_the_same_line_is_allowed() -> None:
 
     state, moved = accepted(
         state,
-        TransferVisit(**envelope(), visit_id=visitor.visit_id, to_line_id="drop_in", counsellor_id="c.one"),
+        TransferVisit(
+            **envelope(), visit_id=visitor.visit_id, to_line_id="drop_in", counsellor_id="veileder-1"
+        ),
     )
 
     assert isinstance(moved, VisitTransferred)
     visit = state.visit(visitor.visit_id)
     assert visit is not None
-    assert visit.counsellor_id == "c.one"
+    assert visit.counsellor_id == "veileder-1"
 
 
 def test_cancel_removes_the_visit() -> None:
@@ -586,6 +612,31 @@ def test_cancel_removes_the_visit() -> None:
     state, event = called(state)
     assert event.visit_id == second.visit_id
     assert rejected(state, CancelVisit(**envelope(), visit_id=first.visit_id)).code == "unknown_visit"
+
+
+def test_no_rejection_quotes_what_the_command_sent() -> None:
+    """A rejection is answered, stored and published: it says what is wrong, never what was sent."""
+    visitor = arrival()
+    state = queued(empty(), visitor)
+    stranger = uuid4()
+    commands = [
+        call_next("kjeller-9"),
+        call_next(line_id="vip"),
+        call_next(counsellor_id="veileder-99"),
+        call_next(line_id="emergency"),
+        CallVisit(**envelope(), visit_id=stranger, room_id=ROOM),
+        StartService(**envelope(), visit_id=stranger),
+        StartService(**envelope(), visit_id=visitor.visit_id),
+        TransferVisit(**envelope(), visit_id=visitor.visit_id, to_line_id="vip"),
+        TransferVisit(
+            **envelope(), visit_id=visitor.visit_id, to_line_id="drop_in", counsellor_id="veileder-99"
+        ),
+        CloseDay(**envelope(), business_date=date(2026, 11, 20)),
+    ]
+    for command in commands:
+        rejection = rejected(state, command)
+        sent = [str(value) for name, value in command if name not in ("schema_version", "type")]
+        assert not [value for value in sent if value and value in rejection.detail], rejection.detail
 
 
 # --- determinism -------------------------------------------------------------------------------------

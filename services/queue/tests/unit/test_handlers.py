@@ -154,6 +154,24 @@ async def test_the_same_command_twice_emits_once_and_replies_twice_alike() -> No
     assert queue.results[str(command.command_id)]["result"] == command_replies[0]
 
 
+async def test_a_command_id_used_again_for_another_command_is_answered_with_the_first_result() -> None:
+    """The API tells a reused Idempotency-Key by the fingerprint the result carries; the worker never
+    decides the second command, so a reused key changes nothing."""
+    queue, outbox, _ = handlers()
+    await queue.handle(arrival())
+    await queue.handle(arrival())
+    first = CallNext(**command_fields(), room_id="samtalerom-1")
+    other = CallNext(**{**command_fields(), "command_id": first.command_id}, room_id="samtalerom-2")
+
+    await queue.handle(first)
+    await queue.handle(other)
+
+    (answer, again) = [payload for key, payload in outbox.replies if key == str(first.command_id)]
+    assert again == answer
+    assert answer["fingerprint"] == first.fingerprint != other.fingerprint
+    assert len([event for event in outbox.emitted if isinstance(event, VisitorCalled)]) == 1
+
+
 class FlakyOutbox(RecordingOutbox):
     """Its projections fail while `failures` lasts (Redis away); it notes what the tables held when
     each step ran."""
@@ -278,7 +296,7 @@ async def test_a_rejected_command_replies_rejected_and_emits_nothing() -> None:
     assert "loten" not in queue.states
     ((key, payload),) = outbox.replies
     assert key == str(command.command_id)
-    assert set(payload) == {"rejected"}
+    assert set(payload) == {"fingerprint", "rejected"}
     rejection = payload["rejected"]
     assert rejection["type"] == CommandRejected.__name__
     assert rejection["code"] == "nobody_waiting"

@@ -143,12 +143,12 @@ def test_filtering_by_line() -> None:
 
 
 def test_a_counsellor_gets_their_own_appointments_first_and_never_anothers() -> None:
-    mine = appointment(minutes=2, at=25, counsellor_id="c.one")
-    theirs = appointment(minutes=0, at=10, counsellor_id="c.two")
+    mine = appointment(minutes=2, at=25, counsellor_id="veileder-1")
+    theirs = appointment(minutes=0, at=10, counsellor_id="veileder-2")
     anyone = appointment(minutes=1, at=15)
     drop_in = arrival(minutes=0)
 
-    order = waiting_in_order(state_with(mine, theirs, anyone, drop_in), OFFICE, counsellor_id="c.one")
+    order = waiting_in_order(state_with(mine, theirs, anyone, drop_in), OFFICE, counsellor_id="veileder-1")
 
     assert ids(order) == [mine.visit_id, anyone.visit_id, drop_in.visit_id]
 

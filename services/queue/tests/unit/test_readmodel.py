@@ -7,7 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
-from visitflow_events import CallNext, Reason, StartService, VisitKind, VisitorCheckedIn
+from visitflow_events import (
+    Appointment,
+    CallNext,
+    Reason,
+    StartService,
+    TransferVisit,
+    VisitKind,
+    VisitorCheckedIn,
+    VisitorQueued,
+)
 from visitflow_offices import Office, load_offices
 from visitflow_queue.domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
 
@@ -112,6 +121,59 @@ def test_rooms_show_their_occupants_and_lines_their_counts() -> None:
     assert lines["emergency"]["waiting"] == 0
     assert lines["drop_in"]["mean_service_s"] == 720
     assert lines["drop_in"]["expected_wait_s"] == 360  # one ahead, two rooms in use
+
+
+def appointment(counsellor_id: str | None) -> VisitorCheckedIn:
+    return arrival(0).model_copy(
+        update={
+            "kind": VisitKind.APPOINTMENT,
+            "reason": Reason.COUNSELLOR_APPOINTMENT,
+            "line_id": "appointment",
+            "appointment": Appointment(
+                reference="REF-1", starts_at=NOW + timedelta(minutes=10), counsellor_id=counsellor_id
+            ),
+        }
+    )
+
+
+def test_a_visit_shows_its_counsellor_by_id_and_configured_label() -> None:
+    state = admit(OfficeQueue(office_id="loten"), appointment("veileder-2"), arrival(1))
+    drop_in = state.waiting()[1]
+    state = fold(
+        state,
+        decide(
+            state,
+            OFFICE,
+            TransferVisit(
+                **command_fields(),
+                visit_id=drop_in.visit_id,
+                to_line_id="drop_in",
+                counsellor_id="veileder-3",
+            ),
+            NOW,
+        ).events,
+    )
+
+    view = snapshot(state, OFFICE)
+
+    shown = [(visit.get("counsellor_id"), visit.get("counsellor")) for visit in view["waiting"]]
+    assert shown == [("veileder-2", "Veileder 2"), ("veileder-3", "Veileder 3")]
+    assert view["counsellors"][:2] == [
+        {"counsellor_id": "veileder-1", "name": "Veileder 1"},
+        {"counsellor_id": "veileder-2", "name": "Veileder 2"},
+    ]
+
+
+def test_a_counsellor_the_office_does_not_have_is_never_shown() -> None:
+    """A visit recorded before counsellors were checked may name anything: screens show none of it."""
+    queued = check_in(OfficeQueue(office_id="loten"), OFFICE, appointment("veileder-2"), NOW)[0]
+    assert isinstance(queued, VisitorQueued)
+    recorded = queued.model_copy(update={"counsellor_id": "Ola.Nordmann"})
+
+    (visit,) = snapshot(fold(OfficeQueue(office_id="loten"), [recorded]), OFFICE)["waiting"]
+
+    assert "counsellor_id" not in visit
+    assert "counsellor" not in visit
 
 
 def test_the_snapshot_is_json_ready() -> None:

@@ -6,6 +6,7 @@ produces the same ids and every consumer ignores the repeat.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID, uuid5
@@ -53,9 +54,30 @@ class Decision:
 
 
 class Rejected(Exception):
+    """A command the queue will not carry out. The detail never quotes the command (a command's fields
+    are what a client sent): it is answered, and kept in Redis and on the results table's changelog."""
+
     def __init__(self, code: str, detail: str) -> None:
         super().__init__(detail)
         self.code, self.detail = code, detail
+
+
+# What a command may name of its office, by field: the closed sets of the office configuration.
+_CONFIGURED: dict[str, tuple[str, Callable[[Office, str], object | None]]] = {
+    "room_id": ("room", Office.room),
+    "line_id": ("line", Office.line),
+    "to_line_id": ("line", Office.line),
+    "counsellor_id": ("counsellor", Office.counsellor),
+}
+
+
+def unknown_ids(office: Office, fields: Mapping[str, object]) -> list[tuple[str, str]]:
+    """The fields that name a room, line or counsellor the office does not have: (field, what it names)."""
+    return [
+        (name, what)
+        for name, (what, find) in _CONFIGURED.items()
+        if isinstance(value := fields.get(name), str) and find(office, value) is None
+    ]
 
 
 def _envelope(
@@ -120,6 +142,9 @@ def check_in(state: OfficeQueue, office: Office, event: VisitorCheckedIn, now: d
     line = office.line(event.line_id) or office.line_for(event.kind, event.reason)
     ticket = f"{line.prefix}-{state.counters.get(line.prefix, 0) + 1:03d}"
     appointment = event.appointment
+    counsellor = (
+        office.counsellor(appointment.counsellor_id) if appointment and appointment.counsellor_id else None
+    )
     queued = VisitorQueued(
         **_envelope(event.visit_id, 0, event, now),
         visit_id=event.visit_id,
@@ -130,7 +155,7 @@ def check_in(state: OfficeQueue, office: Office, event: VisitorCheckedIn, now: d
         line_id=line.id,
         checked_in_at=event.occurred_at,
         appointment_at=appointment.starts_at if appointment else None,
-        counsellor_id=appointment.counsellor_id if appointment else None,
+        counsellor_id=counsellor.id if counsellor else None,
         needs=event.needs,
         position=1,
         estimated_wait_s=0,
@@ -147,20 +172,24 @@ def check_in(state: OfficeQueue, office: Office, event: VisitorCheckedIn, now: d
     return [*events, queued]
 
 
+def _configured(office: Office, command: Command) -> None:
+    if unknown := unknown_ids(office, dict(command)):
+        _, what = unknown[0]
+        raise Rejected(f"unknown_{what}", f"{office.name} has no such {what}.")
+
+
 def _open(state: OfficeQueue, office: Office, visit_id: UUID) -> OpenVisit:
     visit = state.visit(visit_id)
     if visit is None:
-        raise Rejected("unknown_visit", f"No open visit with id {visit_id} at {office.name} today.")
+        raise Rejected("unknown_visit", f"That visit is not open at {office.name} today.")
     return visit
 
 
 def _free_room(state: OfficeQueue, office: Office, room_id: str) -> None:
-    room = office.room(room_id)
-    if room is None:
-        known = ", ".join(r.id for r in office.rooms)
-        raise Rejected("unknown_room", f"{office.name} has no room '{room_id}' (rooms: {known}).")
     occupant = state.occupant(room_id)
     if occupant is not None:
+        room = office.room(room_id)
+        assert room is not None  # commands name only the office's rooms (`_configured`)
         raise Rejected("room_busy", f"{room.name} is in use by {occupant.ticket}; finish that visit first.")
 
 
@@ -203,17 +232,14 @@ def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime)
         return _envelope(command.command_id, index, command, now)
 
     day = state.business_date or business_date(now)
+    _configured(office, command)
     match command:
         case CallNext():
             _free_room(state, office, command.room_id)
-            if command.line_id is not None and office.line(command.line_id) is None:
-                raise Rejected("unknown_line", f"{office.name} has no line '{command.line_id}'.")
             queue = waiting_in_order(state, office, command.line_id, command.counsellor_id)
             if not queue:
-                raise Rejected(
-                    "nobody_waiting",
-                    "Nobody is waiting" + (f" in line {command.line_id}." if command.line_id else "."),
-                )
+                line = office.line(command.line_id) if command.line_id else None
+                raise Rejected("nobody_waiting", "Nobody is waiting" + (f" in {line.name}." if line else "."))
             visit = queue[0]
             return [_called(state, office, visit, command.room_id, 1, day, envelope())]
         case CallVisit():
@@ -273,10 +299,8 @@ def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime)
             ]
         case TransferVisit():
             visit = _open(state, office, command.visit_id)
-            if office.line(command.to_line_id) is None:
-                raise Rejected("unknown_line", f"{office.name} has no line '{command.to_line_id}'.")
             if command.to_line_id == visit.line_id and command.counsellor_id == visit.counsellor_id:
-                raise Rejected("same_line", f"{visit.ticket} is already in line {visit.line_id}.")
+                raise Rejected("same_line", f"{visit.ticket} is already waiting there.")
             return [
                 VisitTransferred(
                     **envelope(),
@@ -301,9 +325,9 @@ def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime)
             ]
         case CloseDay():
             if state.day_closed or state.business_date != command.business_date:
-                raise Rejected("already_closed", f"{office.name} has no open day {command.business_date}.")
+                raise Rejected("already_closed", f"{office.name} has no open day of that date.")
             return close_day(state, state.business_date, command, now)
-    raise Rejected("unknown_command", f"The queue does not know the command {command.model_dump()['type']}.")
+    raise Rejected("unknown_command", "The queue does not know this command.")
 
 
 def decide(state: OfficeQueue, office: Office, command: Command, now: datetime) -> Decision:

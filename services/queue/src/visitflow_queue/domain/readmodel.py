@@ -14,8 +14,14 @@ from .ordering import waiting_in_order
 from .state import OfficeQueue, OpenVisit
 
 
-def _visit(visit: OpenVisit) -> dict[str, Any]:
-    return visit.model_dump(mode="json", exclude_none=True)
+def _visit(office: Office, visit: OpenVisit) -> dict[str, Any]:
+    """A visit as screens show it: its counsellor by id and configured label, and only one the office has
+    (a visit queued before counsellors were checked may name anything)."""
+    view = visit.model_dump(mode="json", exclude_none=True, exclude={"counsellor_id"})
+    counsellor = office.counsellor(visit.counsellor_id) if visit.counsellor_id else None
+    if counsellor is not None:
+        view |= {"counsellor_id": counsellor.id, "counsellor": counsellor.name}
+    return view
 
 
 def _placed(view: dict[str, Any], position: int | None) -> dict[str, Any]:
@@ -23,8 +29,8 @@ def _placed(view: dict[str, Any], position: int | None) -> dict[str, Any]:
     return view if position is None else view | {"position": position}
 
 
-def _fresh_view(visit: OpenVisit, position: int | None) -> dict[str, Any]:
-    return _placed(_visit(visit), position)
+def _fresh_view(office: Office, visit: OpenVisit, position: int | None) -> dict[str, Any]:
+    return _placed(_visit(office, visit), position)
 
 
 class VisitViews:
@@ -41,10 +47,10 @@ class VisitViews:
         self._views: dict[int, tuple[OpenVisit, dict[str, Any], dict[str, Any]]] = {}
         self._next: dict[int, tuple[OpenVisit, dict[str, Any], dict[str, Any]]] = {}
 
-    def __call__(self, visit: OpenVisit, position: int | None = None) -> dict[str, Any]:
+    def __call__(self, office: Office, visit: OpenVisit, position: int | None = None) -> dict[str, Any]:
         made = self._views.get(id(visit))
         if made is None or made[0] is not visit:  # the visit is held, so its id is not another's
-            base = _visit(visit)
+            base = _visit(office, visit)
             made = (visit, base, _placed(base, position))
         elif made[2].get("position") != position:
             made = (visit, made[1], _placed(made[1], position))
@@ -57,7 +63,9 @@ class VisitViews:
 
 
 def snapshot(state: OfficeQueue, office: Office, views: VisitViews | None = None) -> dict[str, Any]:
-    view: Callable[[OpenVisit, int | None], dict[str, Any]] = views if views is not None else _fresh_view
+    view: Callable[[Office, OpenVisit, int | None], dict[str, Any]] = (
+        views if views is not None else _fresh_view
+    )
     waiting = waiting_in_order(state, office)
     in_lines = Counter(visit.line_id for visit in waiting)
     rooms_serving = serving_rooms(state, office)
@@ -95,17 +103,18 @@ def snapshot(state: OfficeQueue, office: Office, views: VisitViews | None = None
     result = {
         "office_id": office.id,
         "business_date": state.business_date.isoformat() if state.business_date else None,
-        "waiting": [view(visit, index + 1) for index, visit in enumerate(waiting)],
+        "waiting": [view(office, visit, index + 1) for index, visit in enumerate(waiting)],
         "called": sorted(
-            (view(v, None) for v in state.visits.values() if v.stage is VisitStage.CALLED),
+            (view(office, v, None) for v in state.visits.values() if v.stage is VisitStage.CALLED),
             key=lambda v: v["called_at"],
         ),
         "in_service": sorted(
-            (view(v, None) for v in state.visits.values() if v.stage is VisitStage.IN_SERVICE),
+            (view(office, v, None) for v in state.visits.values() if v.stage is VisitStage.IN_SERVICE),
             key=lambda v: v["ticket"],
         ),
         "rooms": rooms,
         "lines": lines,
+        "counsellors": [{"counsellor_id": c.id, "name": c.name} for c in office.counsellors],
         "issued_today": len(state.tickets),
     }
     if views is not None:
