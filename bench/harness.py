@@ -28,6 +28,9 @@ def bench_env(offices_file: Path) -> dict[str, str]:
         "VISITFLOW_CLOCK_START": working_morning(holidays).isoformat(),
         "VISITFLOW_CLOCK_EPOCH": f"{time.time():.3f}",
         "VISITFLOW_CHECKIN_RATE_PER_MINUTE": "1000000",  # the load comes from one token per office
+        # the fleet scenario's 10,000 screens share one token and one machine
+        "VISITFLOW_LIVE_STREAMS_PER_SUBJECT": "100000",
+        "VISITFLOW_MAX_CONNECTIONS": "20000",
         "VISITFLOW_LOG_LEVEL": "WARNING",
     }
 

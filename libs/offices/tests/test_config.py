@@ -406,3 +406,34 @@ def test_a_cache_that_cannot_be_written_or_read_only_costs_a_parse(tmp_path: Pat
     entry.write_text("{not json", encoding="utf-8")  # e.g. a disk that filled up mid-write
     assert load_offices(path, cache).office("loten") is not None
     assert json.loads(entry.read_bytes())["offices"]  # parsed again and written whole
+
+
+def test_counsellors_and_devices_are_configured_per_office_with_defaults() -> None:
+    config = small_config()
+    config["defaults"]["counsellors"] = [{"id": "veileder-1", "name": "Veileder 1"}]
+    config["offices"][0]["devices"] = [{"id": "vert-1", "name": "Nettbrett 1"}]
+    office = parse_config(config).offices["testby"]
+    assert office.counsellor("veileder-1") is not None
+    assert office.device("vert-1") is not None
+    assert office.counsellor("veileder-2") is None
+    assert office.device("vert-2") is None
+
+
+@pytest.mark.parametrize(
+    ("place", "value"),
+    [
+        (("defaults", "counsellors"), [{"id": "v-01017012343", "name": "Veileder"}]),
+        (("offices", 0, "devices"), [{"id": "tlf-47912345", "name": "Nettbrett"}]),
+        (("offices", 0, "rooms"), [{"id": "rom-12345", "name": "Rom"}]),
+        (("offices", 0, "id"), "testby-12345"),
+        (("defaults", "counsellors"), [{"id": "Ola.Nordmann", "name": "Veileder"}]),
+    ],
+)
+def test_no_configured_id_can_hold_a_number_or_a_name(place: tuple[Any, ...], value: Any) -> None:
+    config = small_config()
+    target: Any = config
+    for step in place[:-1]:
+        target = target[step]
+    target[place[-1]] = value
+    with pytest.raises(OfficeConfigError):
+        parse_config(config)

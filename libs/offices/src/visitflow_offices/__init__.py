@@ -1,6 +1,15 @@
 """Office configuration and calendar: the pure rules every service reads."""
 
-from .calendar import OSLO, OfficeHours, Span, business_date, closing_time, office_hours
+from .calendar import (
+    OSLO,
+    OfficeHours,
+    Span,
+    business_date,
+    closing_time,
+    local_instant,
+    office_hours,
+    opening_span,
+)
 from .clock import Clock, FixedClock, ScaledClock, SystemClock, make_clock
 from .model import (
     OPAQUE_ID,
@@ -43,7 +52,9 @@ __all__ = [
     "business_date",
     "closing_time",
     "load_offices",
+    "local_instant",
     "make_clock",
     "office_hours",
+    "opening_span",
     "parse_config",
 ]

@@ -1,9 +1,13 @@
-"""When an office is open, and when drop-in is: pure functions of an office and an instant."""
+"""When an office is open, and when drop-in is: pure functions of an office and an instant.
+
+Opening hours and drop-in windows are wall-clock times of the office's zone (`local_instant` says which
+instant such a time names on the days the clocks change).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .model import Office, Weekday, Window
@@ -38,6 +42,18 @@ def business_date(at: datetime, zone: ZoneInfo = OSLO) -> date:
     return at.astimezone(zone).date()
 
 
+def local_instant(wall: datetime, zone: ZoneInfo = OSLO) -> datetime:
+    """The instant a wall-clock time (a naive datetime) names in `zone`, read as iCalendar reads one
+    (RFC 5545, 3.3.5): a time the clocks show twice, when they go back, is its first occurrence (02:30
+    on the last Sunday of October in Oslo is 02:30 summer time, +02:00); a time they skip, when they go
+    forward, is read with the offset before the gap (02:30 on the last Sunday of March is 03:30 summer
+    time). The answer is in `zone`, as its clocks show it."""
+    first = wall.replace(tzinfo=zone, fold=0)  # fold 0: the offset before a change (PEP 495)
+    if first.utcoffset() == first.replace(fold=1).utcoffset():
+        return first  # shown once: every time but the hour around a change
+    return first.astimezone(UTC).astimezone(zone)
+
+
 def _spans(windows: tuple[Window, ...], day: date, holidays: tuple[date, ...]) -> tuple[Span, ...]:
     if day in holidays:
         return ()
@@ -55,7 +71,7 @@ def _next_start(
     for offset in range(0, 15):
         day = local.date() + timedelta(days=offset)
         for span in _spans(windows, day, holidays):
-            start = datetime.combine(day, span.start, tzinfo=zone)
+            start = local_instant(datetime.combine(day, span.start), zone)
             if start > local:
                 return start
     return None
@@ -79,7 +95,21 @@ def office_hours(office: Office, at: datetime, zone: ZoneInfo = OSLO) -> OfficeH
     )
 
 
+def opening_span(office: Office, at: datetime, zone: ZoneInfo = OSLO) -> tuple[datetime, datetime] | None:
+    """The opening span that holds the instant `at`, as the instants it opens and closes (the office is
+    open from the first, up to but not at the second), or None when the office is closed at `at`."""
+    local = at.astimezone(zone)
+    day = local.date()
+    for span in _spans(office.policy.opening_hours, day, office.holidays):
+        if span.start <= local.time() < span.end:
+            opens, closes = (
+                local_instant(datetime.combine(day, edge), zone) for edge in (span.start, span.end)
+            )
+            return opens, closes
+    return None
+
+
 def closing_time(office: Office, day: date, zone: ZoneInfo = OSLO) -> datetime | None:
     """When the office's last opening span ends that day, or None on a closed day."""
     spans = _spans(office.policy.opening_hours, day, office.holidays)
-    return datetime.combine(day, spans[-1].end, tzinfo=zone) if spans else None
+    return local_instant(datetime.combine(day, spans[-1].end), zone) if spans else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, time
 from enum import StrEnum
 from functools import cached_property
@@ -10,6 +9,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from visitflow_events import Reason, VisitKind
+from visitflow_events.ids import holds_a_number
 
 
 class Weekday(StrEnum):
@@ -31,14 +31,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-# An id the configuration gives a counsellor or a device: opaque, lower-case, and never long enough a
-# run of digits to hold an identity or phone number, whatever an editor of the file types.
+# An id the configuration gives a counsellor or a device: opaque and lower-case. No configured id may
+# hold a run of digits long enough for an identity or phone number, whatever an editor of the file types.
 OPAQUE_ID = r"^[a-z][a-z0-9-]{1,31}$"
-_LONG_NUMBER = re.compile(r"\d{5}")
 
 
 def _opaque(value: str) -> str:
-    if _LONG_NUMBER.search(value):
+    if holds_a_number(value):
         raise ValueError("an id may not hold five or more digits in a row")
     return value
 
@@ -121,6 +120,7 @@ class Policy(_Strict):
 
 class Office(_Strict):
     id: str = Field(pattern=r"^[a-z0-9-]{2,40}$")
+    _no_number = field_validator("id")(_opaque)
     name: str
     region_id: str
     drop_in: tuple[Window, ...] = ()
@@ -178,6 +178,7 @@ class Office(_Strict):
 
 class Region(_Strict):
     id: str = Field(pattern=r"^[a-z0-9-]{2,40}$")
+    _no_number = field_validator("id")(_opaque)
     name: str
 
 

@@ -282,7 +282,11 @@ def install_read_model_healer(
         if app.in_recovery or not app.consumer.assignment():
             return  # a half-restored table would project a half-true picture
         if await redis.set(marker, "1", nx=True):
-            offices = await reproject()
+            try:
+                offices = await reproject()
+            except BaseException:
+                await redis.delete(marker)  # the next tick tries again
+                raise
             log.info("read models projected", extra={"offices": offices})
 
 

@@ -217,7 +217,6 @@ def install_common(
                 "Content-Type",
                 "Idempotency-Key",
                 "X-Device-Id",
-                "X-Actor-Id",
                 "Last-Event-ID",
             ],
             max_age=600,
