@@ -210,9 +210,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (never `playwright install`)."""
+    """Debian's Chromium driven by Playwright (never `playwright install`). One per test module:
+    Playwright's synchronous API keeps an event loop running while it is open, and a later test that
+    starts a loop of its own (`asyncio.run`) would be refused."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
