@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from visitflow_offices import OSLO, Office, Span, business_date, closing_time, load_offices, office_hours
+from visitflow_offices import (
+    OSLO,
+    Office,
+    Span,
+    business_date,
+    closing_time,
+    load_offices,
+    local_instant,
+    office_hours,
+    opening_span,
+)
 
 CONFIG = Path(__file__).resolve().parents[3] / "deploy" / "config" / "offices.yaml"
 
@@ -134,3 +144,60 @@ def test_halden_has_drop_in_every_weekday_morning() -> None:
 
     assert office_hours(halden, oslo(24, 9, 0)).drop_in_open
     assert not office_hours(halden, oslo(24, 8, 59)).drop_in_open
+
+
+# --- wall-clock times on the days the clocks change ---------------------------------------------------
+
+
+def test_a_wall_time_is_the_instant_the_offices_clock_shows_it() -> None:
+    assert local_instant(datetime(2026, 11, 23, 15, 40)) == datetime(2026, 11, 23, 14, 40, tzinfo=UTC)
+    assert local_instant(datetime(2026, 6, 1, 15, 40)) == datetime(2026, 6, 1, 13, 40, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("minute", [0, 30, 59])
+def test_a_time_the_clocks_skip_is_read_with_the_offset_before_the_change(minute: int) -> None:
+    # 29 March 2026: at 02:00 winter time (+01:00) the clocks in Oslo go forward to 03:00 summer time
+    skipped = local_instant(datetime(2026, 3, 29, 2, minute))
+
+    assert skipped == datetime(2026, 3, 29, 1, minute, tzinfo=UTC)  # as if the change had not happened yet
+    assert skipped.replace(tzinfo=None) == datetime(2026, 3, 29, 3, minute)  # shown as the clocks show it
+    assert skipped.utcoffset() == timedelta(hours=2)
+
+
+@pytest.mark.parametrize("minute", [0, 30, 59])
+def test_a_time_the_clocks_show_twice_is_its_first_occurrence(minute: int) -> None:
+    # 25 October 2026: at 03:00 summer time (+02:00) the clocks in Oslo go back to 02:00 winter time
+    repeated = local_instant(datetime(2026, 10, 25, 2, minute))
+
+    # (compared in UTC: Python never finds a time of the repeated hour equal to one of another zone)
+    assert repeated.astimezone(UTC) == datetime(2026, 10, 25, 0, minute, tzinfo=UTC)
+    assert repeated.replace(tzinfo=None) == datetime(2026, 10, 25, 2, minute)
+    assert repeated.utcoffset() == timedelta(hours=2)
+
+
+def test_the_hours_either_side_of_a_change_are_read_plainly() -> None:
+    assert local_instant(datetime(2026, 3, 29, 1, 59)) == datetime(2026, 3, 29, 0, 59, tzinfo=UTC)
+    assert local_instant(datetime(2026, 3, 29, 3, 0)) == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+    assert local_instant(datetime(2026, 10, 25, 1, 59)) == datetime(2026, 10, 24, 23, 59, tzinfo=UTC)
+    assert local_instant(datetime(2026, 10, 25, 3, 0)) == datetime(2026, 10, 25, 2, 0, tzinfo=UTC)
+
+
+# --- the opening span an instant lies in ----------------------------------------------------------------
+
+
+def test_the_opening_span_of_an_instant_in_opening_hours() -> None:
+    assert opening_span(office(), oslo(24, 8, 0)) == (oslo(24, 8, 0), oslo(24, 15, 30))
+    assert opening_span(office(), oslo(24, 15, 29)) == (oslo(24, 8, 0), oslo(24, 15, 30))
+    assert opening_span(office(), datetime(2026, 11, 24, 11, 0, tzinfo=UTC)) == (
+        oslo(24, 8, 0),
+        oslo(24, 15, 30),
+    )
+
+
+@pytest.mark.parametrize(
+    "at",
+    [oslo(24, 7, 59), oslo(24, 15, 30), oslo(28, 12, 0), datetime(2026, 12, 24, 10, 0, tzinfo=OSLO)],
+    ids=["before-opening", "at-closing", "saturday", "christmas-eve"],
+)
+def test_no_opening_span_while_the_office_is_closed(at: datetime) -> None:
+    assert opening_span(office(), at) is None

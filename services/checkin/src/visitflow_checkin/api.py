@@ -33,7 +33,7 @@ from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.web import install_common
 
 from .config import CheckinSettings
-from .domain import Queue, Redirect, Refuse, alternatives_for, check_in_time, judge
+from .domain import Queue, Redirect, Refuse, alternatives_for, appointment_start, check_in_time, judge
 from .idempotency import IdempotencyStore
 from .schemas import Accepted, CheckInRequest, PolicyHints, Queued, Redirected
 
@@ -124,8 +124,9 @@ def create_app(settings: CheckinSettings) -> FastAPI:
             201: {"description": "queued with a ticket, or steered to an alternative"},
             202: {"model": Accepted, "description": "recorded; the ticket follows shortly"},
             409: {
-                "description": "not queued: office closed, drop-in closed, appointment too early; or the "
-                "same check-in is still in flight (`in_progress`, retry after Retry-After)"
+                "description": "not queued: office closed, drop-in closed, appointment outside the office's "
+                "opening hours or too early; or the same check-in is still in flight (`in_progress`, retry "
+                "after Retry-After)"
             },
             503: {"description": "Kafka did not confirm; nothing recorded, retry"},
         },
@@ -144,14 +145,19 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         await rate_limit.check(who, office.id)
         key = idempotency_key(idempotency_header)
         at = check_in_time(clock, uuid7_time(key), time.time())
-        _refuse_unknown(office, body, device_id, at)
+        starts_at = (
+            appointment_start(body.appointment.starts_at, at, offices.timezone) if body.appointment else None
+        )
+        _refuse_unknown(office, body, device_id, at, starts_at)
         # a client could put anything in its key: ids and Redis keys derive from its keyed digest
         digest = pseudonym(settings.pseudonym_secret, key)
         visit_id = stable_id(office.id, digest)
         async with idempotency.claim(visit_id, office.id, idempotency.fingerprint(body, device_id)) as claim:
             if claim.prior is not None:
                 return JSONResponse(claim.prior.body, claim.prior.status)
-            status, answer, outcome = await record(office, body, device_id, visit_id, digest, at, request)
+            status, answer, outcome = await record(
+                office, body, device_id, visit_id, digest, at, starts_at, request
+            )
             answered = answer.model_dump(mode="json", exclude_none=True)
             await claim.keep(status, answered)
         checkins.labels(outcome).inc()
@@ -164,14 +170,14 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         visit_id: UUID,
         digest: str,
         at: datetime,
+        starts_at: datetime | None,
         request: Request,
     ) -> tuple[int, Answer, str]:
         """Applies the policy at the check-in's time and publishes what it decided. The event is a function
         of the office, the key's digest, the request and its time alone, so a resend is the same event.
         Answers (status, answer, outcome); a refusal is raised."""
         day = business_date(at, offices.timezone)
-        hours = office_hours(office, at, offices.timezone)
-        verdict = judge(office, hours, body.kind, body.appointment.starts_at if body.appointment else None)
+        verdict = judge(office, at, body.kind, starts_at, offices.timezone)
         envelope: dict[str, Any] = {
             "event_id": stable_id(office.id, digest, "event"),
             "occurred_at": at,
@@ -226,7 +232,11 @@ def create_app(settings: CheckinSettings) -> FastAPI:
             needs=body.needs,
             sms_opt_in=body.sms is not None,
             device_id=device_id,
-            appointment=Appointment(**body.appointment.model_dump()) if body.appointment else None,
+            appointment=(
+                Appointment(**body.appointment.model_dump() | {"starts_at": starts_at})
+                if body.appointment
+                else None
+            ),
         )
         waiting = runtime.replies.expect(str(visit_id))
         await runtime.publisher.publish(settings.topics.visits, event)
@@ -258,7 +268,9 @@ def create_app(settings: CheckinSettings) -> FastAPI:
     return app
 
 
-def _refuse_unknown(office: Office, body: CheckInRequest, device_id: str | None, at: datetime) -> None:
+def _refuse_unknown(
+    office: Office, body: CheckInRequest, device_id: str | None, at: datetime, starts_at: datetime | None
+) -> None:
     """Whatever a check-in names is one of the office's own (DESIGN, principle 5), and its appointment is
     near its time. The refusal names the field, never what was sent."""
     counsellor_id = body.appointment.counsellor_id if body.appointment else None
@@ -270,7 +282,7 @@ def _refuse_unknown(office: Office, body: CheckInRequest, device_id: str | None,
         )
     if body.line_id is not None and office.line(body.line_id) is None:
         raise ApiError(422, "unknown_line", f"line_id names no line of {office.name}.")
-    if body.appointment and abs(body.appointment.starts_at - at) > APPOINTMENT_WITHIN:
+    if starts_at is not None and abs(starts_at - at) > APPOINTMENT_WITHIN:
         raise ApiError(
             422, "appointment_out_of_range", "appointment.starts_at must be within a day of the check-in."
         )

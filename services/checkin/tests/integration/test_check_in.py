@@ -118,3 +118,20 @@ def test_no_phone_number_reaches_kafka_or_the_logs(system: System) -> None:
         assert not any(digits in value for value in system.read_topic(topic)), topic
     for log in (system.stack.home / "logs").glob("*.log"):
         assert digits.decode() not in log.read_text(errors="replace"), log.name
+
+
+def test_a_visit_joins_the_line_for_its_kind_and_reason_unless_the_host_names_one(system: System) -> None:
+    lines = {
+        reason: system.check_in("halden", {"kind": "drop_in", "reason": reason}).json()["line_id"]
+        for reason in ("case_status", "self_service_help")
+    }
+    named = system.check_in("halden", {"kind": "drop_in", "reason": "case_status", "line_id": "self_service"})
+    assert lines == {"case_status": "drop_in", "self_service_help": "self_service"}
+    assert named.json()["line_id"] == "self_service"
+
+
+def test_a_host_may_steer_a_visitor_the_policy_would_queue(system: System) -> None:
+    steered = system.check_in("halden", {**DROP_IN, "redirect_to": "contact_centre"})  # drop-in is open
+    assert steered.status_code == 201, steered.text
+    assert steered.json()["outcome"] == "redirected"
+    assert steered.json()["cause"] == "host_choice"

@@ -29,8 +29,7 @@ def verdict(
     appointment_at: datetime | None = None,
     where: Office | None = None,
 ) -> Queue | Redirect | Refuse:
-    chosen = where or office()
-    return judge(chosen, office_hours(chosen, at), kind, appointment_at)
+    return judge(where or office(), at, kind, appointment_at)
 
 
 # --- emergencies -------------------------------------------------------------------------------------
@@ -206,5 +205,99 @@ def test_appointment_time_in_utc_is_compared_as_the_same_instant() -> None:
     assert isinstance(result, Refuse)
     assert "13:10" in result.message  # shown in local time
     assert verdict(TUESDAY_NOON, VisitKind.APPOINTMENT, appointment_utc - timedelta(minutes=30)) == Queue(
+        VisitKind.APPOINTMENT
+    )
+
+
+# --- appointments and opening hours ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("checked_in", "starts"),
+    [
+        (datetime(2026, 11, 23, 15, 33, tzinfo=OSLO), datetime(2026, 11, 23, 15, 40, tzinfo=OSLO)),
+        (datetime(2026, 11, 23, 15, 15, tzinfo=OSLO), datetime(2026, 11, 23, 15, 40, tzinfo=OSLO)),
+        (datetime(2026, 11, 24, 8, 0, tzinfo=OSLO), datetime(2026, 11, 24, 7, 50, tzinfo=OSLO)),
+        (datetime(2026, 11, 27, 15, 0, tzinfo=OSLO), datetime(2026, 11, 28, 10, 0, tzinfo=OSLO)),
+        (datetime(2026, 12, 23, 15, 0, tzinfo=OSLO), datetime(2026, 12, 24, 10, 0, tzinfo=OSLO)),
+    ],
+    ids=["15:40-at-15:33", "15:40-at-15:15", "before-opening", "saturday", "christmas-eve"],
+)
+def test_an_appointment_outside_opening_hours_is_refused_whenever_it_is_checked_in(
+    checked_in: datetime, starts: datetime
+) -> None:
+    result = verdict(checked_in, VisitKind.APPOINTMENT, starts)
+
+    assert isinstance(result, Refuse)
+    assert result.code == "appointment_outside_hours"
+    assert result.retry_at is None
+    # nothing the request said is quoted back (the office's own hours may be)
+    assert f"{starts:%H:%M}" not in result.message.replace("08:00-15:30", "")
+
+
+def test_the_refusal_of_an_appointment_outside_hours_says_the_hours_of_its_day() -> None:
+    evening = verdict(
+        datetime(2026, 11, 23, 15, 33, tzinfo=OSLO),
+        VisitKind.APPOINTMENT,
+        datetime(2026, 11, 23, 15, 40, tzinfo=OSLO),
+    )
+    weekend = verdict(
+        datetime(2026, 11, 27, 15, 0, tzinfo=OSLO),
+        VisitKind.APPOINTMENT,
+        datetime(2026, 11, 28, 10, 0, tzinfo=OSLO),
+    )
+
+    assert isinstance(evening, Refuse)
+    assert isinstance(weekend, Refuse)
+    assert "the office is open 08:00-15:30" in evening.message
+    assert "the office is closed" in weekend.message
+
+
+def test_an_appointment_may_start_in_the_last_minute_before_closing_but_not_at_closing() -> None:
+    last_minute = datetime(2026, 11, 24, 15, 29, tzinfo=OSLO)
+    closing = datetime(2026, 11, 24, 15, 30, tzinfo=OSLO)
+
+    at_closing = verdict(closing - timedelta(minutes=10), VisitKind.APPOINTMENT, closing)
+
+    assert verdict(last_minute - timedelta(minutes=5), VisitKind.APPOINTMENT, last_minute) == Queue(
+        VisitKind.APPOINTMENT
+    )
+    assert isinstance(at_closing, Refuse)
+    assert at_closing.code == "appointment_outside_hours"
+
+
+def test_a_visitor_early_for_the_first_appointment_comes_back_when_the_office_opens() -> None:
+    starts = datetime(2026, 11, 24, 8, 0, tzinfo=OSLO)
+
+    result = verdict(starts - timedelta(minutes=10), VisitKind.APPOINTMENT, starts)
+
+    assert isinstance(result, Refuse)
+    assert result.code == "too_early"
+    assert result.retry_at == starts  # not 07:30: the office opens at 08:00
+    assert "check-in opens at 08:00, when the office opens" in result.message
+    assert verdict(starts, VisitKind.APPOINTMENT, starts) == Queue(VisitKind.APPOINTMENT)
+
+
+def test_the_early_window_reaches_before_opening_only_up_to_the_opening() -> None:
+    starts = datetime(2026, 11, 24, 8, 20, tzinfo=OSLO)  # its window would open at 07:50
+
+    early = verdict(datetime(2026, 11, 24, 7, 55, tzinfo=OSLO), VisitKind.APPOINTMENT, starts)
+
+    assert isinstance(early, Refuse)
+    assert early.retry_at == datetime(2026, 11, 24, 8, 0, tzinfo=OSLO)
+    assert verdict(datetime(2026, 11, 24, 8, 0, tzinfo=OSLO), VisitKind.APPOINTMENT, starts) == Queue(
+        VisitKind.APPOINTMENT
+    )
+
+
+@pytest.mark.parametrize(("hour", "minute"), [(15, 30), (15, 32)], ids=["at-closing", "after-closing"])
+def test_check_in_for_an_appointment_ends_when_the_office_closes(hour: int, minute: int) -> None:
+    starts = datetime(2026, 11, 24, 15, 20, tzinfo=OSLO)  # its late window would run to 15:35
+
+    result = verdict(datetime(2026, 11, 24, hour, minute, tzinfo=OSLO), VisitKind.APPOINTMENT, starts)
+
+    assert isinstance(result, Redirect)
+    assert result.cause is RedirectCause.APPOINTMENT_MISSED
+    assert verdict(datetime(2026, 11, 24, 15, 29, tzinfo=OSLO), VisitKind.APPOINTMENT, starts) == Queue(
         VisitKind.APPOINTMENT
     )
