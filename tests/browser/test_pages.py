@@ -103,7 +103,7 @@ def test_a_retry_after_a_503_reuses_the_idempotency_key(system: System, page: An
     expect(page.locator("#status")).to_have_attribute("data-status", "live")
     page.select_option("#reason", "case_status")
     page.click("button[type=submit]")
-    expect(page.locator("#result")).to_contain_text("Try again")
+    expect(page.locator("#result")).to_contain_text("Prøv igjen")  # in the page's language
     page.click("button[type=submit]")
     expect(page.locator("#result")).to_contain_text("Kølapp")
     first_ticket = page.locator("#result").inner_text()

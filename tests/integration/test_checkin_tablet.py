@@ -1,17 +1,19 @@
 """The host tablet's check-in form in Chromium: the counsellor is chosen from the office's own, the
-reference must have the check-in's format, and each tap's Idempotency-Key is a UUIDv7 of its time."""
+reference must have the check-in's format, the appointment time is the office's own (the browser here
+runs in UTC, an hour off Oslo), and each tap's Idempotency-Key is a UUIDv7 of its time."""
 
 from __future__ import annotations
 
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 import pytest
 from playwright.sync_api import expect
 from visitflow_devstack.testing import System
+from visitflow_offices import OSLO
 from visitflow_platform.access import Role
 from visitflow_platform.ids import uuid7_time
 
@@ -42,8 +44,10 @@ def test_an_appointment_checked_in_on_the_tablet_names_a_configured_counsellor(
     booking = f"AR-{uuid.uuid4().hex[:4].upper()}"
     reference.fill(booking)
     assert not reference.evaluate("input => input.validity.patternMismatch")
-    starts = (system.clock.now() + timedelta(minutes=5)).isoformat()
-    page.fill("input[name=starts_at]", page.evaluate("at => new Date(at).toTimeString().slice(0, 5)", starts))
+    starts = (system.clock.now() + timedelta(minutes=5)).astimezone(OSLO).replace(second=0, microsecond=0)
+    browser_offset_min = page.evaluate("() => -new Date().getTimezoneOffset()")
+    assert browser_offset_min * 60 != (starts.utcoffset() or timedelta()).total_seconds()  # zones differ
+    page.fill("input[name=starts_at]", starts.strftime("%H:%M"))
     page.select_option("#counsellor", "veileder-3")
     page.click("button[type=submit]")
     expect(page.locator("#result")).to_contain_text("Kølapp")
@@ -59,3 +63,4 @@ def test_an_appointment_checked_in_on_the_tablet_names_a_configured_counsellor(
         if e["type"] == "VisitorCheckedIn" and (e.get("appointment") or {}).get("reference") == booking
     ]
     assert checked_in["appointment"]["counsellor_id"] == "veileder-3"
+    assert datetime.fromisoformat(checked_in["appointment"]["starts_at"]) == starts  # the office's 12:35

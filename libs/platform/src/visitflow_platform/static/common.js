@@ -48,6 +48,7 @@ export async function api(url, options = {}) {
 const FRAME_TYPES = [
   "snapshot", "VisitorQueued", "VisitorCalled", "ServiceStarted", "ServiceCompleted", "VisitorNoShow",
   "VisitTransferred", "VisitCancelled", "VisitClosedAtDayEnd", "OfficeDayClosed", "NotificationSent",
+  "VisitHeld", "VisitReturned", "VisitRestored", "VisitCarriedOver", "FollowUpResolved",
   "appointment_arrived", "metrics",
 ];
 
@@ -58,13 +59,16 @@ export function liveStream(url, { onFrame, onStatus }) {
   let lastId = null;
   let source = null;
   let retry = 1000;
+  let closed = false;
   const open = () => {
+    if (closed) return;
     const target = new URL(url, location.href);
     if (lastId) target.searchParams.set("last_event_id", lastId);
     target.searchParams.set("access_token", accessToken() || "");
     source = new EventSource(target);
     source.onopen = () => { retry = 1000; onStatus("live"); };
     source.onerror = () => {
+      if (closed) return;
       onStatus("offline");
       if (source.readyState === EventSource.CLOSED) {
         setTimeout(open, retry);
@@ -81,7 +85,7 @@ export function liveStream(url, { onFrame, onStatus }) {
   open();
   window.addEventListener("offline", () => onStatus("offline"));
   return {
-    close: () => source && source.close(),
+    close: () => { closed = true; if (source) source.close(); },  // for good: never reopened
     // from the stored snapshot again, not from the last frame (a page that cannot apply a change)
     restart: () => { source.close(); lastId = null; open(); },
   };
