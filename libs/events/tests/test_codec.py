@@ -23,6 +23,8 @@ from visitflow_events import (
     CloseDay,
     CommandRejected,
     CompleteService,
+    FollowUpResolved,
+    HoldVisit,
     MarkNoShow,
     Message,
     Needs,
@@ -34,19 +36,26 @@ from visitflow_events import (
     Reason,
     Recall,
     RedirectCause,
+    ResolveFollowUp,
+    ReturnVisit,
     ServiceCompleted,
     ServiceStarted,
     StartService,
     TransferVisit,
     UndecodableMessage,
+    UndoRemoval,
     VisitCancelled,
+    VisitCarriedOver,
     VisitClosedAtDayEnd,
+    VisitHeld,
     VisitKind,
     VisitorCalled,
     VisitorCheckedIn,
     VisitorNoShow,
     VisitorQueued,
     VisitRedirected,
+    VisitRestored,
+    VisitReturned,
     VisitStage,
     VisitTransferred,
     as_dict,
@@ -129,10 +138,37 @@ def sample(model: type[Message]) -> Message:
             **ticketed(), from_line_id="drop_in", to_line_id="self_service", counsellor_id="c.two"
         ),
         VisitCancelled: lambda: VisitCancelled(**ticketed(), cause=CancelCause.HOST_CANCELLED),
-        VisitClosedAtDayEnd: lambda: VisitClosedAtDayEnd(
-            **ticketed(), kind=VisitKind.EMERGENCY, stage=VisitStage.CALLED, needs_follow_up=True
+        VisitHeld: lambda: VisitHeld(**ticketed(), line_id="drop_in", stage=VisitStage.CALLED),
+        VisitReturned: lambda: VisitReturned(**ticketed(), line_id="drop_in"),
+        VisitRestored: lambda: VisitRestored(
+            **ticketed(),
+            undone="VisitorNoShow",
+            undone_event_id=uuid4(),
+            stage=VisitStage.CALLED,
+            line_id="appointment",
+            room_id="samtalerom-1",
+            counsellor_id="c.one",
+            calls=2,
+            held=True,
         ),
-        OfficeDayClosed: lambda: OfficeDayClosed(**event_envelope(), business_date=DAY, closed_visits=4),
+        VisitClosedAtDayEnd: lambda: VisitClosedAtDayEnd(
+            **ticketed(), kind=VisitKind.DROP_IN, stage=VisitStage.CALLED, needs_follow_up=False
+        ),
+        VisitCarriedOver: lambda: VisitCarriedOver(
+            **ticketed(),
+            kind=VisitKind.EMERGENCY,
+            stage=VisitStage.WAITING,
+            line_id="emergency",
+            checked_in_at=NOW - timedelta(hours=2),
+        ),
+        FollowUpResolved: lambda: FollowUpResolved(**ticketed()),
+        OfficeDayClosed: lambda: OfficeDayClosed(
+            **event_envelope(),
+            business_date=DAY,
+            closed_visits=4,
+            completed_visits=2,
+            carried_over_visits=1,
+        ),
         CommandRejected: lambda: CommandRejected(
             **event_envelope(),
             command_id=uuid4(),
@@ -175,6 +211,10 @@ def sample(model: type[Message]) -> Message:
         CancelVisit: lambda: CancelVisit(
             **command_envelope(), visit_id=uuid4(), cause=CancelCause.HOST_CANCELLED
         ),
+        HoldVisit: lambda: HoldVisit(**command_envelope(), visit_id=uuid4()),
+        ReturnVisit: lambda: ReturnVisit(**command_envelope(), visit_id=uuid4()),
+        UndoRemoval: lambda: UndoRemoval(**command_envelope(), visit_id=uuid4()),
+        ResolveFollowUp: lambda: ResolveFollowUp(**command_envelope(), visit_id=uuid4()),
         CloseDay: lambda: CloseDay(**command_envelope(), business_date=DAY),
     }
     build = builders[model]
@@ -206,7 +246,7 @@ def test_decode_accepts_str_as_well_as_bytes(model: type[Message]) -> None:
 
 def test_event_and_command_types_do_not_overlap_and_are_all_registered() -> None:
     assert not set(EVENT_TYPES) & set(COMMAND_TYPES)
-    assert len(REGISTRY) == len(EVENT_TYPES) + len(COMMAND_TYPES) == 24
+    assert len(REGISTRY) == len(EVENT_TYPES) + len(COMMAND_TYPES) == 33
 
 
 @pytest.mark.parametrize("model", ALL_TYPES, ids=lambda m: m.__name__)
@@ -401,6 +441,36 @@ def test_a_notification_without_a_visit_survives_encode_then_decode() -> None:
     )
 
     assert decode(encode(sent)) == sent
+
+
+def test_a_day_end_recorded_before_its_counts_were_added_still_decodes() -> None:
+    """Records on the topic before completions and carry-overs were counted: read as 0."""
+    body = json.loads(encode(sample(OfficeDayClosed)))
+    del body["completed_visits"], body["carried_over_visits"]
+
+    decoded = decode(json.dumps(body))
+
+    assert isinstance(decoded, OfficeDayClosed)
+    assert (decoded.closed_visits, decoded.completed_visits, decoded.carried_over_visits) == (4, 0, 0)
+
+
+def test_an_emergency_closed_at_day_end_before_carry_over_still_decodes_with_its_flag() -> None:
+    body = json.loads(encode(sample(VisitClosedAtDayEnd)))
+    body |= {"kind": "emergency", "needs_follow_up": True}
+
+    decoded = decode(json.dumps(body))
+
+    assert isinstance(decoded, VisitClosedAtDayEnd)
+    assert decoded.needs_follow_up is True
+
+
+def test_a_restored_visit_names_only_an_act_that_can_be_undone() -> None:
+    body = {**json.loads(encode(sample(VisitRestored))), "undone": "VisitorCalled"}
+
+    with pytest.raises(UndecodableMessage) as caught:
+        decode(json.dumps(body))
+
+    assert caught.value.reason.startswith("VisitRestored.undone:")
 
 
 def test_a_service_completed_without_a_room_survives_encode_then_decode() -> None:

@@ -102,3 +102,10 @@ def test_a_visitor_who_never_comes_is_recalled_not_started() -> None:
     snapshot = {"called": [_visit("gone", called_at=old)], "rooms": []}
     actions = next_actions(snapshot, NOW, no_shows={"gone"}, rng=random.Random(1))
     assert [action.path for action in actions] == ["visits/gone/recall"]
+
+
+def test_a_visitor_called_as_often_as_the_office_allows_is_marked_as_not_showing() -> None:
+    old = (NOW - timedelta(minutes=5)).astimezone(UTC).isoformat()
+    snapshot = {"called": [{**_visit("gone", called_at=old), "calls": 3}], "rooms": []}
+    actions = next_actions(snapshot, NOW, no_shows={"gone"}, rng=random.Random(1), calls_before_no_show=3)
+    assert [action.path for action in actions] == ["visits/gone/no-show"]

@@ -58,6 +58,34 @@ class CancelVisit(Command):
     cause: CancelCause = CancelCause.VISITOR_LEFT
 
 
+class HoldVisit(Command):
+    """The visitor stepped out (to fetch a document): they keep their place and are not called."""
+
+    type: Literal["HoldVisit"] = "HoldVisit"
+    visit_id: UUID
+
+
+class ReturnVisit(Command):
+    """A visitor on hold is back: in line again at their own place."""
+
+    type: Literal["ReturnVisit"] = "ReturnVisit"
+    visit_id: UUID
+
+
+class UndoRemoval(Command):
+    """Undoes the last act that took a visit off its list (complete, no-show, cancel, transfer)."""
+
+    type: Literal["UndoRemoval"] = "UndoRemoval"
+    visit_id: UUID
+
+
+class ResolveFollowUp(Command):
+    """An emergency carried over from an earlier day has been followed up."""
+
+    type: Literal["ResolveFollowUp"] = "ResolveFollowUp"
+    visit_id: UUID
+
+
 class CloseDay(Command):
     type: Literal["CloseDay"] = "CloseDay"
     business_date: date

@@ -120,19 +120,77 @@ class VisitCancelled(TicketedEvent):
     cause: CancelCause
 
 
+class VisitHeld(TicketedEvent):
+    """The visitor stepped out (to fetch a document): they keep their place in line and are not called
+    until they are back (`VisitReturned`)."""
+
+    type: Literal["VisitHeld"] = "VisitHeld"
+    line_id: ConfiguredId
+    stage: VisitStage = Field(description="where they were: waiting, or called (they left the room's call)")
+
+
+class VisitReturned(TicketedEvent):
+    """A visitor on hold is back in line, at their own place."""
+
+    type: Literal["VisitReturned"] = "VisitReturned"
+    line_id: ConfiguredId
+
+
+RemovalType = Literal["ServiceCompleted", "VisitorNoShow", "VisitCancelled", "VisitTransferred"]
+"""The acts that take a visit off its list, and which a host may undo for a little while."""
+
+
+class VisitRestored(TicketedEvent):
+    """A removal undone: the visit is back where it was before `undone_event_id`, as this event says."""
+
+    type: Literal["VisitRestored"] = "VisitRestored"
+    undone: RemovalType
+    undone_event_id: UUID
+    stage: VisitStage
+    line_id: ConfiguredId
+    room_id: ConfiguredId | None = None
+    counsellor_id: ConfiguredId | None = None
+    calls: int = Field(default=0, ge=0)
+    held: bool = False
+
+
 class VisitClosedAtDayEnd(TicketedEvent):
-    """An open visit closed by the day rollover. Emergencies are flagged for follow-up, never dropped."""
+    """An open visit nobody was serving, closed by the day's end. An emergency is never closed so: it is
+    carried over (`VisitCarriedOver`). `needs_follow_up` is true only in records from before that rule."""
 
     type: Literal["VisitClosedAtDayEnd"] = "VisitClosedAtDayEnd"
     kind: VisitKind
     stage: VisitStage
-    needs_follow_up: bool
+    needs_follow_up: bool = False
+
+
+class VisitCarriedOver(TicketedEvent):
+    """An emergency still unserved at the day's end, carried to the office's follow-up list, where it stays
+    across days until a host resolves it (`FollowUpResolved`). `business_date` is the day it came."""
+
+    type: Literal["VisitCarriedOver"] = "VisitCarriedOver"
+    kind: VisitKind
+    stage: VisitStage
+    line_id: ConfiguredId
+    checked_in_at: AwareDatetime
+
+
+class FollowUpResolved(TicketedEvent):
+    """A carried-over visit followed up; `business_date` is the day the visit came, as it was carried."""
+
+    type: Literal["FollowUpResolved"] = "FollowUpResolved"
 
 
 class OfficeDayClosed(Event):
+    """The day's end and what it did: `closed_visits` closed unserved, `completed_visits` completed in
+    conversation (as served), `carried_over_visits` carried to the follow-up list. Records from before the
+    last two counts were added read them as 0."""
+
     type: Literal["OfficeDayClosed"] = "OfficeDayClosed"
     business_date: date
     closed_visits: int = Field(ge=0)
+    completed_visits: int = Field(default=0, ge=0)
+    carried_over_visits: int = Field(default=0, ge=0)
 
 
 class CommandRejected(Event):

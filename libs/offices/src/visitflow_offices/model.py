@@ -109,13 +109,28 @@ class AppointmentWindow(_Strict):
     late_minutes: int = Field(default=15, ge=0, le=240)
 
 
+UNDO_SECONDS_MAX = 300  # the longest undo an office may allow; the queue forgets removals after it
+
+
 class Policy(_Strict):
     opening_hours: tuple[Window, ...]
     appointment_checkin: AppointmentWindow = AppointmentWindow()
-    no_show_after_calls: int = Field(default=3, ge=1, le=10)
+    no_show_after_calls: int = Field(
+        default=3, ge=1, le=10, description="calls before a recall is refused and the host marks a no-show"
+    )
     sms_nearly_position: int = Field(default=3, ge=1, le=50)
     service_level_minutes: int = Field(default=15, ge=1)
     default_service_minutes: int = Field(default=12, ge=1, le=240)
+    undo_seconds: int = Field(
+        default=15, ge=0, le=UNDO_SECONDS_MAX, description="how long a host may undo a removal (0: never)"
+    )
+    max_wait_minutes: int = Field(
+        default=45,
+        ge=1,
+        le=480,
+        description="a visitor who has waited longer is called before those of higher-priority lines "
+        "who have not (emergencies always first)",
+    )
 
 
 class Office(_Strict):

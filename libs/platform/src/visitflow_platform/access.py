@@ -34,6 +34,9 @@ class Action(StrEnum):
     NO_SHOW = "mark a visitor as not showing"
     TRANSFER = "move a visit to another line or counsellor"
     CANCEL = "cancel a visit"
+    HOLD = "put a visitor on hold and back in line"
+    UNDO = "undo a removal"
+    RESOLVE_FOLLOW_UP = "resolve an emergency follow-up"
     READ_DISPLAY = "read the waiting-room display, live"
     READ_COUNSELLOR_ALERTS = "receive the office's counsellor alerts, live"
     READ_OFFICE_FIGURES = "read an office's figures and history"
@@ -57,6 +60,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.NO_SHOW: _QUEUE_WORK,
     Action.TRANSFER: _QUEUE_WORK,
     Action.CANCEL: _QUEUE_WORK,
+    Action.HOLD: _QUEUE_WORK,
+    Action.UNDO: _QUEUE_WORK,
+    Action.RESOLVE_FOLLOW_UP: frozenset({_HOST}),
     Action.READ_DISPLAY: frozenset({_DISPLAY, _HOST}),
     Action.READ_COUNSELLOR_ALERTS: frozenset({_COUNSELLOR, _HOST}),
     Action.READ_OFFICE_FIGURES: frozenset({_REGIONAL, _HOST}),

@@ -31,7 +31,7 @@ from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.web import install_common, live_response
 
 from .config import MetricsSettings
-from .domain import DaySummary, kpis, live_view, longest_wait_s
+from .domain import DaySummary, OpenFollowUps, kpis, live_view, longest_wait_s
 from .exporter import OfficeFigures
 from .lag import LagGauge
 from .overview import Overview, as_csv
@@ -85,13 +85,17 @@ def create_app(settings: MetricsSettings) -> FastAPI:
     hub = LiveHub(runtime.redis, LIVE_SCOPE, lambda _: "{}")
     lag = LagGauge(settings.kafka_bootstrap_servers, f"{settings.topic_prefix}-")
     today: list[tuple[Office, DaySummary]] = []
+    follow_ups: dict[str, OpenFollowUps] = {}
     registry = CollectorRegistry()  # the public /metrics: requests (install_common) and consumer health
     registry.register(lag)
     figures = CollectorRegistry()  # every office's business figures, for the scraper role only
-    figures.register(OfficeFigures(lambda: today, clock.now))
+    figures.register(OfficeFigures(lambda: today, clock.now, lambda: follow_ups, offices.timezone))
 
     async def refresh_today() -> None:
         today[:] = await overview.days(offices, overview.today())
+        read = await overview.follow_ups(offices)
+        follow_ups.clear()
+        follow_ups.update(read)
 
     async def measure_lag() -> None:
         await asyncio.get_running_loop().run_in_executor(None, lag.refresh)

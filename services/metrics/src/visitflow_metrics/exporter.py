@@ -1,28 +1,35 @@
 """Every office's figures of today for Prometheus (labels office, region, kind, reason, outcome, line; never
-anything per visit), from values refreshed in the background. Served only to the scraper role
-(`/metrics/offices`), never on the public `/metrics`."""
+anything per visit), and its open follow-ups, from values refreshed in the background. Served only to the
+scraper role (`/metrics/offices`), never on the public `/metrics`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from visitflow_events import Reason, VisitKind
 from visitflow_offices import Office
 
-from .domain import DaySummary, kpis, longest_wait_s
+from .domain import DaySummary, OpenFollowUps, kpis, longest_wait_s, oldest_open_seconds
 
 OFFICE = ["office", "region"]
 
 
 class OfficeFigures(Collector):
     def __init__(
-        self, today: Callable[[], list[tuple[Office, DaySummary]]], now: Callable[[], datetime]
+        self,
+        today: Callable[[], list[tuple[Office, DaySummary]]],
+        now: Callable[[], datetime],
+        follow_ups: Callable[[], Mapping[str, OpenFollowUps]],
+        zone: ZoneInfo,
     ) -> None:
         self._today = today
         self._now = now
+        self._follow_ups = follow_ups
+        self._zone = zone
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         def gauge(
@@ -68,9 +75,22 @@ class OfficeFigures(Collector):
         service_median = gauge(
             "visitflow_office_service_time_median", "Median service time today", ("line",), "seconds"
         )
+        follow_ups_open = gauge(
+            "visitflow_office_follow_ups_open",
+            "Emergencies carried over at a day's end and not yet resolved, whatever day they came",
+        )
+        oldest_follow_up = gauge(
+            "visitflow_office_oldest_follow_up_open_time",
+            "The office's opening time since its oldest open follow-up was carried over (0 with none)",
+            unit="seconds",
+        )
         now = self._now()
+        follow_ups = self._follow_ups()
         for office, summary in self._today():
             labels = [office.id, office.region_id]
+            open_ = follow_ups.get(office.id)
+            follow_ups_open.add_metric(labels, len(open_.since) if open_ else 0)
+            oldest_follow_up.add_metric(labels, oldest_open_seconds(open_, office, now, self._zone))
             k = kpis(summary, office)
             in_office.add_metric(labels, summary.in_office)
             waiting.add_metric(labels, summary.waiting)
@@ -111,4 +131,6 @@ class OfficeFigures(Collector):
             wait_median,
             wait_p90,
             service_median,
+            follow_ups_open,
+            oldest_follow_up,
         )

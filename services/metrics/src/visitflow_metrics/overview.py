@@ -13,6 +13,7 @@ from visitflow_offices import Clock, Office, OfficeDirectory, Region, business_d
 from .domain import (
     HISTORY_COLUMNS,
     DaySummary,
+    OpenFollowUps,
     drop_in_trend,
     empty_summary,
     history_row,
@@ -37,6 +38,10 @@ class Overview:
         listed = list(offices)
         stored = await self._store.read((office.id, day) for office in listed)
         return [(office, stored.get((office.id, day)) or empty_summary(office.id, day)) for office in listed]
+
+    async def follow_ups(self, offices: Iterable[Office]) -> dict[str, OpenFollowUps]:
+        """Each office's open follow-ups, whatever day they came (an office that never had one: none)."""
+        return await self._store.read_follow_ups(office.id for office in offices)
 
     async def region_today(self, region: Region) -> dict[str, Any]:
         """The dashboard's snapshot: every office's live view and the region's totals."""

@@ -13,7 +13,7 @@ from datetime import date
 import redis.asyncio as aioredis
 from visitflow_platform.live import HISTORY, LiveKeys
 
-from .domain import DaySummary
+from .domain import DaySummary, OpenFollowUps
 
 LIVE_SCOPE = "metrics-region"
 LOADED_KEY = "vf:metrics:history-loaded"
@@ -30,6 +30,12 @@ end
 return 1
 """
 OFFICE_FRAME = "office"
+_WRITE_NEWER = """
+local current = redis.call('HGET', KEYS[1], 'version')
+if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'data', ARGV[2])
+return 1
+"""
 
 
 def counters_key(office_id: str, day: date) -> str:
@@ -38,6 +44,10 @@ def counters_key(office_id: str, day: date) -> str:
 
 def summary_key(office_id: str, day: date) -> str:
     return f"{counters_key(office_id, day)}:summary"
+
+
+def follow_ups_key(office_id: str) -> str:
+    return f"vf:metrics:{office_id}:follow-ups"
 
 
 class SummaryStore:
@@ -86,6 +96,30 @@ class SummaryStore:
         return {
             key: DaySummary.model_validate_json(value)
             for key, value in zip(keys, values, strict=True)
+            if value is not None
+        }
+
+    async def write_follow_ups(self, writes: Sequence[OpenFollowUps]) -> int:
+        """Stores each office's open follow-ups that are newer than the stored ones; returns how many."""
+        if not writes:
+            return 0
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for follow_ups in writes:
+                key = follow_ups_key(follow_ups.office_id)
+                pipe.eval(_WRITE_NEWER, 1, key, follow_ups.version, follow_ups.model_dump_json())
+            written = await pipe.execute()
+        return sum(1 for stored in written if stored)
+
+    async def read_follow_ups(self, office_ids: Iterable[str]) -> dict[str, OpenFollowUps]:
+        """The stored open follow-ups of the offices (an office with none ever is left out)."""
+        ids = list(office_ids)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for office_id in ids:
+                pipe.hget(follow_ups_key(office_id), "data")
+            values = await pipe.execute()
+        return {
+            office_id: OpenFollowUps.model_validate_json(value)
+            for office_id, value in zip(ids, values, strict=True)
             if value is not None
         }
 

@@ -1,5 +1,6 @@
 """The metrics worker: folds visit events into each office's day (a faust table keyed by office), then
-publishes the day's summary to the compacted history topic and to the Redis read model and live stream."""
+publishes the day's summary to the compacted history topic and to the Redis read model and live stream,
+and the office's open follow-ups to the read model (projected again from the table when Redis lost them)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from visitflow_platform.redis_client import redis_client
 from visitflow_platform.streams import (
     DeadLetterQueue,
     install_heartbeat,
+    install_read_model_healer,
     make_faust_app,
     make_table,
     take_batches,
@@ -22,7 +24,7 @@ from visitflow_platform.tables import ParsedTable
 from visitflow_platform.topics import TABLES, metrics_history_topic
 
 from .config import MetricsSettings
-from .domain import DayRules, OfficeDay, OfficeDays, live_view
+from .domain import DayRules, OfficeDay, OfficeDays, live_view, open_follow_ups
 from .history import history_key, replay
 from .store import SummaryStore
 
@@ -46,6 +48,14 @@ def create_worker(settings: MetricsSettings) -> faust.App:
     dead_letters = DeadLetterQueue(app, settings, "metrics")
     install_heartbeat(app, redis, settings.service_name)
 
+    async def reproject() -> int:
+        """The open follow-ups of every office this worker holds, after Redis lost them."""
+        return await store.write_follow_ups(
+            [open_follow_ups(office_id, days.get(office_id)) for office_id in days.stored()]
+        )
+
+    install_read_model_healer(app, redis, settings.service_name, reproject)
+
     @app.agent(visits)
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
         async for batch in take_batches(stream):
@@ -55,6 +65,7 @@ def create_worker(settings: MetricsSettings) -> faust.App:
         """Folds a batch into the office days, then stores and publishes each changed day once."""
         folded: dict[str, tuple[OfficeDays, Message]] = {}
         changed: dict[tuple[str, date], OfficeDay] = {}
+        followed: set[str] = set()  # offices whose follow-ups changed
         for message in messages:
             if not isinstance(message, VisitEvent):
                 continue
@@ -66,7 +77,14 @@ def create_worker(settings: MetricsSettings) -> faust.App:
             current = folded[office.id][0] if office.id in folded else days.get(office.id)
             if (result := current.apply(message, rules)) is not None:
                 folded[office.id] = (result[0], message)
-                changed[(office.id, message.business_date)] = result[1]
+                if result[1] is not None:
+                    changed[(office.id, message.business_date)] = result[1]
+                if result[0].follow_ups_version != current.follow_ups_version:
+                    followed.add(office.id)
+        # before the table: a batch retried after Redis failed writes them again (the newer version wins)
+        await store.write_follow_ups(
+            [open_follow_ups(office_id, folded[office_id][0]) for office_id in followed]
+        )
         for office_id, (updated, cause) in folded.items():
             with dead_letters.writing_for(cause):
                 days.put(office_id, updated)

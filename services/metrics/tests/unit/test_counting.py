@@ -13,6 +13,7 @@ from visitflow_events import (
     Alternative,
     CancelCause,
     Event,
+    FollowUpResolved,
     OfficeDayClosed,
     Outcome,
     Reason,
@@ -20,13 +21,16 @@ from visitflow_events import (
     ServiceCompleted,
     ServiceStarted,
     VisitCancelled,
+    VisitCarriedOver,
     VisitClosedAtDayEnd,
+    VisitHeld,
     VisitKind,
     VisitorCalled,
     VisitorCheckedIn,
     VisitorNoShow,
     VisitorQueued,
     VisitRedirected,
+    VisitRestored,
     VisitStage,
     VisitTransferred,
 )
@@ -298,4 +302,129 @@ def test_office_days_keep_today_and_yesterday_and_ignore_older_days() -> None:
     assert days.apply(on(date(2026, 11, 20)), RULES) is None
     late = days.apply(on(date(2026, 11, 23)), RULES)
     assert late is not None
+    assert late[1] is not None
     assert late[1].counters["arrivals"] == 2
+
+
+def restored(
+    removal: ServiceCompleted | VisitorNoShow | VisitCancelled | VisitTransferred, **fields: Any
+) -> VisitRestored:
+    return VisitRestored(
+        **ticketed(removal.visit_id, removal.occurred_at + timedelta(seconds=10)),
+        undone=removal.type,
+        undone_event_id=removal.event_id,
+        **{"stage": VisitStage.CALLED, "line_id": "drop_in", "room_id": "samtalerom-1", "calls": 1, **fields},
+    )
+
+
+def test_an_undone_completion_is_not_counted_and_its_service_time_is_taken_back() -> None:
+    visit_id = uuid4()
+    events = served(visit_id, timedelta(minutes=10), timedelta(minutes=20))
+    before = play(events[:3])
+    ending = events[3]
+    done = play([ending], before)
+    assert done.counters["completed"] == 1
+
+    undone = play([restored(ending, stage=VisitStage.IN_SERVICE)], done)
+
+    assert undone.counters == before.counters
+    assert undone.hourly == before.hourly
+    assert undone.service_s == {"drop_in": []}
+    assert undone.summary().in_service == 1
+    again = play([ending], undone)  # the undone completion delivered again
+    assert again.counters == before.counters
+    completed_later = completed(visit_id, timedelta(minutes=40))
+    final = play([completed_later], undone)  # the conversation really ends later: counted once
+    assert (final.counters["completed"], final.service_s) == (1, {"drop_in": [30 * 60]})
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        VisitorNoShow(**ticketed(), calls=1),
+        VisitCancelled(**ticketed(), cause=CancelCause.HOST_CANCELLED),
+    ],
+    ids=["no-show", "cancelled"],
+)
+def test_an_undone_no_show_or_cancel_is_not_counted(ending: VisitorNoShow | VisitCancelled) -> None:
+    visit_id = ending.visit_id
+    before = play([checked_in(visit_id), queued(visit_id), called(1, visit_id, timedelta(minutes=2))])
+    ended = play([ending], before)
+    assert ended.summary().called == 0
+
+    undone = play([restored(ending), restored(ending)], ended)  # the restore delivered twice
+
+    assert undone.counters == before.counters
+    assert undone.hourly == before.hourly
+    assert undone.summary().called == 1
+    assert undone.version == ended.version + 1
+
+
+def test_a_transfer_undone_puts_the_visit_back_in_its_line_and_a_held_visitor_waits() -> None:
+    visit_id = uuid4()
+    transfer = VisitTransferred(**ticketed(visit_id), from_line_id="drop_in", to_line_id="self_service")
+    day = play([queued(visit_id), called(1, visit_id, timedelta(minutes=2)), transfer])
+    assert (day.visits[visit_id].line_id, day.summary().waiting) == ("self_service", 1)
+
+    day = play([restored(transfer)], day)
+    assert (day.visits[visit_id].line_id, day.summary().called) == ("drop_in", 1)
+
+    day = play([VisitHeld(**ticketed(visit_id), line_id="drop_in", stage=VisitStage.CALLED)], day)
+    assert (day.summary().called, day.summary().waiting) == (0, 1)
+
+
+def test_an_emergency_carried_over_counts_as_carried_over_not_as_closed() -> None:
+    visit_id = uuid4()
+    carried = VisitCarriedOver(
+        **ticketed(visit_id),
+        kind=VisitKind.EMERGENCY,
+        stage=VisitStage.WAITING,
+        line_id="emergency",
+        checked_in_at=NOW,
+    )
+
+    day = play([queued(visit_id), carried])
+
+    assert counter_increments(carried) == {"carried_over": 1}
+    assert "closed_at_day_end" not in day.counters
+    assert day.summary().in_office == 0
+
+
+def test_follow_ups_stay_open_across_days_until_resolved() -> None:
+    visit_id = uuid4()
+    day_end = NOW + timedelta(hours=4)
+    carried = VisitCarriedOver(
+        **ticketed(visit_id, day_end),
+        kind=VisitKind.EMERGENCY,
+        stage=VisitStage.WAITING,
+        line_id="emergency",
+        checked_in_at=NOW,
+    )
+    days = OfficeDays()
+    for event in (queued(visit_id), carried, carried):  # delivered twice: opened once
+        result = days.apply(event, RULES)
+        days = result[0] if result else days
+    assert (days.follow_ups, days.follow_ups_version) == ({visit_id: day_end}, 1)  # since carried over
+
+    later = [date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 26)]  # the day it came is long gone
+    for day in later:
+        result = days.apply(
+            VisitorCheckedIn(
+                **{**visit(), "business_date": day},
+                kind=VisitKind.DROP_IN,
+                reason=Reason.OTHER,
+                line_id="drop_in",
+            ),
+            RULES,
+        )
+        assert result is not None
+        days = result[0]
+    assert DAY not in days.days
+    assert days.follow_ups == {visit_id: day_end}
+
+    resolved = days.apply(FollowUpResolved(**ticketed(visit_id, NOW + timedelta(days=3))), RULES)
+
+    assert resolved is not None
+    assert resolved[1] is None  # no day changed: only the follow-ups
+    assert (resolved[0].follow_ups, resolved[0].follow_ups_version) == ({}, 2)
+    assert resolved[0].apply(FollowUpResolved(**ticketed(visit_id)), RULES) is None

@@ -13,10 +13,14 @@ from visitflow_events import (
     Outcome,
     ServiceCompleted,
     ServiceStarted,
+    VisitCarriedOver,
+    VisitHeld,
     VisitKind,
     VisitorCalled,
     VisitorNoShow,
     VisitorQueued,
+    VisitRestored,
+    VisitStage,
     VisitTransferred,
 )
 from visitflow_notify.domain import Board, Stage, apply, arrive
@@ -182,3 +186,100 @@ def test_the_day_closing_empties_every_list() -> None:
     )
 
     assert after(queued(uuid4(), "T-001"), closed).arrivals == ()
+
+
+def test_an_undone_removal_puts_the_arrival_back_with_its_counsellor() -> None:
+    visitor = uuid4()
+    called = VisitorCalled(
+        **fields(visitor, "T-001", 2), line_id="appointment", room_id="samtalerom-2", call_number=1
+    )
+    no_show = VisitorNoShow(**fields(visitor, "T-001", 3), calls=1)
+    board = after(queued(visitor, "T-001"), called, no_show)
+    assert board.arrivals[0].stage is Stage.DONE
+
+    board = apply(
+        board,
+        VisitRestored(
+            **fields(visitor, "T-001", 3),
+            undone="VisitorNoShow",
+            undone_event_id=no_show.event_id,
+            stage=VisitStage.CALLED,
+            line_id="appointment",
+            room_id="samtalerom-2",
+            counsellor_id="veileder-2",
+            calls=1,
+        ),
+    )
+
+    (arrival,) = board.arrivals
+    assert (arrival.stage, arrival.room_id, arrival.counsellor_id) == (
+        Stage.CALLED,
+        "samtalerom-2",
+        "veileder-2",
+    )
+
+
+def test_a_handover_undone_gives_the_arrival_back_to_the_first_counsellor_and_one_to_nobody_removes_it() -> (
+    None
+):
+    visitor = uuid4()
+    handover = VisitTransferred(
+        **fields(visitor, "T-001", 2),
+        from_line_id="appointment",
+        to_line_id="drop_in",
+        counsellor_id="veileder-4",
+    )
+    board = after(queued(visitor, "T-001"), handover)
+
+    board = apply(
+        board,
+        VisitRestored(
+            **fields(visitor, "T-001", 3),
+            undone="VisitTransferred",
+            undone_event_id=handover.event_id,
+            stage=VisitStage.WAITING,
+            line_id="appointment",
+            counsellor_id="veileder-2",
+        ),
+    )
+    assert [(a.counsellor_id, a.stage) for a in board.arrivals] == [("veileder-2", Stage.WAITING)]
+
+    to_one = VisitTransferred(
+        **fields(visitor, "T-001", 4),
+        from_line_id="drop_in",
+        to_line_id="appointment",
+        counsellor_id="veileder-1",
+    )
+    no_counsellor = VisitRestored(
+        **fields(visitor, "T-001", 5),
+        undone="VisitTransferred",
+        undone_event_id=to_one.event_id,
+        stage=VisitStage.WAITING,
+        line_id="drop_in",
+    )
+    assert apply(apply(board, to_one), no_counsellor).arrivals == ()
+
+
+def test_a_visitor_on_hold_waits_again_and_an_emergency_carried_over_is_done() -> None:
+    visitor = uuid4()
+    called = VisitorCalled(
+        **fields(visitor, "T-001", 2), line_id="appointment", room_id="samtalerom-2", call_number=1
+    )
+    board = after(
+        queued(visitor, "T-001"),
+        called,
+        VisitHeld(**fields(visitor, "T-001", 3), line_id="appointment", stage=VisitStage.CALLED),
+    )
+    assert [(a.stage, a.room_id) for a in board.arrivals] == [(Stage.WAITING, None)]
+
+    board = apply(
+        board,
+        VisitCarriedOver(
+            **fields(visitor, "T-001", 4),
+            kind=VisitKind.APPOINTMENT,
+            stage=VisitStage.WAITING,
+            line_id="appointment",
+            checked_in_at=NOW,
+        ),
+    )
+    assert board.arrivals[0].stage is Stage.DONE

@@ -14,11 +14,14 @@ from visitflow_events import (
     ServiceCompleted,
     ServiceStarted,
     VisitCancelled,
+    VisitCarriedOver,
     VisitClosedAtDayEnd,
+    VisitHeld,
     VisitKind,
     VisitorCalled,
     VisitorNoShow,
     VisitorQueued,
+    VisitRestored,
     VisitStage,
     VisitTransferred,
 )
@@ -262,3 +265,92 @@ def test_an_event_leaves_the_parts_it_does_not_change_as_they_were() -> None:
     assert after.calls is not board.calls
     assert after.lines is board.lines
     assert after.arrivals is board.arrivals
+
+
+def queued_at(visit_id: UUID, number: int, line: str = "drop_in") -> VisitorQueued:
+    return VisitorQueued(
+        **fields(visit_id, f"D-{number:03d}"),
+        line_id=line,
+        kind=VisitKind.DROP_IN,
+        reason="case_status",
+        checked_in_at=NOW,
+        position=1,
+        estimated_wait_s=600,
+    )
+
+
+def restored(
+    removal: Event, stage: VisitStage, room: str | None = None, line: str = "drop_in"
+) -> VisitRestored:
+    assert isinstance(removal, VisitorNoShow | VisitCancelled | ServiceCompleted | VisitTransferred)
+    return VisitRestored(
+        **fields(removal.visit_id, removal.ticket, 1),
+        undone=removal.type,
+        undone_event_id=removal.event_id,
+        stage=stage,
+        line_id=line,
+        room_id=room,
+        calls=1 if room else 0,
+    )
+
+
+def test_a_no_show_undone_puts_the_call_back_on_the_board_where_it_was() -> None:
+    visitor = uuid4()
+    board = board_after(queued_at(visitor, 1), call(1, visit_id=visitor), call(2))
+    no_show = VisitorNoShow(**fields(visitor, "D-001", 1), calls=1)
+    board = apply(board, no_show)
+    assert tickets(board) == ["D-002"]
+
+    board = apply(board, restored(no_show, VisitStage.CALLED, "samtalerom-1"))
+
+    assert tickets(board) == ["D-001", "D-002"]
+    assert (board.calls[0].room_id, board.calls[0].gone_in_at) == ("samtalerom-1", None)
+    assert board.lines["drop_in"].waiting == ()
+    assert apply(board, no_show) is board  # the undone no-show delivered again changes nothing
+
+
+def test_a_cancel_or_transfer_of_a_waiting_visitor_undone_puts_them_back_in_their_line() -> None:
+    left, moved = uuid4(), uuid4()
+    cancel = VisitCancelled(**fields(left, "D-001"), cause=CancelCause.VISITOR_LEFT)
+    transfer = VisitTransferred(**fields(moved, "D-002"), from_line_id="drop_in", to_line_id="self_service")
+    board = board_after(queued_at(left, 1), queued_at(moved, 2), cancel, transfer)
+    assert (board.lines["drop_in"].waiting, board.lines["self_service"].waiting) == ((), (moved,))
+
+    board = apply(apply(board, restored(cancel, VisitStage.WAITING)), restored(transfer, VisitStage.WAITING))
+
+    assert set(board.lines["drop_in"].waiting) == {left, moved}
+    assert board.lines["self_service"].waiting == ()
+    again = apply(board, restored(cancel, VisitStage.WAITING))  # the restore delivered again
+    assert again is board
+
+
+def test_a_called_visitor_put_on_hold_leaves_the_calls_and_waits_in_their_line_again() -> None:
+    visitor = uuid4()
+    board = board_after(queued_at(visitor, 1), call(1, visit_id=visitor))
+
+    board = apply(board, VisitHeld(**fields(visitor, "D-001", 2), line_id="drop_in", stage=VisitStage.CALLED))
+
+    assert board.calls == ()
+    assert board.lines["drop_in"].waiting == (visitor,)
+    waiting = uuid4()
+    board = board_after(queued_at(waiting, 2))
+    held = apply(board, VisitHeld(**fields(waiting, "D-002"), line_id="drop_in", stage=VisitStage.WAITING))
+    assert held.lines is board.lines  # on hold in line: the display's count is unchanged
+
+
+def test_an_emergency_carried_over_leaves_the_board() -> None:
+    visitor = uuid4()
+    board = board_after(call(1, visit_id=visitor))
+
+    board = apply(
+        board,
+        VisitCarriedOver(
+            **fields(visitor, "A-001"),
+            kind=VisitKind.EMERGENCY,
+            stage=VisitStage.CALLED,
+            line_id="emergency",
+            checked_in_at=NOW,
+        ),
+    )
+
+    assert board.calls == ()

@@ -20,10 +20,14 @@ from visitflow_events import (
     CancelVisit,
     Command,
     CompleteService,
+    HoldVisit,
     MarkNoShow,
     Recall,
+    ResolveFollowUp,
+    ReturnVisit,
     StartService,
     TransferVisit,
+    UndoRemoval,
 )
 from visitflow_offices import Office
 from visitflow_platform.access import Action
@@ -47,7 +51,10 @@ WEB = Path(__file__).parent / "web"
 COMMAND_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"description": "done; the body carries the event it caused"},
     202: {"description": "recorded; the queue has not answered yet"},
-    409: {"description": "refused by the queue (nobody waiting, room busy, wrong stage, ...)"},
+    409: {
+        "description": "refused by the queue (`nobody_waiting`, `room_busy`, `wrong_stage`, `on_hold`, "
+        "`recall_limit`, `nothing_to_undo`, `undo_expired`, `unknown_visit`, ...)"
+    },
     503: {"description": "Kafka did not confirm; nothing recorded, retry"},
 }
 READ_ANSWERS: dict[int | str, dict[str, Any]] = {
@@ -232,7 +239,7 @@ def create_app(settings: QueueSettings) -> FastAPI:
 
     @api.post(
         "/visits/{visit_id}/recall",
-        summary="Call again (a no-show after the configured calls)",
+        summary="Call again; refused (`recall_limit`) after the office's configured calls",
         responses=COMMAND_ANSWERS,
         dependencies=[require(Action.RECALL)],
     )
@@ -306,6 +313,63 @@ def create_app(settings: QueueSettings) -> FastAPI:
         return await send(
             office, envelope, CancelVisit, visit_id=visit_id, **(body or CancelBody()).model_dump()
         )
+
+    @api.post(
+        "/visits/{visit_id}/hold",
+        summary="The visitor stepped out: keeps their place, is not called until back",
+        responses=COMMAND_ANSWERS,
+        dependencies=[require(Action.HOLD)],
+    )
+    async def hold(
+        office: OfficeDep,
+        visit_id: UUID,
+        envelope: Envelope,
+        _: Annotated[EmptyBody | None, Body()] = None,
+    ) -> JSONResponse:
+        return await send(office, envelope, HoldVisit, visit_id=visit_id)
+
+    @api.post(
+        "/visits/{visit_id}/return",
+        summary="A visitor on hold is back in line, at their own place",
+        responses=COMMAND_ANSWERS,
+        dependencies=[require(Action.HOLD)],
+    )
+    async def return_(
+        office: OfficeDep,
+        visit_id: UUID,
+        envelope: Envelope,
+        _: Annotated[EmptyBody | None, Body()] = None,
+    ) -> JSONResponse:
+        return await send(office, envelope, ReturnVisit, visit_id=visit_id)
+
+    @api.post(
+        "/visits/{visit_id}/undo",
+        summary="Undo the visit's last removal (complete, no-show, cancel, transfer) within the office's "
+        "`undo_seconds`; later it is refused `undo_expired`",
+        responses=COMMAND_ANSWERS,
+        dependencies=[require(Action.UNDO)],
+    )
+    async def undo(
+        office: OfficeDep,
+        visit_id: UUID,
+        envelope: Envelope,
+        _: Annotated[EmptyBody | None, Body()] = None,
+    ) -> JSONResponse:
+        return await send(office, envelope, UndoRemoval, visit_id=visit_id)
+
+    @api.post(
+        "/follow-ups/{visit_id}/resolve",
+        summary="An emergency carried over from an earlier day has been followed up",
+        responses=COMMAND_ANSWERS,
+        dependencies=[require(Action.RESOLVE_FOLLOW_UP)],
+    )
+    async def resolve_follow_up(
+        office: OfficeDep,
+        visit_id: UUID,
+        envelope: Envelope,
+        _: Annotated[EmptyBody | None, Body()] = None,
+    ) -> JSONResponse:
+        return await send(office, envelope, ResolveFollowUp, visit_id=visit_id)
 
     app.include_router(api)
     mount_static(app, WEB)

@@ -22,19 +22,22 @@ of the command that made it, so the API tells a key used again for another comma
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
-from visitflow_events import Command, Event, Message, VisitorCheckedIn, as_dict
+from visitflow_events import Command, Event, Message, OfficeDayClosed, VisitorCheckedIn, as_dict
 from visitflow_offices import Clock, OfficeDirectory
 from visitflow_platform.tables import ParsedTable
 
 from .domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
 from .domain.estimates import ahead_of, estimated_wait_seconds
+from .domain.readmodel import time_changes
 
 log = logging.getLogger(__name__)
 RESULTS_KEPT_S = 3_600.0
@@ -88,6 +91,8 @@ class QueueHandlers:
         )
         self._views: dict[str, VisitViews] = {}  # per office: its visits' views in the last snapshot
         self._unpushed: set[str] = set()  # offices whose last picture did not reach Redis
+        self._pictured: dict[str, datetime] = {}  # when each office's last picture was made
+        self._batch = asyncio.Lock()  # a refresh between a batch's push and its store would push the past
         # each office's stored results, oldest first: (stored at, command id); built from the table
         # when first needed and again when the table holds other keys (a rebalance moved partitions)
         self._kept: dict[str, deque[tuple[float, str]]] = {}
@@ -107,12 +112,14 @@ class QueueHandlers:
             elif isinstance(message, Command):
                 self._command(message, batch)
             # every other event on the visits topic is the queue's own output, or not its business
-        await self._commit(batch)
+        async with self._batch:
+            await self._commit(batch)
 
     async def _commit(self, batch: _Batch) -> None:
         emitted = [event for events in batch.events.values() for event in events]
         if emitted:
             await self.outbox.emit(emitted)
+            _log_days_closed(emitted)
         try:
             await self.outbox.project(self._changes(batch), batch.replies)
         except BaseException:
@@ -125,6 +132,25 @@ class QueueHandlers:
         self._unpushed.difference_update(batch.events)
         if self._unpushed:
             await self._push_again()
+
+    async def refresh_with_time(self) -> int:
+        """Pushes again the picture of each office that the time alone changed since it was made (the
+        closing notice began, a visitor waited past the office's limit and moved up); returns how many."""
+        async with self._batch:
+            now = self.clock.now()
+            changed = [
+                office_id
+                for office_id, made in self._pictured.items()
+                if (office := self.offices.office(office_id)) is not None
+                and time_changes(self.state(office_id), office, made, now, self.offices.timezone)
+            ]
+            if changed:
+                try:
+                    await self.outbox.refresh(self.snapshots(changed))
+                except BaseException:
+                    self._unpushed.update(changed)  # the office's next batch pushes them
+                    raise
+            return len(changed)
 
     async def _push_again(self) -> None:
         """Pushes the whole picture of each office whose last push failed (Redis away): the retry of
@@ -154,7 +180,10 @@ class QueueHandlers:
         office = self.offices.office(office_id)
         if office is None:
             return None
-        return snapshot(state, office, self._views.setdefault(office_id, VisitViews()))
+        now = self.clock.now()
+        self._pictured[office_id] = now
+        views = self._views.setdefault(office_id, VisitViews())
+        return snapshot(state, office, views, now, self.offices.timezone)
 
     def _store(self, batch: _Batch) -> None:
         for office_id in batch.events:
@@ -183,7 +212,7 @@ class QueueHandlers:
         ticket = state.tickets.get(event.visit_id)
         if ticket is None:  # queued on an earlier day: nothing to say
             return
-        ahead = ahead_of(state, office, visit) if visit else 0
+        ahead = ahead_of(state, office, visit, self.clock.now()) if visit else 0
         line_id = visit.line_id if visit else event.line_id
         batch.replies.append(
             (
@@ -235,6 +264,22 @@ class QueueHandlers:
             result["events"] = [as_dict(event) for event in decision.events]
         batch.results[key] = (command, result)
         batch.replies.append((key, result))
+
+
+def _log_days_closed(events: list[Event]) -> None:
+    """What each day's end did, in counts only (emitted and acknowledged)."""
+    for event in events:
+        if isinstance(event, OfficeDayClosed):
+            log.info(
+                "office day closed",
+                extra={
+                    "office_id": event.office_id,
+                    "business_date": event.business_date.isoformat(),
+                    "closed": event.closed_visits,
+                    "completed": event.completed_visits,
+                    "carried_over": event.carried_over_visits,
+                },
+            )
 
 
 def _result(stored: dict[str, Any] | None) -> dict[str, Any] | None:

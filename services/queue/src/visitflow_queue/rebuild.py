@@ -78,10 +78,12 @@ async def write(settings: QueueSettings, states: dict[str, OfficeQueue]) -> int:
     redis = redis_client(settings.redis_url)
     feed = LiveFeed(redis, SCOPE)
     frames = []
+    now = settings.clock.now()
     try:
         for office in settings.offices:
             state = states.get(office.id) or OfficeQueue(office_id=office.id)
-            frames.append(Outgoing.fresh_snapshot(office.id, snapshot_frame(snapshot(state, office))))
+            view = snapshot(state, office, now=now, zone=settings.offices.timezone)
+            frames.append(Outgoing.fresh_snapshot(office.id, snapshot_frame(view)))
         await projection.forget(redis)  # meanwhile an office without its snapshot is not shown as empty
         await feed.reset([frame.office_id for frame in frames])
         await feed.publish_all(frames)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import faust
 from visitflow_events import CloseDay, encode
@@ -22,11 +21,11 @@ from visitflow_platform.topics import TABLES
 
 from . import projection
 from .config import QueueSettings
+from .domain.decide import DAY_CLOSES_AFTER
 from .handlers import Outbox, QueueHandlers
 from .outbox import KafkaRedisOutbox
 
 log = logging.getLogger(__name__)
-ROLLOVER_GRACE = timedelta(minutes=30)
 
 
 def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faust.App:
@@ -68,7 +67,13 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
 
     @app.timer(interval=settings.rollover_check_s)
     async def rollover() -> None:
-        """Closes each office's day after closing time; CloseDay is idempotent by its id."""
+        """Closes each office's day after closing time; CloseDay is idempotent by its id. Pushes again the
+        pictures the time changed (the closing notice, the waiting order)."""
+        if not app.in_recovery:
+            try:
+                await handlers.refresh_with_time()
+            except Exception:  # Redis away: the day is still closed on time
+                log.warning("could not push the pictures the time changed", exc_info=True)
         now = settings.clock.now()
         for office_id in list(states.keys()):
             office = settings.offices.office(office_id)
@@ -77,7 +82,7 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
                 continue
             closes = closing_time(office, state.business_date, settings.offices.timezone)
             due = state.business_date < business_date(now, settings.offices.timezone) or (
-                closes is not None and now >= closes + ROLLOVER_GRACE
+                closes is not None and now >= closes + DAY_CLOSES_AFTER
             )
             if due:
                 command = CloseDay(

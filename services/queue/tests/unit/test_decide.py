@@ -16,29 +16,46 @@ from visitflow_events import (
     CommandRejected,
     CompleteService,
     Event,
+    FollowUpResolved,
+    HoldVisit,
     MarkNoShow,
     OfficeDayClosed,
     Outcome,
     Reason,
     Recall,
+    ResolveFollowUp,
+    ReturnVisit,
     ServiceCompleted,
     ServiceStarted,
     StartService,
     TransferVisit,
+    UndoRemoval,
     VisitCancelled,
+    VisitCarriedOver,
     VisitClosedAtDayEnd,
+    VisitHeld,
     VisitKind,
     VisitorCalled,
     VisitorCheckedIn,
     VisitorNoShow,
     VisitorQueued,
+    VisitRestored,
+    VisitReturned,
     VisitStage,
     VisitTransferred,
     decode,
     encode,
 )
 from visitflow_offices import Office, load_offices
-from visitflow_queue.domain import Decision, OfficeQueue, check_in, close_day, decide, fold
+from visitflow_queue.domain import (
+    Decision,
+    OfficeQueue,
+    check_in,
+    close_day,
+    decide,
+    fold,
+    waiting_in_order,
+)
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # Monday 12:30 in Oslo
@@ -398,7 +415,7 @@ def test_call_visit_needs_a_waiting_visit_and_a_free_room() -> None:
 # --- recall and no-show ------------------------------------------------------------------------------
 
 
-def test_recall_increments_the_call_number_then_ends_in_a_no_show() -> None:
+def test_recall_increments_the_call_number_up_to_the_limit_then_is_refused_never_a_silent_no_show() -> None:
     visitor = arrival()
     state = queued(empty(), visitor)
     state, _ = called(state)
@@ -411,12 +428,17 @@ def test_recall_increments_the_call_number_then_ends_in_a_no_show() -> None:
         assert isinstance(event, VisitorCalled)
         assert event.room_id == ROOM
         numbers.append(event.call_number)
-    state, last = accepted(state, Recall(**envelope(), visit_id=visitor.visit_id))
+    refusal = rejected(state, Recall(**envelope(), visit_id=visitor.visit_id))
 
     assert numbers == [2, 3]
-    assert isinstance(last, VisitorNoShow)
-    assert last.calls == limit
-    assert state.visit(visitor.visit_id) is None
+    assert refusal.code == "recall_limit"
+    assert refusal.detail == "D-001 was called 3 times; mark a no-show or put them on hold."
+    visit = state.visit(visitor.visit_id)
+    assert visit is not None
+    assert (visit.stage, visit.calls, state.occupant(ROOM)) == (VisitStage.CALLED, 3, visit)
+    state, no_show = accepted(state, MarkNoShow(**envelope(), visit_id=visitor.visit_id))  # the host's call
+    assert isinstance(no_show, VisitorNoShow)
+    assert no_show.calls == limit
     assert state.occupant(ROOM) is None
 
 
@@ -614,6 +636,256 @@ def test_cancel_removes_the_visit() -> None:
     assert rejected(state, CancelVisit(**envelope(), visit_id=first.visit_id)).code == "unknown_visit"
 
 
+# --- hold and return ---------------------------------------------------------------------------------
+
+
+def hold(visit_id: UUID) -> HoldVisit:
+    return HoldVisit(**envelope(), visit_id=visit_id)
+
+
+def back(visit_id: UUID) -> ReturnVisit:
+    return ReturnVisit(**envelope(), visit_id=visit_id)
+
+
+def test_a_visitor_on_hold_keeps_their_place_and_is_never_called_until_back() -> None:
+    first, second = arrival(at=NOW - timedelta(minutes=2)), arrival(at=NOW - timedelta(minutes=1))
+    state = queued(empty(), first, second)
+
+    state, held = accepted(state, hold(first.visit_id))
+
+    assert isinstance(held, VisitHeld)
+    assert (held.ticket, held.line_id, held.stage) == ("D-001", "drop_in", VisitStage.WAITING)
+    assert [(v.ticket, v.held) for v in waiting_in_order(state, OFFICE)] == [
+        ("D-001", True),
+        ("D-002", False),
+    ]
+    refused = rejected(state, CallVisit(**envelope(), visit_id=first.visit_id, room_id=ROOM))
+    assert (refused.code, refused.detail) == ("on_hold", "D-001 is on hold; put them back in line first.")
+    state, call = called(state, ROOM)
+    assert call.visit_id == second.visit_id
+    assert first.visit_id not in call.up_next
+    assert rejected(state, call_next(OTHER_ROOM)).code == "nobody_waiting"
+
+    state, returned = accepted(state, back(first.visit_id))
+
+    assert isinstance(returned, VisitReturned)
+    assert returned.ticket == "D-001"
+    state, again = called(state, OTHER_ROOM)
+    assert again.visit_id == first.visit_id
+
+
+def test_a_called_visitor_who_stepped_out_goes_on_hold_and_returns_to_their_original_place() -> None:
+    first, second, third = (arrival(at=NOW - timedelta(minutes=m)) for m in (3, 2, 1))
+    state = queued(empty(), first, second, third)
+    state, _ = called(state, ROOM)
+
+    state, held = accepted(state, hold(first.visit_id))
+
+    assert isinstance(held, VisitHeld)
+    assert held.stage is VisitStage.CALLED
+    visit = state.visit(first.visit_id)
+    assert visit is not None
+    assert (visit.stage, visit.held, visit.room_id, visit.calls, visit.called_at) == (
+        VisitStage.WAITING,
+        True,
+        None,
+        0,
+        None,
+    )
+    assert state.occupant(ROOM) is None  # the room is free for the next visitor
+    state, _ = called(state, ROOM)  # D-002
+    state, _ = accepted(state, back(first.visit_id))
+    assert [v.ticket for v in waiting_in_order(state, OFFICE)] == ["D-001", "D-003"]
+
+
+def test_hold_and_return_are_refused_where_they_make_no_sense() -> None:
+    visitor, other = arrival(), arrival()
+    state = queued(empty(), visitor, other)
+
+    assert rejected(state, back(visitor.visit_id)).detail == "D-001 is not on hold."
+    state, _ = accepted(state, hold(visitor.visit_id))
+    assert rejected(state, hold(visitor.visit_id)).detail == "D-001 is on hold already."
+    state, _ = called(state)
+    state, _ = accepted(state, StartService(**envelope(), visit_id=other.visit_id))
+    in_service = rejected(state, hold(other.visit_id))
+    assert (in_service.code, in_service.detail) == (
+        "wrong_stage",
+        "D-002 is in service, not waiting or called.",
+    )
+    assert rejected(state, hold(uuid4())).code == "unknown_visit"
+
+
+def test_a_held_emergency_is_not_called_but_keeps_its_place_first() -> None:
+    urgent = arrival(VisitKind.EMERGENCY, reason=Reason.EMERGENCY_ASSISTANCE)
+    drop_in = arrival(at=NOW - timedelta(minutes=30))
+    state = queued(empty(), drop_in, urgent)
+    state, _ = accepted(state, hold(urgent.visit_id))
+
+    state, call = called(state)
+
+    assert call.visit_id == drop_in.visit_id
+    assert [v.ticket for v in waiting_in_order(state, OFFICE)] == ["A-001"]
+
+
+# --- undo --------------------------------------------------------------------------------------------
+
+
+def undo(visit_id: UUID, at: datetime = NOW) -> UndoRemoval:
+    return UndoRemoval(**{**envelope(), "occurred_at": at}, visit_id=visit_id)
+
+
+def in_room(state: OfficeQueue) -> tuple[OfficeQueue, VisitorCheckedIn]:
+    """A visitor in a conversation in ROOM, after a start a minute after the call."""
+    visitor = arrival(at=NOW - timedelta(minutes=10))
+    state = queued(state, visitor)
+    state, _ = accepted(state, CallVisit(**envelope(), visit_id=visitor.visit_id, room_id=ROOM))
+    state, _ = accepted(
+        state, StartService(**envelope(), visit_id=visitor.visit_id), NOW + timedelta(minutes=1)
+    )
+    return state, visitor
+
+
+def test_a_completion_undone_puts_the_visitor_back_in_the_room_and_forgets_its_service_time() -> None:
+    state, visitor = in_room(empty())
+    before = state
+    done_at = NOW + timedelta(minutes=9)
+    state, done = accepted(
+        state, CompleteService(**envelope(), visit_id=visitor.visit_id, outcome=Outcome.SERVED), done_at
+    )
+    assert state.service_seconds == {"drop_in": [480]}
+
+    state, restored = accepted(state, undo(visitor.visit_id, done_at + timedelta(seconds=10)), done_at)
+
+    assert isinstance(restored, VisitRestored)
+    assert (restored.undone, restored.undone_event_id) == ("ServiceCompleted", done.event_id)
+    assert (restored.ticket, restored.stage, restored.line_id, restored.room_id, restored.calls) == (
+        "D-001",
+        VisitStage.IN_SERVICE,
+        "drop_in",
+        ROOM,
+        1,
+    )
+    assert state.visits == before.visits
+    assert state.service_seconds == {"drop_in": []}
+    assert state.removed == {}
+    assert rejected(state, undo(visitor.visit_id)).code == "nothing_to_undo"  # undone once
+
+
+def test_a_no_show_a_cancel_and_a_transfer_can_each_be_undone() -> None:
+    waiting, calledv, moved = (arrival(at=NOW - timedelta(minutes=m)) for m in (3, 2, 1))
+    state = queued(empty(), waiting, calledv, moved)
+    state, _ = accepted(state, CallVisit(**envelope(), visit_id=calledv.visit_id, room_id=ROOM))
+    before = state
+
+    state, _ = accepted(state, MarkNoShow(**envelope(), visit_id=calledv.visit_id))
+    state, _ = accepted(state, CancelVisit(**envelope(), visit_id=waiting.visit_id))
+    state, _ = accepted(
+        state, TransferVisit(**envelope(), visit_id=moved.visit_id, to_line_id="self_service")
+    )
+    undone = []
+    for visitor in (calledv, waiting, moved):
+        state, restored = accepted(state, undo(visitor.visit_id))
+        assert isinstance(restored, VisitRestored)
+        undone.append((restored.ticket, restored.undone, restored.stage, restored.line_id, restored.room_id))
+
+    assert undone == [
+        ("D-002", "VisitorNoShow", VisitStage.CALLED, "drop_in", ROOM),
+        ("D-001", "VisitCancelled", VisitStage.WAITING, "drop_in", None),
+        ("D-003", "VisitTransferred", VisitStage.WAITING, "drop_in", None),
+    ]
+    assert state.visits == before.visits
+
+
+def test_an_undo_after_the_offices_window_is_refused_undo_expired_by_the_injected_time() -> None:
+    visitor = arrival()
+    state = queued(empty(), visitor)
+    state, _ = accepted(state, CancelVisit(**envelope(), visit_id=visitor.visit_id))
+    window = timedelta(seconds=OFFICE.policy.undo_seconds)
+    assert window == timedelta(seconds=15)
+
+    late = rejected(state, undo(visitor.visit_id, NOW + window + timedelta(seconds=1)))
+
+    assert (late.code, late.detail) == (
+        "undo_expired",
+        "D-001 can no longer be undone: undo is possible for 15 seconds.",
+    )
+    assert decide(state, OFFICE, undo(visitor.visit_id, NOW + window), NOW + window).rejection is None
+
+
+def test_only_the_last_act_can_be_undone() -> None:
+    visitor = arrival()
+    state = queued(empty(), visitor)
+    state, _ = accepted(
+        state, TransferVisit(**envelope(), visit_id=visitor.visit_id, to_line_id="self_service")
+    )
+    state, _ = called(state)  # something happened since: the transfer is no longer the last act
+
+    assert rejected(state, undo(visitor.visit_id)).code == "nothing_to_undo"
+    assert rejected(queued(empty(), visitor), undo(visitor.visit_id)).code == "nothing_to_undo"
+
+
+def test_an_undo_back_into_a_room_taken_meanwhile_is_refused_room_busy() -> None:
+    first, second = arrival(at=NOW - timedelta(minutes=2)), arrival(at=NOW - timedelta(minutes=1))
+    state = queued(empty(), first, second)
+    state, _ = called(state, ROOM)
+    state, _ = accepted(state, MarkNoShow(**envelope(), visit_id=first.visit_id))
+    state, _ = called(state, ROOM)  # the next visitor is in the room
+
+    refused = rejected(state, undo(first.visit_id))
+
+    assert (refused.code, refused.detail) == (
+        "room_busy",
+        "Samtalerom 1 is in use by D-002; finish that visit first.",
+    )
+
+
+def test_removals_are_forgotten_at_the_days_end_and_after_the_longest_window() -> None:
+    visitor, other = arrival(), arrival()
+    state = queued(empty(), visitor, other)
+    state, _ = accepted(state, CancelVisit(**envelope(), visit_id=visitor.visit_id))
+    assert list(state.removed) == [visitor.visit_id]
+
+    later, _ = accepted(state, call_next(), NOW + timedelta(minutes=6))
+    closed, _ = run(state, CloseDay(**envelope(), business_date=DAY))
+
+    assert later.removed == {}
+    assert closed.removed == {}
+
+
+# --- follow-ups --------------------------------------------------------------------------------------
+
+
+def resolve(visit_id: UUID) -> ResolveFollowUp:
+    return ResolveFollowUp(**envelope(), visit_id=visit_id)
+
+
+def test_a_carried_over_emergency_stays_on_the_follow_up_list_across_days_until_resolved() -> None:
+    state, _, emergency, _ = busy_day()
+    state, _ = run(state, CloseDay(**envelope(), business_date=DAY))
+    tomorrow = DAY + timedelta(days=1)
+    state, _ = admit(state, arrival(day=tomorrow, at=NOW + timedelta(days=1)), NOW + timedelta(days=1))
+    assert list(state.follow_ups) == [emergency.visit_id]
+    state, _ = run(state, CloseDay(**envelope(), business_date=tomorrow))
+    assert list(state.follow_ups) == [emergency.visit_id]  # still there after another day's end
+
+    state, resolved = accepted(state, resolve(emergency.visit_id))
+
+    assert isinstance(resolved, FollowUpResolved)
+    assert (resolved.visit_id, resolved.ticket, resolved.business_date) == (emergency.visit_id, "A-001", DAY)
+    assert state.follow_ups == {}
+    again = rejected(state, resolve(emergency.visit_id))
+    assert (again.code, again.detail) == (
+        "unknown_visit",
+        "That visit is not on the follow-up list of NAV Løten.",
+    )
+
+
+def test_an_open_visit_is_no_follow_up() -> None:
+    visitor = arrival(VisitKind.EMERGENCY, reason=Reason.EMERGENCY_ASSISTANCE)
+
+    assert rejected(queued(empty(), visitor), resolve(visitor.visit_id)).code == "unknown_visit"
+
+
 def test_no_rejection_quotes_what_the_command_sent() -> None:
     """A rejection is answered, stored and published: it says what is wrong, never what was sent."""
     visitor = arrival()
@@ -632,6 +904,10 @@ def test_no_rejection_quotes_what_the_command_sent() -> None:
             **envelope(), visit_id=visitor.visit_id, to_line_id="drop_in", counsellor_id="veileder-99"
         ),
         CloseDay(**envelope(), business_date=date(2026, 11, 20)),
+        HoldVisit(**envelope(), visit_id=stranger),
+        ReturnVisit(**envelope(), visit_id=visitor.visit_id),
+        UndoRemoval(**envelope(), visit_id=visitor.visit_id),
+        ResolveFollowUp(**envelope(), visit_id=stranger),
     ]
     for command in commands:
         rejection = rejected(state, command)
@@ -697,30 +973,86 @@ def busy_day() -> tuple[OfficeQueue, VisitorCheckedIn, VisitorCheckedIn, Visitor
     return state, drop_in, emergency, appointment
 
 
-def test_close_day_closes_every_open_visit_and_flags_emergencies() -> None:
+def test_close_day_completes_conversations_carries_emergencies_over_and_closes_the_rest() -> None:
+    """Nobody is dropped: the one in a conversation is served, the emergency is carried to the follow-up
+    list, and only a drop-in nobody was serving is closed."""
     state, drop_in, emergency, appointment = busy_day()
 
-    state, decision = run(state, CloseDay(**envelope(), business_date=DAY))
+    state, decision = run(state, CloseDay(**envelope(), business_date=DAY), NOW + timedelta(hours=4))
 
-    *closed, summary = decision.events
-    assert all(isinstance(event, VisitClosedAtDayEnd) for event in closed)
-    details = {
-        e.visit_id: (e.ticket, e.kind, e.stage, e.needs_follow_up)
-        for e in closed
-        if isinstance(e, VisitClosedAtDayEnd)
-    }
-    assert details == {
-        emergency.visit_id: ("A-001", VisitKind.EMERGENCY, VisitStage.CALLED, True),
-        appointment.visit_id: ("T-001", VisitKind.APPOINTMENT, VisitStage.IN_SERVICE, False),
-        drop_in.visit_id: ("D-001", VisitKind.DROP_IN, VisitStage.WAITING, False),
-    }
+    carried, closed, completed, summary = decision.events  # by ticket: A-001, D-001, T-001
+    assert isinstance(carried, VisitCarriedOver)
+    assert (carried.visit_id, carried.ticket, carried.kind, carried.stage, carried.line_id) == (
+        emergency.visit_id,
+        "A-001",
+        VisitKind.EMERGENCY,
+        VisitStage.CALLED,
+        "emergency",
+    )
+    assert (carried.business_date, carried.checked_in_at) == (DAY, emergency.occurred_at)
+    assert isinstance(closed, VisitClosedAtDayEnd)
+    assert (closed.visit_id, closed.ticket, closed.stage, closed.needs_follow_up) == (
+        drop_in.visit_id,
+        "D-001",
+        VisitStage.WAITING,
+        False,
+    )
+    assert isinstance(completed, ServiceCompleted)
+    assert (completed.visit_id, completed.ticket, completed.room_id, completed.outcome) == (
+        appointment.visit_id,
+        "T-001",
+        OTHER_ROOM,
+        Outcome.SERVED,
+    )
     assert isinstance(summary, OfficeDayClosed)
     assert summary.business_date == DAY
-    assert summary.closed_visits == 3
+    assert (summary.closed_visits, summary.completed_visits, summary.carried_over_visits) == (1, 1, 1)
     assert len({event.event_id for event in decision.events}) == 4
     assert state.visits == {}
     assert state.day_closed
     assert state.counters == {"A": 1, "T": 1, "D": 1}  # kept: a late emergency today never repeats a ticket
+    assert state.service_seconds == {"appointment": [4 * 3600]}  # the conversation counts as served
+    assert list(state.follow_ups) == [emergency.visit_id]
+    follow_up = state.follow_ups[emergency.visit_id]
+    assert (follow_up.ticket, follow_up.kind, follow_up.business_date, follow_up.since) == (
+        "A-001",
+        VisitKind.EMERGENCY,
+        DAY,
+        emergency.occurred_at,
+    )
+
+
+def test_a_waiting_emergency_is_carried_over_too_and_a_called_drop_in_is_closed() -> None:
+    emergency = arrival(VisitKind.EMERGENCY, reason=Reason.EMERGENCY_ASSISTANCE)
+    drop_in = arrival(at=NOW - timedelta(minutes=5))
+    state = queued(empty(), emergency, drop_in)
+    state, _ = accepted(state, CallVisit(**envelope(), visit_id=drop_in.visit_id, room_id=ROOM))
+
+    _, decision = run(state, CloseDay(**envelope(), business_date=DAY))
+
+    kinds = {
+        e.ticket: (type(e), e.stage)
+        for e in decision.events
+        if isinstance(e, VisitClosedAtDayEnd | VisitCarriedOver)
+    }
+    assert kinds == {
+        "A-001": (VisitCarriedOver, VisitStage.WAITING),
+        "D-001": (VisitClosedAtDayEnd, VisitStage.CALLED),
+    }
+
+
+def test_an_emergency_in_another_line_is_still_carried_over_and_first_in_line() -> None:
+    """Emergency help is always given: the visit's kind says it, whichever line it waits in."""
+    drop_in = arrival(at=NOW - timedelta(minutes=20))
+    emergency = arrival(VisitKind.EMERGENCY, reason=Reason.EMERGENCY_ASSISTANCE, line_id="drop_in")
+    state = queued(empty(), drop_in, emergency)
+    assert [v.ticket for v in waiting_in_order(state, OFFICE)] == ["D-002", "D-001"]
+
+    _, decision = run(state, CloseDay(**envelope(), business_date=DAY))
+
+    assert [(type(e), e.ticket) for e in decision.events if isinstance(e, VisitCarriedOver)] == [
+        (VisitCarriedOver, "D-002")
+    ]
 
 
 def test_a_late_emergency_after_closing_continues_the_days_numbers_and_the_day_can_close_again() -> None:
@@ -731,7 +1063,8 @@ def test_a_late_emergency_after_closing_continues_the_days_numbers_and_the_day_c
     assert not state.day_closed
     state, decision = run(state, CloseDay(**envelope(), business_date=DAY))
     assert decision.rejection is None
-    assert [e.ticket for e in decision.events if isinstance(e, VisitClosedAtDayEnd)] == ["A-002"]
+    assert [e.ticket for e in decision.events if isinstance(e, VisitCarriedOver)] == ["A-002"]
+    assert [f.ticket for f in state.follow_ups.values()] == ["A-001", "A-002"]
 
 
 def test_after_close_day_the_next_days_first_drop_in_is_d_001() -> None:
@@ -782,7 +1115,7 @@ def test_a_check_in_on_a_later_day_first_closes_the_previous_day() -> None:
     state, events = admit(state, tomorrow, NOW + timedelta(days=1))
 
     kinds = [type(event) for event in events]
-    assert kinds == [VisitClosedAtDayEnd] * 3 + [OfficeDayClosed, VisitorQueued]
+    assert kinds == [VisitCarriedOver, VisitClosedAtDayEnd, ServiceCompleted, OfficeDayClosed, VisitorQueued]
     closed_day = events[3]
     assert isinstance(closed_day, OfficeDayClosed)
     assert closed_day.business_date == DAY
@@ -794,6 +1127,7 @@ def test_a_check_in_on_a_later_day_first_closes_the_previous_day() -> None:
     assert list(state.visits) == [tomorrow.visit_id]
     assert state.business_date == DAY + timedelta(days=1)
     assert state.counters == {"D": 1}
+    assert [f.ticket for f in state.follow_ups.values()] == ["A-001"]  # yesterday's emergency, kept
 
 
 def test_the_day_end_has_the_same_event_ids_however_it_is_triggered() -> None:
@@ -833,7 +1167,7 @@ def test_a_late_check_in_from_an_earlier_day_does_not_move_the_open_day_back() -
     _, events = admit(state, arrival(day=tomorrow, at=NOW + timedelta(days=1, minutes=1)))
 
     assert state.business_date == tomorrow
-    closed = [e.visit_id for e in events if isinstance(e, VisitClosedAtDayEnd)]
+    closed = [e.visit_id for e in events if isinstance(e, VisitClosedAtDayEnd | ServiceCompleted)]
     assert today_visitor.visit_id not in closed
 
 

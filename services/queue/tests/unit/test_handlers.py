@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import pytest
 import redis.asyncio as aioredis
 from visitflow_events import (
     CallNext,
+    CloseDay,
     CommandRejected,
     Event,
     OfficeDayClosed,
@@ -35,6 +38,7 @@ class RecordingOutbox:
         self.emitted: list[Event] = []
         self.projected: list[tuple[str, list[Event], dict[str, Any]]] = []
         self.replies: list[tuple[str, dict[str, Any]]] = []
+        self.refreshed: list[tuple[str, dict[str, Any]]] = []
 
     async def emit(self, events: list[Event]) -> None:
         self.emitted.extend(events)
@@ -48,7 +52,7 @@ class RecordingOutbox:
         self.replies.extend(replies)
 
     async def refresh(self, views: list[tuple[str, dict[str, Any]]]) -> None:
-        pass
+        self.refreshed.extend(views)
 
 
 def handlers() -> tuple[QueueHandlers, RecordingOutbox, FixedClock]:
@@ -398,3 +402,69 @@ async def test_offices_keep_separate_queues() -> None:
 
     assert [reply["ticket"] for _, reply in outbox.replies] == ["D-001", "D-001"]
     assert set(queue.states) == {"loten", "halden"}
+
+
+async def test_a_day_end_is_logged_with_what_it_did_in_counts_only(caplog: pytest.LogCaptureFixture) -> None:
+    queue, _, clock = handlers()
+    await queue.handle(arrival())
+    await queue.handle(arrival(kind=VisitKind.EMERGENCY))
+    clock.advance(timedelta(hours=4))
+
+    with caplog.at_level(logging.INFO, logger="visitflow_queue.handlers"):
+        await queue.handle(CloseDay(**command_fields(), business_date=DAY))
+
+    (record,) = [r for r in caplog.records if r.getMessage() == "office day closed"]
+    counts = {name: getattr(record, name) for name in ("office_id", "closed", "completed", "carried_over")}
+    assert counts == {"office_id": "loten", "closed": 1, "completed": 0, "carried_over": 1}
+    assert record.business_date == "2026-11-23"  # type: ignore[attr-defined]
+    assert "D-001" not in caplog.text  # counts, no tickets
+
+
+async def test_a_picture_the_time_changed_is_pushed_again_without_any_event() -> None:
+    queue, outbox, clock = handlers()
+    helper = arrival().model_copy(update={"reason": Reason.SELF_SERVICE_HELP, "line_id": "self_service"})
+    await queue.handle(helper)
+    clock.advance(timedelta(minutes=10))
+    await queue.handle(arrival().model_copy(update={"occurred_at": NOW + timedelta(minutes=10)}))
+
+    clock.advance(timedelta(minutes=35))  # the self-service visitor has waited exactly 45 minutes
+    assert await queue.refresh_with_time() == 0
+    clock.advance(timedelta(seconds=1))
+    assert await queue.refresh_with_time() == 1
+
+    ((office_id, view),) = outbox.refreshed
+    assert office_id == "loten"
+    assert [visit["ticket"] for visit in view["waiting"]] == ["S-001", "D-001"]
+    assert await queue.refresh_with_time() == 0  # pushed once
+
+
+class RefreshFailsOnce(RecordingOutbox):
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    async def refresh(self, views: list[tuple[str, dict[str, Any]]]) -> None:
+        if not self.failed:
+            self.failed = True
+            raise aioredis.ConnectionError("redis is away")
+        await super().refresh(views)
+
+
+async def test_a_picture_the_time_changed_that_could_not_be_pushed_is_pushed_by_the_next_batch() -> None:
+    outbox = RefreshFailsOnce()
+    clock = FixedClock(NOW)
+    queue = QueueHandlers(offices=OFFICES, clock=clock, outbox=outbox, states={}, results={})
+    await queue.handle(
+        arrival().model_copy(update={"reason": Reason.SELF_SERVICE_HELP, "line_id": "self_service"})
+    )
+    await queue.handle(arrival().model_copy(update={"occurred_at": NOW + timedelta(minutes=10)}))
+    clock.advance(timedelta(minutes=46))
+
+    with pytest.raises(aioredis.ConnectionError):
+        await queue.refresh_with_time()
+    assert outbox.refreshed == []
+    await queue.handle(arrival("hamar"))  # a batch of another office: the push is made good
+
+    ((office_id, view),) = outbox.refreshed
+    assert office_id == "loten"
+    assert [visit["ticket"] for visit in view["waiting"]] == ["S-001", "D-001"]

@@ -1,4 +1,5 @@
-"""Call order: emergencies, then appointments by their time, then drop-in first come, first served."""
+"""Call order: emergencies, then the overdue, then appointments by their time, then drop-in first come,
+first served."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from uuid import uuid4
 from visitflow_events import Appointment, Reason, VisitKind, VisitorCheckedIn, VisitStage
 from visitflow_offices import Office, load_offices
 from visitflow_queue.domain import OfficeQueue, OpenVisit, check_in, fold, waiting_in_order
+from visitflow_queue.domain.ordering import callable_in_order, is_overdue
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)
@@ -164,3 +166,80 @@ def test_called_visitors_are_not_waiting() -> None:
     )
 
     assert ids(waiting_in_order(state, OFFICE)) == [second.visit_id]
+
+
+# --- ageing: nobody waits past the office's limit while later visitors of other lines go first ----------
+
+LIMIT = timedelta(minutes=OFFICE.policy.max_wait_minutes)
+
+
+def test_the_limit_is_45_minutes_by_default() -> None:
+    assert OFFICE.policy.max_wait_minutes == 45
+
+
+def test_a_self_service_visitor_past_the_limit_goes_before_later_drop_ins() -> None:
+    """The starved line: a self-service visitor waited 92 minutes while later drop-ins went first."""
+    starved = arrival(minutes=0, reason=Reason.SELF_SERVICE_HELP)
+    drop_ins = [arrival(minutes=m) for m in (10, 20, 30)]
+    state = state_with(starved, *drop_ins)
+
+    before = waiting_in_order(state, OFFICE, now=NOW + LIMIT)
+    after = waiting_in_order(state, OFFICE, now=NOW + LIMIT + timedelta(seconds=1))
+
+    assert ids(before) == [*ids_of(drop_ins), starved.visit_id]  # at the limit: by priority still
+    assert ids(after) == [starved.visit_id, *ids_of(drop_ins)]
+    assert ids(waiting_in_order(state, OFFICE)) == ids(before)  # without a time: by priority alone
+
+
+def test_emergencies_go_first_even_before_the_overdue() -> None:
+    starved = arrival(minutes=0, reason=Reason.SELF_SERVICE_HELP)
+    urgent = emergency(minutes=60)
+
+    order = waiting_in_order(state_with(starved, urgent), OFFICE, now=NOW + timedelta(minutes=61))
+
+    assert ids(order) == [urgent.visit_id, starved.visit_id]
+
+
+def test_the_overdue_go_longest_waiting_first_whatever_their_line() -> None:
+    helper = arrival(minutes=5, reason=Reason.SELF_SERVICE_HELP)
+    drop_in = arrival(minutes=0)
+    booked = appointment(minutes=0, at=3)
+
+    order = waiting_in_order(state_with(helper, drop_in, booked), OFFICE, now=NOW + timedelta(minutes=60))
+
+    assert ids(order) == [drop_in.visit_id, booked.visit_id, helper.visit_id]
+
+
+def test_an_appointment_waits_from_its_time_not_from_an_early_arrival() -> None:
+    early = appointment(minutes=0, at=30)  # came half an hour early
+    drop_in = arrival(minutes=10)
+    state = state_with(early, drop_in)
+    at_60 = NOW + timedelta(minutes=60)
+
+    order = waiting_in_order(state, OFFICE, now=at_60)
+
+    assert ids(order) == [drop_in.visit_id, early.visit_id]  # 50 minutes waited against 30
+    assert not is_overdue(OFFICE, state.visits[early.visit_id], at_60)
+    assert is_overdue(OFFICE, state.visits[early.visit_id], NOW + timedelta(minutes=76))
+
+
+def test_an_emergency_is_never_overdue() -> None:
+    urgent = emergency()
+
+    assert not is_overdue(OFFICE, state_with(urgent).visits[urgent.visit_id], NOW + timedelta(hours=3))
+
+
+def test_a_visitor_on_hold_keeps_their_place_in_the_order_but_is_not_callable() -> None:
+    first, second = arrival(minutes=0), arrival(minutes=1)
+    state = state_with(first, second)
+    visit = state.visits[first.visit_id]
+    state = state.model_copy(
+        update={"visits": {**state.visits, first.visit_id: visit.model_copy(update={"held": True})}}
+    )
+
+    assert ids(waiting_in_order(state, OFFICE)) == [first.visit_id, second.visit_id]
+    assert ids(callable_in_order(state, OFFICE)) == [second.visit_id]
+
+
+def ids_of(arrivals: list[VisitorCheckedIn]) -> list[object]:
+    return [event.visit_id for event in arrivals]

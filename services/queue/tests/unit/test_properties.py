@@ -2,26 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from visitflow_events import (
     Appointment,
     CallNext,
+    CancelVisit,
+    Command,
     CompleteService,
+    HoldVisit,
+    MarkNoShow,
     Outcome,
     Reason,
+    ReturnVisit,
+    StartService,
+    TransferVisit,
+    UndoRemoval,
     VisitKind,
     VisitorCalled,
     VisitorCheckedIn,
     VisitorQueued,
+    VisitStage,
 )
 from visitflow_offices import load_offices
-from visitflow_queue.domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
+from visitflow_queue.domain import (
+    OfficeQueue,
+    OpenVisit,
+    VisitViews,
+    check_in,
+    decide,
+    fold,
+    snapshot,
+    waiting_in_order,
+)
+from visitflow_queue.domain.ordering import due_at, is_overdue
+from visitflow_queue.domain.state import RECENT_DURATIONS
 
 OFFICE = load_offices(Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml").office(
     "halden"
@@ -148,3 +169,203 @@ def test_snapshots_made_from_remembered_visit_views_equal_snapshots_made_afresh(
         else:
             state = fold(state, decide(state, OFFICE, _complete(state), at).events)
         assert snapshot(state, OFFICE, views) == snapshot(state, OFFICE)
+
+
+# --- ageing, hold and undo, under any mix of arrivals and host actions ---------------------------------
+
+KINDS = {  # a visit of each line of the office: its kind and reason
+    "emergency": (VisitKind.EMERGENCY, Reason.EMERGENCY_ASSISTANCE),
+    "appointment": (VisitKind.APPOINTMENT, Reason.COUNSELLOR_APPOINTMENT),
+    "drop_in": (VisitKind.DROP_IN, Reason.CASE_STATUS),
+    "self_service": (VisitKind.DROP_IN, Reason.SELF_SERVICE_HELP),
+}
+ACTS = ("call", "start", "complete", "no_show", "cancel", "transfer", "hold", "return")
+host_steps = st.lists(
+    st.tuples(
+        st.sampled_from(["arrive"] * 4 + ["call"] * 4 + [*ACTS, "undo"]),
+        st.sampled_from(sorted(KINDS)),
+        st.integers(min_value=0, max_value=50),  # which visit (modulo those there are), or the offset
+        st.integers(min_value=0, max_value=20),  # minutes that pass before the step
+    ),
+    max_size=80,
+)
+
+
+def _visitor(line: str, offset: int, at: datetime) -> VisitorCheckedIn:
+    kind, reason = KINDS[line]
+    appointment = (
+        Appointment(reference="R-1", starts_at=at + timedelta(minutes=offset - 15))
+        if kind is VisitKind.APPOINTMENT
+        else None
+    )
+    return VisitorCheckedIn(
+        event_id=uuid4(),
+        occurred_at=at,
+        office_id="halden",
+        correlation_id=uuid4(),
+        producer="test",
+        visit_id=uuid4(),
+        business_date=date(2026, 11, 23),
+        kind=kind,
+        reason=reason,
+        line_id=line,
+        appointment=appointment,
+    )
+
+
+def _command(act: str, visit: OpenVisit | None, room: str | None, at: datetime) -> Command:
+    fields: dict[str, Any] = {
+        "command_id": uuid4(),
+        "occurred_at": at,
+        "office_id": "halden",
+        "correlation_id": uuid4(),
+        "producer": "test",
+    }
+    if visit is None:
+        return CallNext(**fields, room_id=room or "samtalerom-1")
+    made: dict[str, Callable[[], Command]] = {
+        "start": lambda: StartService(**fields, visit_id=visit.visit_id),
+        "complete": lambda: CompleteService(**fields, visit_id=visit.visit_id, outcome=Outcome.SERVED),
+        "no_show": lambda: MarkNoShow(**fields, visit_id=visit.visit_id),
+        "cancel": lambda: CancelVisit(**fields, visit_id=visit.visit_id),
+        "transfer": lambda: TransferVisit(
+            **fields,
+            visit_id=visit.visit_id,
+            to_line_id="self_service" if visit.line_id != "self_service" else "drop_in",
+        ),
+        "hold": lambda: HoldVisit(**fields, visit_id=visit.visit_id),
+        "return": lambda: ReturnVisit(**fields, visit_id=visit.visit_id),
+        "undo": lambda: UndoRemoval(**fields, visit_id=visit.visit_id),
+    }
+    return made[act]()
+
+
+def _candidates(state: OfficeQueue, act: str) -> list[UUID]:
+    """The visits an act is meant for, so that most acts are carried out rather than refused."""
+    wanted: dict[str, Callable[[OpenVisit], bool]] = {
+        "start": lambda v: v.stage is VisitStage.CALLED,
+        "hold": lambda v: v.stage is not VisitStage.IN_SERVICE and not v.held,
+        "return": lambda v: v.held,
+    }
+    if act == "undo":
+        return list(state.removed)
+    test = wanted.get(act)
+    return [v.visit_id for v in state.visits.values() if test(v)] if test else []
+
+
+def _play(
+    script: list[tuple[str, str, int, int]], check: Callable[[OfficeQueue, Command, Any, datetime], None]
+) -> None:
+    """Plays a day of arrivals and host actions on Halden's queue; `check` sees each command's decision
+    with the state it was decided on."""
+    assert OFFICE is not None
+    state = OfficeQueue(office_id="halden")
+    at = NOW
+    seen: list[UUID] = []  # every visit of the day: a host may name one that is gone
+    for step, line, number, minutes in script:
+        at += timedelta(minutes=minutes)
+        if step == "arrive":
+            event = _visitor(line, number, at)
+            seen.append(event.visit_id)
+            state = fold(state, check_in(state, OFFICE, event, at))
+            continue
+        command: Command | None = None
+        if step == "call":
+            if (room := _free_room(state)) is None:  # rooms full: the longest-called visitor finishes
+                state = fold(state, decide(state, OFFICE, _complete(state), at).events)
+                room = _free_room(state)
+            command = _command("call", None, room, at)
+        elif candidates := _candidates(state, step) or seen:
+            visit_id = candidates[number % len(candidates)]
+            visit = state.visit(visit_id) or (
+                state.removed[visit_id].before if visit_id in state.removed else None
+            )
+            command = _command(step, visit, None, at) if visit else None
+        if command is None:
+            continue
+        decision = decide(state, OFFICE, command, at)
+        check(state, command, decision, at)
+        state = fold(state, decision.events)
+        occupied = [v.room_id for v in state.visits.values() if v.room_id]
+        assert len(occupied) == len(set(occupied))  # one visitor per room, whatever was undone
+
+
+@settings(max_examples=300, deadline=None)
+@given(host_steps)
+def test_nobody_waits_past_the_limit_while_someone_who_came_later_is_called(
+    script: list[tuple[str, str, int, int]],
+) -> None:
+    """Whenever a visitor is called, nobody who has waited past the office's limit is left waiting for
+    them, unless the one called is an emergency or has waited longer still."""
+    assert OFFICE is not None
+    office = OFFICE
+
+    def check(state: OfficeQueue, command: Command, decision: Any, at: datetime) -> None:
+        if not isinstance(command, CallNext) or decision.rejection is not None:
+            return
+        chosen = state.visits[decision.events[0].visit_id]
+        assert not chosen.held
+        if chosen.emergency:
+            return
+        for other in state.waiting():
+            if other.visit_id != chosen.visit_id and not other.held and is_overdue(office, other, at):
+                assert due_at(office, chosen) <= due_at(office, other), (chosen.ticket, other.ticket)
+
+    _play(script, check)
+
+
+@settings(max_examples=300, deadline=None)
+@given(host_steps)
+def test_a_removal_undone_at_once_gives_back_exactly_the_queue_before(
+    script: list[tuple[str, str, int, int]],
+) -> None:
+    assert OFFICE is not None
+    office = OFFICE
+
+    def check(state: OfficeQueue, command: Command, decision: Any, at: datetime) -> None:
+        removal = (CompleteService, MarkNoShow, CancelVisit, TransferVisit)
+        if not isinstance(command, removal) or decision.rejection is not None:
+            return
+        after = fold(state, decision.events)
+        undone = decide(after, office, _command("undo", state.visits[command.visit_id], None, at), at)
+        assert undone.rejection is None, undone.rejection
+        restored = fold(after, undone.events)
+        assert restored.visits == state.visits
+        assert restored.follow_ups == state.follow_ups
+        for line, recent in state.service_seconds.items():  # a full list of recent times lost its oldest
+            assert restored.service_seconds[line] == recent or len(recent) == RECENT_DURATIONS
+        seen, before = snapshot(restored, office, now=at), snapshot(state, office, now=at)
+        if restored.service_seconds != state.service_seconds:
+            del seen["lines"], before["lines"]
+        assert seen == before
+
+    _play(script, check)
+
+
+@settings(max_examples=200, deadline=None)
+@given(host_steps)
+def test_a_visitor_on_hold_is_never_called_and_returns_to_the_place_they_had(
+    script: list[tuple[str, str, int, int]],
+) -> None:
+    assert OFFICE is not None
+    office = OFFICE
+
+    def check(state: OfficeQueue, command: Command, decision: Any, at: datetime) -> None:
+        if decision.rejection is not None:
+            return
+        if isinstance(command, CallNext):
+            assert not state.visits[decision.events[0].visit_id].held
+        if isinstance(command, ReturnVisit):
+            returned = fold(state, decision.events)
+            never_held = state.model_copy(
+                update={
+                    "visits": {
+                        **state.visits,
+                        command.visit_id: state.visits[command.visit_id].model_copy(update={"held": False}),
+                    }
+                }
+            )
+            assert returned.visits == never_held.visits
+            assert waiting_in_order(returned, office, now=at) == waiting_in_order(never_held, office, now=at)
+
+    _play(script, check)

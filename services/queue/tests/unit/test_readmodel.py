@@ -10,7 +10,12 @@ from uuid import uuid4
 from visitflow_events import (
     Appointment,
     CallNext,
+    CallVisit,
+    CloseDay,
+    Command,
+    HoldVisit,
     Reason,
+    ResolveFollowUp,
     StartService,
     TransferVisit,
     VisitKind,
@@ -19,6 +24,7 @@ from visitflow_events import (
 )
 from visitflow_offices import Office, load_offices
 from visitflow_queue.domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
+from visitflow_queue.domain.readmodel import time_changes
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)
@@ -205,3 +211,109 @@ def test_a_visit_unchanged_since_the_last_snapshot_keeps_its_view_and_a_changed_
     assert last["in_service"][0] is not before["called"][0]
     assert after == snapshot(later, OFFICE)
     assert last == snapshot(started, OFFICE)
+
+
+def command(kind: type[Command], **fields: object) -> Command:
+    return kind(**command_fields(), **fields)
+
+
+def run(state: OfficeQueue, *commands: Command, now: datetime = NOW) -> OfficeQueue:
+    for each in commands:
+        decision = decide(state, OFFICE, each, now)
+        assert decision.rejection is None, decision.rejection
+        state = fold(state, decision.events)
+    return state
+
+
+def test_waiting_visits_say_whether_they_are_on_hold() -> None:
+    first, second = arrival(0), arrival(1)
+    state = run(
+        admit(OfficeQueue(office_id="loten"), first, second), command(HoldVisit, visit_id=first.visit_id)
+    )
+
+    view = snapshot(state, OFFICE)
+
+    assert [(v["ticket"], v["held"], v["position"]) for v in view["waiting"]] == [
+        ("D-001", True, 1),
+        ("D-002", False, 2),
+    ]
+
+
+def test_the_snapshot_says_how_long_a_removal_can_be_undone() -> None:
+    assert snapshot(OfficeQueue(office_id="loten"), OFFICE)["undo_seconds"] == 15
+
+
+def test_the_follow_up_list_comes_first_oldest_first_and_stays_after_the_day() -> None:
+    late, early = arrival(5, VisitKind.EMERGENCY), arrival(2, VisitKind.EMERGENCY)
+    state = admit(OfficeQueue(office_id="loten"), late, early)
+    state = run(state, command(CloseDay, business_date=DAY), now=NOW + timedelta(hours=5))
+    next_day = admit(state, arrival(0).model_copy(update={"business_date": DAY + timedelta(days=1)}))
+
+    view = snapshot(next_day, OFFICE)
+
+    assert next(iter(view)) == "follow_up"
+    assert view["follow_up"] == [
+        {
+            "visit_id": str(early.visit_id),
+            "ticket": "A-002",
+            "kind": "emergency",
+            "since": "2026-11-23T11:32:00Z",
+        },
+        {
+            "visit_id": str(late.visit_id),
+            "ticket": "A-001",
+            "kind": "emergency",
+            "since": "2026-11-23T11:35:00Z",
+        },
+    ]
+    assert view["business_date"] == "2026-11-24"
+    resolved = run(next_day, command(ResolveFollowUp, visit_id=early.visit_id))
+    assert [f["ticket"] for f in snapshot(resolved, OFFICE)["follow_up"]] == ["A-001"]
+
+
+def test_closing_shows_from_half_an_hour_before_closing_until_the_day_is_closed() -> None:
+    waiting, urgent, talking = arrival(0), arrival(1, VisitKind.EMERGENCY), arrival(2)
+    state = admit(OfficeQueue(office_id="loten"), waiting, urgent, talking)
+    state = run(
+        state,
+        command(CallVisit, visit_id=talking.visit_id, room_id="samtalerom-1"),
+        command(StartService, visit_id=talking.visit_id),
+    )
+    closes = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)  # 15:30 in Oslo
+
+    assert "closing" not in snapshot(state, OFFICE, now=closes - timedelta(minutes=31))
+    assert "closing" not in snapshot(state, OFFICE)  # without a time, no notice
+    notice = {"at": "15:30", "waiting": 2, "in_service": 1, "emergencies": 1}
+    assert snapshot(state, OFFICE, now=closes - timedelta(minutes=30))["closing"] == notice
+    assert (
+        snapshot(state, OFFICE, now=closes + timedelta(minutes=20))["closing"] == notice
+    )  # closed, day open
+    closed = run(state, command(CloseDay, business_date=DAY), now=closes + timedelta(minutes=30))
+    assert "closing" not in snapshot(closed, OFFICE, now=closes + timedelta(minutes=31))
+    assert "closing" not in snapshot(state, OFFICE, now=closes + timedelta(hours=12))  # the next day
+
+
+def test_the_waiting_order_at_a_time_puts_the_overdue_first() -> None:
+    helper = arrival(0).model_copy(update={"reason": Reason.SELF_SERVICE_HELP, "line_id": "self_service"})
+    state = admit(OfficeQueue(office_id="loten"), helper, arrival(10))
+
+    assert [v["ticket"] for v in snapshot(state, OFFICE, now=NOW + timedelta(minutes=40))["waiting"]] == [
+        "D-001",
+        "S-001",
+    ]
+    assert [v["ticket"] for v in snapshot(state, OFFICE, now=NOW + timedelta(minutes=46))["waiting"]] == [
+        "S-001",
+        "D-001",
+    ]
+
+
+def test_time_changes_the_snapshot_when_the_closing_notice_begins_or_a_visitor_crosses_the_limit() -> None:
+    state = admit(OfficeQueue(office_id="loten"), arrival(0), arrival(1, VisitKind.EMERGENCY))
+    limit = timedelta(minutes=OFFICE.policy.max_wait_minutes)
+    notice = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 15:00 in Oslo, half an hour before closing
+
+    assert not time_changes(state, OFFICE, NOW, NOW + limit)
+    assert time_changes(state, OFFICE, NOW + limit, NOW + limit + timedelta(seconds=1))
+    assert not time_changes(state, OFFICE, NOW + limit + timedelta(seconds=1), NOW + limit * 2)
+    assert time_changes(state, OFFICE, notice - timedelta(seconds=1), notice)
+    assert not time_changes(state, OFFICE, notice, notice + timedelta(minutes=10))

@@ -36,17 +36,24 @@ def _minutes_since(stamp: str | None, now: datetime) -> float:
 
 
 def next_actions(
-    snapshot: dict[str, Any], now: datetime, no_shows: set[str], rng: random.Random, walk_minutes: float = 1.5
+    snapshot: dict[str, Any],
+    now: datetime,
+    no_shows: set[str],
+    rng: random.Random,
+    calls_before_no_show: int = 3,
+    walk_minutes: float = 1.5,
 ) -> list[Action]:
-    """Hosts call the next visitor to every free room; called visitors walk in (or never come, and are
-    recalled until they count as no-shows); conversations end after a while with an outcome."""
+    """Hosts call the next visitor to every free room; called visitors walk in (or never come: they are
+    recalled, and marked as no-shows once called as often as the office allows); conversations end
+    after a while with an outcome."""
     actions: list[Action] = []
     for visit in snapshot.get("called", []):
         visit_id = visit["visit_id"]
         waited = _minutes_since(visit.get("called_at"), now)
         if visit_id in no_shows:
             if waited >= walk_minutes:
-                actions.append(Action(f"visits/{visit_id}/recall"))
+                gone = visit.get("calls", 1) >= calls_before_no_show
+                actions.append(Action(f"visits/{visit_id}/{'no-show' if gone else 'recall'}"))
         elif waited >= walk_minutes:
             actions.append(Action(f"visits/{visit_id}/start"))
     for visit in snapshot.get("in_service", []):

@@ -83,7 +83,8 @@ class OfficeSimulation:
         while self.clock.now() < until:
             try:
                 snapshot = (await self.queue.get(f"/api/offices/{self.office.id}/queue")).json()
-                for action in next_actions(snapshot, self.clock.now(), self.no_shows, rng):
+                calls = self.office.policy.no_show_after_calls
+                for action in next_actions(snapshot, self.clock.now(), self.no_shows, rng, calls):
                     answer = await self.queue.post(
                         f"/api/offices/{self.office.id}/{action.path}", json=action.body
                     )

@@ -14,6 +14,7 @@ from .figures import (
     region_totals,
     wait_histogram,
 )
+from .follow_ups import OpenFollowUps, oldest_open_seconds, open_follow_ups, opening_seconds
 from .footfall import counter_increments
 from .outcomes import AFTER_CONVERSATION, AT_CHECK_IN, VisitOutcome, outcome_counts
 
@@ -26,6 +27,7 @@ __all__ = [
     "DaySummary",
     "OfficeDay",
     "OfficeDays",
+    "OpenFollowUps",
     "Stage",
     "Track",
     "VisitOutcome",
@@ -37,6 +39,9 @@ __all__ = [
     "kpis",
     "live_view",
     "longest_wait_s",
+    "oldest_open_seconds",
+    "open_follow_ups",
+    "opening_seconds",
     "outcome_counts",
     "percentile",
     "region_totals",

@@ -1,8 +1,10 @@
 """One office's day as the metrics worker keeps it: every visit's progress, the flat counters, hourly
-counters, and the wait and service-time samples. Pure.
+counters, and the wait and service-time samples; and the office's open follow-ups, across days. Pure.
 
 Every event is applied at most once per visit (a check-in counts once per visit id, a first call once,
-an ending once), so a replay after a crash or a duplicate delivery changes nothing.
+an ending once), so a replay after a crash or a duplicate delivery changes nothing. A removal a host
+undid (`VisitRestored`) is not counted: its counters and service time are taken back, in the hour they
+were counted, and the removal delivered again after its undo changes nothing.
 """
 
 from __future__ import annotations
@@ -15,16 +17,20 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from visitflow_events import (
+    FollowUpResolved,
     ServiceCompleted,
     ServiceStarted,
     VisitCancelled,
+    VisitCarriedOver,
     VisitClosedAtDayEnd,
     VisitEvent,
+    VisitHeld,
     VisitorCalled,
     VisitorCheckedIn,
     VisitorNoShow,
     VisitorQueued,
     VisitRedirected,
+    VisitRestored,
     VisitTransferred,
 )
 
@@ -44,6 +50,15 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
+class Removal(_Frozen):
+    """A visit's latest ending or transfer, with what it counted, for an undo to take back."""
+
+    event_id: UUID
+    hour: str = Field(description="the local hour it was counted in")
+    counted: dict[str, int] = {}
+    service_s: int | None = None
+
+
 class Track(_Frozen):
     """A queued visit's progress; kept after it ends, so that a replayed event is recognised."""
 
@@ -52,6 +67,8 @@ class Track(_Frozen):
     checked_in_at: AwareDatetime
     called_at: AwareDatetime | None = None
     started_at: AwareDatetime | None = None
+    removal: Removal | None = None
+    undone: frozenset[UUID] = frozenset()  # removals undone: delivered again, they count nothing
 
 
 @dataclass(frozen=True)
@@ -118,8 +135,48 @@ def _seconds(start: datetime, end: datetime) -> int:
     return max(0, round((end - start).total_seconds()))
 
 
+def _subtracted(counters: dict[str, int], counted: dict[str, int]) -> dict[str, int]:
+    """The counters without what was counted (a counter back at zero is gone, as if never counted)."""
+    result = _added(counters, {name: -amount for name, amount in counted.items()})
+    return {name: amount for name, amount in result.items() if amount}
+
+
 def _appended(samples: dict[str, list[int]], line_id: str, value: int) -> dict[str, list[int]]:
     return {**samples, line_id: [*samples.get(line_id, []), value]}
+
+
+def _without_sample(samples: dict[str, list[int]], line_id: str, value: int) -> dict[str, list[int]]:
+    kept = list(samples.get(line_id, []))
+    if value in kept:
+        del kept[len(kept) - 1 - kept[::-1].index(value)]
+    return {**samples, line_id: kept}
+
+
+def _hour(event: VisitEvent, rules: DayRules) -> str:
+    return event.occurred_at.astimezone(rules.zone).strftime("%H")
+
+
+def _restored(day: OfficeDay, track: Track, event: VisitRestored) -> dict[str, object]:
+    """The day with a removal taken back: the visit where it was, its counts and service time undone."""
+    removal = track.removal
+    if removal is None or removal.event_id != event.undone_event_id:
+        return {}
+    back = track.model_copy(
+        update={
+            "stage": Stage(event.stage.value),
+            "line_id": event.line_id,
+            "removal": None,
+            "undone": track.undone | {removal.event_id},
+        }
+    )
+    changes: dict[str, object] = {"visits": {**day.visits, event.visit_id: back}}
+    if removal.counted:
+        changes["counters"] = _subtracted(day.counters, removal.counted)
+        hourly = {**day.hourly, removal.hour: _subtracted(day.hourly.get(removal.hour, {}), removal.counted)}
+        changes["hourly"] = {hour: counters for hour, counters in hourly.items() if counters}
+    if removal.service_s is not None:
+        changes["service_s"] = _without_sample(day.service_s, track.line_id, removal.service_s)
+    return changes
 
 
 def _progress(day: OfficeDay, event: VisitEvent, rules: DayRules) -> tuple[dict[str, object], dict[str, int]]:
@@ -134,7 +191,11 @@ def _progress(day: OfficeDay, event: VisitEvent, rules: DayRules) -> tuple[dict[
         track = Track(line_id=event.line_id, checked_in_at=event.checked_in_at)
         return {"visits": {**day.visits, event.visit_id: track}}, counter_increments(event)
     known = day.visits.get(event.visit_id)
-    if known is None or known.stage is Stage.ENDED:
+    if known is None or event.event_id in known.undone:
+        return {}, {}
+    if isinstance(event, VisitRestored):
+        return _restored(day, known, event), {}
+    if known.stage is Stage.ENDED:
         return {}, {}
     track = known
     visits = dict(day.visits)
@@ -161,17 +222,36 @@ def _progress(day: OfficeDay, event: VisitEvent, rules: DayRules) -> tuple[dict[
     if isinstance(event, VisitTransferred):
         if track.stage is Stage.WAITING and track.line_id == event.to_line_id:
             return {}, {}
+        removal = Removal(event_id=event.event_id, hour=_hour(event, rules))
         visits[event.visit_id] = track.model_copy(
-            update={"stage": Stage.WAITING, "line_id": event.to_line_id}
+            update={"stage": Stage.WAITING, "line_id": event.to_line_id, "removal": removal}
         )
         return {"visits": visits}, {}
-    if isinstance(event, ServiceCompleted | VisitorNoShow | VisitCancelled | VisitClosedAtDayEnd):
-        visits[event.visit_id] = track.model_copy(update={"stage": Stage.ENDED})
-        changes: dict[str, object] = {"visits": visits}
+    if isinstance(event, VisitHeld):  # stepped out: waiting (on hold) again
+        if track.stage is Stage.WAITING:
+            return {}, {}
+        visits[event.visit_id] = track.model_copy(update={"stage": Stage.WAITING})
+        return {"visits": visits}, {}
+    if isinstance(
+        event, ServiceCompleted | VisitorNoShow | VisitCancelled | VisitClosedAtDayEnd | VisitCarriedOver
+    ):
+        counted = counter_increments(event)
         began = track.started_at or track.called_at
-        if isinstance(event, ServiceCompleted) and began is not None:
-            changes["service_s"] = _appended(day.service_s, track.line_id, _seconds(began, event.occurred_at))
-        return changes, counter_increments(event)
+        service_s = (
+            _seconds(began, event.occurred_at)
+            if isinstance(event, ServiceCompleted) and began is not None
+            else None
+        )
+        undoable = (
+            Removal(event_id=event.event_id, hour=_hour(event, rules), counted=counted, service_s=service_s)
+            if isinstance(event, ServiceCompleted | VisitorNoShow | VisitCancelled)
+            else None  # the day's end is not undone
+        )
+        visits[event.visit_id] = track.model_copy(update={"stage": Stage.ENDED, "removal": undoable})
+        changes: dict[str, object] = {"visits": visits}
+        if service_s is not None:
+            changes["service_s"] = _appended(day.service_s, track.line_id, service_s)
+        return changes, counted
     return {}, {}
 
 
@@ -181,7 +261,7 @@ def apply(day: OfficeDay, event: VisitEvent, rules: DayRules) -> OfficeDay | Non
     if not changes and not increments:
         return None
     if increments:
-        hour = event.occurred_at.astimezone(rules.zone).strftime("%H")
+        hour = _hour(event, rules)
         changes["counters"] = _added(day.counters, increments)
         changes["hourly"] = {**day.hourly, hour: _added(day.hourly.get(hour, {}), increments)}
     changes["version"] = day.version + 1
@@ -189,20 +269,38 @@ def apply(day: OfficeDay, event: VisitEvent, rules: DayRules) -> OfficeDay | Non
 
 
 class OfficeDays(_Frozen):
-    """The faust table's value per office: the latest `KEPT_DAYS` days."""
+    """The faust table's value per office: the latest `KEPT_DAYS` days, and the office's open follow-ups
+    (emergencies carried over at a day's end, until resolved, however many days that takes)."""
 
     days: dict[date, OfficeDay] = {}
+    follow_ups: dict[UUID, AwareDatetime] = Field(
+        default={}, description="open, by visit: since (checked in)"
+    )
+    follow_ups_version: int = Field(default=0, ge=0, description="changes to the follow-ups")
 
-    def apply(self, event: VisitEvent, rules: DayRules) -> tuple[OfficeDays, OfficeDay] | None:
-        """The new value and the changed day, or None when nothing changed or the day is too old."""
+    def apply(self, event: VisitEvent, rules: DayRules) -> tuple[OfficeDays, OfficeDay | None] | None:
+        """The new value and the changed day (None when only the follow-ups changed), or None when nothing
+        changed (the day too old, and no follow-up)."""
+        after = self._followed(event)
         day = self.days.get(event.business_date)
-        if day is None:
-            if len(self.days) >= KEPT_DAYS and event.business_date < min(self.days):
-                return None
-            day = OfficeDay(office_id=event.office_id, business_date=event.business_date)
+        if day is None and len(self.days) >= KEPT_DAYS and event.business_date < min(self.days):
+            return (after, None) if after is not self else None
+        day = day or OfficeDay(office_id=event.office_id, business_date=event.business_date)
         changed = apply(day, event, rules)
         if changed is None:
-            return None
+            return (after, None) if after is not self else None
         days = {**self.days, changed.business_date: changed}
         kept = dict(sorted(days.items())[-KEPT_DAYS:])
-        return OfficeDays(days=kept), changed
+        return after.model_copy(update={"days": kept}), changed
+
+    def _followed(self, event: VisitEvent) -> OfficeDays:
+        """With a follow-up opened or resolved by `event`; itself when the event changes none."""
+        if isinstance(event, VisitCarriedOver) and event.visit_id not in self.follow_ups:
+            follow_ups = {**self.follow_ups, event.visit_id: event.occurred_at}
+        elif isinstance(event, FollowUpResolved) and event.visit_id in self.follow_ups:
+            follow_ups = {k: since for k, since in self.follow_ups.items() if k != event.visit_id}
+        else:
+            return self
+        return self.model_copy(
+            update={"follow_ups": follow_ups, "follow_ups_version": self.follow_ups_version + 1}
+        )

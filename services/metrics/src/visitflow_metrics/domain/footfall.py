@@ -7,6 +7,7 @@ from visitflow_events import (
     Event,
     ServiceCompleted,
     VisitCancelled,
+    VisitCarriedOver,
     VisitClosedAtDayEnd,
     VisitKind,
     VisitorCalled,
@@ -44,4 +45,6 @@ def counter_increments(event: Event) -> dict[str, int]:
             return {"cancelled": 1}
         case VisitClosedAtDayEnd():
             return {"closed_at_day_end": 1}
+        case VisitCarriedOver():
+            return {"carried_over": 1}
     return {}

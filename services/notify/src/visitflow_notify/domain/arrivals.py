@@ -14,10 +14,13 @@ from visitflow_events import (
     ServiceCompleted,
     ServiceStarted,
     VisitCancelled,
+    VisitCarriedOver,
     VisitClosedAtDayEnd,
+    VisitHeld,
     VisitorCalled,
     VisitorNoShow,
     VisitorQueued,
+    VisitRestored,
     VisitTransferred,
 )
 
@@ -78,26 +81,42 @@ def arrive(arrivals: tuple[Arrival, ...], event: Event) -> tuple[Arrival, ...]:
         )
         return _bounded((*arrivals, arrival))
     if isinstance(event, VisitTransferred):
-        if event.counsellor_id is None:  # no longer any counsellor's own
-            kept = tuple(a for a in arrivals if a.visit_id != event.visit_id)
-            return kept if len(kept) != len(arrivals) else arrivals
-        if any(a.visit_id == event.visit_id for a in arrivals):
-            # back in a line, waiting again
-            return _replace(
-                arrivals, event.visit_id, counsellor_id=event.counsellor_id, stage=Stage.WAITING, room_id=None
-            )
-        # a visitor handed to a counsellor arrives in their list at the handover
-        arrival = Arrival(
-            visit_id=event.visit_id,
-            ticket=event.ticket,
-            counsellor_id=event.counsellor_id,
-            arrived_at=event.occurred_at,
-        )
-        return _bounded((*arrivals, arrival))
+        return _handed(arrivals, event, event.counsellor_id, Stage.WAITING, None)
+    if isinstance(event, VisitRestored):  # back as before a removal: with its counsellor, or none
+        return _handed(arrivals, event, event.counsellor_id, Stage(event.stage.value), event.room_id)
+    if isinstance(event, VisitHeld):
+        return _replace(arrivals, event.visit_id, stage=Stage.WAITING, room_id=None)
     if isinstance(event, VisitorCalled):
         return _replace(arrivals, event.visit_id, stage=Stage.CALLED, room_id=event.room_id)
     if isinstance(event, ServiceStarted):
         return _replace(arrivals, event.visit_id, stage=Stage.IN_SERVICE, room_id=event.room_id)
-    if isinstance(event, ServiceCompleted | VisitorNoShow | VisitCancelled | VisitClosedAtDayEnd):
+    if isinstance(
+        event, ServiceCompleted | VisitorNoShow | VisitCancelled | VisitClosedAtDayEnd | VisitCarriedOver
+    ):
         return _replace(arrivals, event.visit_id, stage=Stage.DONE)
     return arrivals
+
+
+def _handed(
+    arrivals: tuple[Arrival, ...],
+    event: VisitTransferred | VisitRestored,
+    counsellor_id: str | None,
+    stage: Stage,
+    room_id: str | None,
+) -> tuple[Arrival, ...]:
+    """A visit (re)assigned: to no counsellor it leaves the lists; to one, it is in their list at `stage`
+    (arriving there at the handover, if it was in none)."""
+    if counsellor_id is None:  # no longer any counsellor's own
+        kept = tuple(a for a in arrivals if a.visit_id != event.visit_id)
+        return kept if len(kept) != len(arrivals) else arrivals
+    if any(a.visit_id == event.visit_id for a in arrivals):
+        return _replace(arrivals, event.visit_id, counsellor_id=counsellor_id, stage=stage, room_id=room_id)
+    arrival = Arrival(
+        visit_id=event.visit_id,
+        ticket=event.ticket,
+        counsellor_id=counsellor_id,
+        arrived_at=event.occurred_at,
+        stage=stage,
+        room_id=room_id,
+    )
+    return _bounded((*arrivals, arrival))

@@ -4,7 +4,11 @@ expected wait. Tickets and rooms only, never names.
 A call stays on the board after its visitor went in, marked so, for a while (`shown`): a display that
 just went quiet still shows that calls were made, and a visitor who looked away sees where the last
 tickets went. The board also holds the office's counsellor arrivals (`arrivals`), which are kept with
-it."""
+it.
+
+A removal a host undid (`VisitRestored`) puts the visit back where it was: waiting in its line, or its
+call on the board again. The board remembers the removals undone today, so a removal delivered again
+after its undo changes nothing."""
 
 from __future__ import annotations
 
@@ -18,10 +22,14 @@ from visitflow_events import (
     ServiceCompleted,
     ServiceStarted,
     VisitCancelled,
+    VisitCarriedOver,
     VisitClosedAtDayEnd,
+    VisitHeld,
     VisitorCalled,
     VisitorNoShow,
     VisitorQueued,
+    VisitRestored,
+    VisitStage,
     VisitTransferred,
 )
 
@@ -56,6 +64,8 @@ class Board(BaseModel):
     # every visit queued today: a VisitorQueued delivered again after its call must not re-queue it
     queued: frozenset[UUID] = frozenset()
     arrivals: tuple[Arrival, ...] = ()
+    # the removals undone today (`VisitRestored.undone_event_id`): delivered again, they change nothing
+    undone: frozenset[UUID] = frozenset()
 
 
 def shown(board: Board, now: datetime, linger: timedelta) -> tuple[Call, ...]:
@@ -88,10 +98,31 @@ def _calls(calls: tuple[Call, ...], event: Event, keep: int) -> tuple[Call, ...]
             else c
             for c in calls
         )
-    if isinstance(event, VisitTransferred | VisitorNoShow | VisitCancelled | VisitClosedAtDayEnd):
-        # the visitor did not come, or waits in another line: the call leaves the board
+    if isinstance(
+        event,
+        VisitTransferred
+        | VisitorNoShow
+        | VisitCancelled
+        | VisitClosedAtDayEnd
+        | VisitCarriedOver
+        | VisitHeld,
+    ):
+        # the visitor did not come, stepped out, or waits in another line: the call leaves the board
         kept = tuple(c for c in calls if c.visit_id != event.visit_id)
         return kept if len(kept) != len(calls) else calls
+    if isinstance(event, VisitRestored) and event.stage is VisitStage.CALLED and event.room_id is not None:
+        # called again as before the removal (shown, not announced: the display announces calls only)
+        if any(c.visit_id == event.visit_id for c in calls):
+            return calls
+        call = Call(
+            event_id=event.event_id,
+            visit_id=event.visit_id,
+            ticket=event.ticket,
+            room_id=event.room_id,
+            call_number=max(1, event.calls),
+            called_at=event.occurred_at,
+        )
+        return (call, *calls)[:keep]
     return calls
 
 
@@ -116,6 +147,10 @@ def _join(
     return {**lines, line_id: LineBoard(waiting=(*line.waiting, visit_id), expected_wait_s=wait)}
 
 
+def _waits(lines: dict[str, LineBoard], visit_id: UUID) -> bool:
+    return any(visit_id in line.waiting for line in lines.values())
+
+
 def _lines(lines: dict[str, LineBoard], event: Event) -> dict[str, LineBoard]:
     """The lines after one event (a VisitorQueued not delivered before); the same dict when it changes
     none."""
@@ -124,6 +159,13 @@ def _lines(lines: dict[str, LineBoard], event: Event) -> dict[str, LineBoard]:
         return _join(lines, event.line_id, event.visit_id, event.estimated_wait_s)
     if isinstance(event, VisitTransferred):
         return _join(_without(lines, event.visit_id), event.to_line_id, event.visit_id, None)
+    if isinstance(event, VisitHeld):  # waits on hold in their line; one who was called is back in it
+        return lines if _waits(lines, event.visit_id) else _join(lines, event.line_id, event.visit_id, None)
+    if isinstance(event, VisitRestored):
+        lines = _without(lines, event.visit_id)
+        if event.stage is VisitStage.WAITING:
+            return _join(lines, event.line_id, event.visit_id, None)
+        return lines
     if isinstance(
         event,
         VisitorCalled
@@ -131,7 +173,8 @@ def _lines(lines: dict[str, LineBoard], event: Event) -> dict[str, LineBoard]:
         | ServiceCompleted
         | VisitorNoShow
         | VisitCancelled
-        | VisitClosedAtDayEnd,
+        | VisitClosedAtDayEnd
+        | VisitCarriedOver,
     ):
         return _without(lines, event.visit_id)
     return lines
@@ -145,6 +188,12 @@ def apply(board: Board, event: Event, keep: int = 8) -> Board:
     update: dict[str, object] = {}
     if isinstance(event, VisitorQueued) and event.visit_id in board.queued:
         return board
+    if event.event_id in board.undone:  # a removal undone, delivered again
+        return board
+    if isinstance(event, VisitRestored):
+        if event.undone_event_id in board.undone:
+            return board
+        update["undone"] = board.undone | {event.undone_event_id}
     if isinstance(event, VisitorQueued):
         update["queued"] = board.queued | {event.visit_id}
     if (calls := _calls(board.calls, event, keep)) is not board.calls:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from uuid import UUID, uuid5
 
 from visitflow_events import (
@@ -20,31 +20,41 @@ from visitflow_events import (
     CommandRejected,
     CompleteService,
     Event,
+    FollowUpResolved,
+    HoldVisit,
     MarkNoShow,
     OfficeDayClosed,
+    Outcome,
     Recall,
+    ResolveFollowUp,
+    ReturnVisit,
     ServiceCompleted,
     ServiceStarted,
     StartService,
     TransferVisit,
+    UndoRemoval,
     VisitCancelled,
+    VisitCarriedOver,
     VisitClosedAtDayEnd,
-    VisitKind,
+    VisitHeld,
     VisitorCalled,
     VisitorCheckedIn,
     VisitorNoShow,
     VisitorQueued,
+    VisitRestored,
+    VisitReturned,
     VisitStage,
     VisitTransferred,
 )
 from visitflow_offices import Office, business_date
 
 from .estimates import ahead_of, estimated_wait_seconds
-from .ordering import waiting_in_order
-from .state import OfficeQueue, OpenVisit, evolve
+from .ordering import callable_in_order
+from .state import OfficeQueue, OpenVisit, evolve, new_day
 
 PRODUCER = "queue"
 _IDS = UUID("6f1d8a52-3c1e-4a8e-9d7e-2b1f0c9e5a11")
+DAY_CLOSES_AFTER = timedelta(minutes=30)  # after the office's last opening span, the worker closes its day
 
 
 @dataclass(frozen=True)
@@ -102,27 +112,40 @@ def fold(state: OfficeQueue, events: list[Event]) -> OfficeQueue:
 def close_day(
     state: OfficeQueue, business_date: date, source: VisitorCheckedIn | Command, now: datetime
 ) -> list[Event]:
-    """Closes every open visit with an event of its own; emergencies are flagged for follow-up."""
+    """Ends the day without dropping anyone: a visitor in a conversation is completed as served, an
+    emergency not yet served is carried over to the follow-up list (emergency help is always given),
+    and any other open visit is closed; then `OfficeDayClosed` says how many of each."""
     # a day reopened by a late emergency closes again: the tickets issued so far tell the closings apart
     cause = uuid5(_IDS, f"close:{state.office_id}:{business_date}:{len(state.tickets)}")
     events: list[Event] = []
     for index, visit in enumerate(sorted(state.visits.values(), key=lambda v: v.ticket)):
-        events.append(
-            VisitClosedAtDayEnd(
-                **_envelope(cause, index, source, now),
-                visit_id=visit.visit_id,
-                business_date=business_date,
-                ticket=visit.ticket,
-                kind=visit.kind,
-                stage=visit.stage,
-                needs_follow_up=visit.kind is VisitKind.EMERGENCY,
+        common = {
+            **_envelope(cause, index, source, now),
+            "visit_id": visit.visit_id,
+            "business_date": business_date,
+            "ticket": visit.ticket,
+        }
+        if visit.stage is VisitStage.IN_SERVICE:
+            events.append(ServiceCompleted(**common, room_id=visit.room_id, outcome=Outcome.SERVED))
+        elif visit.emergency:
+            events.append(
+                VisitCarriedOver(
+                    **common,
+                    kind=visit.kind,
+                    stage=visit.stage,
+                    line_id=visit.line_id,
+                    checked_in_at=visit.checked_in_at,
+                )
             )
-        )
+        else:
+            events.append(VisitClosedAtDayEnd(**common, kind=visit.kind, stage=visit.stage))
     events.append(
         OfficeDayClosed(
             **_envelope(cause, len(events), source, now),
             business_date=business_date,
-            closed_visits=len(events),
+            closed_visits=sum(1 for e in events if isinstance(e, VisitClosedAtDayEnd)),
+            completed_visits=sum(1 for e in events if isinstance(e, ServiceCompleted)),
+            carried_over_visits=sum(1 for e in events if isinstance(e, VisitCarriedOver)),
         )
     )
     return events
@@ -138,7 +161,7 @@ def check_in(state: OfficeQueue, office: Office, event: VisitorCheckedIn, now: d
     if state.business_date is not None and state.business_date < event.business_date:
         if not state.day_closed:
             events = close_day(state, state.business_date, event, now)  # yesterday was never closed
-        state = OfficeQueue(office_id=state.office_id, business_date=event.business_date)
+        state = new_day(fold(state, events), event.business_date)
     line = office.line(event.line_id) or office.line_for(event.kind, event.reason)
     ticket = f"{line.prefix}-{state.counters.get(line.prefix, 0) + 1:03d}"
     appointment = event.appointment
@@ -162,7 +185,7 @@ def check_in(state: OfficeQueue, office: Office, event: VisitorCheckedIn, now: d
     )
     after = evolve(state, queued)
     visit = after.visits[event.visit_id]
-    ahead = ahead_of(after, office, visit)
+    ahead = ahead_of(after, office, visit, now)
     queued = queued.model_copy(
         update={
             "position": ahead + 1,
@@ -201,6 +224,11 @@ def _require(visit: OpenVisit, *stages: VisitStage) -> None:
         )
 
 
+def _callable(visit: OpenVisit) -> None:
+    if visit.held:
+        raise Rejected("on_hold", f"{visit.ticket} is on hold; put them back in line first.")
+
+
 UP_NEXT = 5
 
 
@@ -212,9 +240,10 @@ def _called(
     call_number: int,
     day: date,
     envelope: dict[str, object],
+    now: datetime,
 ) -> VisitorCalled:
     """The call, with who is first in line after it (notify tells them it is nearly their turn)."""
-    after = [v.visit_id for v in waiting_in_order(state, office) if v.visit_id != visit.visit_id]
+    after = [v.visit_id for v in callable_in_order(state, office, now=now) if v.visit_id != visit.visit_id]
     return VisitorCalled(
         **envelope,
         visit_id=visit.visit_id,
@@ -227,6 +256,53 @@ def _called(
     )
 
 
+def _undo(
+    state: OfficeQueue, office: Office, command: UndoRemoval, day: date, envelope: dict[str, object]
+) -> Event:
+    """The visit back where it was before its last removal, if that is its last act and recent enough:
+    the undo's time (when the host tapped, on the injected clock) against the removal's."""
+    removal = state.removed.get(command.visit_id)
+    if removal is None:
+        raise Rejected("nothing_to_undo", "That visit has no removal to undo.")
+    visit = removal.before
+    if (command.occurred_at - removal.at).total_seconds() > office.policy.undo_seconds:
+        raise Rejected(
+            "undo_expired",
+            f"{visit.ticket} can no longer be undone: undo is possible for "
+            f"{office.policy.undo_seconds} seconds.",
+        )
+    if visit.room_id is not None:  # back to the room it was called to: the room must be free again
+        _free_room(state, office, visit.room_id)
+    return VisitRestored(
+        **envelope,
+        visit_id=visit.visit_id,
+        business_date=day,
+        ticket=visit.ticket,
+        undone=removal.act,
+        undone_event_id=removal.event_id,
+        stage=visit.stage,
+        line_id=visit.line_id,
+        room_id=visit.room_id,
+        counsellor_id=visit.counsellor_id,
+        calls=visit.calls,
+        held=visit.held,
+    )
+
+
+def _resolve(
+    state: OfficeQueue, office: Office, command: ResolveFollowUp, envelope: dict[str, object]
+) -> Event:
+    follow_up = state.follow_ups.get(command.visit_id)
+    if follow_up is None:
+        raise Rejected("unknown_visit", f"That visit is not on the follow-up list of {office.name}.")
+    return FollowUpResolved(
+        **envelope,
+        visit_id=follow_up.visit_id,
+        business_date=follow_up.business_date,
+        ticket=follow_up.ticket,
+    )
+
+
 def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime) -> list[Event]:
     def envelope(index: int = 0) -> dict[str, object]:
         return _envelope(command.command_id, index, command, now)
@@ -236,31 +312,28 @@ def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime)
     match command:
         case CallNext():
             _free_room(state, office, command.room_id)
-            queue = waiting_in_order(state, office, command.line_id, command.counsellor_id)
+            queue = callable_in_order(state, office, command.line_id, command.counsellor_id, now)
             if not queue:
                 line = office.line(command.line_id) if command.line_id else None
                 raise Rejected("nobody_waiting", "Nobody is waiting" + (f" in {line.name}." if line else "."))
             visit = queue[0]
-            return [_called(state, office, visit, command.room_id, 1, day, envelope())]
+            return [_called(state, office, visit, command.room_id, 1, day, envelope(), now)]
         case CallVisit():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.WAITING)
+            _callable(visit)
             _free_room(state, office, command.room_id)
-            return [_called(state, office, visit, command.room_id, 1, day, envelope())]
+            return [_called(state, office, visit, command.room_id, 1, day, envelope(), now)]
         case Recall():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.CALLED)
             if visit.calls >= office.policy.no_show_after_calls:
-                return [
-                    VisitorNoShow(
-                        **envelope(),
-                        visit_id=visit.visit_id,
-                        business_date=day,
-                        ticket=visit.ticket,
-                        calls=visit.calls,
-                    )
-                ]
-            return [_called(state, office, visit, visit.room_id or "", visit.calls + 1, day, envelope())]
+                raise Rejected(
+                    "recall_limit",
+                    f"{visit.ticket} was called {visit.calls} times; mark a no-show or put them on hold.",
+                )
+            room = visit.room_id or ""
+            return [_called(state, office, visit, room, visit.calls + 1, day, envelope(), now)]
         case StartService():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.CALLED)
@@ -323,6 +396,38 @@ def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime)
                     cause=command.cause,
                 )
             ]
+        case HoldVisit():
+            visit = _open(state, office, command.visit_id)
+            _require(visit, VisitStage.WAITING, VisitStage.CALLED)
+            if visit.held:
+                raise Rejected("wrong_stage", f"{visit.ticket} is on hold already.")
+            return [
+                VisitHeld(
+                    **envelope(),
+                    visit_id=visit.visit_id,
+                    business_date=day,
+                    ticket=visit.ticket,
+                    line_id=visit.line_id,
+                    stage=visit.stage,
+                )
+            ]
+        case ReturnVisit():
+            visit = _open(state, office, command.visit_id)
+            if not visit.held:
+                raise Rejected("wrong_stage", f"{visit.ticket} is not on hold.")
+            return [
+                VisitReturned(
+                    **envelope(),
+                    visit_id=visit.visit_id,
+                    business_date=day,
+                    ticket=visit.ticket,
+                    line_id=visit.line_id,
+                )
+            ]
+        case UndoRemoval():
+            return [_undo(state, office, command, day, envelope())]
+        case ResolveFollowUp():
+            return [_resolve(state, office, command, envelope())]
         case CloseDay():
             if state.day_closed or state.business_date != command.business_date:
                 raise Rejected("already_closed", f"{office.name} has no open day of that date.")

@@ -7,6 +7,8 @@ rooms in use (at least one, at most the office's conversation rooms).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from visitflow_offices import Office, RoomKind
 
 from .ordering import call_order_key
@@ -26,9 +28,10 @@ def serving_rooms(state: OfficeQueue, office: Office) -> int:
     return max(1, min(in_use, capacity))
 
 
-def ahead_of(state: OfficeQueue, office: Office, visit: OpenVisit) -> int:
-    key = call_order_key(office, visit)
-    return sum(1 for other in state.waiting() if call_order_key(office, other) < key)
+def ahead_of(state: OfficeQueue, office: Office, visit: OpenVisit, now: datetime | None = None) -> int:
+    """How many are before `visit` in the call order at `now` (visitors on hold keep their place)."""
+    key = call_order_key(office, visit, now)
+    return sum(1 for other in state.waiting() if call_order_key(office, other, now) < key)
 
 
 def estimated_wait_seconds(

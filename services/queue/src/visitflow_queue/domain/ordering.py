@@ -1,29 +1,69 @@
-"""Who is called next: emergencies first, appointments by their time, then first come, first served.
+"""Who is called next: emergencies first (whatever their line), then whoever has waited past the office's
+limit, then the lines by priority: appointments by their time, then first come, first served.
 
 Each line says its priority and its order (`fifo` or `appointment_time`) in the office configuration.
+A visitor waits from when they are due: their appointment time in a line ordered by appointment time
+(coming early is no wait), else their check-in. One who has waited longer than the office's
+`max_wait_minutes` is overdue, and the overdue go before every line but the emergencies', longest
+waiting first: a line of low priority waits at most that long while later visitors of other lines are
+called (given a room comes free). The order thus depends on the time; without one (`now=None`) it is
+by priority alone.
+
+Visitors on hold keep their place in the order but are never called (`callable_in_order`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from visitflow_offices import Office, QueueOrder
+from visitflow_offices import Line, Office, QueueOrder
 
 from .state import OfficeQueue, OpenVisit
 
+EMERGENCY, OVERDUE, IN_TURN = 0, 1, 2  # the tiers of the call order
 
-def call_order_key(office: Office, visit: OpenVisit) -> tuple[int, datetime, datetime, str]:
+
+def _due(line: Line | None, visit: OpenVisit) -> datetime:
+    if line is not None and line.order is QueueOrder.APPOINTMENT_TIME and visit.appointment_at is not None:
+        return visit.appointment_at
+    return visit.checked_in_at
+
+
+def due_at(office: Office, visit: OpenVisit) -> datetime:
+    """From when a visitor waits: their appointment time in a line ordered by it, else their check-in."""
+    return _due(office.line(visit.line_id), visit)
+
+
+def _past_limit(office: Office, due: datetime, now: datetime) -> bool:
+    return now - due > timedelta(minutes=office.policy.max_wait_minutes)
+
+
+def is_overdue(office: Office, visit: OpenVisit, now: datetime) -> bool:
+    """Has waited longer than the office's limit (an emergency is never overdue: it is first anyway)."""
+    return not visit.emergency and _past_limit(office, due_at(office, visit), now)
+
+
+def call_order_key(
+    office: Office, visit: OpenVisit, now: datetime | None = None
+) -> tuple[int, int, datetime, datetime, str]:
     line = office.line(visit.line_id)
     priority = line.priority if line else 99
-    first = visit.checked_in_at
-    if line is not None and line.order is QueueOrder.APPOINTMENT_TIME and visit.appointment_at is not None:
-        first = visit.appointment_at
-    return (priority, first, visit.checked_in_at, visit.ticket)
+    due = _due(line, visit)
+    if visit.emergency:
+        return (EMERGENCY, priority, due, visit.checked_in_at, visit.ticket)
+    if now is not None and _past_limit(office, due, now):
+        return (OVERDUE, 0, due, visit.checked_in_at, visit.ticket)  # longest waiting first, any line
+    return (IN_TURN, priority, due, visit.checked_in_at, visit.ticket)
 
 
 def waiting_in_order(
-    state: OfficeQueue, office: Office, line_id: str | None = None, counsellor_id: str | None = None
+    state: OfficeQueue,
+    office: Office,
+    line_id: str | None = None,
+    counsellor_id: str | None = None,
+    now: datetime | None = None,
 ) -> list[OpenVisit]:
+    """Everyone waiting, on hold too, in the order they are called at `now`."""
     candidates = [
         visit
         for visit in state.waiting()
@@ -31,5 +71,18 @@ def waiting_in_order(
         and (counsellor_id is None or visit.counsellor_id in (None, counsellor_id))
     ]
     if counsellor_id is not None:  # a counsellor's own appointments before anyone else's
-        return sorted(candidates, key=lambda v: (v.counsellor_id != counsellor_id, call_order_key(office, v)))
-    return sorted(candidates, key=lambda v: call_order_key(office, v))
+        return sorted(
+            candidates, key=lambda v: (v.counsellor_id != counsellor_id, call_order_key(office, v, now))
+        )
+    return sorted(candidates, key=lambda v: call_order_key(office, v, now))
+
+
+def callable_in_order(
+    state: OfficeQueue,
+    office: Office,
+    line_id: str | None = None,
+    counsellor_id: str | None = None,
+    now: datetime | None = None,
+) -> list[OpenVisit]:
+    """Those of `waiting_in_order` who can be called: everyone but the visitors on hold."""
+    return [v for v in waiting_in_order(state, office, line_id, counsellor_id, now) if not v.held]

@@ -1,17 +1,27 @@
-"""What hosts and screens see of an office's queue: a JSON snapshot computed from the state alone."""
+"""What hosts and screens see of an office's queue: a JSON snapshot computed from the state and the time.
+
+The time matters twice: the waiting order (`ordering`: who has waited past the office's limit) and the
+day's end (`closing`, from `CLOSING_NOTICE` before the office closes until its day is closed). Without a
+time the snapshot shows neither. `time_changes` says when the time alone changed an office's snapshot,
+so the worker pushes it again though nothing happened.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from visitflow_events import VisitStage
-from visitflow_offices import Office
+from visitflow_offices import OSLO, Office, business_date, closing_time
 
 from .estimates import estimated_wait_seconds, mean_service_seconds, serving_rooms
-from .ordering import waiting_in_order
+from .ordering import is_overdue, waiting_in_order
 from .state import OfficeQueue, OpenVisit
+
+CLOSING_NOTICE = timedelta(minutes=30)
 
 
 def _visit(office: Office, visit: OpenVisit) -> dict[str, Any]:
@@ -62,11 +72,64 @@ class VisitViews:
         self._views, self._next = self._next, {}
 
 
-def snapshot(state: OfficeQueue, office: Office, views: VisitViews | None = None) -> dict[str, Any]:
+def closes_at(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> datetime | None:
+    """When the office closes, if that is less than `CLOSING_NOTICE` away or past while its day is still
+    open (it is closed `decide.DAY_CLOSES_AFTER` later); else None."""
+    today = business_date(now, zone)
+    if state.business_date != today or state.day_closed:
+        return None
+    closes = closing_time(office, today, zone)
+    return closes if closes is not None and now >= closes - CLOSING_NOTICE else None
+
+
+def closing(
+    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO
+) -> dict[str, Any] | None:
+    """What the day's end will find, for the hosts to act on before it: the visitors waiting and in a
+    conversation, and the emergencies not yet in one (they would be carried over)."""
+    closes = closes_at(state, office, now, zone)
+    if closes is None:
+        return None
+    return {
+        "at": f"{closes.astimezone(zone):%H:%M}",
+        "waiting": sum(1 for v in state.visits.values() if v.stage is VisitStage.WAITING),
+        "in_service": sum(1 for v in state.visits.values() if v.stage is VisitStage.IN_SERVICE),
+        "emergencies": sum(
+            1 for v in state.visits.values() if v.stage is not VisitStage.IN_SERVICE and v.emergency
+        ),
+    }
+
+
+def time_changes(
+    state: OfficeQueue, office: Office, before: datetime, now: datetime, zone: ZoneInfo = OSLO
+) -> bool:
+    """Whether the snapshot at `now` may differ from the one made at `before` by the time alone: the
+    closing notice began (or the day turned), or a visitor waiting crossed the office's limit."""
+    if (closes_at(state, office, before, zone) is None) != (closes_at(state, office, now, zone) is None):
+        return True
+    return any(is_overdue(office, v, before) != is_overdue(office, v, now) for v in state.waiting())
+
+
+def _follow_ups(state: OfficeQueue) -> list[dict[str, Any]]:
+    return [
+        follow_up.model_dump(mode="json", include={"visit_id", "ticket", "kind", "since"})
+        for follow_up in sorted(state.follow_ups.values(), key=lambda f: (f.since, f.ticket))
+    ]
+
+
+def snapshot(
+    state: OfficeQueue,
+    office: Office,
+    views: VisitViews | None = None,
+    now: datetime | None = None,
+    zone: ZoneInfo = OSLO,
+) -> dict[str, Any]:
+    """The office's picture: `follow_up` first (the emergencies carried over from earlier days, oldest
+    first), then the day's lists, rooms and lines; at `now`, in call order and with the day's `closing`."""
     view: Callable[[Office, OpenVisit, int | None], dict[str, Any]] = (
         views if views is not None else _fresh_view
     )
-    waiting = waiting_in_order(state, office)
+    waiting = waiting_in_order(state, office, now=now)
     in_lines = Counter(visit.line_id for visit in waiting)
     rooms_serving = serving_rooms(state, office)
     lines = [
@@ -100,7 +163,8 @@ def snapshot(state: OfficeQueue, office: Office, views: VisitViews | None = None
         }
         for room in office.rooms
     ]
-    result = {
+    result: dict[str, Any] = {
+        "follow_up": _follow_ups(state),
         "office_id": office.id,
         "business_date": state.business_date.isoformat() if state.business_date else None,
         "waiting": [view(office, visit, index + 1) for index, visit in enumerate(waiting)],
@@ -116,7 +180,10 @@ def snapshot(state: OfficeQueue, office: Office, views: VisitViews | None = None
         "lines": lines,
         "counsellors": [{"counsellor_id": c.id, "name": c.name} for c in office.counsellors],
         "issued_today": len(state.tickets),
+        "undo_seconds": office.policy.undo_seconds,
     }
+    if now is not None and (notice := closing(state, office, now, zone)) is not None:
+        result["closing"] = notice
     if views is not None:
         views.done()
     return result

@@ -2,33 +2,45 @@
 
 The same fold serves the worker (its faust table), the read model in Redis and the rebuild from
 Kafka, which is why a rebuilt system shows exactly what the old one showed.
+
+Besides the day's open visits it keeps what outlives a visit for a while: each removal (a completion,
+no-show, cancellation or transfer) for `UNDO_SECONDS_MAX`, so it can be undone, and the emergencies
+carried over from earlier days (`follow_ups`), until a host resolves them.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 from visitflow_events import (
     Event,
+    FollowUpResolved,
     Needs,
     OfficeDayClosed,
     Reason,
+    RemovalType,
     ServiceCompleted,
     ServiceStarted,
     VisitCancelled,
+    VisitCarriedOver,
     VisitClosedAtDayEnd,
     VisitEvent,
+    VisitHeld,
     VisitKind,
     VisitorCalled,
     VisitorNoShow,
     VisitorQueued,
+    VisitRestored,
+    VisitReturned,
     VisitStage,
     VisitTransferred,
 )
+from visitflow_offices.model import UNDO_SECONDS_MAX
 
 RECENT_DURATIONS = 10
+REMOVALS_KEPT = timedelta(seconds=UNDO_SECONDS_MAX)
 
 
 class OpenVisit(BaseModel):
@@ -48,10 +60,42 @@ class OpenVisit(BaseModel):
     calls: int = 0
     called_at: datetime | None = None
     started_at: datetime | None = None
+    held: bool = False  # stepped out: keeps their place, is not called
+
+    @property
+    def emergency(self) -> bool:
+        """Came for emergency help, which is always given: first in the call order whatever the line,
+        and carried over at the day's end rather than closed."""
+        return self.kind is VisitKind.EMERGENCY
+
+
+class Removal(BaseModel):
+    """The last act that took a visit off its list, and the visit as it was before, for an undo."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: UUID
+    act: RemovalType
+    at: datetime
+    before: OpenVisit
+    service_s: int | None = Field(default=None, description="the service time the completion recorded")
+
+
+class FollowUp(BaseModel):
+    """An emergency carried over from the day it came, until a host resolves it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    visit_id: UUID
+    ticket: str
+    kind: VisitKind
+    business_date: date
+    since: datetime  # checked in
 
 
 class OfficeQueue(BaseModel):
-    """Open visits, ticket counters and recent service times of one office today."""
+    """Open visits, ticket counters and recent service times of one office today; the removals of the
+    last minutes, and the follow-ups of earlier days."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -62,6 +106,8 @@ class OfficeQueue(BaseModel):
     tickets: dict[UUID, str] = Field(default_factory=dict, description="every visit queued today")
     visits: dict[UUID, OpenVisit] = Field(default_factory=dict)
     service_seconds: dict[str, list[int]] = Field(default_factory=dict, description="recent, per line")
+    removed: dict[UUID, Removal] = Field(default_factory=dict, description="the last minutes' removals")
+    follow_ups: dict[UUID, FollowUp] = Field(default_factory=dict, description="kept across days")
 
     def visit(self, visit_id: UUID) -> OpenVisit | None:
         return self.visits.get(visit_id)
@@ -90,16 +136,62 @@ def _close(state: OfficeQueue, visit_id: UUID) -> OfficeQueue:
     return state.model_copy(update={"visits": visits})
 
 
+def _recent(state: OfficeQueue, line_id: str, seconds: int) -> OfficeQueue:
+    recent = [*state.service_seconds.get(line_id, []), seconds][-RECENT_DURATIONS:]
+    return state.model_copy(update={"service_seconds": {**state.service_seconds, line_id: recent}})
+
+
+def _unrecorded(state: OfficeQueue, line_id: str, seconds: int) -> OfficeQueue:
+    """The recent service times without the latest `seconds` of a line (a completion undone)."""
+    recent = list(state.service_seconds.get(line_id, []))
+    if seconds in recent:
+        del recent[len(recent) - 1 - recent[::-1].index(seconds)]
+    return state.model_copy(update={"service_seconds": {**state.service_seconds, line_id: recent}})
+
+
+def _forget_old_removals(state: OfficeQueue, now: datetime) -> OfficeQueue:
+    if not state.removed or all(now - r.at <= REMOVALS_KEPT for r in state.removed.values()):
+        return state
+    kept = {visit_id: r for visit_id, r in state.removed.items() if now - r.at <= REMOVALS_KEPT}
+    return state.model_copy(update={"removed": kept})
+
+
+def _removed(
+    state: OfficeQueue,
+    event: ServiceCompleted | VisitorNoShow | VisitCancelled | VisitTransferred,
+    before: OpenVisit,
+    service_s: int | None = None,
+) -> OfficeQueue:
+    """Remembers a removal for an undo, in place of the visit's earlier one."""
+    removal = Removal(
+        event_id=event.event_id, act=event.type, at=event.occurred_at, before=before, service_s=service_s
+    )
+    return state.model_copy(update={"removed": {**state.removed, before.visit_id: removal}})
+
+
+def _settled(state: OfficeQueue, visit_id: UUID) -> OfficeQueue:
+    """Forgets a visit's removal: something else happened to it since, so the removal is not its last act."""
+    if visit_id not in state.removed:
+        return state
+    return state.model_copy(update={"removed": {k: r for k, r in state.removed.items() if k != visit_id}})
+
+
+def new_day(state: OfficeQueue, day: date) -> OfficeQueue:
+    """A new business day: nothing of the old one but the follow-ups."""
+    return OfficeQueue(office_id=state.office_id, business_date=day, follow_ups=state.follow_ups)
+
+
 def evolve(state: OfficeQueue, event: Event) -> OfficeQueue:
     """Applies one queue event. Events the queue does not keep (check-ins, redirects) change nothing."""
     if isinstance(event, OfficeDayClosed):
         # open visits are gone; the day's counters stay, so a late emergency never repeats a ticket
-        return state.model_copy(update={"visits": {}, "day_closed": True})
+        return state.model_copy(update={"visits": {}, "removed": {}, "day_closed": True})
     if not isinstance(event, VisitEvent):
         return state
+    state = _forget_old_removals(state, event.occurred_at)
     if isinstance(event, VisitorQueued):
         if state.business_date is None or event.business_date > state.business_date:
-            state = OfficeQueue(office_id=state.office_id, business_date=event.business_date)  # a new day
+            state = new_day(state, event.business_date)
         prefix, number = _ticket_number(event.ticket)
         visit = OpenVisit(
             visit_id=event.visit_id,
@@ -120,10 +212,32 @@ def evolve(state: OfficeQueue, event: Event) -> OfficeQueue:
                 "visits": {**state.visits, event.visit_id: visit},
             }
         )
+    if isinstance(event, VisitCarriedOver):
+        follow_up = FollowUp(
+            visit_id=event.visit_id,
+            ticket=event.ticket,
+            kind=event.kind,
+            business_date=event.business_date,
+            since=event.checked_in_at,
+        )
+        state = _close(_settled(state, event.visit_id), event.visit_id)
+        return state.model_copy(update={"follow_ups": {**state.follow_ups, event.visit_id: follow_up}})
+    if isinstance(event, FollowUpResolved):
+        follow_ups = {k: f for k, f in state.follow_ups.items() if k != event.visit_id}
+        return state.model_copy(update={"follow_ups": follow_ups})
+    if isinstance(event, VisitRestored):
+        removal = state.removed.get(event.visit_id)
+        if removal is None or removal.event_id != event.undone_event_id:
+            return state
+        state = _settled(state, event.visit_id)
+        if removal.service_s is not None:
+            state = _unrecorded(state, removal.before.line_id, removal.service_s)
+        return state.model_copy(update={"visits": {**state.visits, event.visit_id: removal.before}})
     known = state.visit(event.visit_id)
     if known is None:
         return state
     visit = known
+    state = _settled(state, visit.visit_id)
     if isinstance(event, VisitorCalled):
         return _replace(
             state,
@@ -137,16 +251,11 @@ def evolve(state: OfficeQueue, event: Event) -> OfficeQueue:
         return _replace(state, visit, stage=VisitStage.IN_SERVICE, started_at=event.occurred_at)
     if isinstance(event, ServiceCompleted):
         began = visit.started_at or visit.called_at
-        state = _close(state, visit.visit_id)
-        if began is None:
-            return state
-        recent = [
-            *state.service_seconds.get(visit.line_id, []),
-            int((event.occurred_at - began).total_seconds()),
-        ][-RECENT_DURATIONS:]
-        return state.model_copy(update={"service_seconds": {**state.service_seconds, visit.line_id: recent}})
+        seconds = int((event.occurred_at - began).total_seconds()) if began is not None else None
+        state = _removed(_close(state, visit.visit_id), event, visit, seconds)
+        return state if seconds is None else _recent(state, visit.line_id, seconds)
     if isinstance(event, VisitTransferred):
-        return _replace(
+        state = _replace(
             state,
             visit,
             line_id=event.to_line_id,
@@ -157,6 +266,15 @@ def evolve(state: OfficeQueue, event: Event) -> OfficeQueue:
             called_at=None,
             started_at=None,
         )
-    if isinstance(event, VisitorNoShow | VisitCancelled | VisitClosedAtDayEnd):
+        return _removed(state, event, visit)
+    if isinstance(event, VisitHeld):
+        return _replace(
+            state, visit, stage=VisitStage.WAITING, room_id=None, calls=0, called_at=None, held=True
+        )
+    if isinstance(event, VisitReturned):
+        return _replace(state, visit, held=False)
+    if isinstance(event, VisitorNoShow | VisitCancelled):
+        return _removed(_close(state, visit.visit_id), event, visit)
+    if isinstance(event, VisitClosedAtDayEnd):
         return _close(state, visit.visit_id)
     return state
