@@ -1,7 +1,8 @@
 """The day ends by the clock and drops no one: the hosts are warned half an hour before closing, then the
 queue worker's own timer closes the day. Visitors in a conversation are completed as served, emergencies
 not yet served are carried to the follow-up list (shown on the tablet, counted for Prometheus) until a
-host resolves them, and the day's end says what it did in an event and a log line.
+host resolves them, and the day's end says what it did in an event and a log line. A host's tablet in
+Chromium, open all along, shows the warning, then the follow-up list, and resolves one from it.
 
 Its own check-in, queue and metrics services on a clock 240 times faster than real time (a minute is a
 quarter of a second), starting at noon on Monday 23 November 2026 in Oslo: NAV Løten closes at 15:30 and
@@ -17,10 +18,12 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from playwright.sync_api import expect
 from prometheus_client.parser import text_string_to_metric_families
 from visitflow_devstack.stack import SERVICES, Stack
 from visitflow_devstack.testing import System, eventually, move_ports
 from visitflow_events import (
+    FollowUpResolved,
     OfficeDayClosed,
     ServiceCompleted,
     VisitCarriedOver,
@@ -31,7 +34,7 @@ from visitflow_events import (
 from visitflow_offices import OSLO
 from visitflow_platform.access import Role
 
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
+pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.browser]
 OFFICE = "loten"  # drop-in Monday 12:00-15:00, open until 15:30
 STACK_OFFSET = 25  # clear of the session's ports and of the other tests' stacks (5 to 20)
 SPEED = 240
@@ -115,9 +118,11 @@ def _queue_events(system: System) -> list[VisitEvent | OfficeDayClosed]:
 
 
 def test_the_day_ends_by_the_clock_completing_conversations_and_carrying_emergencies_over(
-    fast_day: System,
+    fast_day: System, page: Any
 ) -> None:
     system = fast_day
+    page.goto(system.page_url("queue", f"/tablet/{OFFICE}", Role.HOST, OFFICE))
+    expect(page.locator("#status")).to_have_attribute("data-status", "live")
     assert system.clock.now() < _at(14), "the stack took too long to start for the day this test plays"
     emergency = {"kind": "emergency", "reason": "emergency_assistance"}
     drop_in = {"kind": "drop_in", "reason": "case_status"}
@@ -139,6 +144,9 @@ def test_the_day_ends_by_the_clock_completing_conversations_and_carrying_emergen
     _wait_for_the_clock(system, _at(15))
     closing = eventually(lambda: system.waiting_list(OFFICE).get("closing"), 10, "the closing notice")
     assert closing == {"at": "15:30", "waiting": 2, "in_service": 2, "emergencies": 2}
+    expect(page.locator("#closing")).to_have_text(
+        "Stenger 15:30: 2 venter, 2 i samtale, 2 akutt går til oppfølging", timeout=10_000
+    )
 
     # 16:00: the worker's timer closes the day
     _wait_for_the_clock(system, _at(16))
@@ -180,10 +188,17 @@ def test_the_day_ends_by_the_clock_completing_conversations_and_carrying_emergen
     figures = _figures_when(system, 2)
     assert figures["visitflow_office_oldest_follow_up_open_time_seconds"] == 0  # the office is closed
 
-    # a host resolves one follow-up; the other stays
-    resolved = _ok(system.command(OFFICE, f"follow-ups/{waiting_emergency['visit_id']}/resolve"))
-    assert resolved["event"]["type"] == "FollowUpResolved"
+    # the tablet shows the follow-ups first; a host resolves one there, the other stays
+    follow_ups = page.locator("#follow-ups > li")
+    expect(page.locator("#follow-up")).to_be_visible(timeout=10_000)
+    expect(follow_ups).to_have_count(2)
+    expect(page.locator("#closing")).to_be_hidden()
+    page.locator(f"#follow-ups > li[data-ticket='{waiting_emergency['ticket']}'] button").click()
+    expect(follow_ups).to_have_count(1)
+    expect(follow_ups.first).to_have_attribute("data-ticket", called_emergency["ticket"])
     assert [f["ticket"] for f in system.waiting_list(OFFICE)["follow_up"]] == [called_emergency["ticket"]]
+    resolved = [e for e in _queue_events(system) if isinstance(e, FollowUpResolved)]
+    assert [str(e.visit_id) for e in resolved] == [waiting_emergency["visit_id"]]
     again = system.command(OFFICE, f"follow-ups/{waiting_emergency['visit_id']}/resolve")
     assert (again.status_code, again.json()["error"]) == (409, "unknown_visit")
     eventually(
