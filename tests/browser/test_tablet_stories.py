@@ -281,6 +281,35 @@ def test_an_unknown_refusal_gets_a_plain_sentence_not_the_servers(
     expect(page.locator("body")).not_to_contain_text(english)
 
 
+def test_a_call_tapped_again_after_the_network_failed_calls_one_visitor_once(
+    system: System, office: str, tablet: Tablet
+) -> None:
+    first, second = _visitors(system, 2)
+    page = tablet()
+    keys: list[str] = []
+
+    def lose_the_first(route: Any) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        if len(keys) == 1:
+            route.fetch()  # the queue carries the call out ...
+            route.abort("connectionreset")  # ... and its answer is lost on the way back
+            return
+        route.continue_()
+
+    page.route("**/call-next", lose_the_first)
+    page.select_option("#call-room", "samtalerom-1")
+    page.locator("#call-next").click()
+    expect(page.locator("#said")).to_have_text(WORDS["nb"]["error.network"])
+    page.locator("#call-next").click()
+
+    expect(page.locator("#said")).to_have_text(f"{first['ticket']} ropt opp til Samtalerom 1")
+    assert len(keys) == 2
+    assert keys[0] == keys[1]
+    snapshot = system.waiting_list(OFFICE)
+    assert [visit["ticket"] for visit in snapshot["called"]] == [first["ticket"]]
+    assert [visit["ticket"] for visit in snapshot["waiting"]] == [second["ticket"]]
+
+
 def test_carried_over_emergencies_are_on_top_until_followed_up_and_closing_is_announced(
     system: System, office: str, tablet: Tablet
 ) -> None:

@@ -102,7 +102,7 @@ def sample(model: type[Message]) -> Message:
             kind=VisitKind.APPOINTMENT,
             reason=Reason.COUNSELLOR_APPOINTMENT,
             line_id="appointment",
-            appointment=Appointment(reference="REF-1", starts_at=NOW, counsellor_id="c.one"),
+            appointment=Appointment(reference="REF-4K7Q", starts_at=NOW, counsellor_id="c.one"),
             needs=Needs(interpreter=True, language="uk"),
             sms_opt_in=True,
             device_id="kiosk-1",
@@ -505,7 +505,23 @@ def test_no_id_field_of_any_message_can_be_built_with_an_identity_or_phone_numbe
 
 def test_an_appointments_counsellor_cannot_be_an_identity_number() -> None:
     with pytest.raises(ValidationError):
-        Appointment(reference="REF-1", starts_at=NOW, counsellor_id="01017012345")
+        Appointment(reference="REF-4K7Q", starts_at=NOW, counsellor_id="01017012345")
+
+
+@pytest.mark.parametrize("reference", ["01017012343", "TA-01017012343", "TA-47912", "TA-4K7Q-OLA", "ta-4k7q"])
+def test_an_appointments_reference_has_the_one_format_that_holds_no_number(reference: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Appointment(reference=reference, starts_at=NOW)
+    assert reference not in str(refused.value)
+
+
+def test_a_recorded_appointment_with_an_old_reference_still_decodes() -> None:
+    body = json.loads(encode(sample(VisitorCheckedIn)))
+    body["appointment"]["reference"] = "REF-1"
+    decoded = decode(json.dumps(body))
+    assert isinstance(decoded, VisitorCheckedIn)
+    assert decoded.appointment is not None
+    assert decoded.appointment.reference == "REF-1"
 
 
 def test_the_actor_of_a_command_is_a_pseudonym_never_a_name() -> None:

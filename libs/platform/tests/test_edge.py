@@ -200,6 +200,9 @@ async def test_after_ten_failed_authentications_an_address_gets_429_but_a_good_t
         ),
         ("POST", "/api/offices/halden/visits", {"json": {NATIONAL_ID: "key, not value"}}, "A field's name"),
         ("POST", "/api/offices/halden/visits", {"json": {"Ola Nordmann": PHONE}}, "A field "),
+        ("GET", "/api/offices/halden/visits", {"headers": {f"X-{NATIONAL_ID}": "1"}}, "A header's name"),
+        ("GET", "/api/offices/halden/visits", {"headers": {"X-91234567": PHONE}}, "A header"),
+        ("POST", "/api/offices/halden/visits", {"json": {"v91234567": PHONE}}, "A field"),
     ],
 )
 async def test_personal_data_anywhere_in_a_request_is_refused_naming_where_but_not_quoting_it(

@@ -28,3 +28,23 @@ def test_the_office_file_is_read_through_the_cache_folder(
 
     assert settings.offices.office("loten") is not None
     assert len(list((tmp_path / "cache").glob("offices-*.json"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("secrets", "refused"),
+    [
+        ({}, "VISITFLOW_AUTH_JWKS_URL"),
+        ({"auth_secret": "a" * 32}, "VISITFLOW_PSEUDONYM_SECRET"),
+        ({"auth_secret": "a" * 32, "pseudonym_secret": "a" * 32}, "VISITFLOW_PSEUDONYM_SECRET"),
+    ],
+)
+def test_production_refuses_the_development_secrets_and_one_secret_for_two_uses(
+    secrets: dict[str, str], refused: str
+) -> None:
+    with pytest.raises(ValueError, match=refused):
+        ServiceSettings(environment="production", **secrets)
+
+
+def test_production_starts_with_secrets_of_its_own() -> None:
+    settings = ServiceSettings(environment="production", auth_secret="a" * 32, pseudonym_secret="p" * 32)
+    assert settings.pseudonym_secret != settings.auth_secret

@@ -44,7 +44,21 @@ def _pseudonym(value: str, info: ValidationInfo) -> str:
     return value
 
 
+# A booking's reference: 2 to 4 capital letters, a dash, 4 to 6 capital letters or digits, too short a
+# run of digits to hold an identity or a phone number.
+REFERENCE_PATTERN = r"^(?!.*[0-9]{5})[A-Z]{2,4}-[A-Z0-9]{4,6}$"
+_REFERENCE = re.compile(REFERENCE_PATTERN)
+
+
+def _reference(value: str, info: ValidationInfo) -> str:
+    if not _recorded(info) and not _REFERENCE.fullmatch(value):
+        raise ValueError("not a booking reference")
+    return value
+
+
 ConfiguredId = Annotated[str, AfterValidator(_configured)]
 """An id from the office configuration: an office, or one of its lines, rooms, counsellors or devices."""
 Pseudonym = Annotated[str, AfterValidator(_pseudonym)]
 """Who acted, as `visitflow_platform.pseudonyms.pseudonym` derives it from a token's subject."""
+Reference = Annotated[str, AfterValidator(_reference)]
+"""An appointment's booking reference, in the one format `REFERENCE_PATTERN` allows."""

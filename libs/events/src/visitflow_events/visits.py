@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from .envelope import Event
-from .ids import ConfiguredId
+from .ids import ConfiguredId, Reference
 from .vocabulary import (
     Alternative,
     CancelCause,
@@ -34,7 +34,7 @@ class Needs(BaseModel):
 class Appointment(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
 
-    reference: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
+    reference: Reference = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
     starts_at: AwareDatetime
     counsellor_id: ConfiguredId | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
 

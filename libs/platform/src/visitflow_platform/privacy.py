@@ -109,7 +109,9 @@ def personal_data_in_request(
         name = raw_name.decode("latin-1").lower()
         if name in _UNREAD_HEADERS or name.startswith(_UNREAD_HEADER_PREFIXES):
             continue
-        if looks_personal(name) or looks_personal(raw_value.decode("latin-1")):
+        if looks_personal(name):
+            return "A header's name"
+        if looks_personal(raw_value.decode("latin-1")):
             return _named("header", name)
     return None
 
@@ -139,8 +141,10 @@ def personal_data_in_body(body: bytes, phone_fields: Collection[str] = ()) -> st
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+_DIGITS = re.compile(r"\d{3}")
 
 
 def _named(kind: str, name: str) -> str:
-    """A place by its name when the name is a plain identifier (an API's own word), else by its kind."""
-    return f"The {kind} `{name}`" if _NAME.fullmatch(name) else f"A {kind}"
+    """A place by its name when the name is a plain identifier (an API's own word: no run of digits,
+    which a client could fill with part of a number), else by its kind."""
+    return f"The {kind} `{name}`" if _NAME.fullmatch(name) and not _DIGITS.search(name) else f"A {kind}"

@@ -84,8 +84,8 @@ class ServiceSettings(BaseSettings):
                 "production needs VISITFLOW_AUTH_JWKS_URL (the identity provider's keys) or a real "
                 "VISITFLOW_AUTH_SECRET; the development secret is refused"
             )
-        if self.environment == "production" and self.pseudonym_secret == DEV_SECRET:
-            raise ValueError("production needs its own VISITFLOW_PSEUDONYM_SECRET")
+        if self.environment == "production" and self.pseudonym_secret in (DEV_SECRET, self.auth_secret):
+            raise ValueError("production needs its own VISITFLOW_PSEUDONYM_SECRET, not the token secret")
         return self
 
     @field_validator("api_docs", mode="before")

@@ -255,7 +255,9 @@ def install_common(
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": request.url.path})
+        # the route's template, not the path: a path may hold what the edge refuses to keep
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        log.exception("unhandled error", extra={"route": route})
         # answered outside every middleware (starlette's last resort), so the headers are added here
         return JSONResponse(
             error_body("internal_error", "Something went wrong on our side."), 500, headers=SECURITY_HEADERS

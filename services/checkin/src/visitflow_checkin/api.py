@@ -54,6 +54,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
     )
     idempotency = IdempotencyStore(
         runtime.redis,
+        settings.pseudonym_secret,
         # longer than a check-in can take: Kafka's producer and its acknowledgement (each up to the
         # Kafka timeout), then the wait for the queue's answer
         in_flight_s=2 * settings.kafka_timeout_s + settings.reply_timeout_s + 5,

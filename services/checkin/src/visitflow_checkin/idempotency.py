@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -62,13 +63,17 @@ class Claim:
 
 
 class IdempotencyStore:
-    def __init__(self, redis: aioredis.Redis, in_flight_s: float, patience_s: float = 3.0) -> None:
-        self._redis, self._in_flight_s, self._patience_s = redis, in_flight_s, patience_s
+    def __init__(
+        self, redis: aioredis.Redis, secret: str, in_flight_s: float, patience_s: float = 3.0
+    ) -> None:
+        self._redis, self._secret = redis, secret.encode()
+        self._in_flight_s, self._patience_s = in_flight_s, patience_s
 
-    @staticmethod
-    def fingerprint(request: BaseModel, *context: str | None) -> str:
-        """The request's body and whatever else it names (its device), hashed."""
-        return hashlib.sha256(orjson.dumps([request.model_dump(mode="json"), *context])).hexdigest()
+    def fingerprint(self, request: BaseModel, *context: str | None) -> str:
+        """The request's body and whatever else it names (its device), as a keyed digest: the body may
+        hold a phone number, and a plain hash of an otherwise guessable body would give it away."""
+        data = orjson.dumps([request.model_dump(mode="json"), *context])
+        return hmac.new(self._secret, data, hashlib.sha256).hexdigest()
 
     @asynccontextmanager
     async def claim(self, visit_id: UUID, office_id: str, fingerprint: str) -> AsyncIterator[Claim]:

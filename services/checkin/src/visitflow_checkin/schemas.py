@@ -9,10 +9,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from visitflow_events import Alternative, Needs, Reason, RedirectCause, VisitKind
+from visitflow_events.ids import REFERENCE_PATTERN
 
 PHONE_PATTERN = r"^\+?[0-9 ]{8,16}$"
-# A booking's reference: too short a run of digits to hold an identity or a phone number.
-REFERENCE_PATTERN = r"^(?!.*[0-9]{5})[A-Z]{2,4}-[A-Z0-9]{4,6}$"
 # When an appointment starts: a time of day or a date and time on the office's clock, or a date and time
 # with its UTC offset.
 APPOINTMENT_TIME_PATTERN = (

@@ -4,6 +4,7 @@ only a keyed digest of the key, never the key itself."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 import uuid
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from visitflow_checkin.schemas import CheckInRequest
 from visitflow_devstack.testing import System
 
 pytestmark = pytest.mark.integration
@@ -96,3 +98,16 @@ def test_redis_holds_no_raw_idempotency_key(system: System) -> None:
     assert system.check_in(OFFICE, DROP_IN, key).status_code == 201
     assert system.check_in(OFFICE, EMERGENCY, key).status_code == 422
     assert not [k for k in system.redis.scan_iter(count=1000) if marker.encode() in k]
+
+
+def test_the_record_of_an_sms_check_in_holds_no_plain_hash_a_phone_number_could_be_tested_against(
+    system: System,
+) -> None:
+    body = {**DROP_IN, "sms": {"phone": "+47 912 34 567"}}
+    answer = system.check_in(OFFICE, body, f"sms-{uuid.uuid4().hex}")
+    assert answer.status_code == 201, answer.text
+    plain = hashlib.sha256(orjson.dumps([CheckInRequest(**body).model_dump(mode="json"), None])).hexdigest()
+    record = system.redis.get(f"vf:idem:checkin:{answer.json()['visit_id']}")
+    assert record is not None
+    assert orjson.loads(record)["fingerprint"] != plain
+    assert plain.encode() not in record

@@ -89,7 +89,7 @@ def arrival(
     visit_id: UUID | None = None,
 ) -> VisitorCheckedIn:
     appointment = (
-        Appointment(reference="REF-1", starts_at=appointment_at, counsellor_id=counsellor_id)
+        Appointment(reference="REF-4K7Q", starts_at=appointment_at, counsellor_id=counsellor_id)
         if appointment_at
         else None
     )

@@ -61,7 +61,7 @@ steps = st.lists(st.one_of(arrivals.map(lambda a: ("arrive", a)), st.just(("call
 
 def _arrival(kind: VisitKind, offset: int, at: datetime) -> VisitorCheckedIn:
     appointment = (
-        Appointment(reference="R-1", starts_at=NOW + timedelta(minutes=offset))
+        Appointment(reference="REF-4K7Q", starts_at=NOW + timedelta(minutes=offset))
         if (kind is VisitKind.APPOINTMENT)
         else None
     )
@@ -194,7 +194,7 @@ host_steps = st.lists(
 def _visitor(line: str, offset: int, at: datetime) -> VisitorCheckedIn:
     kind, reason = KINDS[line]
     appointment = (
-        Appointment(reference="R-1", starts_at=at + timedelta(minutes=offset - 15))
+        Appointment(reference="REF-4K7Q", starts_at=at + timedelta(minutes=offset - 15))
         if kind is VisitKind.APPOINTMENT
         else None
     )

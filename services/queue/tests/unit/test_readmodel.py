@@ -136,7 +136,7 @@ def appointment(counsellor_id: str | None) -> VisitorCheckedIn:
             "reason": Reason.COUNSELLOR_APPOINTMENT,
             "line_id": "appointment",
             "appointment": Appointment(
-                reference="REF-1", starts_at=NOW + timedelta(minutes=10), counsellor_id=counsellor_id
+                reference="REF-4K7Q", starts_at=NOW + timedelta(minutes=10), counsellor_id=counsellor_id
             ),
         }
     )

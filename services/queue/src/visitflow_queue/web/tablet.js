@@ -210,15 +210,23 @@ function callWords(event) {
 
 // Sends a command; says what it did (`words(event)`), or why not. Acts that take a visitor off a list
 // are offered for undoing. The lists themselves follow from the live stream.
+// A command tapped again before it had a final answer (the network failed, or the service asked to
+// retry) is sent with its first key, so the queue carries it out once.
+const pendingActs = new Map();  // path and body -> Idempotency-Key
+
 async function act(path, body, words, undoable = false) {
+  const what = `${path} ${JSON.stringify(body ?? null)}`;
+  const key = pendingActs.get(what) || crypto.randomUUID();
+  pendingActs.set(what, key);
   let reply;
   try {
-    reply = await post(`/api/offices/${office}/${path}`, body);
+    reply = await post(`/api/offices/${office}/${path}`, body, key);
   } catch {
     tell(t("error.network"), { error: true });
     return null;
   }
   const { status, answer } = reply;
+  if (status !== 503 && status !== 429) pendingActs.delete(what);
   if (status === 202) tell(t("tablet.said_recorded"));
   else if (status >= 400) tell(explain(status, answer), { error: true });
   if (status !== 200) return null;
