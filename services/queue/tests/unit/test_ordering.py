@@ -37,7 +37,9 @@ def arrival(
     """A check-in `minutes` after NOW, with an appointment `appointment_in` minutes after NOW."""
     appointment = (
         Appointment(
-            reference="REF-4K7Q", starts_at=NOW + timedelta(minutes=appointment_in), counsellor_id=counsellor_id
+            reference="REF-4K7Q",
+            starts_at=NOW + timedelta(minutes=appointment_in),
+            counsellor_id=counsellor_id,
         )
         if appointment_in is not None
         else None
