@@ -42,7 +42,7 @@ def test_production_refuses_the_development_secrets_and_one_secret_for_two_uses(
     secrets: dict[str, str], refused: str
 ) -> None:
     with pytest.raises(ValueError, match=refused):
-        ServiceSettings(environment="production", **secrets)
+        ServiceSettings.model_validate({"environment": "production", **secrets})
 
 
 def test_production_starts_with_secrets_of_its_own() -> None:

@@ -7,8 +7,8 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from visitflow_checkin.schemas import REFERENCE_PATTERN
 from visitflow_events import Reason, VisitKind
+from visitflow_events.ids import REFERENCE_PATTERN
 from visitflow_offices import OSLO, load_offices, office_hours
 from visitflow_simulator.hosts import next_actions
 from visitflow_simulator.plan import DROP_IN_REASONS, apportion, booking_reference, plan_day
