@@ -281,14 +281,16 @@ def test_an_unknown_refusal_gets_a_plain_sentence_not_the_servers(
     expect(page.locator("body")).not_to_contain_text(english)
 
 
-def test_a_call_tapped_again_after_the_network_failed_calls_one_visitor_once(
+def test_a_call_tapped_again_after_its_answer_was_lost_calls_one_visitor_once(
     system: System, office: str, tablet: Tablet
 ) -> None:
+    """The answer is lost and the tablet's picture has not moved on (its connection is down too: here, a
+    picture that stays as it was), so the host taps the same call again."""
     first, second = _visitors(system, 2)
-    page = tablet()
+    page = tablet(stream=system.waiting_list(OFFICE))
     keys: list[str] = []
 
-    def lose_the_first(route: Any) -> None:
+    def lose_the_first_answer(route: Any) -> None:
         keys.append(route.request.headers["idempotency-key"])
         if len(keys) == 1:
             route.fetch()  # the queue carries the call out ...
@@ -296,7 +298,7 @@ def test_a_call_tapped_again_after_the_network_failed_calls_one_visitor_once(
             return
         route.continue_()
 
-    page.route("**/call-next", lose_the_first)
+    page.route("**/call-next", lose_the_first_answer)
     page.select_option("#call-room", "samtalerom-1")
     page.locator("#call-next").click()
     expect(page.locator("#said")).to_have_text(WORDS["nb"]["error.network"])
