@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from visitflow_offices import Office, office_hours
+from visitflow_offices import Office, local_instant, office_hours
 
 from .day import OfficeDays
 
@@ -34,7 +34,10 @@ def open_follow_ups(office_id: str, days: OfficeDays) -> OpenFollowUps:
 def _opening_spans(office: Office, day: date, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
     hours = office_hours(office, datetime.combine(day, time(12), tzinfo=zone), zone)
     return [
-        (datetime.combine(day, span.start, tzinfo=zone), datetime.combine(day, span.end, tzinfo=zone))
+        (
+            local_instant(datetime.combine(day, span.start), zone),
+            local_instant(datetime.combine(day, span.end), zone),
+        )
         for span in hours.opening_today
     ]
 
