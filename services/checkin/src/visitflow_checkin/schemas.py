@@ -100,7 +100,9 @@ class Queued(BaseModel):
     ticket: str
     line_id: str
     position: int
-    estimated_wait_s: int
+    estimated_wait_s: int = Field(description="the queue's estimate of the wait until called")
+    low_s: int | None = Field(default=None, description="the estimate's range: likely no shorter")
+    high_s: int | None = Field(default=None, description="the estimate's range: likely no longer")
     note: str | None = None
 
 

@@ -36,7 +36,7 @@ from visitflow_offices import Clock, OfficeDirectory
 from visitflow_platform.tables import ParsedTable
 
 from .domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
-from .domain.estimates import ahead_of, estimated_wait_seconds
+from .domain.estimates import Wait, ahead_of, forecast
 from .domain.readmodel import time_changes
 
 log = logging.getLogger(__name__)
@@ -206,14 +206,17 @@ class QueueHandlers:
             log.warning("check-in for an unknown office", extra={"office_id": event.office_id})
             return
         state = self._current(office.id, batch)
-        if events := check_in(state, office, event, self.clock.now()):
+        now = self.clock.now()
+        if events := check_in(state, office, event, now, self.offices.timezone):
             state = batch.record(state, events, event)
         visit = state.visit(event.visit_id)
         ticket = state.tickets.get(event.visit_id)
         if ticket is None:  # queued on an earlier day: nothing to say
             return
-        ahead = ahead_of(state, office, visit, self.clock.now()) if visit else 0
+        ahead = ahead_of(state, office, visit, now) if visit else 0
         line_id = visit.line_id if visit else event.line_id
+        waits = forecast(state, office, now, self.offices.timezone).visits
+        wait = waits.get(event.visit_id, Wait(0, 0, 0))
         batch.replies.append(
             (
                 str(event.visit_id),
@@ -222,7 +225,9 @@ class QueueHandlers:
                     "ticket": ticket,
                     "line_id": line_id,
                     "position": ahead + 1,
-                    "estimated_wait_s": estimated_wait_seconds(state, office, line_id, ahead),
+                    "estimated_wait_s": wait.expected_s,
+                    "low_s": wait.low_s,
+                    "high_s": wait.high_s,
                 },
             )
         )

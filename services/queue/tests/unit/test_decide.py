@@ -56,6 +56,7 @@ from visitflow_queue.domain import (
     fold,
     waiting_in_order,
 )
+from visitflow_queue.domain.estimates import TURNOVER_S, WALK_S
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # Monday 12:30 in Oslo
@@ -253,13 +254,15 @@ def test_a_duplicate_check_in_after_the_visit_ended_still_yields_nothing() -> No
 
 
 def test_check_in_position_and_wait_estimate() -> None:
-    state = queued(empty(), arrival(at=NOW - timedelta(minutes=2)), arrival(at=NOW - timedelta(minutes=1)))
+    earlier = [arrival(at=NOW - timedelta(minutes=3 - m)) for m in range(3)]
+    state = queued(empty(), *earlier)
 
     _, events = admit(state, arrival())
 
     assert isinstance(events[0], VisitorQueued)
-    assert events[0].position == 3
-    assert events[0].estimated_wait_s == 2 * OFFICE.policy.default_service_minutes * 60
+    assert events[0].position == 4
+    # the three before take the three rooms; the fourth waits for the first to come free
+    assert events[0].estimated_wait_s == WALK_S + OFFICE.policy.default_service_minutes * 60 + TURNOVER_S
 
 
 def test_an_emergency_goes_to_the_front_of_the_queue() -> None:

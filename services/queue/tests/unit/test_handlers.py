@@ -108,6 +108,8 @@ async def test_a_check_in_is_queued_stored_projected_and_answered() -> None:
                 "line_id": "drop_in",
                 "position": 1,
                 "estimated_wait_s": 0,
+                "low_s": 0,
+                "high_s": 0,
             },
         )
     ]

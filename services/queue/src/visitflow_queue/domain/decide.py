@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo
 
 from visitflow_events import (
     CallNext,
@@ -46,9 +47,9 @@ from visitflow_events import (
     VisitStage,
     VisitTransferred,
 )
-from visitflow_offices import Office, business_date
+from visitflow_offices import OSLO, Office, business_date
 
-from .estimates import ahead_of, estimated_wait_seconds
+from .estimates import ahead_of, forecast
 from .ordering import callable_in_order
 from .state import OfficeQueue, OpenVisit, evolve, new_day
 
@@ -151,7 +152,9 @@ def close_day(
     return events
 
 
-def check_in(state: OfficeQueue, office: Office, event: VisitorCheckedIn, now: datetime) -> list[Event]:
+def check_in(
+    state: OfficeQueue, office: Office, event: VisitorCheckedIn, now: datetime, zone: ZoneInfo = OSLO
+) -> list[Event]:
     """Gives a checked-in visitor a ticket and a place. A visit already queued today gives nothing new."""
     if event.visit_id in state.tickets:
         return []
@@ -189,7 +192,7 @@ def check_in(state: OfficeQueue, office: Office, event: VisitorCheckedIn, now: d
     queued = queued.model_copy(
         update={
             "position": ahead + 1,
-            "estimated_wait_s": estimated_wait_seconds(after, office, line.id, ahead),
+            "estimated_wait_s": forecast(after, office, now, zone).visits[visit.visit_id].expected_s,
         }
     )
     return [*events, queued]

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from visitflow_events import VisitStage
 from visitflow_offices import OSLO, Office, business_date, closing_time
 
-from .estimates import estimated_wait_seconds, mean_service_seconds, serving_rooms
+from .estimates import forecast, mean_service_seconds
 from .ordering import is_overdue, waiting_in_order
 from .state import OfficeQueue, OpenVisit
 
@@ -117,6 +117,12 @@ def _follow_ups(state: OfficeQueue) -> list[dict[str, Any]]:
     ]
 
 
+def _last_change(state: OfficeQueue) -> datetime:
+    """The time of the state's latest known moment, for a snapshot made without a clock."""
+    moments = [v.started_at or v.called_at or v.checked_in_at for v in state.visits.values()]
+    return max(moments, default=datetime.fromtimestamp(0, tz=OSLO))
+
+
 def snapshot(
     state: OfficeQueue,
     office: Office,
@@ -131,7 +137,7 @@ def snapshot(
     )
     waiting = waiting_in_order(state, office, now=now)
     in_lines = Counter(visit.line_id for visit in waiting)
-    rooms_serving = serving_rooms(state, office)
+    estimates = forecast(state, office, now or _last_change(state), zone)
     lines = [
         {
             "line_id": line.id,
@@ -139,9 +145,7 @@ def snapshot(
             "prefix": line.prefix,
             "waiting": in_lines[line.id],
             "mean_service_s": round(mean_service_seconds(state, office, line.id)),
-            "expected_wait_s": estimated_wait_seconds(
-                state, office, line.id, in_lines[line.id], rooms_serving
-            ),
+            **estimates.lines[line.id].as_json(),
         }
         for line in office.lines
     ]
@@ -178,6 +182,8 @@ def snapshot(
         ),
         "rooms": rooms,
         "lines": lines,
+        # each waiting visitor's estimate: a part of its own, for it changes with every call
+        "waits": {str(visit_id): wait.as_json() for visit_id, wait in estimates.visits.items()},
         "counsellors": [{"counsellor_id": c.id, "name": c.name} for c in office.counsellors],
         "issued_today": len(state.tickets),
         "undo_seconds": office.policy.undo_seconds,
