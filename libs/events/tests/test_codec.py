@@ -25,6 +25,7 @@ from visitflow_events import (
     CompleteService,
     FollowUpResolved,
     HoldVisit,
+    LineWait,
     MarkNoShow,
     Message,
     Needs,
@@ -58,6 +59,8 @@ from visitflow_events import (
     VisitReturned,
     VisitStage,
     VisitTransferred,
+    WaitEstimate,
+    WaitsEstimated,
     as_dict,
     decode,
     encode,
@@ -169,6 +172,17 @@ def sample(model: type[Message]) -> Message:
             completed_visits=2,
             carried_over_visits=1,
         ),
+        WaitsEstimated: lambda: WaitsEstimated(
+            **event_envelope(),
+            business_date=DAY,
+            lines=(
+                LineWait(
+                    line_id="drop_in",
+                    waiting=3,
+                    estimate=WaitEstimate(expected_s=900, low_s=600, high_s=1200),
+                ),
+            ),
+        ),
         CommandRejected: lambda: CommandRejected(
             **event_envelope(),
             command_id=uuid4(),
@@ -246,7 +260,7 @@ def test_decode_accepts_str_as_well_as_bytes(model: type[Message]) -> None:
 
 def test_event_and_command_types_do_not_overlap_and_are_all_registered() -> None:
     assert not set(EVENT_TYPES) & set(COMMAND_TYPES)
-    assert len(REGISTRY) == len(EVENT_TYPES) + len(COMMAND_TYPES) == 33
+    assert len(REGISTRY) == len(EVENT_TYPES) + len(COMMAND_TYPES) == 34
 
 
 @pytest.mark.parametrize("model", ALL_TYPES, ids=lambda m: m.__name__)

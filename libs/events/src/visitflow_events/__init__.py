@@ -54,6 +54,7 @@ from .vocabulary import (
     VisitKind,
     VisitStage,
 )
+from .waits import LineWait, WaitEstimate, WaitsEstimated
 
 __all__ = [
     "COMMAND_TYPES",
@@ -74,6 +75,7 @@ __all__ = [
     "Event",
     "FollowUpResolved",
     "HoldVisit",
+    "LineWait",
     "MarkNoShow",
     "Message",
     "Needs",
@@ -112,6 +114,8 @@ __all__ = [
     "VisitorCheckedIn",
     "VisitorNoShow",
     "VisitorQueued",
+    "WaitEstimate",
+    "WaitsEstimated",
     "as_dict",
     "decode",
     "encode",

@@ -43,6 +43,7 @@ from .visits import (
     VisitReturned,
     VisitTransferred,
 )
+from .waits import WaitsEstimated
 
 EVENT_TYPES: tuple[type[Message], ...] = (
     VisitorCheckedIn,
@@ -62,6 +63,7 @@ EVENT_TYPES: tuple[type[Message], ...] = (
     FollowUpResolved,
     OfficeDayClosed,
     CommandRejected,
+    WaitsEstimated,
     NotificationRequested,
     NotificationSent,
     NotificationFailed,
@@ -101,6 +103,7 @@ AnyMessage = Annotated[
         FollowUpResolved,
         OfficeDayClosed,
         CommandRejected,
+        WaitsEstimated,
         NotificationRequested,
         NotificationSent,
         NotificationFailed,

@@ -19,6 +19,7 @@ from .vocabulary import (
     VisitKind,
     VisitStage,
 )
+from .waits import WaitEstimate
 
 TICKET_PATTERN = r"^[A-Z]{1,3}-\d{3,4}$"
 
@@ -89,6 +90,9 @@ class VisitorCalled(TicketedEvent):
     call_number: int = Field(ge=1, description="1 for the first call, more for each recall")
     up_next: tuple[UUID, ...] = Field(
         default=(), max_length=10, description="the visits now first in the office's call order, in order"
+    )
+    up_next_waits: tuple[WaitEstimate, ...] = Field(
+        default=(), max_length=10, description="the wait estimate of each of `up_next`, after this call"
     )
 
 

@@ -31,12 +31,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from visitflow_events import Command, Event, Message, OfficeDayClosed, VisitorCheckedIn, as_dict
+from visitflow_events import (
+    Command,
+    Event,
+    LineWait,
+    Message,
+    OfficeDayClosed,
+    VisitorCheckedIn,
+    WaitEstimate,
+    as_dict,
+)
 from visitflow_offices import Clock, OfficeDirectory
 from visitflow_platform.tables import ParsedTable
 
 from .domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
-from .domain.estimates import Wait, ahead_of, forecast
+from .domain.estimates import Forecast, ahead_of, forecast, line_waits, wait_view, waits_estimated
 from .domain.readmodel import time_changes
 
 log = logging.getLogger(__name__)
@@ -91,6 +100,7 @@ class QueueHandlers:
         )
         self._views: dict[str, VisitViews] = {}  # per office: its visits' views in the last snapshot
         self._unpushed: set[str] = set()  # offices whose last picture did not reach Redis
+        self._published: dict[str, tuple[LineWait, ...]] = {}  # each office's last `WaitsEstimated`
         self._pictured: dict[str, datetime] = {}  # when each office's last picture was made
         self._batch = asyncio.Lock()  # a refresh between a batch's push and its store would push the past
         # each office's stored results, oldest first: (stored at, command id); built from the table
@@ -116,12 +126,14 @@ class QueueHandlers:
             await self._commit(batch)
 
     async def _commit(self, batch: _Batch) -> None:
-        emitted = [event for events in batch.events.values() for event in events]
+        changes, published = self._changes(batch)
+        emitted = [event for _, events, _ in changes for event in events]
         if emitted:
             await self.outbox.emit(emitted)
             _log_days_closed(emitted)
+        self._published.update(published)
         try:
-            await self.outbox.project(self._changes(batch), batch.replies)
+            await self.outbox.project(changes, batch.replies)
         except BaseException:
             self._unpushed.update(batch.events)
             raise
@@ -167,23 +179,38 @@ class QueueHandlers:
             if (snapshot := self._snapshot(office_id, self.state(office_id))) is not None
         ]
 
-    def _changes(self, batch: _Batch) -> list[tuple[str, list[Event], dict[str, Any]]]:
-        """Each changed office's events and its new snapshot."""
-        changes = []
+    def _changes(
+        self, batch: _Batch
+    ) -> tuple[list[tuple[str, list[Event], dict[str, Any]]], dict[str, tuple[LineWait, ...]]]:
+        """Each changed office's events and its new snapshot; when its lines' estimates changed, the
+        events end with `WaitsEstimated`, so the display shows what the tablet does (and the estimates
+        so published, to remember once emitted)."""
+        changes, published = [], {}
         for office_id, events in batch.events.items():
-            view = self._snapshot(office_id, batch.states[office_id])
-            assert view is not None  # only known offices decide anything
+            office = self.offices.office(office_id)
+            assert office is not None  # only known offices decide anything
+            state = batch.states[office_id]
+            estimates = forecast(state, office, self.clock.now(), self.offices.timezone)
+            lines = line_waits(state, office, estimates)
+            if state.business_date is not None and lines != self._published.get(office_id):
+                cause = batch.last[office_id]
+                events = [*events, waits_estimated(state.business_date, lines, cause, self.clock.now())]
+                published[office_id] = lines
+            view = self._snapshot(office_id, state, estimates)
+            assert view is not None
             changes.append((office_id, events, view))
-        return changes
+        return changes, published
 
-    def _snapshot(self, office_id: str, state: OfficeQueue) -> dict[str, Any] | None:
+    def _snapshot(
+        self, office_id: str, state: OfficeQueue, estimates: Forecast | None = None
+    ) -> dict[str, Any] | None:
         office = self.offices.office(office_id)
         if office is None:
             return None
         now = self.clock.now()
         self._pictured[office_id] = now
         views = self._views.setdefault(office_id, VisitViews())
-        return snapshot(state, office, views, now, self.offices.timezone)
+        return snapshot(state, office, views, now, self.offices.timezone, estimates)
 
     def _store(self, batch: _Batch) -> None:
         for office_id in batch.events:
@@ -216,7 +243,7 @@ class QueueHandlers:
         ahead = ahead_of(state, office, visit, now) if visit else 0
         line_id = visit.line_id if visit else event.line_id
         waits = forecast(state, office, now, self.offices.timezone).visits
-        wait = waits.get(event.visit_id, Wait(0, 0, 0))
+        wait = waits.get(event.visit_id, WaitEstimate(expected_s=0, low_s=0, high_s=0))
         batch.replies.append(
             (
                 str(event.visit_id),
@@ -226,8 +253,7 @@ class QueueHandlers:
                     "line_id": line_id,
                     "position": ahead + 1,
                     "estimated_wait_s": wait.expected_s,
-                    "low_s": wait.low_s,
-                    "high_s": wait.high_s,
+                    **{k: v for k, v in wait_view(wait).items() if k != "expected_wait_s"},
                 },
             )
         )
@@ -259,7 +285,7 @@ class QueueHandlers:
             log.warning("command for an unknown office", extra={"office_id": command.office_id})
             return
         state = self._current(office.id, batch)
-        decision = decide(state, office, command, self.clock.now())
+        decision = decide(state, office, command, self.clock.now(), self.offices.timezone)
         result: dict[str, Any] = {"fingerprint": command.fingerprint}
         if decision.rejection is not None:
             result["rejected"] = as_dict(decision.rejection)

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from visitflow_events import Reason, VisitKind, VisitorCheckedIn, VisitStage
+from visitflow_events import Reason, VisitKind, VisitorCheckedIn, VisitorQueued, VisitStage
 from visitflow_offices import Office, load_offices
 from visitflow_queue.domain import OfficeQueue, check_in, fold, snapshot
 from visitflow_queue.domain.estimates import (
@@ -207,6 +207,7 @@ def test_the_check_in_answer_is_the_lines_figure_and_the_visitors_on_every_scree
     event = arrival(0)
 
     (queued,) = check_in(state, OFFICE, event, NOW)
+    assert isinstance(queued, VisitorQueued)
     picture = snapshot(fold(state, [queued]), OFFICE, now=NOW)
     line = next(line for line in picture["lines"] if line["line_id"] == "drop_in")
 

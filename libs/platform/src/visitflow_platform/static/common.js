@@ -96,6 +96,11 @@ export function showStatus(element, t, status) {
   element.textContent = t(status === "live" ? "status.live" : "status.offline");
 }
 
+// A wait estimate as every screen says it: the queue's minutes ("about 15 min"), or its range when unsure.
+export function saidWait(t, minutes, minutesTo) {
+  return minutesTo == null ? t("wait.about", { minutes }) : t("wait.range", { low: minutes, high: minutesTo });
+}
+
 export function minutes(seconds) {
   return Math.max(0, Math.round(seconds / 60));
 }

@@ -244,10 +244,12 @@ def _called(
     day: date,
     envelope: dict[str, object],
     now: datetime,
+    zone: ZoneInfo,
 ) -> VisitorCalled:
-    """The call, with who is first in line after it (notify tells them it is nearly their turn)."""
+    """The call, with who is first in line after it and their estimates then (notify tells them it is
+    nearly their turn, and how long it should be)."""
     after = [v.visit_id for v in callable_in_order(state, office, now=now) if v.visit_id != visit.visit_id]
-    return VisitorCalled(
+    called = VisitorCalled(
         **envelope,
         visit_id=visit.visit_id,
         business_date=day,
@@ -257,6 +259,10 @@ def _called(
         call_number=call_number,
         up_next=tuple(after[:UP_NEXT]),
     )
+    if call_number > 1 or not called.up_next:
+        return called
+    waits = forecast(evolve(state, called), office, now, zone).visits
+    return called.model_copy(update={"up_next_waits": tuple(waits[v] for v in called.up_next)})
 
 
 def _undo(
@@ -306,7 +312,9 @@ def _resolve(
     )
 
 
-def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime) -> list[Event]:
+def _decide(
+    state: OfficeQueue, office: Office, command: Command, now: datetime, zone: ZoneInfo
+) -> list[Event]:
     def envelope(index: int = 0) -> dict[str, object]:
         return _envelope(command.command_id, index, command, now)
 
@@ -320,13 +328,13 @@ def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime)
                 line = office.line(command.line_id) if command.line_id else None
                 raise Rejected("nobody_waiting", "Nobody is waiting" + (f" in {line.name}." if line else "."))
             visit = queue[0]
-            return [_called(state, office, visit, command.room_id, 1, day, envelope(), now)]
+            return [_called(state, office, visit, command.room_id, 1, day, envelope(), now, zone)]
         case CallVisit():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.WAITING)
             _callable(visit)
             _free_room(state, office, command.room_id)
-            return [_called(state, office, visit, command.room_id, 1, day, envelope(), now)]
+            return [_called(state, office, visit, command.room_id, 1, day, envelope(), now, zone)]
         case Recall():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.CALLED)
@@ -336,7 +344,7 @@ def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime)
                     f"{visit.ticket} was called {visit.calls} times; mark a no-show or put them on hold.",
                 )
             room = visit.room_id or ""
-            return [_called(state, office, visit, room, visit.calls + 1, day, envelope(), now)]
+            return [_called(state, office, visit, room, visit.calls + 1, day, envelope(), now, zone)]
         case StartService():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.CALLED)
@@ -438,9 +446,11 @@ def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime)
     raise Rejected("unknown_command", "The queue does not know this command.")
 
 
-def decide(state: OfficeQueue, office: Office, command: Command, now: datetime) -> Decision:
+def decide(
+    state: OfficeQueue, office: Office, command: Command, now: datetime, zone: ZoneInfo = OSLO
+) -> Decision:
     try:
-        return Decision(events=_decide(state, office, command, now))
+        return Decision(events=_decide(state, office, command, now, zone))
     except Rejected as rejected:
         return Decision(
             rejection=CommandRejected(

@@ -16,12 +16,14 @@ from __future__ import annotations
 import heapq
 import math
 import statistics
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from uuid import UUID
+from datetime import date, datetime, timedelta
+from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
-from visitflow_events import Reason, VisitKind
+from visitflow_events import LineWait, Message, Reason, VisitKind, WaitsEstimated
+from visitflow_events import WaitEstimate as Wait
 from visitflow_offices import OSLO, Office, RoomKind
 from visitflow_offices.calendar import local_instant, office_hours
 
@@ -37,17 +39,16 @@ RATE_WINDOW = timedelta(hours=1)  # arrivals counted for a line's running rate (
 HORIZON = timedelta(hours=8)  # no estimate beyond
 
 
-@dataclass(frozen=True)
-class Wait:
-    """An expected wait until called, and the range it is likely to fall in (about one standard
-    deviation either side), in seconds."""
-
-    expected_s: int
-    low_s: int
-    high_s: int
-
-    def as_json(self) -> dict[str, int]:
-        return {"expected_wait_s": self.expected_s, "low_s": self.low_s, "high_s": self.high_s}
+def wait_view(wait: Wait) -> dict[str, int | None]:
+    """An estimate as screens receive it: seconds, and the minutes every screen says (`Wait.said`)."""
+    minutes, minutes_to = wait.said()
+    return {
+        "expected_wait_s": wait.expected_s,
+        "low_s": wait.low_s,
+        "high_s": wait.high_s,
+        "minutes": minutes,
+        "minutes_to": minutes_to,
+    }
 
 
 @dataclass(frozen=True)
@@ -251,14 +252,14 @@ class _Office:
             mean_cycle = cycle if not mean_cycle else 0.8 * mean_cycle + 0.2 * cycle
             heapq.heappush(rooms, (t + cycle, variance + spread))
         for visit_id in wanted - found.keys():
-            found[visit_id] = Wait(int(horizon), int(horizon), int(horizon))
+            found[visit_id] = Wait(expected_s=int(horizon), low_s=int(horizon), high_s=int(horizon))
         return found
 
     def _wait(self, t: float, variance: float, overtakers: int, mean_cycle: float) -> Wait:
         """A call at `t` from a room whose free time has `variance`: the first of several rooms to come
         free varies less than any one (divided by the rooms); overtakers arrive as a Poisson stream."""
         sd = math.sqrt(variance / self.rooms + overtakers * (mean_cycle / self.rooms) ** 2)
-        return Wait(round(t), max(0, round(t - sd)), round(t + sd))
+        return Wait(expected_s=round(t), low_s=max(0, round(t - sd)), high_s=round(t + sd))
 
 
 def forecast(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> Forecast:
@@ -284,3 +285,29 @@ def forecast(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo =
             joining = _newcomer(line.id, line.kind, now, 0)
             lines[line.id] = played.play([*waiting, joining], {joining.visit_id})[joining.visit_id]
     return Forecast(visits=visits, lines=lines)
+
+
+def line_waits(state: OfficeQueue, office: Office, estimates: Forecast) -> tuple[LineWait, ...]:
+    waiting = Counter(visit.line_id for visit in state.waiting())
+    return tuple(
+        LineWait(line_id=line.id, waiting=waiting[line.id], estimate=estimates.lines[line.id])
+        for line in office.lines
+    )
+
+
+_IDS = UUID("0b7f4f0e-5d2a-4c47-9a51-3f0f4f3d2c61")
+
+
+def waits_estimated(day: date, lines: tuple[LineWait, ...], cause: Message, now: datetime) -> WaitsEstimated:
+    """The lines' estimates as published after `cause`; its id follows from the cause, so a batch
+    decided again after a crash publishes the same event, which consumers ignore."""
+    return WaitsEstimated(
+        event_id=uuid5(_IDS, f"waits:{cause.message_id}"),
+        occurred_at=now,
+        office_id=cause.office_id,
+        correlation_id=cause.correlation_id,
+        causation_id=cause.message_id,
+        producer="queue",
+        business_date=day,
+        lines=lines,
+    )

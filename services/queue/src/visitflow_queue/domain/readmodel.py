@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from visitflow_events import VisitStage
 from visitflow_offices import OSLO, Office, business_date, closing_time
 
-from .estimates import forecast, mean_service_seconds
+from .estimates import Forecast, forecast, mean_service_seconds, wait_view
 from .ordering import is_overdue, waiting_in_order
 from .state import OfficeQueue, OpenVisit
 
@@ -129,6 +129,7 @@ def snapshot(
     views: VisitViews | None = None,
     now: datetime | None = None,
     zone: ZoneInfo = OSLO,
+    estimates: Forecast | None = None,
 ) -> dict[str, Any]:
     """The office's picture: `follow_up` first (the emergencies carried over from earlier days, oldest
     first), then the day's lists, rooms and lines; at `now`, in call order and with the day's `closing`."""
@@ -137,7 +138,7 @@ def snapshot(
     )
     waiting = waiting_in_order(state, office, now=now)
     in_lines = Counter(visit.line_id for visit in waiting)
-    estimates = forecast(state, office, now or _last_change(state), zone)
+    estimates = estimates or forecast(state, office, now or _last_change(state), zone)
     lines = [
         {
             "line_id": line.id,
@@ -145,7 +146,7 @@ def snapshot(
             "prefix": line.prefix,
             "waiting": in_lines[line.id],
             "mean_service_s": round(mean_service_seconds(state, office, line.id)),
-            **estimates.lines[line.id].as_json(),
+            **wait_view(estimates.lines[line.id]),
         }
         for line in office.lines
     ]
@@ -183,7 +184,7 @@ def snapshot(
         "rooms": rooms,
         "lines": lines,
         # each waiting visitor's estimate: a part of its own, for it changes with every call
-        "waits": {str(visit_id): wait.as_json() for visit_id, wait in estimates.visits.items()},
+        "waits": {str(visit_id): wait_view(wait) for visit_id, wait in estimates.visits.items()},
         "counsellors": [{"counsellor_id": c.id, "name": c.name} for c in office.counsellors],
         "issued_today": len(state.tickets),
         "undo_seconds": office.policy.undo_seconds,

@@ -3,7 +3,7 @@
 // focus while other hosts work; an act that takes a visitor off a list can be undone for a few seconds;
 // every answer is said in the page's language, and each call is read once to a screen reader.
 // Every write carries an Idempotency-Key, so a retried tap never makes a second visit or call.
-import { accessToken, api, el, languageToggle, liveStream, loadCatalogue, minutes, showStatus } from "/static/common/common.js";
+import { accessToken, api, el, languageToggle, liveStream, loadCatalogue, minutes, saidWait, showStatus } from "/static/common/common.js";
 
 const office = location.pathname.split("/").filter(Boolean).pop();
 const { t, language } = await loadCatalogue();
@@ -186,7 +186,7 @@ async function submit(redirectTo = null) {
     // these ask for a retry: tapping again must retry this check-in, not make a second one
     if (status !== 503 && status !== 429 && answer.error !== "in_progress") pendingKey = null;
     if (answer.outcome === "queued") {
-      say(t("tablet.queued", { ticket: answer.ticket, position: answer.position, minutes: minutes(answer.estimated_wait_s) }));
+      say(t("tablet.queued", { ticket: answer.ticket, position: answer.position, wait: saidWait(t, answer.minutes, answer.minutes_to) }));
       $("checkin-form").reset();
     } else if (answer.outcome === "accepted") say(t("tablet.accepted"));
     else if (answer.outcome === "redirected") say(t("tablet.redirected", { alternative: t(`alternative.${answer.alternative}`) }));
@@ -524,7 +524,7 @@ function updateLine(section, line) {
   const waiting = snapshot.waiting.filter((visit) => visit.line_id === line.line_id);
   const { title, list } = section.parts;
   setText(title, waiting.length
-    ? t("tablet.line_title", { line: lineName(line), count: waiting.length, minutes: minutes(line.expected_wait_s) })
+    ? t("tablet.line_title", { line: lineName(line), count: waiting.length, wait: saidWait(t, line.minutes, line.minutes_to) })
     : t("tablet.line_empty", { line: lineName(line) }));
   keyed(list, waiting, (visit) => visit.visit_id, waitingItem, updateWaiting);
 }
