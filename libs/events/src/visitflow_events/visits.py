@@ -197,6 +197,21 @@ class OfficeDayClosed(Event):
     carried_over_visits: int = Field(default=0, ge=0)
 
 
+class RoomClosed(Event):
+    """A room is out of service until opened again, or until the day ends (every room opens with the
+    day). A visitor in it finishes their conversation."""
+
+    type: Literal["RoomClosed"] = "RoomClosed"
+    business_date: date
+    room_id: ConfiguredId
+
+
+class RoomOpened(Event):
+    type: Literal["RoomOpened"] = "RoomOpened"
+    business_date: date
+    room_id: ConfiguredId
+
+
 class CommandRejected(Event):
     """A host command that could not be carried out (nobody waiting, unknown ticket, ...)."""
 

@@ -66,6 +66,7 @@ class Outbox(Protocol):
 class _Batch:
     """What a batch decided, not yet emitted or stored."""
 
+    now: datetime  # one time for the whole batch: its decisions, answers and pictures agree
     states: dict[str, OfficeQueue] = field(default_factory=dict)
     events: dict[str, list[Event]] = field(default_factory=dict)
     results: dict[str, tuple[Command, dict[str, Any]]] = field(default_factory=dict)
@@ -115,7 +116,7 @@ class QueueHandlers:
         await self.handle_batch([message])
 
     async def handle_batch(self, messages: Sequence[Message]) -> None:
-        batch = _Batch()
+        batch = _Batch(now=self.clock.now())
         for message in messages:
             if isinstance(message, VisitorCheckedIn):
                 self._check_in(message, batch)
@@ -190,24 +191,28 @@ class QueueHandlers:
             office = self.offices.office(office_id)
             assert office is not None  # only known offices decide anything
             state = batch.states[office_id]
-            estimates = forecast(state, office, self.clock.now(), self.offices.timezone)
+            estimates = forecast(state, office, batch.now, self.offices.timezone)
             lines = line_waits(state, office, estimates)
             if state.business_date is not None and lines != self._published.get(office_id):
                 cause = batch.last[office_id]
-                events = [*events, waits_estimated(state.business_date, lines, cause, self.clock.now())]
+                events = [*events, waits_estimated(state.business_date, lines, cause, batch.now)]
                 published[office_id] = lines
-            view = self._snapshot(office_id, state, estimates)
+            view = self._snapshot(office_id, state, estimates, batch.now)
             assert view is not None
             changes.append((office_id, events, view))
         return changes, published
 
     def _snapshot(
-        self, office_id: str, state: OfficeQueue, estimates: Forecast | None = None
+        self,
+        office_id: str,
+        state: OfficeQueue,
+        estimates: Forecast | None = None,
+        now: datetime | None = None,
     ) -> dict[str, Any] | None:
         office = self.offices.office(office_id)
         if office is None:
             return None
-        now = self.clock.now()
+        now = now or self.clock.now()
         self._pictured[office_id] = now
         views = self._views.setdefault(office_id, VisitViews())
         return snapshot(state, office, views, now, self.offices.timezone, estimates)
@@ -233,7 +238,7 @@ class QueueHandlers:
             log.warning("check-in for an unknown office", extra={"office_id": event.office_id})
             return
         state = self._current(office.id, batch)
-        now = self.clock.now()
+        now = batch.now
         if events := check_in(state, office, event, now, self.offices.timezone):
             state = batch.record(state, events, event)
         visit = state.visit(event.visit_id)
@@ -285,7 +290,7 @@ class QueueHandlers:
             log.warning("command for an unknown office", extra={"office_id": command.office_id})
             return
         state = self._current(office.id, batch)
-        decision = decide(state, office, command, self.clock.now(), self.offices.timezone)
+        decision = decide(state, office, command, batch.now, self.offices.timezone)
         result: dict[str, Any] = {"fingerprint": command.fingerprint}
         if decision.rejection is not None:
             result["rejected"] = as_dict(decision.rejection)

@@ -244,3 +244,15 @@ def test_estimates_are_bounded_ranged_and_first_come_first_served_within_a_line(
     for line in ("drop_in", "emergency"):
         line_waits = [waits.visits[v.visit_id].expected_s for v in waiting if v.line_id == line]
         assert line_waits == sorted(line_waits)
+
+
+def test_a_room_out_of_service_counts_no_more() -> None:
+    state, visit_ids = with_waiting(5)
+    all_in = forecast(state, OFFICE, NOW).visits[visit_ids[4]]
+    lunch = state.model_copy(update={"closed_rooms": frozenset({"samtalerom-3"})})
+
+    without = forecast(lunch, OFFICE, NOW).visits[visit_ids[4]]
+
+    assert serving_rooms(lunch, OFFICE) == 2
+    assert all_in.expected_s == WALK_S + DEFAULT_S + TURNOVER_S  # the second round of three rooms
+    assert without.expected_s == 2 * (WALK_S + DEFAULT_S + TURNOVER_S)  # the third round of two

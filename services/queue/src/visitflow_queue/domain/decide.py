@@ -17,6 +17,7 @@ from visitflow_events import (
     CallVisit,
     CancelVisit,
     CloseDay,
+    CloseRoom,
     Command,
     CommandRejected,
     CompleteService,
@@ -25,10 +26,13 @@ from visitflow_events import (
     HoldVisit,
     MarkNoShow,
     OfficeDayClosed,
+    OpenRoom,
     Outcome,
     Recall,
     ResolveFollowUp,
     ReturnVisit,
+    RoomClosed,
+    RoomOpened,
     ServiceCompleted,
     ServiceStarted,
     StartService,
@@ -211,12 +215,25 @@ def _open(state: OfficeQueue, office: Office, visit_id: UUID) -> OpenVisit:
     return visit
 
 
+def _in_service(state: OfficeQueue, office: Office, room_id: str) -> None:
+    if room_id in state.closed_rooms:
+        room = office.room(room_id)
+        assert room is not None  # commands name only the office's rooms (`_configured`)
+        raise Rejected("room_closed", f"{room.name} is out of service; open it first.")
+
+
 def _free_room(state: OfficeQueue, office: Office, room_id: str) -> None:
     occupant = state.occupant(room_id)
     if occupant is not None:
         room = office.room(room_id)
         assert room is not None  # commands name only the office's rooms (`_configured`)
         raise Rejected("room_busy", f"{room.name} is in use by {occupant.ticket}; finish that visit first.")
+
+
+def _room_name(office: Office, room_id: str) -> str:
+    room = office.room(room_id)
+    assert room is not None  # commands name only the office's rooms (`_configured`)
+    return room.name
 
 
 def _require(visit: OpenVisit, *stages: VisitStage) -> None:
@@ -322,6 +339,7 @@ def _decide(
     _configured(office, command)
     match command:
         case CallNext():
+            _in_service(state, office, command.room_id)
             _free_room(state, office, command.room_id)
             queue = callable_in_order(state, office, command.line_id, command.counsellor_id, now)
             if not queue:
@@ -333,6 +351,7 @@ def _decide(
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.WAITING)
             _callable(visit)
+            _in_service(state, office, command.room_id)
             _free_room(state, office, command.room_id)
             return [_called(state, office, visit, command.room_id, 1, day, envelope(), now, zone)]
         case Recall():
@@ -439,6 +458,16 @@ def _decide(
             return [_undo(state, office, command, day, envelope())]
         case ResolveFollowUp():
             return [_resolve(state, office, command, envelope())]
+        case CloseRoom():
+            if command.room_id in state.closed_rooms:
+                raise Rejected(
+                    "room_closed", f"{_room_name(office, command.room_id)} is already out of service."
+                )
+            return [RoomClosed(**envelope(), business_date=day, room_id=command.room_id)]
+        case OpenRoom():
+            if command.room_id not in state.closed_rooms:
+                raise Rejected("room_open", f"{_room_name(office, command.room_id)} is already in service.")
+            return [RoomOpened(**envelope(), business_date=day, room_id=command.room_id)]
         case CloseDay():
             if state.day_closed or state.business_date != command.business_date:
                 raise Rejected("already_closed", f"{office.name} has no open day of that date.")

@@ -79,14 +79,19 @@ def _spread(state: OfficeQueue, line_id: str) -> float:
     return statistics.pstdev(recent) / max(1.0, statistics.fmean(recent))
 
 
-def rooms_in_service(office: Office) -> list[str]:
-    """The rooms visitors are called to: the conversation rooms (every room, in an office without)."""
+def rooms_in_service(state: OfficeQueue, office: Office) -> list[str]:
+    """The rooms visitors are called to: the conversation rooms (every room, in an office without), but
+    those out of service today."""
     conversation = [room.id for room in office.rooms if room.kind is RoomKind.CONVERSATION]
-    return conversation or [room.id for room in office.rooms]
+    return [
+        room_id
+        for room_id in conversation or [r.id for r in office.rooms]
+        if room_id not in state.closed_rooms
+    ]
 
 
 def serving_rooms(state: OfficeQueue, office: Office) -> int:
-    return len(rooms_in_service(office))
+    return len(rooms_in_service(state, office))
 
 
 def ahead_of(state: OfficeQueue, office: Office, visit: OpenVisit, now: datetime | None = None) -> int:
@@ -188,7 +193,7 @@ class _Office:
     def free_at(self) -> list[tuple[float, float]]:
         """When each room in service comes free, in seconds from now, and that time's variance."""
         times = []
-        for room_id in rooms_in_service(self.office):
+        for room_id in rooms_in_service(self.state, self.office):
             occupant = self.state.occupant(room_id)
             if occupant is None:
                 times.append((0.0, 0.0))

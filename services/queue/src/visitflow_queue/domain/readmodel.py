@@ -156,6 +156,7 @@ def snapshot(
             "room_id": room.id,
             "name": room.name,
             "kind": room.kind.value,
+            "in_service": room.id not in state.closed_rooms,
             **(
                 {
                     "ticket": occupied[room.id].ticket,

@@ -21,6 +21,8 @@ from visitflow_events import (
     OfficeDayClosed,
     Reason,
     RemovalType,
+    RoomClosed,
+    RoomOpened,
     ServiceCompleted,
     ServiceStarted,
     VisitCancelled,
@@ -113,6 +115,7 @@ class OfficeQueue(BaseModel):
         default_factory=list, description="recent, a room freed to its next call while someone waited"
     )
     freed_at: dict[str, datetime] = Field(default_factory=dict, description="rooms freed, not called to")
+    closed_rooms: frozenset[str] = Field(default_factory=frozenset, description="out of service today")
     arrived: dict[str, list[datetime]] = Field(default_factory=dict, description="the last hour's, per line")
     removed: dict[UUID, Removal] = Field(default_factory=dict, description="the last minutes' removals")
     follow_ups: dict[UUID, FollowUp] = Field(default_factory=dict, description="kept across days")
@@ -250,6 +253,17 @@ def evolve(state: OfficeQueue, event: Event) -> OfficeQueue:
     if isinstance(event, OfficeDayClosed):
         # open visits are gone; the day's counters stay, so a late emergency never repeats a ticket
         return state.model_copy(update={"visits": {}, "removed": {}, "day_closed": True})
+    if isinstance(event, RoomClosed | RoomOpened):
+        if state.business_date is None or event.business_date > state.business_date:
+            state = new_day(state, event.business_date)
+        elif event.business_date < state.business_date:
+            return state  # of a day that is over: every room opened with the new day
+        closed = (
+            state.closed_rooms | {event.room_id}
+            if isinstance(event, RoomClosed)
+            else state.closed_rooms - {event.room_id}
+        )
+        return state.model_copy(update={"closed_rooms": closed})
     if not isinstance(event, VisitEvent):
         return state
     state = _forget_old_removals(state, event.occurred_at)
