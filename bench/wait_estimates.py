@@ -58,6 +58,7 @@ class Quote:
     line_id: str
     estimate_min: float
     actual_min: float
+    checked_in_at: datetime
 
 
 def quotes(values: list[bytes], office_id: str) -> list[Quote]:
@@ -80,6 +81,7 @@ def quotes(values: list[bytes], office_id: str) -> list[Quote]:
             event.line_id,
             event.estimated_wait_s / 60,
             (called[visit_id].occurred_at - event.checked_in_at).total_seconds() / 60,
+            event.checked_in_at,
         )
         for visit_id, event in queued.items()
         if visit_id in called
@@ -134,6 +136,7 @@ async def play(checkin_url: str, queue_url: str, real_s: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--speed", type=float, default=120)
+    parser.add_argument("--details", type=Path, help="also write each visitor's quote and wait here")
     args = parser.parse_args()
     env = {
         "VISITFLOW_CLOCK_START": START.isoformat(),
@@ -148,7 +151,14 @@ def main() -> None:
         asyncio.run(play(stack.url("checkin"), stack.url("queue"), real_s))
         values = system.read_topic(system.topics.visits)
         system.close()
-    result = {"days": {day: by_line(quotes(values, office_id)) for day, office_id in DAYS.items()}}
+    played = {day: quotes(values, office_id) for day, office_id in DAYS.items()}
+    result = {"days": {day: by_line(pairs) for day, pairs in played.items()}}
+    if args.details:
+        details = {
+            day: [q.__dict__ for q in sorted(pairs, key=lambda q: q.checked_in_at)]
+            for day, pairs in played.items()
+        }
+        args.details.write_bytes(orjson.dumps(details, option=orjson.OPT_INDENT_2))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())

@@ -57,6 +57,7 @@ def display_view(board: Board, office: Office, now: datetime, linger: timedelta)
         "public_pcs": office.public_pcs,
         "calls": calls,
         "lines": lines,
+        "rooms_closed": [room.name for room in office.rooms if room.id in board.closed_rooms],
     }
 
 

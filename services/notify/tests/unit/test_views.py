@@ -11,6 +11,8 @@ import orjson
 from visitflow_events import (
     Event,
     LineWait,
+    RoomClosed,
+    RoomOpened,
     ServiceStarted,
     VisitKind,
     VisitorCalled,
@@ -158,3 +160,15 @@ def test_counsellors_see_their_labels_and_arrivals_by_ticket_and_time_only() -> 
             "room": None,
         }
     ]
+
+
+def test_the_display_names_the_rooms_out_of_service() -> None:
+    room = {k: v for k, v in fields(uuid4(), "D-001").items() if k not in ("visit_id", "ticket")}
+    closed = board(RoomClosed(**room, room_id="samtalerom-2"), RoomClosed(**room, room_id="samtalerom-3"))
+    reopened = apply(closed, RoomOpened(**room, room_id="samtalerom-3"))
+
+    assert display_view(closed, LOTEN, MONDAY_NOON, LINGER)["rooms_closed"] == [
+        "Samtalerom 2",
+        "Samtalerom 3",
+    ]
+    assert display_view(reopened, LOTEN, MONDAY_NOON, LINGER)["rooms_closed"] == ["Samtalerom 2"]

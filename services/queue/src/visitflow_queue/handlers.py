@@ -28,7 +28,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from visitflow_events import (
@@ -41,15 +41,26 @@ from visitflow_events import (
     WaitEstimate,
     as_dict,
 )
-from visitflow_offices import Clock, OfficeDirectory
+from visitflow_offices import Clock, Office, OfficeDirectory
 from visitflow_platform.tables import ParsedTable
 
 from .domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
-from .domain.estimates import Forecast, ahead_of, forecast, line_waits, wait_view, waits_estimated
+from .domain.estimates import (
+    Forecast,
+    Staffing,
+    ahead_of,
+    forecast,
+    line_waits,
+    serving_rooms,
+    staffing,
+    wait_view,
+    waits_estimated,
+)
 from .domain.readmodel import time_changes
 
 log = logging.getLogger(__name__)
 RESULTS_KEPT_S = 3_600.0
+STAFFING_EVERY = timedelta(minutes=5)
 
 
 class Outbox(Protocol):
@@ -102,6 +113,9 @@ class QueueHandlers:
         self._views: dict[str, VisitViews] = {}  # per office: its visits' views in the last snapshot
         self._unpushed: set[str] = set()  # offices whose last picture did not reach Redis
         self._published: dict[str, tuple[LineWait, ...]] = {}  # each office's last `WaitsEstimated`
+        # each office's staffing hint, when it was made and for how many rooms (made again when older
+        # than `STAFFING_EVERY` or the rooms in service changed: it looks an hour ahead, and costs)
+        self._staffing: dict[str, tuple[datetime, int, list[Staffing]]] = {}
         self._pictured: dict[str, datetime] = {}  # when each office's last picture was made
         self._batch = asyncio.Lock()  # a refresh between a batch's push and its store would push the past
         # each office's stored results, oldest first: (stored at, command id); built from the table
@@ -215,7 +229,16 @@ class QueueHandlers:
         now = now or self.clock.now()
         self._pictured[office_id] = now
         views = self._views.setdefault(office_id, VisitViews())
-        return snapshot(state, office, views, now, self.offices.timezone, estimates)
+        hint = self._staffing_hint(state, office, now)
+        return snapshot(state, office, views, now, self.offices.timezone, estimates, hint)
+
+    def _staffing_hint(self, state: OfficeQueue, office: Office, now: datetime) -> list[Staffing]:
+        made = self._staffing.get(office.id)
+        rooms = serving_rooms(state, office)
+        if made is None or made[1] != rooms or not timedelta(0) <= now - made[0] < STAFFING_EVERY:
+            made = (now, rooms, staffing(state, office, now, self.offices.timezone))
+            self._staffing[office.id] = made
+        return made[2]
 
     def _store(self, batch: _Batch) -> None:
         for office_id in batch.events:

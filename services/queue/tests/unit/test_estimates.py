@@ -20,6 +20,7 @@ from visitflow_queue.domain.estimates import (
     forecast,
     mean_service_seconds,
     serving_rooms,
+    staffing,
 )
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
@@ -256,3 +257,40 @@ def test_a_room_out_of_service_counts_no_more() -> None:
     assert serving_rooms(lunch, OFFICE) == 2
     assert all_in.expected_s == WALK_S + DEFAULT_S + TURNOVER_S  # the second round of three rooms
     assert without.expected_s == 2 * (WALK_S + DEFAULT_S + TURNOVER_S)  # the third round of two
+
+
+def test_the_staffing_hint_says_the_next_hours_wait_with_a_room_more_or_less() -> None:
+    state, visit_ids = with_waiting(6)
+    state = in_rooms(state, visit_ids[:3])
+    busy = state.model_copy(
+        update={"arrived": {"drop_in": [NOW - timedelta(minutes=m) for m in range(0, 60, 4)]}}
+    )
+
+    hint = {option.rooms: option.expected_wait_s for option in staffing(busy, OFFICE, NOW)}
+
+    assert set(hint) == {2, 3, 4}
+    waits = [hint[2], hint[3], hint[4]]
+    assert all(wait is not None for wait in waits)
+    assert waits[0] > waits[1] > waits[2]  # type: ignore[operator]
+
+
+def test_the_staffing_hint_expects_nobody_when_the_office_has_closed() -> None:
+    state, _ = with_waiting(2)
+    closed = NOW + timedelta(hours=4)  # 16:30: nobody arrives any more
+
+    assert {option.expected_wait_s for option in staffing(state, OFFICE, closed)} == {None}
+
+
+def test_a_burst_of_arrivals_is_expected_to_last_an_hour_not_all_day() -> None:
+    state, visit_ids = with_waiting(25)
+    state = in_rooms(state, visit_ids[:3])
+    burst = state.model_copy(
+        update={"arrived": {"emergency": [NOW - timedelta(minutes=4 * m) for m in range(8)]}}
+    )
+    last = visit_ids[-1]  # called in about two hours
+
+    calm = forecast(state, OFFICE, NOW).visits[last].expected_s
+    after_burst = forecast(burst, OFFICE, NOW).visits[last].expected_s
+
+    # the next hour's emergencies overtake; after that, the configured rate (none) holds again
+    assert 0 < after_burst - calm < 20 * 60

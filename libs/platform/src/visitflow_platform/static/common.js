@@ -49,6 +49,7 @@ const FRAME_TYPES = [
   "snapshot", "VisitorQueued", "VisitorCalled", "ServiceStarted", "ServiceCompleted", "VisitorNoShow",
   "VisitTransferred", "VisitCancelled", "VisitClosedAtDayEnd", "OfficeDayClosed", "NotificationSent",
   "VisitHeld", "VisitReturned", "VisitRestored", "VisitCarriedOver", "FollowUpResolved",
+  "WaitsEstimated", "RoomClosed", "RoomOpened",
   "appointment_arrived", "metrics",
 ];
 

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from visitflow_events import (
     Event,
     OfficeDayClosed,
+    RoomClosed,
+    RoomOpened,
     ServiceCompleted,
     ServiceStarted,
     VisitCancelled,
@@ -68,6 +70,7 @@ class Board(BaseModel):
     arrivals: tuple[Arrival, ...] = ()
     # the removals undone today (`VisitRestored.undone_event_id`): delivered again, they change nothing
     undone: frozenset[UUID] = frozenset()
+    closed_rooms: frozenset[str] = frozenset()  # out of service today (`RoomClosed`, `RoomOpened`)
 
 
 def shown(board: Board, now: datetime, linger: timedelta) -> tuple[Call, ...]:
@@ -208,4 +211,12 @@ def apply(board: Board, event: Event, keep: int = 8) -> Board:
         update["lines"] = lines
     if (arrivals := arrive(board.arrivals, event)) is not board.arrivals:
         update["arrivals"] = arrivals
+    if isinstance(event, RoomClosed | RoomOpened):
+        closed = (
+            board.closed_rooms | {event.room_id}
+            if isinstance(event, RoomClosed)
+            else board.closed_rooms - {event.room_id}
+        )
+        if closed != board.closed_rooms:
+            update["closed_rooms"] = closed
     return board.model_copy(update=update) if update else board

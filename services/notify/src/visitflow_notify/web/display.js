@@ -82,7 +82,10 @@ function renderLines() {
        el("span", { class: "name" }, `${lineName(line)} (${line.prefix})`),
        line.waiting
          ? `${t("display.waiting", { count: line.waiting })} · ${saidWait(t, line.expected_minutes, line.expected_minutes_to)}`
-         : t("display.nobody_waiting"))));
+         : t("display.nobody_waiting"))),
+    ...(view?.rooms_closed?.length
+      ? [el("li", { class: "rooms-closed" }, t("display.rooms_closed", { rooms: view.rooms_closed.join(", ") }))]
+      : []));
 }
 
 function renderTips() {

@@ -17,7 +17,7 @@ import heapq
 import math
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
@@ -102,12 +102,15 @@ def ahead_of(state: OfficeQueue, office: Office, visit: OpenVisit, now: datetime
 
 @dataclass(frozen=True)
 class _Arrivals:
-    """A line's expected arrivals from now: a rate per second until `until`."""
+    """A line's expected arrivals from now until `until`: at its running rate for the next
+    `RATE_WINDOW` (what the last hour says of the next), at its configured rate after that (a burst is
+    not expected to last all day). Rates per second."""
 
     line_id: str
     kind: VisitKind
     per_s: float
     until: datetime
+    configured_per_s: float = 0.0
 
 
 def _spans(office: Office, now: datetime, zone: ZoneInfo, drop_in: bool) -> list[tuple[datetime, datetime]]:
@@ -151,8 +154,8 @@ def arrival_rates(
         seen_h = min(RATE_WINDOW, now - current[0]).total_seconds() / 3600
         counted = sum(1 for at in state.arrived.get(line.id, []) if now - RATE_WINDOW < at <= now)
         per_h = (counted + prior * RATE_PRIOR_H) / (seen_h + RATE_PRIOR_H)
-        if per_h > 0:
-            result.append(_Arrivals(line.id, line.kind, per_h / 3600, current[1]))
+        if per_h > 0 or prior > 0:
+            result.append(_Arrivals(line.id, line.kind, per_h / 3600, current[1], prior / 3600))
     return result
 
 
@@ -183,6 +186,7 @@ class _Office:
     walk_s: float
     turnover_s: float
     arrivals: list[_Arrivals]
+    room_change: int = 0  # for the staffing hint: rooms more (a free one) or fewer (the last to free)
 
     def cycle(self, visit: OpenVisit, hypothetical: bool) -> tuple[float, float]:
         """How long a call to `visit` keeps a room, and that time's variance."""
@@ -207,20 +211,25 @@ class _Office:
             remaining = max((ends - self.now).total_seconds(), min(service, 60.0))
             spread = _spread(self.state, occupant.line_id) * min(remaining, service)
             times.append((remaining + self.turnover_s, spread**2))
-        return times
+        if self.room_change >= 0:
+            return times + [(0.0, 0.0)] * self.room_change
+        return sorted(times)[: max(0, len(times) + self.room_change)]
 
     def expected_arrivals(self) -> list[tuple[float, OpenVisit]]:
-        """Arrivals at their expected times (the k-th at (k - 1/2) / rate), in seconds from now."""
+        """Arrivals at their expected times (the k-th at (k - 1/2) / rate, the running rate for the
+        next `RATE_WINDOW`, the configured one after), in seconds from now."""
         result = []
         number = 1
+        near = RATE_WINDOW.total_seconds()
         for flow in self.arrivals:
             span = min((flow.until - self.now).total_seconds(), HORIZON.total_seconds())
-            k = 0
-            while (at := (k + 0.5) / flow.per_s) < span:
-                moment = self.now + timedelta(seconds=at)
-                result.append((at, _newcomer(flow.line_id, flow.kind, moment, number)))
-                number += 1
-                k += 1
+            for start, end, rate in ((0.0, min(span, near), flow.per_s), (near, span, flow.configured_per_s)):
+                k = 0
+                while rate > 0 and (at := start + (k + 0.5) / rate) < end:
+                    moment = self.now + timedelta(seconds=at)
+                    result.append((at, _newcomer(flow.line_id, flow.kind, moment, number)))
+                    number += 1
+                    k += 1
         return sorted(result, key=lambda pair: pair[0])
 
     def play(self, waiting: list[OpenVisit], wanted: set[UUID]) -> dict[UUID, Wait]:
@@ -290,6 +299,42 @@ def forecast(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo =
             joining = _newcomer(line.id, line.kind, now, 0)
             lines[line.id] = played.play([*waiting, joining], {joining.visit_id})[joining.visit_id]
     return Forecast(visits=visits, lines=lines)
+
+
+STAFFING_HORIZON = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """The expected wait of those arriving over the next hour at the current rates, with so many rooms."""
+
+    rooms: int
+    expected_wait_s: int | None  # None: nobody is expected
+
+
+def staffing(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> list[Staffing]:
+    """For the office lead: the next hour with the rooms in service, one fewer and one more."""
+    in_service = serving_rooms(state, office)
+    base = _Office(
+        office=office,
+        state=state,
+        now=now,
+        rooms=max(1, in_service),
+        walk_s=_mean(state.walk_seconds, WALK_S),
+        turnover_s=_mean(state.turnover_seconds, TURNOVER_S),
+        arrivals=arrival_rates(state, office, now, zone),
+    )
+    coming = [(at, visit) for at, visit in base.expected_arrivals() if at < STAFFING_HORIZON.total_seconds()]
+    result = []
+    for change in (-1, 0, 1):
+        rooms = in_service + change
+        if rooms < 1:
+            continue
+        played = replace(base, rooms=rooms, room_change=change)
+        called = played.play(state.waiting(), {visit.visit_id for _, visit in coming})
+        waits = [called[visit.visit_id].expected_s - at for at, visit in coming]
+        result.append(Staffing(rooms, round(statistics.fmean(waits)) if waits else None))
+    return result
 
 
 def line_waits(state: OfficeQueue, office: Office, estimates: Forecast) -> tuple[LineWait, ...]:
