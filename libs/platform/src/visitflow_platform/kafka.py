@@ -44,14 +44,16 @@ class EventPublisher:
     (see the module's docstring); publishes meanwhile wait for the new one, within their timeout.
     """
 
-    def __init__(self, bootstrap_servers: str, client_id: str, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self, bootstrap_servers: str, client_id: str, timeout_s: float = 5.0, linger_ms: int = 0
+    ) -> None:
         timeout_ms = int(timeout_s * 1000)
         self._config: dict[str, Any] = {
             "bootstrap_servers": bootstrap_servers.split(","),
             "client_id": client_id,
             "acks": "all",
             "enable_idempotence": True,
-            "linger_ms": 0,
+            "linger_ms": linger_ms,
             # a record is given up by the producer when the caller gives up on it, so a 503 is not
             # followed by a late write from a retry
             "delivery_timeout_ms": timeout_ms,

@@ -39,7 +39,7 @@ def make_faust_app(settings: ServiceSettings, app_id: str, **overrides: Any) -> 
         "web_enabled": False,
         "autodiscover": False,
         "producer_acks": -1,
-        "producer_linger": 0.0,
+        "producer_linger": settings.kafka_linger_ms / 1000,
         "consumer_auto_offset_reset": "earliest",
         "key_serializer": "raw",
         "value_serializer": "raw",
