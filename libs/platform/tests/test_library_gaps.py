@@ -19,15 +19,12 @@ def test_the_installed_client_is_the_release_the_adapter_was_verified_with(packa
     )
 
 
-def test_on_an_unverified_release_the_fetcher_is_left_as_the_library_made_it(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(("release", "tuned"), [(library_gaps.VERIFIED["aiokafka"], True), ("0.0", False)])
+def test_the_fetcher_is_tuned_only_on_the_release_it_was_verified_with(
+    monkeypatch: pytest.MonkeyPatch, release: str, tuned: bool
 ) -> None:
     monkeypatch.setattr(consumer_module, "Fetcher", Fetcher)  # restored afterwards
-    monkeypatch.setitem(library_gaps.VERIFIED, "aiokafka", "0.0")
+    monkeypatch.setitem(library_gaps.VERIFIED, "aiokafka", release)
     library_gaps.tune_fetching(answers_requests=True)
-    assert consumer_module.Fetcher is Fetcher
-    monkeypatch.setitem(library_gaps.VERIFIED, "aiokafka", library_gaps.VERIFIED["aiokafka"])
-    monkeypatch.undo()
-    monkeypatch.setattr(consumer_module, "Fetcher", Fetcher)
-    library_gaps.tune_fetching(answers_requests=True)
-    assert consumer_module.Fetcher.__mro__[1] is Fetcher
+    assert (consumer_module.Fetcher is not Fetcher) is tuned
+    assert issubclass(consumer_module.Fetcher, Fetcher)
