@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from visitflow_events import Reason, VisitKind
+from visitflow_events import UP_NEXT_MAX, Reason, VisitKind
 from visitflow_offices import (
     OfficeConfigError,
     OfficeDirectory,
@@ -179,6 +179,19 @@ def test_an_office_policy_overrides_only_what_it_names() -> None:
     assert office is not None
     assert office.policy.no_show_after_calls == 5
     assert office.policy.opening_hours[0].start == time(8, 0)
+
+
+def test_nearly_your_turn_reaches_as_far_as_a_call_names_who_is_next() -> None:
+    data = small_config()
+    data["offices"][0]["policy"] = {"sms_nearly_position": UP_NEXT_MAX}
+    office = parse_config(data).office("testby")
+    assert office is not None
+    assert office.policy.sms_nearly_position == UP_NEXT_MAX == 10
+
+    data["offices"][0]["policy"] = {"sms_nearly_position": UP_NEXT_MAX + 1}
+    message = config_error(data)
+
+    assert "offices[0] (testby).sms_nearly_position: Input should be less than or equal to 10" in message
 
 
 # --- invalid configs ----------------------------------------------------------------------------------
