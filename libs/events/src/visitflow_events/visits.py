@@ -160,12 +160,12 @@ class VisitRestored(TicketedEvent):
 
 class VisitClosedAtDayEnd(TicketedEvent):
     """An open visit nobody was serving, closed by the day's end. An emergency is never closed so: it is
-    carried over (`VisitCarriedOver`). `needs_follow_up` is true only in records from before that rule."""
+    carried over (`VisitCarriedOver`). Records from before that rule may hold `needs_follow_up`, which
+    nothing reads and decoding leaves out."""
 
     type: Literal["VisitClosedAtDayEnd"] = "VisitClosedAtDayEnd"
     kind: VisitKind
     stage: VisitStage
-    needs_follow_up: bool = False
 
 
 class VisitCarriedOver(TicketedEvent):

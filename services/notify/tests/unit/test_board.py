@@ -188,9 +188,7 @@ def test_a_visitor_who_did_not_come_leaves_the_board() -> None:
     for ending in (
         VisitorNoShow(**fields(a, "D-001"), calls=3),
         VisitCancelled(**fields(b, "D-002"), cause=CancelCause.VISITOR_LEFT),
-        VisitClosedAtDayEnd(
-            **fields(c, "D-003"), kind=VisitKind.DROP_IN, stage=VisitStage.CALLED, needs_follow_up=False
-        ),
+        VisitClosedAtDayEnd(**fields(c, "D-003"), kind=VisitKind.DROP_IN, stage=VisitStage.CALLED),
         VisitTransferred(**fields(d, "D-004"), from_line_id="drop_in", to_line_id="emergency"),
     ):
         before = len(board.calls)

@@ -1005,12 +1005,7 @@ def test_close_day_completes_conversations_carries_emergencies_over_and_closes_t
     )
     assert (carried.business_date, carried.checked_in_at) == (DAY, emergency.occurred_at)
     assert isinstance(closed, VisitClosedAtDayEnd)
-    assert (closed.visit_id, closed.ticket, closed.stage, closed.needs_follow_up) == (
-        drop_in.visit_id,
-        "D-001",
-        VisitStage.WAITING,
-        False,
-    )
+    assert (closed.visit_id, closed.ticket, closed.stage) == (drop_in.visit_id, "D-001", VisitStage.WAITING)
     assert isinstance(completed, ServiceCompleted)
     assert (completed.visit_id, completed.ticket, completed.room_id, completed.outcome) == (
         appointment.visit_id,
