@@ -347,8 +347,8 @@ def test_load_offices_names_the_file_in_validation_errors(tmp_path: Path) -> Non
 
 
 def test_load_offices_reads_yaml_dates_and_reports_values_json_cannot_hold(tmp_path: Path) -> None:
-    """The loader hands the model a fresh copy of what YAML parsed (DECISIONS §61): a date is still a
-    date, and a YAML-only value (a set) is reported against its place, not lost or crashed on."""
+    """The loader hands the model a fresh copy of what YAML parsed (docs/decisions/start-up.md): a date is
+    still a date, and a YAML-only value (a set) is reported against its place, not lost or crashed on."""
     data = raw_config()
     data["offices"][0]["holidays"] = [date(2026, 5, 18)]
     path = tmp_path / "offices.yaml"
@@ -366,8 +366,8 @@ def test_load_offices_reads_yaml_dates_and_reports_values_json_cannot_hold(tmp_p
 
 def test_a_cached_parse_is_read_back_validated_and_replaced_when_the_file_changes(tmp_path: Path) -> None:
     """With a cache folder, the first load keeps the parse there and the next reads it back instead of
-    parsing the YAML again (DECISIONS §66); a changed file is a new entry, and the old one goes. A
-    broken file is still reported, cache or not."""
+    parsing the YAML again (docs/decisions/start-up.md); a changed file is a new entry, and the old one
+    goes. A broken file is still reported, cache or not."""
     data = raw_config()
     path = tmp_path / "offices.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
