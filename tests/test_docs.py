@@ -18,8 +18,8 @@ PARENT_PATH = re.compile(r"(?<![\w./-])((?:\.\./)+[\w./-]*)")
 WEB = ("http://", "https://")
 INDEX_LINE = re.compile(r"^- \[[^\]]+\]\(decisions/([a-z0-9-]+)\.md\): \S.*$")
 DIARY = re.compile(
-    r"§|\bround \d+|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
-    r"thirteenth|this|last|next) round\b|\bissue #?\d+",
+    r"\u00a7|\bround \d+|\bissue #?\d+|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
+    r"tenth|eleventh|twelfth|thirteenth|this|last|next) round\b",
     re.IGNORECASE,
 )
 
@@ -143,6 +143,9 @@ def test_an_index_that_lists_a_missing_record_or_misses_one_is_found(tmp_path: P
 
 
 def test_diary_wording_is_recognised() -> None:
-    text = "Since DECISIONS §48, measured in the third round (round 4) for issue 6; the ground is fine."
+    section = "\N{SECTION SIGN}"
+    text = (
+        f"Since DECISIONS {section}48, measured in the third round (round 4) for issue 6; the ground is fine."
+    )
 
-    assert DIARY.findall(text) == ["§", "third round", "round 4", "issue 6"]
+    assert DIARY.findall(text) == [section, "third round", "round 4", "issue 6"]
