@@ -16,6 +16,8 @@ INDEX = DOCS / "DECISIONS.md"
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 PARENT_PATH = re.compile(r"(?<![\w./-])((?:\.\./)+[\w./-]*)")
 WEB = ("http://", "https://")
+RECORD_PARTS = ("## Context", "## Decision", "## Consequences")
+SCREEN_LINES = 50
 INDEX_LINE = re.compile(r"^- \[[^\]]+\]\(decisions/([a-z0-9-]+)\.md\): \S.*$")
 DIARY = re.compile(
     r"\u00a7|\bround \d+|\bissue #?\d+|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
@@ -85,13 +87,10 @@ def test_the_decision_index_lists_exactly_the_records() -> None:
 def test_a_record_says_its_context_decision_and_consequences_on_a_screen(record: Path) -> None:
     text = record.read_text(encoding="utf-8")
 
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
     assert text.startswith("# ")
-    assert [line for line in text.splitlines() if line.startswith("## ")] == [
-        "## Context",
-        "## Decision",
-        "## Consequences",
-    ]
-    assert len(text.splitlines()) <= 45
+    assert [h for h in headings if h in RECORD_PARTS] == list(RECORD_PARTS)
+    assert len(text.splitlines()) <= SCREEN_LINES
 
 
 @pytest.mark.parametrize("doc", documents(), ids=lambda p: str(p.relative_to(ROOT)))
