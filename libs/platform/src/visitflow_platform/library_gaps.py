@@ -1,5 +1,5 @@
 """The two things the Kafka client libraries give no option for, in one place, each for the versions it
-was verified with (DECISIONS: pipeline).
+was verified with (docs/decisions/pipeline.md).
 
 - aiokafka's fetcher: how long it holds fetches back while fetched records wait to be taken
   (`prefetch_backoff`, not a consumer option) and how long a fetch that leaves such partitions out may
@@ -41,20 +41,20 @@ def verified(package: str) -> bool:
     return False
 
 
+# Why each, with its figures: docs/decisions/consumer-fetching.md.
 # How long aiokafka holds back every fetch from a broker while records it fetched earlier wait to be
-# taken (its `prefetch_backoff`, 100 ms). On one broker that is every partition: after a busy spell
-# the queue worker decided commands only every 100 ms (DECISIONS §55). Only the worker that answers
-# requests shortens it: past saturation, the other workers fell further behind with it.
+# taken (its `prefetch_backoff`, 100 ms); on one broker that is every partition. Only the worker that
+# answers requests shortens it: past saturation, the other workers fell further behind with it.
 PREFETCH_BACKOFF_S = 0.01
 # How long the broker may hold a fetch that leaves out partitions whose records wait to be taken:
-# with faust's 1.5 s, the busy partitions waited behind a fetch of the quiet ones (DECISIONS §57, §58).
+# with faust's 1.5 s, the busy partitions waited behind a fetch of the quiet ones.
 PARTIAL_FETCH_MAX_WAIT_MS = 20
 
 
 def tune_fetching(answers_requests: bool) -> None:
     """Makes the consumers aiokafka creates from now on in this process wait at most
     `PARTIAL_FETCH_MAX_WAIT_MS` in a fetch sent while records of partitions being read wait to be
-    taken, hold fetches back only for records that will be taken (DECISIONS §68), and, in a worker
+    taken, hold fetches back only for records that will be taken, and, in a worker
     that `answers_requests`, only `PREFETCH_BACKOFF_S`."""
     if not verified("aiokafka"):
         return
