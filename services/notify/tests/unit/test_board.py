@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 from visitflow_events import (
     CancelCause,
     Event,
+    LineWait,
     OfficeDayClosed,
     Outcome,
     ServiceCompleted,
@@ -24,6 +25,8 @@ from visitflow_events import (
     VisitRestored,
     VisitStage,
     VisitTransferred,
+    WaitEstimate,
+    WaitsEstimated,
 )
 from visitflow_notify.domain import Board, apply, shown
 
@@ -188,9 +191,7 @@ def test_a_visitor_who_did_not_come_leaves_the_board() -> None:
     for ending in (
         VisitorNoShow(**fields(a, "D-001"), calls=3),
         VisitCancelled(**fields(b, "D-002"), cause=CancelCause.VISITOR_LEFT),
-        VisitClosedAtDayEnd(
-            **fields(c, "D-003"), kind=VisitKind.DROP_IN, stage=VisitStage.CALLED, needs_follow_up=False
-        ),
+        VisitClosedAtDayEnd(**fields(c, "D-003"), kind=VisitKind.DROP_IN, stage=VisitStage.CALLED),
         VisitTransferred(**fields(d, "D-004"), from_line_id="drop_in", to_line_id="emergency"),
     ):
         before = len(board.calls)
@@ -354,3 +355,90 @@ def test_an_emergency_carried_over_leaves_the_board() -> None:
     )
 
     assert board.calls == ()
+
+
+def _queued(visit_id: UUID, number: int, wait_s: int, line: str = "drop_in") -> VisitorQueued:
+    return queued_at(visit_id, number, line).model_copy(update={"estimated_wait_s": wait_s})
+
+
+def _estimated(**lines: int) -> WaitsEstimated:
+    """The queue's estimates per line (expected seconds, sure)."""
+    return WaitsEstimated(
+        **{k: v for k, v in fields(uuid4(), "D-001").items() if k not in ("visit_id", "ticket")},
+        lines=tuple(
+            LineWait(line_id=line, waiting=1, estimate=WaitEstimate(expected_s=s, low_s=s, high_s=s))
+            for line, s in lines.items()
+        ),
+    )
+
+
+def estimate_of(board: Board, line: str) -> int | None:
+    estimate = board.lines[line].estimate
+    return estimate.expected_s if estimate else None
+
+
+def test_a_line_shows_the_queues_estimate_never_an_arrivals_own() -> None:
+    first, second = uuid4(), uuid4()
+    board = board_after(_queued(first, 1, 300), _queued(second, 2, 900))
+    assert (board.lines["drop_in"].waiting, estimate_of(board, "drop_in")) == ((first, second), None)
+
+    board = apply(board, _estimated(drop_in=660))
+    assert estimate_of(board, "drop_in") == 660
+
+    board = apply(board, call(1, visit_id=first))
+    assert board.lines["drop_in"].waiting == (second,)
+    board = apply(board, VisitCancelled(**fields(second, "D-002"), cause=CancelCause.VISITOR_LEFT))
+    assert board.lines["drop_in"].waiting == ()
+
+
+def test_a_transfer_puts_the_visitor_last_in_the_other_line_which_keeps_its_own_estimate() -> None:
+    moved, helped, other = uuid4(), uuid4(), uuid4()
+    board = board_after(
+        _queued(moved, 1, 600),
+        _queued(other, 2, 1200),
+        _queued(helped, 3, 120, line="self_service"),
+        _estimated(drop_in=1200, self_service=120),
+    )
+
+    board = apply(
+        board, VisitTransferred(**fields(moved, "D-001"), from_line_id="drop_in", to_line_id="self_service")
+    )
+
+    assert board.lines["drop_in"].waiting == (other,)
+    assert estimate_of(board, "drop_in") == 1200
+    assert board.lines["self_service"].waiting == (helped, moved)
+    assert estimate_of(board, "self_service") == 120
+
+
+def test_a_call_restored_while_still_on_the_board_is_not_shown_twice() -> None:
+    visitor = uuid4()
+    board = board_after(queued_at(visitor, 1), call(1, visit_id=visitor), call(2))
+    cancel = VisitCancelled(**fields(visitor, "D-001", 1), cause=CancelCause.HOST_CANCELLED)
+    board = apply(board, cancel)
+    board = apply(board, restored(cancel, VisitStage.CALLED, "samtalerom-1"))
+    assert tickets(board) == ["D-001", "D-002"]
+
+    other_restore = restored(cancel, VisitStage.CALLED, "samtalerom-1").model_copy(
+        update={"undone_event_id": uuid4()}
+    )
+    again = apply(board, other_restore)
+
+    assert tickets(again) == ["D-001", "D-002"]
+    assert again.calls is board.calls
+
+
+def test_a_restored_call_is_shown_as_called_again_not_gone_in_and_within_the_calls_kept() -> None:
+    visitor = uuid4()
+    board = board_after(queued_at(visitor, 1), call(1, visit_id=visitor), call(2), call(3), keep=2)
+    no_show = VisitorNoShow(**fields(visitor, "D-001", 1), calls=2)
+    board = apply(board, no_show, keep=2)
+    assert tickets(board) == ["D-003", "D-002"]
+
+    board = apply(board, restored(no_show, VisitStage.CALLED, "samtalerom-3"), keep=2)
+
+    assert tickets(board) == ["D-001", "D-003"]
+    assert (board.calls[0].room_id, board.calls[0].gone_in_at, board.calls[0].call_number) == (
+        "samtalerom-3",
+        None,
+        1,
+    )

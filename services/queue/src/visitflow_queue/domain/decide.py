@@ -249,9 +249,6 @@ def _callable(visit: OpenVisit) -> None:
         raise Rejected("on_hold", f"{visit.ticket} is on hold; put them back in line first.")
 
 
-UP_NEXT = 5
-
-
 def _called(
     state: OfficeQueue,
     office: Office,
@@ -263,8 +260,8 @@ def _called(
     now: datetime,
     zone: ZoneInfo,
 ) -> VisitorCalled:
-    """The call, with who is first in line after it and their estimates then (notify tells them it is
-    nearly their turn, and how long it should be)."""
+    """The call, with who is first in line after it, as far as the office's "nearly your turn" reaches,
+    and their estimates then (notify tells them it is nearly their turn, and how long it should be)."""
     after = [v.visit_id for v in callable_in_order(state, office, now=now) if v.visit_id != visit.visit_id]
     called = VisitorCalled(
         **envelope,
@@ -274,7 +271,7 @@ def _called(
         line_id=visit.line_id,
         room_id=room_id,
         call_number=call_number,
-        up_next=tuple(after[:UP_NEXT]),
+        up_next=tuple(after[: office.policy.sms_nearly_position]),
     )
     if call_number > 1 or not called.up_next:
         return called
