@@ -101,7 +101,7 @@ def ahead_of(state: OfficeQueue, office: Office, visit: OpenVisit, now: datetime
 
 
 @dataclass(frozen=True)
-class _Arrivals:
+class Arrivals:
     """A line's expected arrivals from now until `until`: at its running rate for the next
     `RATE_WINDOW` (what the last hour says of the next), at its configured rate after that (a burst is
     not expected to last all day). Rates per second."""
@@ -128,9 +128,7 @@ def _spans(office: Office, now: datetime, zone: ZoneInfo, drop_in: bool) -> list
     ]
 
 
-def arrival_rates(
-    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO
-) -> list[_Arrivals]:
+def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> list[Arrivals]:
     """Each line's running arrival rate: the last hour's check-ins, started from the configured rate (the
     office's expected drop-ins a day over its drop-in hours, shared by its drop-in lines; none for the
     other lines) as if it had been seen for `RATE_PRIOR_H`. Only while the line's window is open."""
@@ -155,7 +153,7 @@ def arrival_rates(
         counted = sum(1 for at in state.arrived.get(line.id, []) if now - RATE_WINDOW < at <= now)
         per_h = (counted + prior * RATE_PRIOR_H) / (seen_h + RATE_PRIOR_H)
         if per_h > 0 or prior > 0:
-            result.append(_Arrivals(line.id, line.kind, per_h / 3600, current[1], prior / 3600))
+            result.append(Arrivals(line.id, line.kind, per_h / 3600, current[1], prior / 3600))
     return result
 
 
@@ -185,7 +183,7 @@ class _Office:
     rooms: int
     walk_s: float
     turnover_s: float
-    arrivals: list[_Arrivals]
+    arrivals: list[Arrivals]
     room_change: int = 0  # for the staffing hint: rooms more (a free one) or fewer (the last to free)
 
     def cycle(self, visit: OpenVisit, hypothetical: bool) -> tuple[float, float]:
@@ -276,9 +274,8 @@ class _Office:
         return Wait(expected_s=round(t), low_s=max(0, round(t - sd)), high_s=round(t + sd))
 
 
-def forecast(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> Forecast:
-    """Every waiting visitor's estimate, and every line's, at `now`."""
-    played = _Office(
+def _office(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo) -> _Office:
+    return _Office(
         office=office,
         state=state,
         now=now,
@@ -287,6 +284,11 @@ def forecast(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo =
         turnover_s=_mean(state.turnover_seconds, TURNOVER_S),
         arrivals=arrival_rates(state, office, now, zone),
     )
+
+
+def forecast(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> Forecast:
+    """Every waiting visitor's estimate, and every line's, at `now`."""
+    played = _office(state, office, now, zone)
     waiting = state.waiting()
     visits = played.play(waiting, {visit.visit_id for visit in waiting})
     lines: dict[str, Wait] = {}
@@ -315,15 +317,7 @@ class Staffing:
 def staffing(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> list[Staffing]:
     """For the office lead: the next hour with the rooms in service, one fewer and one more."""
     in_service = serving_rooms(state, office)
-    base = _Office(
-        office=office,
-        state=state,
-        now=now,
-        rooms=max(1, in_service),
-        walk_s=_mean(state.walk_seconds, WALK_S),
-        turnover_s=_mean(state.turnover_seconds, TURNOVER_S),
-        arrivals=arrival_rates(state, office, now, zone),
-    )
+    base = _office(state, office, now, zone)
     coming = [(at, visit) for at, visit in base.expected_arrivals() if at < STAFFING_HORIZON.total_seconds()]
     result = []
     for change in (-1, 0, 1):
