@@ -35,6 +35,12 @@ def test_a_check_in_raises_the_offices_count_live(system: System, page: Any) -> 
     expect(row.locator(".waiting")).to_have_text(str(waiting_before + 1))
     expect(page.locator("#hourly-chart svg rect.s-emergency").first).to_be_visible()
     assert page.locator("#totals .tile").count() >= 6
+    # the office lead's staffing hint, as the queue made it: the rooms in use first, then one fewer, one more
+    hint = system.queue.get("/api/offices/elverum/queue").json()["staffing"]
+    rooms = [option["rooms"] for option in hint]
+    as_now = next(option["rooms"] for option in hint if option["now"])
+    expect(row.locator(".staffing strong")).to_contain_text(f"{as_now} rom:")
+    expect(row.locator(".staffing span")).to_have_count(len(rooms) - 1)
 
 
 def test_the_region_selector_and_the_english_labels(system: System, page: Any) -> None:

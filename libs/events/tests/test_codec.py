@@ -45,6 +45,7 @@ from visitflow_events import (
     RoomOpened,
     ServiceCompleted,
     ServiceStarted,
+    StaffingOption,
     StartService,
     TransferVisit,
     UndecodableMessage,
@@ -187,6 +188,10 @@ def sample(model: type[Message]) -> Message:
                     waiting=3,
                     estimate=WaitEstimate(expected_s=900, low_s=600, high_s=1200),
                 ),
+            ),
+            staffing=(
+                StaffingOption(rooms=2, as_now=True, expected_wait_s=900),
+                StaffingOption(rooms=3, as_now=False, expected_wait_s=None),
             ),
         ),
         CommandRejected: lambda: CommandRejected(

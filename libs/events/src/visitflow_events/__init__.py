@@ -59,7 +59,7 @@ from .vocabulary import (
     VisitKind,
     VisitStage,
 )
-from .waits import LineWait, WaitEstimate, WaitsEstimated
+from .waits import LineWait, StaffingOption, WaitEstimate, WaitsEstimated
 
 __all__ = [
     "COMMAND_TYPES",
@@ -103,6 +103,7 @@ __all__ = [
     "RoomOpened",
     "ServiceCompleted",
     "ServiceStarted",
+    "StaffingOption",
     "StartService",
     "TicketedEvent",
     "Topics",

@@ -49,9 +49,23 @@ class LineWait(BaseModel):
     estimate: WaitEstimate = Field(description="its last visitor's, or one joining it now when it is empty")
 
 
+class StaffingOption(BaseModel):
+    """The expected wait of those arriving over the next hour, with so many rooms in service."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rooms: int = Field(ge=1)
+    as_now: bool = Field(description="the rooms in service now (the others: one fewer, one more)")
+    expected_wait_s: int | None = Field(default=None, ge=0, description="None: nobody is expected")
+
+
 class WaitsEstimated(Event):
-    """The office's wait estimates per line changed: what the display shows."""
+    """The office's wait estimates per line, or its staffing hint, changed: what the display and the
+    regional dashboard show."""
 
     type: Literal["WaitsEstimated"] = "WaitsEstimated"
     business_date: date
     lines: tuple[LineWait, ...] = Field(max_length=32)
+    staffing: tuple[StaffingOption, ...] = Field(
+        default=(), max_length=3, description="the office lead's hint: the next hour, a room more or fewer"
+    )

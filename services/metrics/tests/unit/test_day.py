@@ -14,6 +14,7 @@ from visitflow_events import (
     Reason,
     ServiceCompleted,
     ServiceStarted,
+    StaffingOption,
     VisitCarriedOver,
     VisitClosedAtDayEnd,
     VisitEvent,
@@ -24,12 +25,17 @@ from visitflow_events import (
     VisitRestored,
     VisitStage,
     VisitTransferred,
+    WaitsEstimated,
 )
 from visitflow_metrics.domain import DayRules, OfficeDay, OfficeDays, Stage, apply
+from visitflow_metrics.domain.figures import live_view
+from visitflow_offices import load_offices
+from visitflow_platform.settings import DEFAULT_OFFICES_FILE
 
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # 12:30 in Oslo
 DAY = date(2026, 11, 23)
 RULES = DayRules(service_level_s=15 * 60, zone=ZoneInfo("Europe/Oslo"))
+LOTEN = load_offices(DEFAULT_OFFICES_FILE).offices["loten"]
 
 
 def _about(visit_id: UUID, minutes: float = 0, day: date = DAY) -> dict[str, Any]:
@@ -67,7 +73,7 @@ def _completed(visit_id: UUID, minutes: float) -> ServiceCompleted:
     return ServiceCompleted(**_about(visit_id, minutes), room_id="samtalerom-1", outcome=Outcome.SERVED)
 
 
-def _play(*events: VisitEvent, day: OfficeDay | None = None) -> OfficeDay:
+def _play(*events: VisitEvent | WaitsEstimated, day: OfficeDay | None = None) -> OfficeDay:
     day = day or OfficeDay(office_id="loten", business_date=DAY)
     for event in events:
         day = apply(day, event, RULES) or day
@@ -195,3 +201,32 @@ def test_a_follow_up_opens_once_from_its_carry_over_and_an_unknown_resolve_chang
     resolved = opened.apply(FollowUpResolved(**_about(visit_id, 400, day=date(2026, 11, 24))), RULES)
     assert resolved is not None
     assert (resolved[0].follow_ups, resolved[0].follow_ups_version) == ({}, 2)
+
+
+def _hinted(minutes: float, *waits: tuple[int, int | None]) -> WaitsEstimated:
+    about = {k: v for k, v in _about(uuid4(), minutes).items() if k not in ("visit_id", "ticket")}
+    return WaitsEstimated(
+        **about,
+        lines=(),
+        staffing=tuple(
+            StaffingOption(rooms=rooms, as_now=rooms == 3, expected_wait_s=wait) for rooms, wait in waits
+        ),
+    )
+
+
+def test_the_queues_latest_staffing_hint_is_the_days_and_reaches_the_dashboards_row() -> None:
+    first = _hinted(0, (2, 1500), (3, 600), (4, 120))
+    later = _hinted(5, (2, 900), (3, 300), (4, 0))
+
+    day = _play(first, later)
+    assert day.summary().staffing == later.staffing
+    assert live_view(day.summary(), LOTEN)["staffing"] == [
+        {"rooms": 2, "as_now": False, "expected_wait_s": 900},
+        {"rooms": 3, "as_now": True, "expected_wait_s": 300},
+        {"rooms": 4, "as_now": False, "expected_wait_s": 0},
+    ]
+    # the older one delivered late, or the same again, changes nothing
+    assert apply(day, first, RULES) is None
+    assert apply(day, later, RULES) is None
+    # estimates that leave the hint as it was count nothing either
+    assert apply(day, _hinted(6, (2, 900), (3, 300), (4, 0)), RULES) is None

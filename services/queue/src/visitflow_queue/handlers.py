@@ -38,6 +38,7 @@ from visitflow_events import (
     LineWait,
     Message,
     OfficeDayClosed,
+    StaffingOption,
     VisitorCheckedIn,
     WaitEstimate,
     as_dict,
@@ -48,7 +49,6 @@ from visitflow_platform.tables import ParsedTable
 from .domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
 from .domain.estimates import (
     Forecast,
-    Staffing,
     ahead_of,
     forecast,
     line_waits,
@@ -113,10 +113,11 @@ class QueueHandlers:
         )
         self._views: dict[str, VisitViews] = {}  # per office: its visits' views in the last snapshot
         self._unpushed: set[str] = set()  # offices whose last picture did not reach Redis
-        self._published: dict[str, tuple[LineWait, ...]] = {}  # each office's last `WaitsEstimated`
+        # each office's last `WaitsEstimated`: its lines' estimates and its staffing hint
+        self._published: dict[str, tuple[tuple[LineWait, ...], tuple[StaffingOption, ...]]] = {}
         # each office's staffing hint, when it was made and for how many rooms (made again when older
         # than `STAFFING_EVERY` or the rooms in service changed: it looks an hour ahead, and costs)
-        self._staffing: dict[str, tuple[datetime, int, list[Staffing]]] = {}
+        self._staffing: dict[str, tuple[datetime, int, tuple[StaffingOption, ...]]] = {}
         self._pictured: dict[str, datetime] = {}  # when each office's last picture was made
         self._batch = asyncio.Lock()  # a refresh between a batch's push and its store would push the past
         # each office's stored results, oldest first: (stored at, command id); built from the table
@@ -198,10 +199,13 @@ class QueueHandlers:
 
     def _changes(
         self, batch: _Batch
-    ) -> tuple[list[tuple[str, list[Event], dict[str, Any]]], dict[str, tuple[LineWait, ...]]]:
-        """Each changed office's events and its new snapshot; when its lines' estimates changed, the
-        events end with `WaitsEstimated`, so the display shows what the tablet does (and the estimates
-        so published, to remember once emitted)."""
+    ) -> tuple[
+        list[tuple[str, list[Event], dict[str, Any]]],
+        dict[str, tuple[tuple[LineWait, ...], tuple[StaffingOption, ...]]],
+    ]:
+        """Each changed office's events and its new snapshot; when its lines' estimates or its staffing
+        hint changed, the events end with `WaitsEstimated`, so the display and the dashboard show what
+        the tablet does (and what was so published, to remember once emitted)."""
         changes, published = [], {}
         for office_id, events in batch.events.items():
             office = self.offices.office(office_id)
@@ -209,11 +213,12 @@ class QueueHandlers:
             state = batch.states[office_id]
             estimates = forecast(state, office, batch.now, self.offices.timezone)
             lines = line_waits(state, office, estimates)
-            if state.business_date is not None and lines != self._published.get(office_id):
+            hint = self._staffing_hint(state, office, batch.now)
+            if state.business_date is not None and (lines, hint) != self._published.get(office_id):
                 cause = batch.last[office_id]
-                events = [*events, waits_estimated(state.business_date, lines, cause, batch.now)]
-                published[office_id] = lines
-            view = self._snapshot(office_id, state, estimates, batch.now)
+                events = [*events, waits_estimated(state.business_date, lines, hint, cause, batch.now)]
+                published[office_id] = (lines, hint)
+            view = self._snapshot(office_id, state, estimates, batch.now, hint)
             assert view is not None
             changes.append((office_id, events, view))
         return changes, published
@@ -224,6 +229,7 @@ class QueueHandlers:
         state: OfficeQueue,
         estimates: Forecast | None = None,
         now: datetime | None = None,
+        hint: tuple[StaffingOption, ...] | None = None,
     ) -> dict[str, Any] | None:
         office = self.offices.office(office_id)
         if office is None:
@@ -231,10 +237,11 @@ class QueueHandlers:
         now = now or self.clock.now()
         self._pictured[office_id] = now
         views = self._views.setdefault(office_id, VisitViews())
-        hint = self._staffing_hint(state, office, now)
+        if hint is None:
+            hint = self._staffing_hint(state, office, now)
         return snapshot(state, office, views, now, self.offices.timezone, estimates, hint)
 
-    def _staffing_hint(self, state: OfficeQueue, office: Office, now: datetime) -> list[Staffing]:
+    def _staffing_hint(self, state: OfficeQueue, office: Office, now: datetime) -> tuple[StaffingOption, ...]:
         made = self._staffing.get(office.id)
         rooms = serving_rooms(state, office)
         if made is None or made[1] != rooms or not timedelta(0) <= now - made[0] < STAFFING_EVERY:

@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 from visitflow_events import (
     CallNext,
     CloseDay,
+    CloseRoom,
     CommandRejected,
     Event,
     OfficeDayClosed,
@@ -495,3 +496,20 @@ async def test_the_lines_estimates_are_published_when_they_change_and_agree_with
     line = next(line for line in view["lines"] if line["line_id"] == "drop_in")
     assert line["expected_wait_s"] == answer["estimated_wait_s"]
     assert (line["minutes"], line["minutes_to"]) == (answer["minutes"], answer["minutes_to"])
+
+
+async def test_the_staffing_hint_is_published_with_the_estimates_and_again_when_only_it_changes() -> None:
+    queue, outbox, _ = handlers()
+    await queue.handle(arrival())
+    hint = outbox.estimated[-1].staffing
+    (_, _, view) = outbox.projected[-1]
+    # what the dashboard is sent is what the tablet shows
+    assert [(o.rooms, o.expected_wait_s, o.as_now) for o in hint] == [
+        (o["rooms"], o["expected_wait_s"], o["now"]) for o in view["staffing"]
+    ]
+    assert [o.rooms for o in hint if o.as_now] == [3]
+
+    await queue.handle(CloseRoom(**command_fields(), room_id="samtalerom-3"))
+
+    assert len(outbox.estimated) == 2
+    assert [o.rooms for o in outbox.estimated[-1].staffing if o.as_now] == [2]

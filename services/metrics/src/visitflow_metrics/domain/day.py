@@ -20,6 +20,7 @@ from visitflow_events import (
     FollowUpResolved,
     ServiceCompleted,
     ServiceStarted,
+    StaffingOption,
     VisitCancelled,
     VisitCarriedOver,
     VisitClosedAtDayEnd,
@@ -32,6 +33,7 @@ from visitflow_events import (
     VisitRedirected,
     VisitRestored,
     VisitTransferred,
+    WaitsEstimated,
 )
 
 from .footfall import counter_increments
@@ -96,6 +98,9 @@ class DaySummary(_Frozen):
     called: int = 0
     in_service: int = 0
     oldest_waiting_since: AwareDatetime | None = None
+    staffing: tuple[StaffingOption, ...] = Field(
+        default=(), description="the queue's latest staffing hint: the next hour, a room more or fewer"
+    )
 
 
 class OfficeDay(_Frozen):
@@ -109,6 +114,10 @@ class OfficeDay(_Frozen):
     quote_errors_s: dict[str, list[int]] = {}
     arrived: frozenset[UUID] = frozenset()
     visits: dict[UUID, Track] = {}
+    staffing: tuple[StaffingOption, ...] = ()
+    staffing_at: AwareDatetime | None = (
+        None  # when the queue made it: an older one delivered late is not kept
+    )
 
     def summary(self) -> DaySummary:
         open_visits = [t for t in self.visits.values() if t.stage is not Stage.ENDED]
@@ -127,6 +136,7 @@ class OfficeDay(_Frozen):
             called=sum(1 for t in open_visits if t.stage is Stage.CALLED),
             in_service=sum(1 for t in open_visits if t.stage is Stage.IN_SERVICE),
             oldest_waiting_since=min(waiting, default=None),
+            staffing=self.staffing,
         )
 
 
@@ -158,7 +168,7 @@ def _without_sample(samples: dict[str, list[int]], line_id: str, value: int) -> 
     return {**samples, line_id: kept}
 
 
-def _hour(event: VisitEvent, rules: DayRules) -> str:
+def _hour(event: VisitEvent | WaitsEstimated, rules: DayRules) -> str:
     return event.occurred_at.astimezone(rules.zone).strftime("%H")
 
 
@@ -268,9 +278,22 @@ def _progress(day: OfficeDay, event: VisitEvent, rules: DayRules) -> tuple[dict[
     return {}, {}
 
 
-def apply(day: OfficeDay, event: VisitEvent, rules: DayRules) -> OfficeDay | None:
+def _hinted(day: OfficeDay, event: WaitsEstimated) -> dict[str, object]:
+    """The queue's staffing hint, when newer than the one the day has and different from it."""
+    if (
+        day.staffing_at is not None and event.occurred_at <= day.staffing_at
+    ) or event.staffing == day.staffing:
+        return {}
+    return {"staffing": event.staffing, "staffing_at": event.occurred_at}
+
+
+def apply(day: OfficeDay, event: VisitEvent | WaitsEstimated, rules: DayRules) -> OfficeDay | None:
     """The day after `event`, or None when the event changes nothing (a duplicate, or not counted)."""
-    changes, increments = _progress(day, event, rules)
+    increments: dict[str, int] = {}
+    if isinstance(event, WaitsEstimated):
+        changes = _hinted(day, event)
+    else:
+        changes, increments = _progress(day, event, rules)
     if not changes and not increments:
         return None
     if increments:
@@ -291,7 +314,9 @@ class OfficeDays(_Frozen):
     )
     follow_ups_version: int = Field(default=0, ge=0, description="changes to the follow-ups")
 
-    def apply(self, event: VisitEvent, rules: DayRules) -> tuple[OfficeDays, OfficeDay | None] | None:
+    def apply(
+        self, event: VisitEvent | WaitsEstimated, rules: DayRules
+    ) -> tuple[OfficeDays, OfficeDay | None] | None:
         """The new value and the changed day (None when only the follow-ups changed), or None when nothing
         changed (the day too old, and no follow-up)."""
         after = self._followed(event)
@@ -306,7 +331,7 @@ class OfficeDays(_Frozen):
         kept = dict(sorted(days.items())[-KEPT_DAYS:])
         return after.model_copy(update={"days": kept}), changed
 
-    def _followed(self, event: VisitEvent) -> OfficeDays:
+    def _followed(self, event: VisitEvent | WaitsEstimated) -> OfficeDays:
         """With a follow-up opened or resolved by `event`; itself when the event changes none."""
         if isinstance(event, VisitCarriedOver) and event.visit_id not in self.follow_ups:
             follow_ups = {**self.follow_ups, event.visit_id: event.occurred_at}

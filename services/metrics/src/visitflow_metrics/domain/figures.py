@@ -153,6 +153,7 @@ def live_view(summary: DaySummary, office: Office) -> dict[str, Any]:
         "called_within_target": c.get("called_within_target", 0),
         "no_shows": c.get("no_shows", 0),
         "estimates": estimate_accuracy(summary.quote_errors_s).get("all"),
+        "staffing": [option.model_dump() for option in summary.staffing],
     }
 
 

@@ -82,6 +82,21 @@ import { accessToken, api } from "/static/common/common.js";
     return t().estimatesOff.replace("{share}", share).replace("{minutes}", number(Math.round(figures.mean_abs_error_s / 60)));
   }
 
+  // The queue's staffing hint: the next hour's expected wait with the rooms in use (first, in bold), one
+  // fewer and one more ("3 rooms: 10 min · 2 rooms: 25 min · 4 rooms: 5 min"); a dash before there is one.
+  function staffingCell(options) {
+    const td = cell("staffing", options && options.length ? "" : "–");
+    const ordered = [...(options || [])].sort((a, b) => b.as_now - a.as_now || a.rooms - b.rooms);
+    ordered.forEach((option, index) => {
+      const part = document.createElement(option.as_now ? "strong" : "span");
+      const said = option.expected_wait_s == null ? t().staffingNobody : t().staffingOption;
+      part.textContent = said.replace("{rooms}", number(option.rooms)).replace("{minutes}", number(Math.round((option.expected_wait_s || 0) / 60)));
+      if (index) td.append(" · ");
+      td.append(part);
+    });
+    return td;
+  }
+
   function renderTable(offices) {
     const rows = offices.map((office) => {
       const tr = document.createElement("tr");
@@ -109,6 +124,7 @@ import { accessToken, api } from "/static/common/common.js";
         cell("num longest-wait", office.waiting ? minutes(wait) : "–"),
         dropIns,
         cell("num estimates", estimatesHeld(office.estimates)),
+        staffingCell(office.staffing),
       );
       return tr;
     });

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
-from visitflow_events import LineWait, Message, Reason, VisitKind, WaitsEstimated
+from visitflow_events import LineWait, Message, Reason, StaffingOption, VisitKind, WaitsEstimated
 from visitflow_events import WaitEstimate as Wait
 from visitflow_offices import OSLO, Office, RoomKind
 from visitflow_offices.calendar import local_instant, office_hours
@@ -330,16 +330,11 @@ def forecast(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo =
 STAFFING_HORIZON = timedelta(hours=1)
 
 
-@dataclass(frozen=True)
-class Staffing:
-    """The expected wait of those arriving over the next hour at the current rates, with so many rooms."""
-
-    rooms: int
-    expected_wait_s: int | None  # None: nobody is expected
-
-
-def staffing(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> list[Staffing]:
-    """For the office lead: the next hour with the rooms in service, one fewer and one more."""
+def staffing(
+    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO
+) -> tuple[StaffingOption, ...]:
+    """For the office lead: the expected wait of those arriving over the next hour at the current
+    rates, with the rooms in service, one fewer and one more."""
     in_service = serving_rooms(state, office)
     base = _office(state, office, now, zone)
     coming = [(at, visit) for at, visit in base.expected_arrivals() if at < STAFFING_HORIZON.total_seconds()]
@@ -351,8 +346,9 @@ def staffing(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo =
         played = replace(base, rooms=rooms, room_change=change)
         called = played.play(state.waiting(), {visit.visit_id for _, visit in coming})
         waits = [called[visit.visit_id].expected_s - at for at, visit in coming]
-        result.append(Staffing(rooms, round(statistics.fmean(waits)) if waits else None))
-    return result
+        expected = round(statistics.fmean(waits)) if waits else None
+        result.append(StaffingOption(rooms=rooms, as_now=change == 0, expected_wait_s=expected))
+    return tuple(result)
 
 
 def line_waits(state: OfficeQueue, office: Office, estimates: Forecast) -> tuple[LineWait, ...]:
@@ -366,9 +362,15 @@ def line_waits(state: OfficeQueue, office: Office, estimates: Forecast) -> tuple
 _IDS = UUID("0b7f4f0e-5d2a-4c47-9a51-3f0f4f3d2c61")
 
 
-def waits_estimated(day: date, lines: tuple[LineWait, ...], cause: Message, now: datetime) -> WaitsEstimated:
-    """The lines' estimates as published after `cause`; its id follows from the cause, so a batch
-    decided again after a crash publishes the same event, which consumers ignore."""
+def waits_estimated(
+    day: date,
+    lines: tuple[LineWait, ...],
+    hint: tuple[StaffingOption, ...],
+    cause: Message,
+    now: datetime,
+) -> WaitsEstimated:
+    """The lines' estimates and the staffing hint as published after `cause`; its id follows from the
+    cause, so a batch decided again after a crash publishes the same event, which consumers ignore."""
     return WaitsEstimated(
         event_id=uuid5(_IDS, f"waits:{cause.message_id}"),
         occurred_at=now,
@@ -378,4 +380,5 @@ def waits_estimated(day: date, lines: tuple[LineWait, ...], cause: Message, now:
         producer="queue",
         business_date=day,
         lines=lines,
+        staffing=hint,
     )

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from visitflow_events import VisitStage
+from visitflow_events import StaffingOption, VisitStage
 from visitflow_events import WaitEstimate as Wait
 from visitflow_offices import OSLO, Office, business_date, closing_time
 
-from .estimates import Forecast, Staffing, forecast, mean_service_seconds, serving_rooms, wait_view
+from .estimates import Forecast, forecast, mean_service_seconds, wait_view
 from .ordering import is_overdue, waiting_in_order
 from .state import OfficeQueue, OpenVisit
 
@@ -135,7 +135,7 @@ def snapshot(
     now: datetime | None = None,
     zone: ZoneInfo = OSLO,
     estimates: Forecast | None = None,
-    staffing: list[Staffing] | None = None,
+    staffing: tuple[StaffingOption, ...] | None = None,
 ) -> dict[str, Any]:
     """The office's picture: `follow_up` first (the emergencies carried over from earlier days, oldest
     first), then the day's lists, rooms and lines; at `now`, in call order and with the day's `closing`."""
@@ -197,13 +197,8 @@ def snapshot(
         "undo_seconds": office.policy.undo_seconds,
     }
     if staffing is not None:  # the office lead's hint: the next hour with a room more or fewer
-        rooms_now = serving_rooms(state, office)
         result["staffing"] = [
-            {
-                "rooms": option.rooms,
-                "expected_wait_s": option.expected_wait_s,
-                "now": option.rooms == rooms_now,
-            }
+            {"rooms": option.rooms, "expected_wait_s": option.expected_wait_s, "now": option.as_now}
             for option in staffing
         ]
     if now is not None and (notice := closing(state, office, now, zone)) is not None:
