@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from uuid import UUID
 
 from visitflow_events import (
     Command,
@@ -85,6 +86,8 @@ class _Batch:
     replies: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     last: dict[str, Message] = field(default_factory=dict)  # each office's last message that changed it
     commanded: dict[str, Command] = field(default_factory=dict)  # each office's last command
+    # each office's check-in answers, by visit, their estimate filled in once the batch is decided
+    quotes: dict[str, list[tuple[UUID, dict[str, Any]]]] = field(default_factory=dict)
 
     def record(self, state: OfficeQueue, events: list[Event], cause: Message) -> OfficeQueue:
         state = fold(state, events)
@@ -165,14 +168,19 @@ class QueueHandlers:
 
     async def refresh_with_time(self) -> int:
         """Pushes again the picture of each office that the time alone changed since it was made (the
-        closing notice began, a visitor waited past the office's limit and moved up); returns how many."""
+        closing notice began, a visitor waited past the office's limit and moved up, its staffing hint
+        was made again); returns how many."""
         async with self._batch:
             now = self.clock.now()
+            rehinted = self._remake_staffing_hints(now)
             changed = [
                 office_id
                 for office_id, made in self._pictured.items()
                 if (office := self.offices.office(office_id)) is not None
-                and time_changes(self.state(office_id), office, made, now, self.offices.timezone)
+                and (
+                    office_id in rehinted
+                    or time_changes(self.state(office_id), office, made, now, self.offices.timezone)
+                )
             ]
             if changed:
                 try:
@@ -207,11 +215,12 @@ class QueueHandlers:
         hint changed, the events end with `WaitsEstimated`, so the display and the dashboard show what
         the tablet does (and what was so published, to remember once emitted)."""
         changes, published = [], {}
+        estimates_of = self._quote(batch)
         for office_id, events in batch.events.items():
             office = self.offices.office(office_id)
             assert office is not None  # only known offices decide anything
             state = batch.states[office_id]
-            estimates = forecast(state, office, batch.now, self.offices.timezone)
+            estimates = estimates_of[office_id]
             lines = line_waits(state, office, estimates)
             hint = self._staffing_hint(state, office, batch.now)
             if state.business_date is not None and (lines, hint) != self._published.get(office_id):
@@ -222,6 +231,24 @@ class QueueHandlers:
             assert view is not None
             changes.append((office_id, events, view))
         return changes, published
+
+    def _quote(self, batch: _Batch) -> dict[str, Forecast]:
+        """The estimates of each office the batch changed or checked in to, made once, at its end; and
+        the check-in answers filled from them: the figure and place the tablet shows after the batch."""
+        estimates_of = {}
+        for office_id in {*batch.events, *batch.quotes}:
+            office = self.offices.office(office_id)
+            assert office is not None  # only known offices decide or answer anything
+            state = self._current(office_id, batch)
+            estimates = forecast(state, office, batch.now, self.offices.timezone)
+            estimates_of[office_id] = estimates
+            for visit_id, reply in batch.quotes.get(office_id, []):
+                visit = state.visit(visit_id)
+                wait = estimates.visits.get(visit_id, WaitEstimate(expected_s=0, low_s=0, high_s=0))
+                reply["position"] = (ahead_of(state, office, visit, batch.now) if visit else 0) + 1
+                reply["estimated_wait_s"] = wait.expected_s
+                reply.update({k: v for k, v in wait_view(wait).items() if k != "expected_wait_s"})
+        return estimates_of
 
     def _snapshot(
         self,
@@ -242,12 +269,30 @@ class QueueHandlers:
         return snapshot(state, office, views, now, self.offices.timezone, estimates, hint)
 
     def _staffing_hint(self, state: OfficeQueue, office: Office, now: datetime) -> tuple[StaffingOption, ...]:
+        """The office's staffing hint as last made; made now only when it has none or its rooms in
+        service changed (a batch of check-ins does not pay for it: `_remake_staffing_hints`)."""
         made = self._staffing.get(office.id)
         rooms = serving_rooms(state, office)
-        if made is None or made[1] != rooms or not timedelta(0) <= now - made[0] < STAFFING_EVERY:
+        if made is None or made[1] != rooms:
             made = (now, rooms, staffing(state, office, now, self.offices.timezone))
             self._staffing[office.id] = made
         return made[2]
+
+    def _remake_staffing_hints(self, now: datetime) -> set[str]:
+        """Makes again each office's staffing hint older than `STAFFING_EVERY` (it looks an hour ahead,
+        and costs a play of the office per option); returns the offices whose hint changed. Their next
+        batch publishes it."""
+        changed = set()
+        for office_id, (made_at, _, hint) in list(self._staffing.items()):
+            office = self.offices.office(office_id)
+            if office is None or timedelta(0) <= now - made_at < STAFFING_EVERY:
+                continue
+            state = self.state(office_id)
+            made = (now, serving_rooms(state, office), staffing(state, office, now, self.offices.timezone))
+            self._staffing[office_id] = made
+            if made[2] != hint:
+                changed.add(office_id)
+        return changed
 
     def _store(self, batch: _Batch) -> None:
         for office_id in batch.events:
@@ -277,23 +322,10 @@ class QueueHandlers:
         ticket = state.tickets.get(event.visit_id)
         if ticket is None:  # queued on an earlier day: nothing to say
             return
-        ahead = ahead_of(state, office, visit, now) if visit else 0
         line_id = visit.line_id if visit else event.line_id
-        waits = forecast(state, office, now, self.offices.timezone).visits
-        wait = waits.get(event.visit_id, WaitEstimate(expected_s=0, low_s=0, high_s=0))
-        batch.replies.append(
-            (
-                str(event.visit_id),
-                {
-                    "visit_id": str(event.visit_id),
-                    "ticket": ticket,
-                    "line_id": line_id,
-                    "position": ahead + 1,
-                    "estimated_wait_s": wait.expected_s,
-                    **{k: v for k, v in wait_view(wait).items() if k != "expected_wait_s"},
-                },
-            )
-        )
+        reply = {"visit_id": str(event.visit_id), "ticket": ticket, "line_id": line_id}
+        batch.replies.append((str(event.visit_id), reply))
+        batch.quotes.setdefault(office.id, []).append((event.visit_id, reply))
 
     def _expire_results(self, batch: _Batch, now: float) -> None:
         """Deletes the results older than `RESULTS_KEPT_S` (an hour) of each office that sent a command in

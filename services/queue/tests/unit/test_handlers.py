@@ -27,7 +27,7 @@ from visitflow_events import (
 )
 from visitflow_offices import FixedClock, OfficeDirectory, load_offices
 from visitflow_queue.domain import OfficeQueue
-from visitflow_queue.handlers import QueueHandlers
+from visitflow_queue.handlers import STAFFING_EVERY, QueueHandlers
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # Monday 12:30 in Oslo
@@ -513,3 +513,41 @@ async def test_the_staffing_hint_is_published_with_the_estimates_and_again_when_
 
     assert len(outbox.estimated) == 2
     assert [o.rooms for o in outbox.estimated[-1].staffing if o.as_now] == [2]
+
+
+async def test_a_check_in_answer_is_the_estimate_the_tablet_shows_after_its_batch() -> None:
+    queue, outbox, _ = handlers()
+    drop_ins = [arrival() for _ in range(5)]
+    urgent = arrival(kind=VisitKind.EMERGENCY).model_copy(
+        update={"reason": Reason.EMERGENCY_ASSISTANCE, "line_id": "emergency"}
+    )
+
+    # one batch: the last drop-in, then an emergency who goes before them all
+    await queue.handle_batch([*drop_ins, urgent])
+
+    answers = dict(outbox.replies)
+    (_, _, view) = outbox.projected[-1]
+    last = answers[str(drop_ins[-1].visit_id)]
+    shown = view["waits"][str(drop_ins[-1].visit_id)]
+    assert (last["estimated_wait_s"], last["minutes"]) == (shown["expected_wait_s"], shown["minutes"])
+    assert last["position"] == 6  # behind the emergency too
+    assert answers[str(urgent.visit_id)]["position"] == 1
+
+
+async def test_the_staffing_hint_is_made_again_by_the_timer_not_by_a_batch_of_check_ins() -> None:
+    queue, outbox, clock = handlers()
+    await queue.handle(arrival())
+    first = outbox.projected[-1][2]["staffing"]
+
+    clock.advance(STAFFING_EVERY + timedelta(minutes=1))
+    for _ in range(12):  # a busy hour's arrivals: the next hour looks different
+        await queue.handle(arrival().model_copy(update={"occurred_at": clock.now()}))
+    assert outbox.projected[-1][2]["staffing"] == first  # the batches paid for no new hint
+
+    assert await queue.refresh_with_time() == 1
+    (_, view) = outbox.refreshed[-1]
+    assert view["staffing"] != first
+    await queue.handle(arrival().model_copy(update={"occurred_at": clock.now()}))
+    assert [o.expected_wait_s for o in outbox.estimated[-1].staffing] == [
+        o["expected_wait_s"] for o in view["staffing"]
+    ]
