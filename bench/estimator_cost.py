@@ -16,6 +16,7 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from uuid import uuid4
 
@@ -84,8 +85,8 @@ def main() -> None:
     for size in SIZES:
         state = office_with(office, size)
         result[str(size)] = {
-            "forecast": timed(lambda state=state: forecast(state, office, NOW), args.repeat),
-            "staffing": timed(lambda state=state: staffing(state, office, NOW), max(3, args.repeat // 4)),
+            "forecast": timed(partial(forecast, state, office, NOW), args.repeat),
+            "staffing": timed(partial(staffing, state, office, NOW), max(3, args.repeat // 4)),
         }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_bytes(orjson.dumps({"waiting": result}, option=orjson.OPT_INDENT_2))
