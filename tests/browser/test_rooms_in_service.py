@@ -1,6 +1,7 @@
 """Rooms in and out of service, as a host and a waiting room see it: the host closes a room for lunch from
 the tablet, nobody is called to it, the wait estimates count it no more, the display says it is closed;
-opened again, it is called to as before. The tablet and the display say the same wait throughout."""
+with every room closed the wait says "no room open"; opened again, it is called to as before. The
+tablet and the display say the same wait throughout."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from visitflow_platform.access import Role
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 OFFICE = "elverum"  # two conversation rooms; no drop-in on Mondays, so only these emergencies wait
 ROOM, NAME = "samtalerom-2", "Samtalerom 2"
+OTHER_ROOM = "samtalerom-1"
 EMERGENCY = {"kind": "emergency", "reason": "emergency_assistance"}
 CATALOGUES = ROOT / "libs" / "platform" / "src" / "visitflow_platform" / "static" / "i18n"
 WORDS = {language: json.loads((CATALOGUES / f"{language}.json").read_text()) for language in ("nb", "en")}
@@ -29,7 +31,8 @@ def office(system: System) -> Iterator[str]:
     try:
         yield OFFICE
     finally:
-        system.command(OFFICE, f"rooms/{ROOM}/open")  # refused when it is open already: that is fine
+        for room in (ROOM, OTHER_ROOM):
+            system.command(OFFICE, f"rooms/{room}/open")  # refused when it is open already: that is fine
         system.clear(OFFICE)
 
 
@@ -116,6 +119,12 @@ def test_the_host_closes_a_room_from_the_tablet_and_the_display_says_so(
         if language == "nb":
             SCREENS.mkdir(parents=True, exist_ok=True)
             tablet.screenshot(path=str(SCREENS / "tablet-room-closed.png"))
+        # every room closed: no figure, but "no room open", on both
+        assert system.command(office, f"rooms/{OTHER_ROOM}/close").status_code == 200
+        expect(tablet_title).to_contain_text(words["wait.no_room"])
+        expect(display_line).to_contain_text(words["wait.no_room"])
+        assert system.command(office, f"rooms/{OTHER_ROOM}/open").status_code == 200
+        expect(tablet_title).to_contain_text(wait)
 
         card.get_by_role("button", name=f"{words['tablet.open_room']} – {NAME}").click()
 

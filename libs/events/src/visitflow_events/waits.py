@@ -27,6 +27,7 @@ class WaitEstimate(BaseModel):
     expected_s: int = Field(ge=0)
     low_s: int = Field(ge=0)
     high_s: int = Field(ge=0)
+    no_room: bool = Field(default=False, description="every room is out of service: no wait can be said")
 
     def said(self) -> tuple[int, int | None]:
         """(minutes, None) for "about N min": the nearest five minutes, never less than five (a visitor

@@ -105,6 +105,7 @@ class Queued(BaseModel):
     high_s: int | None = Field(default=None, description="the estimate's range: likely no longer")
     minutes: int | None = Field(default=None, description="the estimate as screens say it: about so many")
     minutes_to: int | None = Field(default=None, description="or a range, from `minutes` to this")
+    no_room: bool = Field(default=False, description="every room is out of service: no wait can be said")
     note: str | None = None
 
 

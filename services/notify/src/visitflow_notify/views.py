@@ -49,6 +49,7 @@ def display_view(board: Board, office: Office, now: datetime, linger: timedelta)
                 "expected_wait_s": estimate.expected_s if estimate else 0,
                 "expected_minutes": minutes,
                 "expected_minutes_to": minutes_to,
+                "no_room": estimate.no_room if estimate else False,
             }
         )
     return {

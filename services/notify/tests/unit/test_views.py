@@ -126,6 +126,17 @@ def test_every_line_is_listed_with_the_queues_estimate_or_none_when_nobody_waits
     )
     assert (lines["emergency"]["waiting"], lines["emergency"]["expected_minutes"]) == (0, None)
     assert lines["drop_in"]["name"] == "Drop-in"
+    assert not lines["drop_in"]["no_room"]
+
+
+def test_a_line_says_no_room_open_when_the_queue_found_every_room_closed() -> None:
+    closed = WaitEstimate(expected_s=0, low_s=0, high_s=0, no_room=True)
+    event = estimated(drop_in=(0, 0, 0))
+    event = event.model_copy(update={"lines": (LineWait(line_id="drop_in", waiting=1, estimate=closed),)})
+    view = display_view(board(queued("D-001"), event), LOTEN, MONDAY_NOON, LINGER)
+
+    (line,) = [line for line in view["lines"] if line["line_id"] == "drop_in"]
+    assert line["no_room"] is True
 
 
 def test_the_day_is_todays_at_the_moment_asked() -> None:

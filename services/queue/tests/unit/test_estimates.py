@@ -23,6 +23,7 @@ from visitflow_queue.domain.estimates import (
     mean_service_seconds,
     serving_rooms,
     staffing,
+    wait_view,
 )
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
@@ -259,6 +260,21 @@ def test_a_room_out_of_service_counts_no_more() -> None:
     assert serving_rooms(lunch, OFFICE) == 2
     assert all_in.expected_s == WALK_S + DEFAULT_S + TURNOVER_S  # the second round of three rooms
     assert without.expected_s == 2 * (WALK_S + DEFAULT_S + TURNOVER_S)  # the third round of two
+
+
+def test_every_room_closed_says_no_room_open_not_a_ceiling() -> None:
+    state, visit_ids = with_waiting(5)
+    closed = state.model_copy(update={"closed_rooms": frozenset(ROOMS)})
+
+    waits = forecast(closed, OFFICE, NOW)
+
+    assert all(wait.no_room for wait in [*waits.visits.values(), *waits.lines.values()])
+    assert wait_view(waits.visits[visit_ids[0]])["no_room"] is True
+    # one room open again: a figure, not "no room open"
+    one_open = state.model_copy(update={"closed_rooms": frozenset(ROOMS[1:])})
+    assert not any(wait.no_room for wait in forecast(one_open, OFFICE, NOW).visits.values())
+    # the lead still sees what opening one would give
+    assert [(o.rooms, o.as_now) for o in staffing(closed, OFFICE, NOW)] == [(1, False)]
 
 
 def test_the_staffing_hint_says_the_next_hours_wait_with_a_room_more_or_less() -> None:

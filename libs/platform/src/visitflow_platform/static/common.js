@@ -97,8 +97,10 @@ export function showStatus(element, t, status) {
   element.textContent = t(status === "live" ? "status.live" : "status.offline");
 }
 
-// A wait estimate as every screen says it: the queue's minutes ("about 15 min"), or its range when unsure.
-export function saidWait(t, minutes, minutesTo) {
+// A wait estimate as every screen says it: the queue's minutes ("about 15 min"), or its range when unsure,
+// or "no room open" when every room is out of service.
+export function saidWait(t, minutes, minutesTo, noRoom = false) {
+  if (noRoom) return t("wait.no_room");
   return minutesTo == null ? t("wait.about", { minutes }) : t("wait.range", { low: minutes, high: minutesTo });
 }
 

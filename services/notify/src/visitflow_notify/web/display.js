@@ -81,7 +81,7 @@ function renderLines() {
     el("li", { "data-line": line.line_id },
        el("span", { class: "name" }, `${lineName(line)} (${line.prefix})`),
        line.waiting
-         ? `${t("display.waiting", { count: line.waiting })} · ${saidWait(t, line.expected_minutes, line.expected_minutes_to)}`
+         ? `${t("display.waiting", { count: line.waiting })} · ${saidWait(t, line.expected_minutes, line.expected_minutes_to, line.no_room)}`
          : t("display.nobody_waiting"))),
     ...(view?.rooms_closed?.length
       ? [el("li", { class: "rooms-closed" }, t("display.rooms_closed", { rooms: view.rooms_closed.join(", ") }))]

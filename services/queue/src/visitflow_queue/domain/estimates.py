@@ -41,8 +41,9 @@ BURST_FOLLOW = 0.5  # the emergencies expected to follow each one, over that mem
 HORIZON = timedelta(hours=8)  # no estimate beyond
 
 
-def wait_view(wait: Wait) -> dict[str, int | None]:
-    """An estimate as screens receive it: seconds, and the minutes every screen says (`Wait.said`)."""
+def wait_view(wait: Wait) -> dict[str, int | bool | None]:
+    """An estimate as screens receive it: seconds, and the minutes every screen says (`Wait.said`), or
+    `no_room` when every room is out of service (screens say "no room open", not a ceiling)."""
     minutes, minutes_to = wait.said()
     return {
         "expected_wait_s": wait.expected_s,
@@ -50,6 +51,7 @@ def wait_view(wait: Wait) -> dict[str, int | None]:
         "high_s": wait.high_s,
         "minutes": minutes,
         "minutes_to": minutes_to,
+        "no_room": wait.no_room,
     }
 
 
@@ -188,6 +190,7 @@ def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneI
     return result
 
 
+_NO_ROOM = Wait(expected_s=0, low_s=0, high_s=0, no_room=True)
 _HYPOTHETICAL = "ZZZ-9999"  # sorts after every ticket: an arrival goes behind its equals
 
 
@@ -258,6 +261,8 @@ class _Office:
         """When each visitor in `wanted` is called, playing the office forward from now: each room's
         next free time with its variance (the conversations it holds until then)."""
         rooms = self.free_at()
+        if not rooms:  # every room out of service: nobody is called until one opens
+            return dict.fromkeys(wanted, _NO_ROOM)
         heapq.heapify(rooms)
         arrivals = self.expected_arrivals()
         real = {visit.visit_id for visit in waiting}

@@ -186,7 +186,7 @@ async function submit(redirectTo = null) {
     // these ask for a retry: tapping again must retry this check-in, not make a second one
     if (status !== 503 && status !== 429 && answer.error !== "in_progress") pendingKey = null;
     if (answer.outcome === "queued") {
-      say(t("tablet.queued", { ticket: answer.ticket, position: answer.position, wait: saidWait(t, answer.minutes, answer.minutes_to) }));
+      say(t("tablet.queued", { ticket: answer.ticket, position: answer.position, wait: saidWait(t, answer.minutes, answer.minutes_to, answer.no_room) }));
       $("checkin-form").reset();
     } else if (answer.outcome === "accepted") say(t("tablet.accepted"));
     else if (answer.outcome === "redirected") say(t("tablet.redirected", { alternative: t(`alternative.${answer.alternative}`) }));
@@ -551,7 +551,7 @@ function updateLine(section, line) {
   const waiting = snapshot.waiting.filter((visit) => visit.line_id === line.line_id);
   const { title, list } = section.parts;
   setText(title, waiting.length
-    ? t("tablet.line_title", { line: lineName(line), count: waiting.length, wait: saidWait(t, line.minutes, line.minutes_to) })
+    ? t("tablet.line_title", { line: lineName(line), count: waiting.length, wait: saidWait(t, line.minutes, line.minutes_to, line.no_room) })
     : t("tablet.line_empty", { line: lineName(line) }));
   keyed(list, waiting, (visit) => visit.visit_id, waitingItem, updateWaiting);
 }
