@@ -12,8 +12,6 @@ from visitflow_events import Reason, VisitKind, VisitorCheckedIn, VisitorQueued,
 from visitflow_offices import Office, load_offices
 from visitflow_queue.domain import OfficeQueue, check_in, fold, snapshot
 from visitflow_queue.domain.estimates import (
-    BURST_FOLLOW,
-    BURST_MEMORY,
     HORIZON,
     TURNOVER_S,
     WALK_S,
@@ -299,57 +297,16 @@ def test_the_staffing_hint_expects_nobody_when_the_office_has_closed() -> None:
     assert {option.expected_wait_s for option in staffing(state, OFFICE, closed)} == {None}
 
 
-def emergencies(state: OfficeQueue, minutes_ago: list[float]) -> OfficeQueue:
-    return state.model_copy(
-        update={"arrived": {"emergency": [NOW - timedelta(minutes=m) for m in minutes_ago]}}
-    )
-
-
-def expected_emergencies(state: OfficeQueue, within: timedelta = HORIZON) -> int:
-    flows = [a for a in arrival_rates(state, OFFICE, NOW) if a.line_id == "emergency"]
-    return sum(len(flow.times(within.total_seconds())) for flow in flows)
-
-
-def test_a_burst_of_emergencies_is_expected_to_fade_within_minutes_not_to_hold_for_an_hour() -> None:
-    state, _ = with_waiting(0)
-    going_on = emergencies(state, [4 * m for m in range(8)])  # one every four minutes, the last now
-    ended = emergencies(state, [30 + 4 * m for m in range(8)])  # the same, half an hour ago
-
-    # the burst's rate (8 in half an hour) held for an hour would bring 8 more; it fades instead
-    assert 1 <= expected_emergencies(going_on) <= 3
-    assert expected_emergencies(going_on, BURST_MEMORY) >= 1  # those expected come soon
-    assert expected_emergencies(ended) < expected_emergencies(going_on)
-    # a single emergency is not a burst
-    assert expected_emergencies(emergencies(state, [0])) == 0
-
-
-def test_a_burst_of_emergencies_delays_those_waiting_by_the_emergencies_it_still_brings() -> None:
+def test_a_burst_of_arrivals_is_expected_to_last_an_hour_not_all_day() -> None:
     state, visit_ids = with_waiting(25)
     state = in_rooms(state, visit_ids[:3])
-    waiting = visit_ids[3:]
+    burst = state.model_copy(
+        update={"arrived": {"emergency": [NOW - timedelta(minutes=4 * m) for m in range(8)]}}
+    )
+    last = visit_ids[-1]  # called in about two hours
 
-    calm = forecast(state, OFFICE, NOW).visits
-    burst = forecast(emergencies(state, [4 * m for m in range(8)]), OFFICE, NOW).visits
-    delays = [burst[v].expected_s - calm[v].expected_s for v in waiting]
+    calm = forecast(state, OFFICE, NOW).visits[last].expected_s
+    after_burst = forecast(burst, OFFICE, NOW).visits[last].expected_s
 
-    assert all(delay >= 0 for delay in delays)
-    # each expected emergency takes one call, about a room's conversation, from those waiting
-    cycle = DEFAULT_S + WALK_S + TURNOVER_S
-    assert 0 < max(delays) <= expected_emergencies(emergencies(state, [4 * m for m in range(8)])) * cycle
-
-
-@given(
-    st.lists(st.floats(min_value=0, max_value=60), max_size=20),
-    st.floats(min_value=60, max_value=8 * 3600),
-)
-@settings(max_examples=60, deadline=None)
-def test_expected_emergencies_come_in_order_fewer_than_followers_and_within_the_span(
-    minutes_ago: list[float], span_s: float
-) -> None:
-    state, _ = with_waiting(0)
-    flows = [a for a in arrival_rates(emergencies(state, minutes_ago), OFFICE, NOW) if a.decay_s]
-    for flow in flows:
-        times = flow.times(span_s)
-        assert times == sorted(times)
-        assert all(0 <= at < span_s for at in times)
-        assert len(times) <= BURST_FOLLOW * len(minutes_ago) + 0.5
+    # the next hour's emergencies overtake; after that, the configured rate (none) holds again
+    assert 0 < after_burst - calm < 20 * 60

@@ -36,14 +36,12 @@ TURNOVER_S = 30  # a room freed to its next call, before the office has any toda
 SPREAD = 0.4  # a conversation's length varies by this share of its mean, before a line has three today
 RATE_PRIOR_H = 0.5  # the configured arrival rate counts as this many hours of observed arrivals
 RATE_WINDOW = timedelta(hours=1)  # arrivals counted for a line's running rate (state.ARRIVALS_WINDOW)
-BURST_MEMORY = timedelta(minutes=15)  # how long an emergency raises the chance of another
-BURST_FOLLOW = 0.5  # the emergencies expected to follow each one, over that memory
 HORIZON = timedelta(hours=8)  # no estimate beyond
 
 
 def wait_view(wait: Wait) -> dict[str, int | bool | None]:
-    """An estimate as screens receive it: seconds, and the minutes every screen says (`Wait.said`), or
-    `no_room` when every room is out of service (screens say "no room open", not a ceiling)."""
+    """An estimate as screens receive it: seconds, and the minutes every screen says (`Wait.said`); and
+    `no_room` when every room is out of service (screens say "no room open", not a figure)."""
     minutes, minutes_to = wait.said()
     return {
         "expected_wait_s": wait.expected_s,
@@ -51,7 +49,7 @@ def wait_view(wait: Wait) -> dict[str, int | bool | None]:
         "high_s": wait.high_s,
         "minutes": minutes,
         "minutes_to": minutes_to,
-        "no_room": wait.no_room,
+        **({"no_room": True} if wait.no_room else {}),  # only then: a waiting visitor's view stays small
     }
 
 
@@ -108,24 +106,17 @@ def ahead_of(state: OfficeQueue, office: Office, visit: OpenVisit, now: datetime
 class Arrivals:
     """A line's expected arrivals from now until `until`: at its running rate for the next
     `RATE_WINDOW` (what the last hour says of the next), at its configured rate after that (a burst is
-    not expected to last all day). Rates per second. With `decay_s`, the rate instead fades from
-    `per_s` by e every `decay_s` seconds (emergencies: a burst, not a rate)."""
+    not expected to last all day). Rates per second."""
 
     line_id: str
     kind: VisitKind
     per_s: float
     until: datetime
     configured_per_s: float = 0.0
-    decay_s: float = 0.0
 
     def times(self, span_s: float) -> list[float]:
         """The expected arrivals' times in seconds from now, within `span_s`: the k-th when the
         expected count reaches k - 1/2."""
-        if self.decay_s:  # expected count by s: per_s * decay_s * (1 - e^(-s / decay_s))
-            total = self.per_s * self.decay_s
-            counts = (k + 0.5 for k in range(math.ceil(total)))
-            times = (-self.decay_s * math.log(1 - count / total) for count in counts if count < total)
-            return [at for at in times if at < span_s]
         near = min(span_s, RATE_WINDOW.total_seconds())
         result = []
         for start, end, rate in ((0.0, near, self.per_s), (near, span_s, self.configured_per_s)):
@@ -154,10 +145,7 @@ def _spans(office: Office, now: datetime, zone: ZoneInfo, drop_in: bool) -> list
 def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> list[Arrivals]:
     """Each line's running arrival rate: the last hour's check-ins, started from the configured rate (the
     office's expected drop-ins a day over its drop-in hours, shared by its drop-in lines; none for the
-    other lines) as if it had been seen for `RATE_PRIOR_H`. Only while the line's window is open.
-
-    Emergencies come in bursts (one incident, several people), not at a rate that holds: each recent
-    one is followed by `BURST_FOLLOW` more, fewer the longer ago it was (`BURST_MEMORY`)."""
+    other lines) as if it had been seen for `RATE_PRIOR_H`. Only while the line's window is open."""
     drop_in_spans = _spans(office, now, zone, drop_in=True)
     opening_spans = _spans(office, now, zone, drop_in=False)
     drop_in_hours = sum((end - start).total_seconds() for start, end in drop_in_spans) / 3600
@@ -169,13 +157,6 @@ def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneI
             ((s, e) for s, e in (drop_in_spans if drop_in else opening_spans) if s <= now < e), None
         )
         if current is None:
-            continue
-        if line.kind is VisitKind.EMERGENCY:
-            memory = BURST_MEMORY.total_seconds()
-            ages = [(now - at).total_seconds() for at in state.arrived.get(line.id, []) if at <= now]
-            followers = BURST_FOLLOW * sum(math.exp(-age / memory) for age in ages)
-            if followers:
-                result.append(Arrivals(line.id, line.kind, followers / memory, current[1], decay_s=memory))
             continue
         prior = (
             office.expected_drop_ins_per_day / drop_in_hours / drop_in_lines
