@@ -1,5 +1,13 @@
 """The Visitflow event contract: the only messages services exchange."""
 
+from .appointments import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentEvent,
+    AppointmentMissed,
+    AppointmentRescheduled,
+    ScheduledEvent,
+)
 from .codec import COMMAND_TYPES, EVENT_TYPES, REGISTRY, UndecodableMessage, as_dict, decode, encode
 from .commands import (
     CallNext,
@@ -61,6 +69,11 @@ __all__ = [
     "REGISTRY",
     "Alternative",
     "Appointment",
+    "AppointmentBooked",
+    "AppointmentCancelled",
+    "AppointmentEvent",
+    "AppointmentMissed",
+    "AppointmentRescheduled",
     "CallNext",
     "CallVisit",
     "CancelCause",
@@ -89,6 +102,7 @@ __all__ = [
     "RemovalType",
     "ResolveFollowUp",
     "ReturnVisit",
+    "ScheduledEvent",
     "ServiceCompleted",
     "ServiceStarted",
     "StartService",

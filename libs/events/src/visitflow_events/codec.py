@@ -6,6 +6,7 @@ from typing import Annotated, Union
 
 from pydantic import Field, TypeAdapter, ValidationError
 
+from .appointments import AppointmentBooked, AppointmentCancelled, AppointmentMissed, AppointmentRescheduled
 from .commands import (
     CallNext,
     CallVisit,
@@ -65,6 +66,10 @@ EVENT_TYPES: tuple[type[Message], ...] = (
     NotificationRequested,
     NotificationSent,
     NotificationFailed,
+    AppointmentBooked,
+    AppointmentRescheduled,
+    AppointmentCancelled,
+    AppointmentMissed,
 )
 COMMAND_TYPES: tuple[type[Message], ...] = (
     CallNext,
@@ -104,6 +109,10 @@ AnyMessage = Annotated[
         NotificationRequested,
         NotificationSent,
         NotificationFailed,
+        AppointmentBooked,
+        AppointmentRescheduled,
+        AppointmentCancelled,
+        AppointmentMissed,
         CallNext,
         CallVisit,
         Recall,

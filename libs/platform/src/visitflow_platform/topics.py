@@ -41,6 +41,10 @@ CHANGELOG_INDEX_INTERVAL_BYTES = 16 * 1024 * 1024
 CHANGELOG_TOMBSTONES_KEPT_MS = 3600 * 1000
 # Configs `ensure_topics` raises on an existing topic but never lowers (see `align_configs`).
 NEVER_LOWERED = frozenset({"min.insync.replicas"})
+# Bookings are made up to `BOOKING_HORIZON_DAYS` ahead and the queue rebuilds its appointments from the
+# topic: it keeps each booking until well after its day.
+BOOKING_HORIZON_DAYS = 90
+APPOINTMENTS_RETENTION_DAYS = BOOKING_HORIZON_DAYS + 14
 HISTORY_RETENTION_DAYS = 800  # the metrics daily history: at least 400 days are promised
 
 
@@ -75,6 +79,12 @@ def topic_specs(settings: ServiceSettings) -> list[NewTopic]:
             settings.partitions,
             replicas,
             topic_configs={**durable, "retention.ms": str(14 * DAY_MS)},
+        ),
+        NewTopic(
+            topics.appointments,
+            settings.partitions,
+            replicas,
+            topic_configs={**durable, "retention.ms": str(APPOINTMENTS_RETENTION_DAYS * DAY_MS)},
         ),
         NewTopic(
             topics.dead_letter,
