@@ -18,6 +18,7 @@ class Role(StrEnum):
     DISPLAY = "display"
     REGIONAL = "regional"
     SCRAPER = "scraper"  # Prometheus: the business figures and nothing else
+    BOOKING = "booking"  # the booking system: publishes the offices' appointments, reads nothing
     ADMIN = "admin"
 
 
@@ -42,6 +43,7 @@ class Action(StrEnum):
     READ_OFFICE_FIGURES = "read an office's figures and history"
     READ_REGION = "read a region's figures, history and live dashboard"
     SCRAPE_FIGURES = "scrape every office's live figures (Prometheus)"
+    IMPORT_BOOKINGS = "import an office's bookings (booked, moved, cancelled)"
 
 
 _HOST, _COUNSELLOR, _DISPLAY, _REGIONAL = Role.HOST, Role.COUNSELLOR, Role.DISPLAY, Role.REGIONAL
@@ -68,6 +70,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_OFFICE_FIGURES: frozenset({_REGIONAL, _HOST}),
     Action.READ_REGION: frozenset({_REGIONAL}),
     Action.SCRAPE_FIGURES: frozenset({Role.SCRAPER}),
+    Action.IMPORT_BOOKINGS: frozenset({Role.BOOKING}),
 }
 
 

@@ -32,6 +32,7 @@ from visitflow_platform.ratelimit import RateLimit
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.web import install_common
 
+from .bookings import booking_router
 from .config import CheckinSettings
 from .domain import Queue, Redirect, Refuse, alternatives_for, appointment_start, check_in_time, judge
 from .idempotency import IdempotencyStore
@@ -266,6 +267,17 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         return Queued(office_id=office.id, **orjson.loads(reply))
 
     app.include_router(api)
+    app.include_router(
+        booking_router(
+            offices,
+            clock,
+            runtime.publisher,
+            runtime.redis,
+            settings.topics.appointments,
+            settings.service_name,
+            registry,
+        )
+    )
     return app
 
 
