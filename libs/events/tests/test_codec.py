@@ -24,6 +24,7 @@ from visitflow_events import (
     CancelCause,
     CancelVisit,
     Channel,
+    CheckAppointments,
     CloseDay,
     CommandRejected,
     CompleteService,
@@ -239,6 +240,7 @@ def sample(model: type[Message]) -> Message:
         UndoRemoval: lambda: UndoRemoval(**command_envelope(), visit_id=uuid4()),
         ResolveFollowUp: lambda: ResolveFollowUp(**command_envelope(), visit_id=uuid4()),
         CloseDay: lambda: CloseDay(**command_envelope(), business_date=DAY),
+        CheckAppointments: lambda: CheckAppointments(**command_envelope(), business_date=DAY),
     }
     build = builders[model]
     assert callable(build)
@@ -269,7 +271,7 @@ def test_decode_accepts_str_as_well_as_bytes(model: type[Message]) -> None:
 
 def test_event_and_command_types_do_not_overlap_and_are_all_registered() -> None:
     assert not set(EVENT_TYPES) & set(COMMAND_TYPES)
-    assert len(REGISTRY) == len(EVENT_TYPES) + len(COMMAND_TYPES) == 37
+    assert len(REGISTRY) == len(EVENT_TYPES) + len(COMMAND_TYPES) == 38
 
 
 @pytest.mark.parametrize("model", ALL_TYPES, ids=lambda m: m.__name__)

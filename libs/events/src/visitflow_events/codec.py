@@ -11,6 +11,7 @@ from .commands import (
     CallNext,
     CallVisit,
     CancelVisit,
+    CheckAppointments,
     CloseDay,
     CompleteService,
     HoldVisit,
@@ -85,6 +86,7 @@ COMMAND_TYPES: tuple[type[Message], ...] = (
     UndoRemoval,
     ResolveFollowUp,
     CloseDay,
+    CheckAppointments,
 )
 
 AnyMessage = Annotated[
@@ -126,6 +128,7 @@ AnyMessage = Annotated[
         UndoRemoval,
         ResolveFollowUp,
         CloseDay,
+        CheckAppointments,
     ],
     Field(discriminator="type"),
 ]

@@ -89,3 +89,11 @@ class ResolveFollowUp(Command):
 class CloseDay(Command):
     type: Literal["CloseDay"] = "CloseDay"
     business_date: date
+
+
+class CheckAppointments(Command):
+    """The queue worker's own timer asks it to mark the office's appointments nobody came for as missed
+    (`AppointmentMissed`), on its clock: decided where the office's state is written, by its one writer."""
+
+    type: Literal["CheckAppointments"] = "CheckAppointments"
+    business_date: date

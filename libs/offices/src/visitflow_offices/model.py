@@ -124,6 +124,12 @@ class Policy(_Strict):
     undo_seconds: int = Field(
         default=15, ge=0, le=UNDO_SECONDS_MAX, description="how long a host may undo a removal (0: never)"
     )
+    appointment_grace_minutes: int = Field(
+        default=15,
+        ge=0,
+        le=240,
+        description="a booked appointment nobody checked in for by its start plus this is missed",
+    )
     max_wait_minutes: int = Field(
         default=45,
         ge=1,

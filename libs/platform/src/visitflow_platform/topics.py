@@ -22,7 +22,7 @@ DAY_MS = 24 * 3600 * 1000
 # The faust tables of each worker; their changelog topics are created here too (compacted), so that
 # no topic is ever created implicitly.
 TABLES = {
-    "queue": ("office-state", "command-results"),
+    "queue": ("office-state", "command-results", "appointments"),
     "notify": ("display-boards", "audiences"),
     "metrics": ("office-days",),
 }

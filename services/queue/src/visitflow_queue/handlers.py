@@ -28,14 +28,27 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
-from visitflow_events import Command, Event, Message, OfficeDayClosed, VisitorCheckedIn, as_dict
-from visitflow_offices import Clock, OfficeDirectory
+from visitflow_events import (
+    AppointmentBooked,
+    AppointmentEvent,
+    AppointmentMissed,
+    CheckAppointments,
+    Command,
+    Event,
+    Message,
+    OfficeDayClosed,
+    VisitorCheckedIn,
+    as_dict,
+)
+from visitflow_offices import Clock, OfficeDirectory, business_date
 from visitflow_platform.tables import ParsedTable
 
 from .domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
+from .domain.appointments import DayBook, arrive, book, day_key, expected, missed
+from .domain.decide import PRODUCER
 from .domain.estimates import ahead_of, estimated_wait_seconds
 from .domain.readmodel import time_changes
 
@@ -63,6 +76,7 @@ class _Batch:
     replies: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     last: dict[str, Message] = field(default_factory=dict)  # each office's last message that changed it
     commanded: dict[str, Command] = field(default_factory=dict)  # each office's last command
+    days: dict[str, tuple[DayBook, Message]] = field(default_factory=dict)  # changed day-books, and why
 
     def record(self, state: OfficeQueue, events: list[Event], cause: Message) -> OfficeQueue:
         state = fold(state, events)
@@ -83,6 +97,8 @@ class QueueHandlers:
     writing_for: Callable[[Message], contextlib.AbstractContextManager[None]] = lambda _: (
         contextlib.nullcontext()
     )
+    # each office's appointments of a day, keyed `office:date` (`appointments.day_key`)
+    days: MutableMapping[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # an office's state parsed once per change, not once per message, and dumped by its changes
@@ -97,9 +113,18 @@ class QueueHandlers:
         # when first needed and again when the table holds other keys (a rebalance moved partitions)
         self._kept: dict[str, deque[tuple[float, str]]] = {}
         self._kept_keys = -1
+        self._days = ParsedTable(self.days, DayBook, _empty_day)
 
     def state(self, office_id: str) -> OfficeQueue:
         return self._states.get(office_id)
+
+    def offices_held(self) -> list[str]:
+        """The offices whose queue or appointments this worker holds."""
+        booked = {key.partition(":")[0] for key in self._days.stored()}
+        return sorted(booked.union(self.states.keys()))
+
+    def day(self, office_id: str, day: date) -> DayBook:
+        return self._days.get(day_key(office_id, day))
 
     async def handle(self, message: Message) -> None:
         await self.handle_batch([message])
@@ -109,6 +134,10 @@ class QueueHandlers:
         for message in messages:
             if isinstance(message, VisitorCheckedIn):
                 self._check_in(message, batch)
+            elif isinstance(message, CheckAppointments):
+                self._check_appointments(message, batch)
+            elif isinstance(message, AppointmentEvent) and not isinstance(message, AppointmentMissed):
+                self._book(message, batch)  # a missed one is the queue's own, already in its day
             elif isinstance(message, Command):
                 self._command(message, batch)
             # every other event on the visits topic is the queue's own output, or not its business
@@ -130,6 +159,8 @@ class QueueHandlers:
             # they failed, so that what was emitted is stored and the batch's retry decides nothing again
             self._store(batch)
         self._unpushed.difference_update(batch.events)
+        if quiet := sorted({key.partition(":")[0] for key in batch.days} - set(batch.events)):
+            self._unpushed.update(quiet)  # bookings changed, nothing else: their picture afresh
         if self._unpushed:
             await self._push_again()
 
@@ -171,24 +202,34 @@ class QueueHandlers:
         """Each changed office's events and its new snapshot."""
         changes = []
         for office_id, events in batch.events.items():
-            view = self._snapshot(office_id, batch.states[office_id])
+            view = self._snapshot(office_id, batch.states[office_id], batch)
             assert view is not None  # only known offices decide anything
             changes.append((office_id, events, view))
         return changes
 
-    def _snapshot(self, office_id: str, state: OfficeQueue) -> dict[str, Any] | None:
+    def _snapshot(
+        self, office_id: str, state: OfficeQueue, batch: _Batch | None = None
+    ) -> dict[str, Any] | None:
         office = self.offices.office(office_id)
         if office is None:
             return None
         now = self.clock.now()
         self._pictured[office_id] = now
         views = self._views.setdefault(office_id, VisitViews())
-        return snapshot(state, office, views, now, self.offices.timezone)
+        zone = self.offices.timezone
+        picture = snapshot(state, office, views, now, zone)
+        day = business_date(now, zone)
+        today = self._current_day(office_id, day, batch) if batch else self.day(office_id, day)
+        picture["appointments"] = expected(today, office, state, now, zone)
+        return picture
 
     def _store(self, batch: _Batch) -> None:
         for office_id in batch.events:
             with self.writing_for(batch.last[office_id]):
                 self._states.put(office_id, batch.states[office_id])
+        for key, (day, cause) in batch.days.items():
+            with self.writing_for(cause):
+                self._days.put(key, day)
         now = self.clock.now().timestamp()
         self._expire_results(batch, now)
         for key, (cause, result) in batch.results.items():
@@ -200,6 +241,38 @@ class QueueHandlers:
     def _current(self, office_id: str, batch: _Batch) -> OfficeQueue:
         return batch.states.get(office_id) or self.state(office_id)
 
+    def _current_day(self, office_id: str, day: date, batch: _Batch) -> DayBook:
+        key = day_key(office_id, day)
+        return batch.days[key][0] if key in batch.days else self.day(office_id, day)
+
+    def _book(self, event: AppointmentEvent, batch: _Batch) -> None:
+        """A booking of the feed into its day (a moved one out of the day it was on, if another)."""
+        if self.offices.office(event.office_id) is None:
+            log.warning("booking for an unknown office", extra={"office_id": event.office_id})
+            return
+        for key, (day, _) in list(batch.days.items()):
+            if key.startswith(f"{event.office_id}:") and event.booking_id in day.bookings:
+                batch.days[key] = (day.with_booking(None, event.booking_id), event)
+        moved = not isinstance(event, AppointmentBooked)
+        for earlier in self._days.stored() if moved else ():
+            if earlier.startswith(f"{event.office_id}:") and earlier not in batch.days:
+                day = self._days.get(earlier)
+                if event.booking_id in day.bookings and day.business_date != event.business_date:
+                    batch.days[earlier] = (day.with_booking(None, event.booking_id), event)
+        day = self._current_day(event.office_id, event.business_date, batch)
+        batch.days[day_key(event.office_id, event.business_date)] = (book(day, event), event)
+
+    def _check_appointments(self, command: CheckAppointments, batch: _Batch) -> None:
+        office = self.offices.office(command.office_id)
+        if office is None:
+            return
+        day = self._current_day(office.id, command.business_date, batch)
+        if events := missed(day, office, self.clock.now(), PRODUCER):
+            for event in events:
+                day = book(day, event)
+            batch.days[day_key(office.id, command.business_date)] = (day, command)
+            batch.record(self._current(office.id, batch), list(events), command)
+
     def _check_in(self, event: VisitorCheckedIn, batch: _Batch) -> None:
         office = self.offices.office(event.office_id)
         if office is None:
@@ -208,6 +281,9 @@ class QueueHandlers:
         state = self._current(office.id, batch)
         if events := check_in(state, office, event, self.clock.now()):
             state = batch.record(state, events, event)
+        day = self._current_day(office.id, event.business_date, batch)
+        if (arrived := arrive(day, event)) is not day:
+            batch.days[day_key(office.id, event.business_date)] = (arrived, event)
         visit = state.visit(event.visit_id)
         ticket = state.tickets.get(event.visit_id)
         if ticket is None:  # queued on an earlier day: nothing to say
@@ -264,6 +340,11 @@ class QueueHandlers:
             result["events"] = [as_dict(event) for event in decision.events]
         batch.results[key] = (command, result)
         batch.replies.append((key, result))
+
+
+def _empty_day(key: str) -> DayBook:
+    office_id, _, day = key.partition(":")
+    return DayBook(office_id=office_id, business_date=date.fromisoformat(day))
 
 
 def _log_days_closed(events: list[Event]) -> None:
