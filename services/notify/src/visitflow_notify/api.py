@@ -108,8 +108,12 @@ def create_app(settings: NotifySettings) -> FastAPI:
     async def display_page(office: OfficeDep) -> FileResponse:
         return page(WEB / "display.html")
 
+    @app.get("/counsellor/config", include_in_schema=False, dependencies=[PUBLIC])
+    async def counsellor_config() -> dict[str, str]:
+        return {"queue_url": settings.queue_public_url}
+
     @app.get("/counsellor/{office_id}", include_in_schema=False, dependencies=[PUBLIC])
     async def counsellor_page(office: OfficeDep) -> FileResponse:
-        return page(WEB / "counsellor.html")
+        return page(WEB / "counsellor.html", connect=settings.queue_public_url)
 
     return app

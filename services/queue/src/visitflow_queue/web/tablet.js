@@ -583,12 +583,80 @@ $("call-next").addEventListener("click", () => {
   if ($("call-next").getAttribute("aria-disabled") !== "true") callNext($("call-room").value);
 });
 
+// --- expected today ----------------------------------------------------------------------------
+// The day's bookings (the next hour first, then the rest of the day), narrowed by the code the visitor
+// shows or by their counsellor; one tap checks the visitor in with the booking's reference, start and
+// counsellor, and the office's early and late windows apply as to any appointment.
+const codeTyped = () => $("booking-code").value.trim().toUpperCase();
+const shownCounsellor = () => $("expected-counsellor").value;
+const wanted = (booking) => booking.booking_id.startsWith(codeTyped())
+  && (!shownCounsellor() || booking.counsellor_id === shownCounsellor());
+
+const bookingKeys = new Map();  // booking id -> the Idempotency-Key of its check-in until answered
+async function checkInBooking(booking) {
+  const key = bookingKeys.get(booking.booking_id) || uuidv7();
+  bookingKeys.set(booking.booking_id, key);
+  const body = { kind: "appointment", reason: booking.reason,
+                 appointment: { reference: booking.booking_id, starts_at: booking.starts_at,
+                                counsellor_id: booking.counsellor_id } };
+  try {
+    const { status, answer } = await post(`${checkinUrl}/api/offices/${office}/check-ins`, body, key);
+    if (status !== 503 && status !== 429 && answer.error !== "in_progress") bookingKeys.delete(booking.booking_id);
+    if (answer.outcome === "queued") {
+      say(t("tablet.queued", { ticket: answer.ticket, position: answer.position, minutes: minutes(answer.estimated_wait_s) }));
+      $("booking-code").value = "";
+    } else if (answer.outcome === "accepted") say(t("tablet.accepted"));
+    else say(explain(status, answer), true);
+  } catch {
+    say(t("error.network"), true);  // the key is kept: tapping again retries the same check-in
+  }
+}
+
+function bookingItem(booking) {
+  const item = el("li", { "data-booking": booking.booking_id });
+  const parts = { time: el("span", { class: "time" }), code: el("span", { class: "code" }),
+                  who: el("span"), late: el("span", { class: "tag" }) };
+  parts.go = button(t("tablet.check_in_booking"), () => checkInBooking(item.booking), { class: "primary" });
+  item.parts = parts;
+  item.append(parts.time, parts.code, parts.who, parts.late, parts.go);
+  return item;
+}
+
+function updateBooking(item, booking) {
+  item.booking = booking;
+  setText(item.parts.time, booking.time);
+  setText(item.parts.code, booking.booking_id);
+  setText(item.parts.who, booking.counsellor);
+  setText(item.parts.late, booking.late ? t("tablet.late") : "");
+  show(item.parts.late, Boolean(booking.late));
+  item.classList.toggle("late", Boolean(booking.late));
+  setText(item.parts.go.about, ` ${booking.booking_id} ${booking.time}`);
+}
+
+function renderExpected() {
+  const expected = snapshot.appointments || { next_hour: [], later: [] };
+  const picker = $("expected-counsellor");
+  const current = picker.value;
+  keyed(picker, [{ counsellor_id: "", name: t("tablet.all_counsellors") }, ...snapshot.counsellors],
+        (c) => c.counsellor_id, (c) => el("option", { value: c.counsellor_id }), (option, c) => setText(option, c.name));
+  if (picker.value !== current) picker.value = current;
+  for (const [id, part] of [["expected-soon", "next_hour"], ["expected-later", "later"]]) {
+    const bookings = expected[part].filter(wanted);
+    keyed($(id), bookings.length ? bookings : [{ booking_id: "", none: true }], (b) => b.booking_id,
+          (b) => (b.none ? el("li", { class: "none" }) : bookingItem(b)),
+          (node, b) => (b.none ? setText(node, t("tablet.expected_none")) : updateBooking(node, b)));
+  }
+}
+$("booking-code").addEventListener("input", () => snapshot && renderExpected());
+$("expected-counsellor").addEventListener("change", () => snapshot && renderExpected());
+
 function render() {
   if (!snapshot) return;
   const before = focusBefore();
   renderTop();
   renderRooms();
   renderLines();
+  renderExpected();
   renderDock();
   focusAfter(before);
   for (const [visitId, entry] of undos) {
