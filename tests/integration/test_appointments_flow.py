@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from visitflow_devstack.testing import System, eventually
 from visitflow_events import AppointmentMissed, decode
 from visitflow_platform.auth import Role
@@ -19,7 +20,7 @@ from visitflow_platform.auth import Role
 pytestmark = pytest.mark.integration
 OFFICE = "loten"  # open on the test clock; counsellors Veileder 1-6
 GRACE = timedelta(minutes=15)  # the default policy's appointment_grace_minutes
-MISSED_WITHIN_S = 60.0  # the worker checks every 30 s (VISITFLOW_ROLLOVER_CHECK_S)
+MISSED_WITHIN_S = 90.0  # the worker checks every 30 s (VISITFLOW_ROLLOVER_CHECK_S), once it has started
 
 
 def _reference() -> str:
@@ -120,6 +121,31 @@ def test_a_booking_nobody_came_for_is_missed_after_the_grace_period(system: Syst
     assert missed["counsellor_id"] == "veileder-2"
     events = [decode(v) for v in system.read_topic(system.topics.visits) if late["booking_id"].encode() in v]
     assert [type(e) for e in events] == [AppointmentMissed]
+    # counted: the missed-appointment rate of the office and the counsellor, for Prometheus
+    eventually(lambda: _missed_rate(system, "veileder-2"), 30, "the counsellor's missed rate")
+    assert _missed_rate(system, None)
+
+
+def _missed_rate(system: System, counsellor: str | None) -> float | None:
+    """The office's (or a counsellor's) missed-appointment ratio on `/metrics/offices`, if above 0."""
+    token = system.token(Role.SCRAPER)
+    text = httpx.get(
+        f"{system.stack.url('metrics')}/metrics/offices", headers={"Authorization": f"Bearer {token}"}
+    ).text
+    name = (
+        "visitflow_office_counsellor_missed_appointment_ratio"
+        if counsellor
+        else "visitflow_office_missed_appointment_ratio"
+    )
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if (
+                sample.name == name
+                and sample.labels.get("office") == OFFICE
+                and (counsellor is None or sample.labels.get("counsellor") == counsellor)
+            ):
+                return sample.value or None
+    return None
 
 
 def _without_waits(lists: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:

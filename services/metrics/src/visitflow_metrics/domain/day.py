@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from visitflow_events import (
+    AppointmentMissed,
     FollowUpResolved,
     ServiceCompleted,
     ServiceStarted,
@@ -103,6 +104,7 @@ class OfficeDay(_Frozen):
     waits_s: dict[str, list[int]] = {}
     service_s: dict[str, list[int]] = {}
     arrived: frozenset[UUID] = frozenset()
+    missed: frozenset[str] = frozenset()  # the bookings counted missed, by id
     visits: dict[UUID, Track] = {}
 
     def summary(self) -> DaySummary:
@@ -152,7 +154,11 @@ def _without_sample(samples: dict[str, list[int]], line_id: str, value: int) -> 
     return {**samples, line_id: kept}
 
 
-def _hour(event: VisitEvent, rules: DayRules) -> str:
+Counted = VisitEvent | AppointmentMissed
+"""What the metrics count: every visit event, and the appointments nobody came for."""
+
+
+def _hour(event: Counted, rules: DayRules) -> str:
     return event.occurred_at.astimezone(rules.zone).strftime("%H")
 
 
@@ -179,8 +185,12 @@ def _restored(day: OfficeDay, track: Track, event: VisitRestored) -> dict[str, o
     return changes
 
 
-def _progress(day: OfficeDay, event: VisitEvent, rules: DayRules) -> tuple[dict[str, object], dict[str, int]]:
+def _progress(day: OfficeDay, event: Counted, rules: DayRules) -> tuple[dict[str, object], dict[str, int]]:
     """The changes one event makes to the day and the counters it adds; ({}, {}) when it is not new."""
+    if isinstance(event, AppointmentMissed):
+        if event.booking_id in day.missed:
+            return {}, {}
+        return {"missed": day.missed | {event.booking_id}}, counter_increments(event)
     if isinstance(event, VisitorCheckedIn | VisitRedirected):
         if event.visit_id in day.arrived:
             return {}, {}
@@ -255,7 +265,7 @@ def _progress(day: OfficeDay, event: VisitEvent, rules: DayRules) -> tuple[dict[
     return {}, {}
 
 
-def apply(day: OfficeDay, event: VisitEvent, rules: DayRules) -> OfficeDay | None:
+def apply(day: OfficeDay, event: Counted, rules: DayRules) -> OfficeDay | None:
     """The day after `event`, or None when the event changes nothing (a duplicate, or not counted)."""
     changes, increments = _progress(day, event, rules)
     if not changes and not increments:
@@ -278,7 +288,7 @@ class OfficeDays(_Frozen):
     )
     follow_ups_version: int = Field(default=0, ge=0, description="changes to the follow-ups")
 
-    def apply(self, event: VisitEvent, rules: DayRules) -> tuple[OfficeDays, OfficeDay | None] | None:
+    def apply(self, event: Counted, rules: DayRules) -> tuple[OfficeDays, OfficeDay | None] | None:
         """The new value and the changed day (None when only the follow-ups changed), or None when nothing
         changed (the day too old, and no follow-up)."""
         after = self._followed(event)
@@ -293,7 +303,7 @@ class OfficeDays(_Frozen):
         kept = dict(sorted(days.items())[-KEPT_DAYS:])
         return after.model_copy(update={"days": kept}), changed
 
-    def _followed(self, event: VisitEvent) -> OfficeDays:
+    def _followed(self, event: Counted) -> OfficeDays:
         """With a follow-up opened or resolved by `event`; itself when the event changes none."""
         if isinstance(event, VisitCarriedOver) and event.visit_id not in self.follow_ups:
             follow_ups = {**self.follow_ups, event.visit_id: event.occurred_at}
