@@ -48,6 +48,7 @@ from visitflow_platform.tables import ParsedTable
 
 from .domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
 from .domain.appointments import DayBook, arrive, book, day_key, expected, missed
+from .domain.appointments import time_changes as appointments_moved
 from .domain.decide import PRODUCER
 from .domain.estimates import ahead_of, estimated_wait_seconds
 from .domain.readmodel import time_changes
@@ -166,14 +167,19 @@ class QueueHandlers:
 
     async def refresh_with_time(self) -> int:
         """Pushes again the picture of each office that the time alone changed since it was made (the
-        closing notice began, a visitor waited past the office's limit and moved up); returns how many."""
+        closing notice began, a visitor waited past the office's limit and moved up, a booking came into
+        the next hour or is late); returns how many."""
         async with self._batch:
             now = self.clock.now()
+            today = business_date(now, self.offices.timezone)
             changed = [
                 office_id
                 for office_id, made in self._pictured.items()
                 if (office := self.offices.office(office_id)) is not None
-                and time_changes(self.state(office_id), office, made, now, self.offices.timezone)
+                and (
+                    time_changes(self.state(office_id), office, made, now, self.offices.timezone)
+                    or appointments_moved(self.day(office_id, today), made, now)
+                )
             ]
             if changed:
                 try:

@@ -21,7 +21,7 @@ from visitflow_events import (
     VisitorCheckedIn,
 )
 from visitflow_offices import FixedClock, Office, load_offices
-from visitflow_queue.domain.appointments import DayBook, Status, book, expected, missed
+from visitflow_queue.domain.appointments import DayBook, Status, book, expected, missed, time_changes
 from visitflow_queue.domain.state import OfficeQueue
 from visitflow_queue.handlers import QueueHandlers
 
@@ -201,3 +201,21 @@ async def test_a_booking_moved_to_another_day_leaves_the_day_it_was_on() -> None
     await queue.handle(moved)
     assert queue.day("loten", DAY).bookings == {}
     assert list(queue.day("loten", tomorrow).bookings) == ["TA-MOVE"]
+
+
+def test_the_time_alone_moves_a_booking_into_the_next_hour_and_then_makes_it_late() -> None:
+    day = day_of(booked("TA-SOON", NOW + timedelta(minutes=70)))
+    minute = timedelta(minutes=1)
+    assert not time_changes(day, NOW, NOW + 9 * minute)
+    assert time_changes(day, NOW + 9 * minute, NOW + 10 * minute)  # into the next hour
+    assert not time_changes(day, NOW + 10 * minute, NOW + 69 * minute)
+    assert time_changes(day, NOW + 69 * minute, NOW + 71 * minute)  # late
+
+
+async def test_the_picture_is_pushed_again_when_a_booking_becomes_late() -> None:
+    clock = FixedClock(NOW)
+    queue, _ = handlers(clock)
+    await queue.handle(booked("TA-SOON", NOW + timedelta(minutes=5)))
+    queue.snapshots(["loten"])  # the picture made now
+    clock.advance(timedelta(minutes=6))
+    assert await queue.refresh_with_time() == 1

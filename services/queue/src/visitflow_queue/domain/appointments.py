@@ -141,6 +141,17 @@ def missed(day: DayBook, office: Office, now: datetime, producer: str) -> list[A
     ]
 
 
+def time_changes(day: DayBook, before: datetime, now: datetime) -> bool:
+    """Whether the time alone moved a booking between the lists since `before`: into the next hour, or
+    past its start (late)."""
+    return any(
+        before < moment <= now
+        for b in day.bookings.values()
+        if b.status is Status.BOOKED
+        for moment in (b.starts_at - NEXT_HOUR, b.starts_at)
+    )
+
+
 def _view(b: Booked, office: Office, state: OfficeQueue, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     counsellor = office.counsellor(b.counsellor_id)
     view: dict[str, Any] = {
