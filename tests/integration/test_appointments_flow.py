@@ -12,9 +12,10 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from kafka import KafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 from visitflow_devstack.testing import System, eventually
-from visitflow_events import AppointmentMissed, decode
+from visitflow_events import AppointmentMissed, DeadLetter, decode
 from visitflow_platform.auth import Role
 
 pytestmark = pytest.mark.integration
@@ -173,3 +174,22 @@ def test_the_lists_come_back_from_kafka_after_redis_is_wiped(system: System, wor
 
     after = eventually(whole, 90, "the lists back")
     assert _without_waits(after) == before
+
+
+def test_a_malformed_booking_goes_to_the_dead_letter_topic_and_the_feed_goes_on(system: System) -> None:
+    before = system.end_offsets(system.topics.dead_letter)
+    bad = b'{"type": "AppointmentBooked", "office_id": "loten", "booking_id": "not a reference"}'
+    producer = KafkaProducer(bootstrap_servers=system.stack.kafka_bootstrap, acks="all")
+    producer.send(system.topics.appointments, key=OFFICE.encode(), value=bad).get(timeout=10)
+    producer.close()
+
+    eventually(lambda: system.end_offsets(system.topics.dead_letter) > before, what="the dead letter")
+    (letter,) = [
+        DeadLetter.model_validate_json(v)
+        for v in system.read_topic(system.topics.dead_letter)
+        if system.topics.appointments.encode() in v
+    ]
+    assert (letter.source_topic, letter.consumer) == (system.topics.appointments, "queue")
+    booking = _booking(system, timedelta(minutes=50))
+    _import(system, booking)  # the queue worker went on
+    eventually(lambda: _in(system, "next_hour", booking["booking_id"]), what="the next booking")
