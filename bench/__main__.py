@@ -1,4 +1,4 @@
-"""make bench: the benchmark suite of issue 6 against the whole system, started as `make run` starts it.
+"""make bench: the benchmark suite against the whole system, started as `make run` starts it.
 
     .venv/bin/python -m bench [--quick]
 
@@ -48,8 +48,8 @@ async def suite(bench: Bench, quick: bool, results: dict[str, Any]) -> None:
     progress("3. call-next")
     if not quick:  # a quick run checks in too few visitors for three calls in every office
         # the first commands on the new broker are reported apart: each commands partition's first
-        # index entry costs a first write to a new file's page (DECISIONS §63); the target is judged
-        # on the next
+        # index entry costs a first write to a new file's page; the target is judged on the next
+        # (docs/decisions/benchmark-suite.md)
         results["call_next_first"] = await call_next(bench, 250)
     results["call_next"] = await call_next(bench, 250)
     progress("5. fan-out")
@@ -65,7 +65,7 @@ async def suite(bench: Bench, quick: bool, results: dict[str, Any]) -> None:
     progress("4. throughput")
     sampler = asyncio.create_task(sample())
     rates = [50.0, 100.0, 150.0, 200.0, 300.0, 400.0, 600.0, 800.0, 1000.0, 1300.0]
-    # the scenario's share of the suite's 10 minutes (issue 6); the others take about 2.5 minutes
+    # the scenario's share of the suite's 10 minutes; the others take about 2.5 minutes
     results["throughput"] = await throughput(bench, rates, 15 * scale, 60 * scale, budget_s=400 * scale)
     sampler.cancel()
     results["footprint"]["peak_rss_mb_under_load"] = peak

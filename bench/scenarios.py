@@ -1,4 +1,4 @@
-"""The benchmark scenarios of issue 6. Each returns JSON-ready figures; none fails on a timing.
+"""The benchmark scenarios. Each returns JSON-ready figures; none fails on a timing.
 
 A scenario records a *problem* (lost, duplicated or refused work) in `bench.problems`: that, and only
 that, makes `make bench` fail.
@@ -343,7 +343,7 @@ def send_home(bench: Bench, records: list[CheckIn]) -> int:
     """These visitors leave: a host's cancel for each, written straight to Kafka as the queue API writes
     it. The bench serves nobody, so without this each throughput step and hold ran on the lists of all
     the steps before it, over a hundred more visitors waiting per office than a real office has
-    at its busiest, and every hold slower than the last (DECISIONS §62)."""
+    at its busiest, and every hold slower than the last (docs/decisions/benchmark-suite.md)."""
     now = bench.settings.clock.now()
     leaving = [(record.office_id, record.visit_id) for record in records if record.visit_id]
     cancels = (
@@ -404,7 +404,7 @@ async def recovery(bench: Bench, events: int = 50_000) -> dict[str, Any]:
         if rebuilt.returncode != 0:
             bench.problems.append(f"recovery: rebuild failed: {rebuilt.stderr[-500:]!r}")
         # c) a queue worker restarted: faust restores its tables from the changelog, then serves again;
-        # someone is waiting for the first call (the steps' visitors went home, §62)
+        # someone is waiting for the first call (the steps' visitors went home)
         office_id = bench.offices[0]
         await bench.check_in(office_id)
         await caught_up(bench)

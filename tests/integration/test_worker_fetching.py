@@ -1,6 +1,6 @@
 """The workers' consumers fetch again soon while records of partitions they read wait to be taken,
 otherwise wait as long as they were asked to, and are never held back by records nobody takes
-(DECISIONS §55, §57 and §68)."""
+(docs/decisions/consumer-fetching.md)."""
 
 from __future__ import annotations
 

@@ -294,15 +294,15 @@ def install_read_model_healer(
 # taken (its `prefetch_backoff`, 100 ms, not a consumer option). On one broker that is every partition:
 # after a busy spell the queue worker decided commands only every 100 ms, and call-next's p99 was
 # 105-127 ms against 26-50 ms later. Only the worker that answers requests shortens it: past
-# saturation, the other workers' displays fell further behind with it (DECISIONS §55).
+# saturation, the other workers' displays fell further behind with it (docs/decisions/consumer-fetching.md).
 PREFETCH_BACKOFF_S = 0.01
 # How long the broker may hold a fetch that leaves out partitions whose records wait to be taken. Once
 # the backoff above has passed, aiokafka fetches only the other partitions, and sends nothing more to
 # that broker until that fetch returns: when those are quiet (the commands topic during a rush of
 # check-ins) the busy ones waited the whole wait, faust's 1.5 s. At 120 check-ins a second that kept
-# every worker about 1.3 s behind while using less CPU (DECISIONS §57). Any other fetch keeps the long
-# wait: it returns as soon as a partition it asks for has a record, and an idle worker does not ask
-# the broker fifty times a second.
+# every worker about 1.3 s behind while using less CPU (docs/decisions/consumer-fetching.md). Any other
+# fetch keeps the long wait: it returns as soon as a partition it asks for has a record, and an idle
+# worker does not ask the broker fifty times a second.
 PARTIAL_FETCH_MAX_WAIT_MS = 20
 
 
@@ -340,7 +340,7 @@ def tune_fetching(answers_requests: bool) -> None:
             if read:
                 # Records nobody takes hold nothing back: aiokafka would send nothing to their broker
                 # for the backoff after each arrived. Each table changelog partition's first write
-                # after a start arrives so, and once held every display's frames for 100 ms (§68).
+                # after a start arrives so, and once held every display's frames for 100 ms.
                 for tp, result in fetched.items():
                     if tp not in read:
                         result._backoff = 0

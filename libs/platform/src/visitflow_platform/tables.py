@@ -2,8 +2,8 @@
 
 A table's value is mostly an office's whole state, written to its changelog topic at every change (tens of
 KB by the afternoon, a version per batch). Compressed, a version is five to ten times smaller: less for
-the worker to send, the broker to store and compact, and a restarting worker to read (DECISIONS §46,
-§54).
+the worker to send, the broker to store and compact, and a restarting worker to read
+(docs/decisions/table-values.md).
 The broker sees opaque bytes, so its log cleaner copies them as they are (unlike Kafka's own
 compression, which it recompresses).
 
@@ -28,10 +28,10 @@ from .incremental_dump import dump_json
 
 M = TypeVar("M", bound=BaseModel)
 # Zstandard's fastest level: for 77 KB of an office's day about 0.05 ms and 7.5 times smaller, where
-# zlib's fastest level took 0.22 ms for 4.6 times (DECISIONS §54).
+# zlib's fastest level took 0.22 ms for 4.6 times (docs/decisions/table-values.md).
 LEVEL = 1
 # What a stored value starts with tells how it was written: a Zstandard frame with its magic number, a
-# zlib stream (values written before §54) with 0x78; JSON text starts with neither (before §46).
+# zlib stream (older values) with 0x78; JSON text starts with neither (the oldest values).
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 ZLIB_HEADER = b"\x78"
 
