@@ -29,7 +29,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from visitflow_events import (
@@ -56,6 +56,7 @@ from .domain.readmodel import time_changes
 
 log = logging.getLogger(__name__)
 RESULTS_KEPT_S = 3_600.0
+DAYS_KEPT = timedelta(days=1)  # a day's bookings are kept until the day after it is over
 
 
 class Outbox(Protocol):
@@ -79,6 +80,7 @@ class _Batch:
     last: dict[str, Message] = field(default_factory=dict)  # each office's last message that changed it
     commanded: dict[str, Command] = field(default_factory=dict)  # each office's last command
     days: dict[str, tuple[DayBook, Message]] = field(default_factory=dict)  # changed day-books, and why
+    forgotten: dict[str, Message] = field(default_factory=dict)  # day-books to delete, and why
 
     def record(self, state: OfficeQueue, events: list[Event], cause: Message) -> OfficeQueue:
         state = fold(state, events)
@@ -238,6 +240,10 @@ class QueueHandlers:
         for key, (day, cause) in batch.days.items():
             with self.writing_for(cause):
                 self._days.put(key, day)
+        for key, cause in batch.forgotten.items():
+            if key in self.days:
+                with self.writing_for(cause):
+                    del self.days[key]
         now = self.clock.now().timestamp()
         self._expire_results(batch, now)
         for key, (cause, result) in batch.results.items():
@@ -258,22 +264,30 @@ class QueueHandlers:
         if self.offices.office(event.office_id) is None:
             log.warning("booking for an unknown office", extra={"office_id": event.office_id})
             return
-        for key, (day, _) in list(batch.days.items()):
-            if key.startswith(f"{event.office_id}:") and event.booking_id in day.bookings:
-                batch.days[key] = (day.with_booking(None, event.booking_id), event)
-        moved = not isinstance(event, AppointmentBooked)
-        for earlier in self._days.stored() if moved else ():
-            if earlier.startswith(f"{event.office_id}:") and earlier not in batch.days:
-                day = self._days.get(earlier)
-                if event.booking_id in day.bookings and day.business_date != event.business_date:
-                    batch.days[earlier] = (day.with_booking(None, event.booking_id), event)
+        target = day_key(event.office_id, event.business_date)
+        held = self._days.stored() if not isinstance(event, AppointmentBooked) else []  # moved: from where?
+        for key in dict.fromkeys([*batch.days, *held]):
+            if key != target and key.startswith(f"{event.office_id}:"):
+                other = self._current_day(event.office_id, date.fromisoformat(key.partition(":")[2]), batch)
+                if event.booking_id in other.bookings:
+                    batch.days[key] = (other.with_booking(None, event.booking_id), event)
         day = self._current_day(event.office_id, event.business_date, batch)
-        batch.days[day_key(event.office_id, event.business_date)] = (book(day, event), event)
+        batch.days[target] = (book(day, event), event)
+
+    def stale_days(self, office_id: str, today: date) -> list[str]:
+        """The office's days of bookings that are over (before yesterday): forgotten at its next check."""
+        return [
+            key
+            for key in self._days.stored()
+            if key.startswith(f"{office_id}:")
+            and date.fromisoformat(key.partition(":")[2]) < today - DAYS_KEPT
+        ]
 
     def _check_appointments(self, command: CheckAppointments, batch: _Batch) -> None:
         office = self.offices.office(command.office_id)
         if office is None:
             return
+        batch.forgotten.update((key, command) for key in self.stale_days(office.id, command.business_date))
         day = self._current_day(office.id, command.business_date, batch)
         if events := missed(day, office, self.clock.now(), PRODUCER):
             for event in events:

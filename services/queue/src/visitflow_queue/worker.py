@@ -104,14 +104,15 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
 
     async def check_appointments(now: datetime) -> None:
         """Asks each office with an appointment past its grace period and nobody checked in to decide
-        it missed (in the agent, the office's one writer). The command's id is the minute's: asked
-        again within it, the command is the same."""
+        it missed, or with days of bookings that are over to forget them (in the agent, the office's one
+        writer). The command's id is the minute's: asked again within it, the command is the same."""
         for office_id in handlers.offices_held():
             office = settings.offices.office(office_id)
             if office is None:
                 continue
             today = business_date(now, settings.offices.timezone)
-            if not missed(handlers.day(office_id, today), office, now, "queue-timer"):
+            due = missed(handlers.day(office_id, today), office, now, "queue-timer")
+            if not due and not handlers.stale_days(office_id, today):
                 continue
             command = CheckAppointments(
                 command_id=stable_id("appointments", office_id, f"{now:%Y-%m-%dT%H:%M}"),

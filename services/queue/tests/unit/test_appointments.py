@@ -219,3 +219,24 @@ async def test_the_picture_is_pushed_again_when_a_booking_becomes_late() -> None
     queue.snapshots(["loten"])  # the picture made now
     clock.advance(timedelta(minutes=6))
     assert await queue.refresh_with_time() == 1
+
+
+async def test_an_arrival_survives_a_move_in_the_same_batch_and_past_days_are_forgotten() -> None:
+    clock = FixedClock(NOW)
+    queue, _ = handlers(clock)
+    await queue.handle(booked("TA-COME", NOW + timedelta(minutes=5)))
+    later = AppointmentRescheduled(
+        **envelope("TA-COME"),
+        counsellor_id="veileder-1",
+        starts_at=NOW + timedelta(minutes=20),
+        duration_minutes=30,
+        reason=Reason.COUNSELLOR_APPOINTMENT,
+    )
+    await queue.handle_batch([checked_in("TA-COME"), later])
+    assert queue.day("loten", DAY).bookings["TA-COME"].status is Status.ARRIVED
+
+    clock.advance(timedelta(days=2))
+    two_days_on = DAY + timedelta(days=2)
+    assert queue.stale_days("loten", two_days_on) == [f"loten:{DAY.isoformat()}"]
+    await queue.handle(check(clock.now()).model_copy(update={"business_date": two_days_on}))
+    assert f"loten:{DAY.isoformat()}" not in queue.days  # forgotten
