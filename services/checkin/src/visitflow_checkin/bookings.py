@@ -62,17 +62,17 @@ class BookingIndex:
         raw: dict[bytes, bytes] = await self._redis.hgetall(self._key(office_id))
         return {field.decode(): _recorded(orjson.loads(value)) for field, value in raw.items()}
 
-    async def record(self, office_id: str, changed: dict[str, Recorded], now: datetime) -> None:
+    async def record(
+        self, office_id: str, changed: dict[str, Recorded], known: dict[str, Recorded], now: datetime
+    ) -> None:
+        """Keeps the changed bookings, and forgets those of `known` that ended two days ago."""
         key = self._key(office_id)
+        stale = [b for b, rec in known.items() if rec.ends_at < now - FORGOTTEN_AFTER and b not in changed]
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                key,
-                mapping={booking_id: orjson.dumps(_stored(rec)) for booking_id, rec in changed.items()},
-            )
+            pipe.hset(key, mapping={b: orjson.dumps(_stored(rec)) for b, rec in changed.items()})
+            if stale:
+                pipe.hdel(key, *stale)
             await pipe.execute()
-        stale = [b for b, rec in (await self.load(office_id)).items() if rec.ends_at < now - FORGOTTEN_AFTER]
-        if stale:
-            await self._redis.hdel(key, *stale)
 
 
 def _stored(rec: Recorded) -> dict[str, Any]:
@@ -153,7 +153,7 @@ def booking_router(
                 )
             if events:
                 await publisher.publish_all(topic, events)
-                await index.record(office_id, changed, now)
+                await index.record(office_id, changed, known, now)
         for result in results:
             imported.labels(result.change.value).inc()
         return ImportAnswer(results=results)
@@ -161,7 +161,7 @@ def booking_router(
     @router.post(
         "/bookings",
         summary="Import bookings (upsert by booking id)",
-        responses=refused,
+        responses={400: {"description": "the body cannot be read as JSON text"}, **refused},
         dependencies=[require(Action.IMPORT_BOOKINGS)],
     )
     async def import_bookings(
@@ -204,8 +204,12 @@ def _checked(i: int, given: BookingIn, offices: OfficeDirectory, who: Principal,
             field=f"{where}.counsellor_id",
         )
     zone = offices.timezone
-    starts_at = given.starts_at if given.starts_at.tzinfo else local_instant(given.starts_at, zone)
-    if not now - PAST_ALLOWED <= starts_at <= now + timedelta(days=BOOKING_HORIZON_DAYS):
+    try:
+        starts_at = given.starts_at if given.starts_at.tzinfo else local_instant(given.starts_at, zone)
+        near = now - PAST_ALLOWED <= starts_at <= now + timedelta(days=BOOKING_HORIZON_DAYS)
+    except OverflowError:  # a date at the edge of the calendar, which no offset can move
+        near = False
+    if not near:
         raise ApiError(
             422,
             "starts_at_out_of_range",
@@ -265,7 +269,13 @@ def _csv_bookings(body: bytes) -> list[BookingIn]:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ApiError(422, "invalid_csv", "The file is not UTF-8 text.") from None
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _rows(csv.DictReader(io.StringIO(text)))
+    except csv.Error:
+        raise ApiError(422, "invalid_csv", "The file is not CSV as the import reads it.") from None
+
+
+def _rows(reader: csv.DictReader[str]) -> list[BookingIn]:
     header = reader.fieldnames or []
     if any(column not in CSV_COLUMNS for column in header):
         raise ApiError(

@@ -48,7 +48,7 @@ from visitflow_offices import Clock, OfficeDirectory, business_date
 from visitflow_platform.tables import ParsedTable
 
 from .domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
-from .domain.appointments import DayBook, arrive, book, day_key, expected, missed
+from .domain.appointments import DayBook, arrive, book, day_key, missed
 from .domain.appointments import time_changes as appointments_moved
 from .domain.decide import PRODUCER
 from .domain.estimates import ahead_of, estimated_wait_seconds
@@ -227,11 +227,9 @@ class QueueHandlers:
         self._pictured[office_id] = now
         views = self._views.setdefault(office_id, VisitViews())
         zone = self.offices.timezone
-        picture = snapshot(state, office, views, now, zone)
         day = business_date(now, zone)
         today = self._current_day(office_id, day, batch) if batch else self.day(office_id, day)
-        picture["appointments"] = expected(today, office, state, now, zone)
-        return picture
+        return snapshot(state, office, views, now, zone, today)
 
     def _store(self, batch: _Batch) -> None:
         for office_id in batch.events:

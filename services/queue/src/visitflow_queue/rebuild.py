@@ -35,7 +35,7 @@ from visitflow_platform.redis_client import redis_client
 from . import projection
 from .config import QueueSettings
 from .domain import OfficeQueue, evolve, snapshot
-from .domain.appointments import DayBook, arrive, book, day_key, expected
+from .domain.appointments import DayBook, arrive, book, day_key
 from .frames import SCOPE, snapshot_frame
 
 log = logging.getLogger(__name__)
@@ -124,9 +124,8 @@ async def write(settings: QueueSettings, states: dict[str, OfficeQueue], days: d
     try:
         for office in settings.offices:
             state = states.get(office.id) or OfficeQueue(office_id=office.id)
-            view = snapshot(state, office, now=now, zone=zone)
             day = days.get(day_key(office.id, today)) or DayBook(office_id=office.id, business_date=today)
-            view["appointments"] = expected(day, office, state, now, zone)
+            view = snapshot(state, office, now=now, zone=zone, day=day)
             frames.append(Outgoing.fresh_snapshot(office.id, snapshot_frame(view)))
         await projection.forget(redis)  # meanwhile an office without its snapshot is not shown as empty
         await feed.reset([frame.office_id for frame in frames])

@@ -183,7 +183,8 @@ async def test_the_worker_keeps_the_day_marks_the_arrival_and_decides_the_missed
     }
     picture = queue.snapshots(["loten"])[0][1]["appointments"]
     assert [b["booking_id"] for b in picture["arrived"]] == ["TA-COME"]
-    assert picture["arrived"][0]["waited_s"] == 25 * 60  # still waiting since 12:20
+    assert picture["arrived"][0]["arrived_at"] == (NOW - timedelta(minutes=10)).isoformat()
+    assert picture["arrived"][0]["stage"] == "waiting"
     assert [b["booking_id"] for b in picture["missed"]] == ["TA-AWAY"]
 
 

@@ -68,10 +68,15 @@ async function loadDay() {
   renderDay();
 }
 
+const clock = await (await fetch("/api/clock")).json();  // the system's clock, which may not be this one
+const clockRead = Date.now();
+const serverNow = () => Date.parse(clock.now) + (Date.now() - clockRead) * clock.speed;
+
 function dayState(booking) {
   if (booking.status === "arrived") {
-    return booking.waited_s !== undefined
-      ? t("counsellor.day_waiting", { ticket: booking.ticket, minutes: minutes(booking.waited_s) })
+    const waited = (serverNow() - Date.parse(booking.arrived_at)) / 1000;
+    return booking.stage === "waiting"
+      ? t("counsellor.day_waiting", { ticket: booking.ticket, minutes: minutes(waited) })
       : t("counsellor.day_arrived", { ticket: booking.ticket });
   }
   if (booking.status === "missed") return t("counsellor.day_missed");
@@ -133,4 +138,4 @@ liveStream(`/api/offices/${office}/counsellor-alerts/stream`, {
   },
 });
 await loadDay();
-setInterval(loadDay, 30000);
+setInterval(loadDay, 30000);  // and the minutes waited tick on

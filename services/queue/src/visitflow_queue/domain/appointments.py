@@ -3,7 +3,9 @@ booked, arrived (checked in with the booking's reference), missed (not by the st
 grace period: `AppointmentMissed`, decided here on the worker's clock). Cancelled bookings leave the day.
 
 `expected` is what hosts and counsellors see: the coming appointments of the next hour first, then the
-rest of the day, and those that arrived or were missed, in office time.
+rest of the day, and those that arrived (with when, and where their visit is) or were missed, in
+office time. It changes only when a booking crosses a boundary (`time_changes`), never by the second,
+so a picture rebuilt a moment later is the same.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from visitflow_events import (
     AppointmentRescheduled,
     Reason,
     VisitorCheckedIn,
-    VisitStage,
 )
 from visitflow_offices import OSLO, Office
 
@@ -170,8 +171,7 @@ def _view(b: Booked, office: Office, state: OfficeQueue, now: datetime, zone: Zo
         visit = state.visit(b.visit_id)
         view["visit_id"] = str(b.visit_id)
         view["ticket"] = state.tickets.get(b.visit_id)
-        if visit is not None and visit.stage is VisitStage.WAITING:
-            view["waited_s"] = max(0, round((now - b.arrived_at).total_seconds()))
+        view["arrived_at"] = b.arrived_at.isoformat()  # a page reckons how long they have waited
         view["stage"] = visit.stage.value if visit is not None else "done"
     return view
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from visitflow_events import VisitStage
 from visitflow_offices import OSLO, Office, business_date, closing_time
 
+from .appointments import DayBook, expected
 from .estimates import estimated_wait_seconds, mean_service_seconds, serving_rooms
 from .ordering import is_overdue, waiting_in_order
 from .state import OfficeQueue, OpenVisit
@@ -123,9 +124,11 @@ def snapshot(
     views: VisitViews | None = None,
     now: datetime | None = None,
     zone: ZoneInfo = OSLO,
+    day: DayBook | None = None,
 ) -> dict[str, Any]:
     """The office's picture: `follow_up` first (the emergencies carried over from earlier days, oldest
-    first), then the day's lists, rooms and lines; at `now`, in call order and with the day's `closing`."""
+    first), then the day's lists, rooms and lines; at `now`, in call order and with the day's `closing`;
+    and today's appointments from `day` (`appointments.expected`), empty without it."""
     view: Callable[[Office, OpenVisit, int | None], dict[str, Any]] = (
         views if views is not None else _fresh_view
     )
@@ -170,7 +173,7 @@ def snapshot(
         "waiting": [view(office, visit, index + 1) for index, visit in enumerate(waiting)],
         "called": sorted(
             (view(office, v, None) for v in state.visits.values() if v.stage is VisitStage.CALLED),
-            key=lambda v: v["called_at"],
+            key=lambda v: (v["called_at"], v["ticket"]),  # two called at once: by ticket
         ),
         "in_service": sorted(
             (view(office, v, None) for v in state.visits.values() if v.stage is VisitStage.IN_SERVICE),
@@ -181,6 +184,9 @@ def snapshot(
         "counsellors": [{"counsellor_id": c.id, "name": c.name} for c in office.counsellors],
         "issued_today": len(state.tickets),
         "undo_seconds": office.policy.undo_seconds,
+        "appointments": expected(day, office, state, now, zone)
+        if day is not None and now is not None
+        else {"next_hour": [], "later": [], "arrived": [], "missed": []},
     }
     if now is not None and (notice := closing(state, office, now, zone)) is not None:
         result["closing"] = notice
