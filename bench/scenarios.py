@@ -114,12 +114,15 @@ async def checkin_to_screen(bench: Bench, rate: float, duration_s: float) -> dic
     displays, tablets = bench.clients("display", 1, True), bench.clients("tablet", 1, True)
     await fleet.open(displays + tablets)
     try:
+        cpu_before = bench.cpu_s()
         records = await bench.steady_load(rate, duration_s)
         await _settle(records, displays + tablets)
+        cpu_after = bench.cpu_s()
     finally:
         await fleet.close()
     answered = [r for r in records if r.status in (201, 202)]
     return {
+        "efficiency": efficiency(cpu_before, cpu_after, len(answered)),
         "rate_per_s": rate,
         "duration_s": duration_s,
         "check_ins": len(records),
@@ -129,6 +132,19 @@ async def checkin_to_screen(bench: Bench, rate: float, duration_s: float) -> dic
         "http_answer": summary([r.answered_at - r.sent_at for r in answered]),
         "to_display": summary(_delivery(bench, answered, _arrivals(displays, QUEUED), 1, "display")),
         "to_tablet": summary(_delivery(bench, answered, _arrivals(tablets, QUEUED), 1, "tablet")),
+    }
+
+
+def efficiency(before: dict[str, float], after: dict[str, float], check_ins: int) -> dict[str, Any]:
+    """CPU per check-in of the system's processes (from the load's start until its last frame was
+    delivered), in all and per process."""
+    per_process = {
+        key: round((after[key] - before.get(key, 0.0)) * 1000 / max(check_ins, 1), 3) for key in after
+    }
+    return {
+        "check_ins": check_ins,
+        "cpu_ms_per_check_in": round(sum(per_process.values()), 3),
+        "per_process_ms": per_process,
     }
 
 

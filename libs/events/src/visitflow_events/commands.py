@@ -91,6 +91,20 @@ class CloseDay(Command):
     business_date: date
 
 
+class CloseRoom(Command):
+    """A room goes out of service (lunch, a meeting, the end of a shift): nobody is called to it."""
+
+    type: Literal["CloseRoom"] = "CloseRoom"
+    room_id: ConfiguredId
+
+
+class OpenRoom(Command):
+    """A room is back in service."""
+
+    type: Literal["OpenRoom"] = "OpenRoom"
+    room_id: ConfiguredId
+
+
 class CheckAppointments(Command):
     """The queue worker's own timer asks it to mark the office's appointments nobody came for as missed
     (`AppointmentMissed`), on its clock: decided where the office's state is written, by its one writer."""

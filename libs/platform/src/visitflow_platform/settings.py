@@ -39,6 +39,9 @@ class ServiceSettings(BaseSettings):
     port: int = 8100
     log_level: str = "INFO"
     kafka_timeout_s: float = Field(default=5.0, gt=0, description="how long an API waits for a broker ack")
+    kafka_linger_ms: int = Field(
+        default=0, ge=0, le=100, description="how long a producer waits for more records before it sends"
+    )
     reply_timeout_s: float = Field(default=5.0, gt=0, description="how long an API waits for the queue")
     max_body_bytes: int = Field(default=16_384, ge=1024)
     max_header_bytes: int = Field(
@@ -49,6 +52,9 @@ class ServiceSettings(BaseSettings):
     )
     max_connections: int = Field(
         default=4096, ge=1, description="open connections per API process; beyond, requests get 503"
+    )
+    redis_max_connections: int = Field(
+        default=64, ge=1, description="Redis connections per API process; a request waits for one at most 5 s"
     )
     listen_backlog: int = Field(default=2048, ge=1, description="connections waiting to be accepted")
     live_streams_per_subject: int = Field(

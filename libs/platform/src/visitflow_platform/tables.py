@@ -14,8 +14,10 @@ event; and it dumps again only the parts of a value that changed (`incremental_d
 
 from __future__ import annotations
 
+import contextlib
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
 import faust
@@ -62,13 +64,36 @@ def table_codec() -> CodecT:
     return codec
 
 
+# The changelog partition of the table writes made now (`writing_to`); none: faust's own choice.
+_changelog_partition: ContextVar[int | None] = ContextVar("changelog_partition", default=None)
+
+
+@contextlib.contextmanager
+def writing_to(partition: int) -> Iterator[None]:
+    """Table writes made inside go to changelog `partition`: that of the record they were made for.
+
+    faust writes a change to the partition of the record its stream yielded last; a batch holds
+    records of many partitions, so each write names its own (docs/decisions/workers-take-batches.md).
+    """
+    token = _changelog_partition.set(partition)
+    try:
+        yield
+    finally:
+        _changelog_partition.reset(token)
+
+
 class CompressedTable(faust.Table):  # type: ignore[type-arg]
-    """The workers' table class (`make_faust_app`): values compressed on the changelog, by `table_codec`."""
+    """The workers' table class (`make_faust_app`): values compressed on the changelog, by `table_codec`,
+    and each change written to the partition `writing_to` names."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # set before the app adds the table: that makes its changelog topic, with this serializer
         self.value_serializer = table_codec()
+
+    def partition_for_key(self, key: Any) -> int | None:
+        partition = _changelog_partition.get()
+        return super().partition_for_key(key) if partition is None else partition
 
 
 class ParsedTable(Generic[M]):

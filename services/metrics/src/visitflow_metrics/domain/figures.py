@@ -94,6 +94,7 @@ def kpis(summary: DaySummary, office: Office) -> dict[str, Any]:
             }
             for line, values in sorted(summary.service_s.items())
         },
+        "estimates_by_line": estimate_accuracy(summary.quote_errors_s),
         **missed_appointments(c, office),
     }
 
@@ -116,6 +117,26 @@ def missed_appointments(c: Mapping[str, int], office: Office) -> dict[str, Any]:
         "missed_appointment_rate": ratio(missed, kept + missed),
         "missed_by_counsellor": by_counsellor,
     }
+
+
+WITHIN_S = 5 * 60  # an estimate "holds" when the wait came within five minutes of it
+
+
+def estimate_accuracy(errors: dict[str, list[int]]) -> dict[str, dict[str, Any]]:
+    """Quoted against actual, per line and `all`: how many, the mean absolute error, the bias (quoted
+    minus actual: above zero, waits were shorter than said) and the share within five minutes."""
+
+    def figures(values: list[int]) -> dict[str, Any]:
+        return {
+            "count": len(values),
+            "mean_abs_error_s": round(sum(abs(v) for v in values) / len(values)),
+            "bias_s": round(sum(values) / len(values)),
+            "within_5_min_share": round(sum(abs(v) <= WITHIN_S for v in values) / len(values), 3),
+        }
+
+    lines = {line: figures(values) for line, values in sorted(errors.items()) if values}
+    every = [value for values in errors.values() for value in values]
+    return {"all": figures(every), **lines} if every else {}
 
 
 def longest_wait_s(summary: DaySummary, now: datetime) -> int:
@@ -155,6 +176,7 @@ def live_view(summary: DaySummary, office: Office) -> dict[str, Any]:
         "no_shows": c.get("no_shows", 0),
         "appointments_kept": c.get("appointments_kept", 0),
         "appointments_missed": c.get("appointments_missed", 0),
+        "estimates": estimate_accuracy(summary.quote_errors_s).get("all"),
     }
 
 
