@@ -36,6 +36,7 @@ class Action(StrEnum):
     CANCEL = "cancel a visit"
     HOLD = "put a visitor on hold and back in line"
     UNDO = "undo a removal"
+    REVOKE_VISIT_LINK = "withdraw a visitor's link to their own page"
     RESOLVE_FOLLOW_UP = "resolve an emergency follow-up"
     READ_DISPLAY = "read the waiting-room display, live"
     READ_COUNSELLOR_ALERTS = "receive the office's counsellor alerts, live"
@@ -62,6 +63,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CANCEL: _QUEUE_WORK,
     Action.HOLD: _QUEUE_WORK,
     Action.UNDO: _QUEUE_WORK,
+    Action.REVOKE_VISIT_LINK: frozenset({_HOST}),
     Action.RESOLVE_FOLLOW_UP: frozenset({_HOST}),
     Action.READ_DISPLAY: frozenset({_DISPLAY, _HOST}),
     Action.READ_COUNSELLOR_ALERTS: frozenset({_COUNSELLOR, _HOST}),
