@@ -13,7 +13,7 @@ import pytest
 from visitflow_devstack.testing import System, eventually
 
 pytestmark = pytest.mark.integration
-OFFICE = "sarpsborg"  # drop-in Monday 12:00-15:00, the test clock's day; cleared before and after
+OFFICE = "grunerlokka"  # drop-in open on the test clock; cleared before and after
 DROP_IN = {"kind": "drop_in", "reason": "case_status"}
 ROOM = "samtalerom-1"
 

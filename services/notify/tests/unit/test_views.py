@@ -130,3 +130,10 @@ def test_counsellors_see_their_labels_and_arrivals_by_ticket_and_time_only() -> 
             "room": None,
         }
     ]
+
+
+def test_the_display_points_to_the_visitors_page_only_where_the_office_turns_it_on() -> None:
+    hamar = OFFICES.offices["hamar"]  # turned on in the shipped configuration
+    assert hamar.policy.visitor_page_on_display
+    assert display_view(Board(office_id="hamar"), hamar, MONDAY_NOON, LINGER)["follow_on_phone"] is True
+    assert display_view(Board(office_id="loten"), LOTEN, MONDAY_NOON, LINGER)["follow_on_phone"] is False
