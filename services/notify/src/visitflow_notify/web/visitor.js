@@ -65,6 +65,7 @@ function stream(t) {
   // a phone that slept: its connection may be gone without an error; a fresh one resumes from the last id
   document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") open(); });
   window.addEventListener("online", open);
+  window.addEventListener("offline", () => { $("offline").hidden = false; });
 }
 
 async function act(t, path) {
