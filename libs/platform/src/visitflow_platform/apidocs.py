@@ -74,9 +74,7 @@ UNAVAILABLE = "the service is overloaded or cannot reach what it needs; nothing 
 NOT_FOUND = {"office_id": "there is no such office", "region_id": "there is no such region"}
 LINK_UNKNOWN = "`unknown_link`: the link was never given, was withdrawn or is past its day"
 LINK_ENDED = "`link_ended`: the visit the link belonged to is over"
-LINK_TOO_MANY = (
-    "`too_many_requests` or `too_many_streams` with this link, or too many links that open nothing"
-)
+LINK_TOO_MANY = "`too_many_requests` or `too_many_streams` with this link"
 BAD_KEY = "the Idempotency-Key header is not a valid key"
 TOO_MANY = (
     "too many requests: over a rate limit, or after repeated tokens that are not valid from this "
