@@ -16,7 +16,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_CACHE_DIR := .cache/uv-cache
 # The installed packages are compiled to bytecode once, at install: where PYTHONDONTWRITEBYTECODE is set
 # (as on this project's CI machines), every process start compiled faust, pydantic & co from source
-# again, a second of each start-up (DECISIONS §64).
+# again, a second of each start-up (docs/decisions/uv-workspace.md).
 export UV_COMPILE_BYTECODE := 1
 
 .PHONY: help install run stop test test-faults lint typecheck unit token bench clean
@@ -78,7 +78,7 @@ stop:
 test: install node_modules/.installed .cache/bin/kustomize-$(KUSTOMIZE_VER) lint typecheck
 	$(BIN)/pytest
 
-# The benchmark suite (issue 6): writes bench/results/latest.json and the tables in docs/PERFORMANCE.md.
+# The benchmark suite: writes bench/results/latest.json and the tables in docs/PERFORMANCE.md.
 # Fails only when the system lost or duplicated work, never on a timing. 5-9 minutes, bounded to 10.
 bench: install
 	$(BIN)/python -m bench

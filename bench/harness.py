@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -149,6 +151,38 @@ class Bench:
                 continue
             sizes[key] = round(_rss_kb(child.pid) / 1024, 1)
         return sizes
+
+    def cpu_s(self) -> dict[str, float]:
+        """CPU time (user and system) each process of the system has used so far: the broker, Redis and
+        every service, each with its child processes; not the load generator."""
+        return {
+            key: sum(_cpu_s(pid) for pid in _tree(child.pid))
+            for key, child in self.stack.children.items()
+            if child.pid is not None and key != "simulator"
+        }
+
+
+TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants."""
+    pids, at = [pid], 0
+    while at < len(pids):
+        for task in Path(f"/proc/{pids[at]}/task").glob("*"):
+            with contextlib.suppress(OSError):  # gone meanwhile
+                pids += [int(c) for c in (task / "children").read_text().split()]
+        at += 1
+    return pids
+
+
+def _cpu_s(pid: int) -> float:
+    try:
+        # after the command's closing parenthesis: state is field 3, utime and stime fields 14 and 15
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS_PER_S
 
 
 def _rss_kb(pid: int) -> int:

@@ -1,4 +1,4 @@
-"""The benchmark scenarios of issue 6. Each returns JSON-ready figures; none fails on a timing.
+"""The benchmark scenarios. Each returns JSON-ready figures; none fails on a timing.
 
 A scenario records a *problem* (lost, duplicated or refused work) in `bench.problems`: that, and only
 that, makes `make bench` fail.
@@ -114,12 +114,15 @@ async def checkin_to_screen(bench: Bench, rate: float, duration_s: float) -> dic
     displays, tablets = bench.clients("display", 1, True), bench.clients("tablet", 1, True)
     await fleet.open(displays + tablets)
     try:
+        cpu_before = bench.cpu_s()
         records = await bench.steady_load(rate, duration_s)
         await _settle(records, displays + tablets)
+        cpu_after = bench.cpu_s()
     finally:
         await fleet.close()
     answered = [r for r in records if r.status in (201, 202)]
     return {
+        "efficiency": efficiency(cpu_before, cpu_after, len(answered)),
         "rate_per_s": rate,
         "duration_s": duration_s,
         "check_ins": len(records),
@@ -129,6 +132,19 @@ async def checkin_to_screen(bench: Bench, rate: float, duration_s: float) -> dic
         "http_answer": summary([r.answered_at - r.sent_at for r in answered]),
         "to_display": summary(_delivery(bench, answered, _arrivals(displays, QUEUED), 1, "display")),
         "to_tablet": summary(_delivery(bench, answered, _arrivals(tablets, QUEUED), 1, "tablet")),
+    }
+
+
+def efficiency(before: dict[str, float], after: dict[str, float], check_ins: int) -> dict[str, Any]:
+    """CPU per check-in of the system's processes (from the load's start until its last frame was
+    delivered), in all and per process."""
+    per_process = {
+        key: round((after[key] - before.get(key, 0.0)) * 1000 / max(check_ins, 1), 3) for key in after
+    }
+    return {
+        "check_ins": check_ins,
+        "cpu_ms_per_check_in": round(sum(per_process.values()), 3),
+        "per_process_ms": per_process,
     }
 
 
@@ -343,7 +359,7 @@ def send_home(bench: Bench, records: list[CheckIn]) -> int:
     """These visitors leave: a host's cancel for each, written straight to Kafka as the queue API writes
     it. The bench serves nobody, so without this each throughput step and hold ran on the lists of all
     the steps before it, over a hundred more visitors waiting per office than a real office has
-    at its busiest, and every hold slower than the last (DECISIONS §62)."""
+    at its busiest, and every hold slower than the last (docs/decisions/benchmark-suite.md)."""
     now = bench.settings.clock.now()
     leaving = [(record.office_id, record.visit_id) for record in records if record.visit_id]
     cancels = (
@@ -404,7 +420,7 @@ async def recovery(bench: Bench, events: int = 50_000) -> dict[str, Any]:
         if rebuilt.returncode != 0:
             bench.problems.append(f"recovery: rebuild failed: {rebuilt.stderr[-500:]!r}")
         # c) a queue worker restarted: faust restores its tables from the changelog, then serves again;
-        # someone is waiting for the first call (the steps' visitors went home, §62)
+        # someone is waiting for the first call (the steps' visitors went home)
         office_id = bench.offices[0]
         await bench.check_in(office_id)
         await caught_up(bench)

@@ -1,4 +1,5 @@
-"""An API process imports what it serves with, not the workers' stream processing (DECISIONS §61)."""
+"""An API process imports what it serves with, not the workers' stream processing
+(docs/decisions/api-and-worker-processes.md)."""
 
 from __future__ import annotations
 

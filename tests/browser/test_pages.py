@@ -57,7 +57,7 @@ def test_a_tablet_given_a_change_it_cannot_apply_starts_again_from_the_snapshot(
     system: System, page: Any
 ) -> None:
     """Changes name the frame they apply to; a page holding another picture fetches the snapshot again
-    instead of showing a wrong list (DECISIONS §48)."""
+    instead of showing a wrong list (docs/decisions/tablet-receives-changes.md)."""
     (ticket,) = _fresh_visitors(system, 1)
     stale = orjson.dumps({"snapshot": system.waiting_list(OFFICE) | {"waiting": []}}).decode()
     change = {

@@ -151,4 +151,5 @@ def test_the_controller_bounds_request_heads_and_bodies_as_the_apis_do(prod: lis
     assert int(config["client-header-timeout"]) <= read_timeout
     assert int(config["client-body-timeout"]) <= read_timeout
     assert config["limit-req-status-code"] == config["limit-conn-status-code"] == "429"
-    assert int(config["upstream-keepalive-timeout"]) < 75, "below the APIs' keep-alive (DECISIONS §45)"
+    # below the APIs' keep-alive (docs/decisions/process-runtime.md)
+    assert int(config["upstream-keepalive-timeout"]) < 75, "below the APIs' keep-alive"

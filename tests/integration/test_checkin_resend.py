@@ -1,6 +1,6 @@
 """A check-in resent after Redis lost its idempotency record is published again byte for byte: the event
 is a function of the office, the Idempotency-Key and the request alone, and with a tablet's UUIDv7 key
-its time is the time of the tap (DECISIONS §70)."""
+its time is the time of the tap (docs/decisions/check-in-time-is-the-tap.md)."""
 
 from __future__ import annotations
 

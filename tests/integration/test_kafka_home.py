@@ -1,6 +1,6 @@
 """With KAFKA_HOME pointing at an unpacked Kafka release, the stack's broker runs from its `libs`, not
-from the jars Maven fetched (README, DECISIONS §2). The release here is the fetched jars under a
-release's layout."""
+from the jars Maven fetched (README, docs/decisions/kafka-from-maven.md). The release here is the
+fetched jars under a release's layout."""
 
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.integration
 
 
 def test_every_service_keeps_what_it_loaded_at_start_up_out_of_garbage_collection(system: System) -> None:
-    """The APIs before serving, the workers once their tables are recovered (DECISIONS §44)."""
+    """The APIs before serving, the workers once their tables are recovered
+    (docs/decisions/garbage-collection.md)."""
     frozen: dict[str, int] = {}
     for service in SERVICES:
         log = system.stack.home / "logs" / f"{service.key}.log"

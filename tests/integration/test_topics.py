@@ -1,5 +1,5 @@
 """The topics on the broker are as `topic_specs` says: the table changelogs close a segment every ten
-seconds, keep no offset index and keep tombstones an hour (DECISIONS §37, §59 and §65); and
+seconds, keep no offset index and keep tombstones an hour (docs/decisions/changelog-topics.md); and
 `ensure_topics` brings an existing topic's configs back to the spec's."""
 
 from __future__ import annotations

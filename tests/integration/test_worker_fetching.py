@@ -1,6 +1,6 @@
 """The workers' consumers fetch again soon while records of partitions they read wait to be taken,
 otherwise wait as long as they were asked to, and are never held back by records nobody takes
-(DECISIONS §55, §57 and §68)."""
+(docs/decisions/consumer-fetching.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.consumer import consumer as consumer_module
 from aiokafka.consumer.fetcher import Fetcher
 from visitflow_devstack.testing import System, eventually_async
-from visitflow_platform.streams import PARTIAL_FETCH_MAX_WAIT_MS, PREFETCH_BACKOFF_S, tune_fetching
+from visitflow_platform.library_gaps import PARTIAL_FETCH_MAX_WAIT_MS, PREFETCH_BACKOFF_S, tune_fetching
 
 pytestmark = pytest.mark.integration
 

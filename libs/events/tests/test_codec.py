@@ -152,7 +152,7 @@ def sample(model: type[Message]) -> Message:
             held=True,
         ),
         VisitClosedAtDayEnd: lambda: VisitClosedAtDayEnd(
-            **ticketed(), kind=VisitKind.DROP_IN, stage=VisitStage.CALLED, needs_follow_up=False
+            **ticketed(), kind=VisitKind.DROP_IN, stage=VisitStage.CALLED
         ),
         VisitCarriedOver: lambda: VisitCarriedOver(
             **ticketed(),
@@ -454,14 +454,18 @@ def test_a_day_end_recorded_before_its_counts_were_added_still_decodes() -> None
     assert (decoded.closed_visits, decoded.completed_visits, decoded.carried_over_visits) == (4, 0, 0)
 
 
-def test_an_emergency_closed_at_day_end_before_carry_over_still_decodes_with_its_flag() -> None:
-    body = json.loads(encode(sample(VisitClosedAtDayEnd)))
-    body |= {"kind": "emergency", "needs_follow_up": True}
+def test_a_visit_closed_at_day_end_carries_no_follow_up_flag_and_older_records_with_one_still_decode() -> (
+    None
+):
+    """Emergencies are carried over, never closed, so the flag nothing read is gone from the contract."""
+    closed = sample(VisitClosedAtDayEnd)
+    body = json.loads(encode(closed))
+    assert "needs_follow_up" not in body
+    assert "needs_follow_up" not in VisitClosedAtDayEnd.model_fields
 
-    decoded = decode(json.dumps(body))
+    decoded = decode(json.dumps({**body, "needs_follow_up": True}))
 
-    assert isinstance(decoded, VisitClosedAtDayEnd)
-    assert decoded.needs_follow_up is True
+    assert decoded == closed
 
 
 def test_a_restored_visit_names_only_an_act_that_can_be_undone() -> None:

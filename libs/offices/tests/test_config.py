@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from visitflow_events import Reason, VisitKind
+from visitflow_events import UP_NEXT_MAX, Reason, VisitKind
 from visitflow_offices import (
     OfficeConfigError,
     OfficeDirectory,
@@ -195,6 +195,19 @@ def test_the_display_points_to_the_visitors_page_only_where_the_office_turns_it_
     assert "visitor_page_on_display" in config_error(data)
 
 
+def test_nearly_your_turn_reaches_as_far_as_a_call_names_who_is_next() -> None:
+    data = small_config()
+    data["offices"][0]["policy"] = {"sms_nearly_position": UP_NEXT_MAX}
+    office = parse_config(data).office("testby")
+    assert office is not None
+    assert office.policy.sms_nearly_position == UP_NEXT_MAX == 10
+
+    data["offices"][0]["policy"] = {"sms_nearly_position": UP_NEXT_MAX + 1}
+    message = config_error(data)
+
+    assert "offices[0] (testby).sms_nearly_position: Input should be less than or equal to 10" in message
+
+
 # --- invalid configs ----------------------------------------------------------------------------------
 
 
@@ -348,8 +361,8 @@ def test_load_offices_names_the_file_in_validation_errors(tmp_path: Path) -> Non
 
 
 def test_load_offices_reads_yaml_dates_and_reports_values_json_cannot_hold(tmp_path: Path) -> None:
-    """The loader hands the model a fresh copy of what YAML parsed (DECISIONS §61): a date is still a
-    date, and a YAML-only value (a set) is reported against its place, not lost or crashed on."""
+    """The loader hands the model a fresh copy of what YAML parsed (docs/decisions/start-up.md): a date is
+    still a date, and a YAML-only value (a set) is reported against its place, not lost or crashed on."""
     data = raw_config()
     data["offices"][0]["holidays"] = [date(2026, 5, 18)]
     path = tmp_path / "offices.yaml"
@@ -367,8 +380,8 @@ def test_load_offices_reads_yaml_dates_and_reports_values_json_cannot_hold(tmp_p
 
 def test_a_cached_parse_is_read_back_validated_and_replaced_when_the_file_changes(tmp_path: Path) -> None:
     """With a cache folder, the first load keeps the parse there and the next reads it back instead of
-    parsing the YAML again (DECISIONS §66); a changed file is a new entry, and the old one goes. A
-    broken file is still reported, cache or not."""
+    parsing the YAML again (docs/decisions/start-up.md); a changed file is a new entry, and the old one
+    goes. A broken file is still reported, cache or not."""
     data = raw_config()
     path = tmp_path / "offices.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")

@@ -258,3 +258,11 @@ def test_kafka_python_never_asks_again_for_the_producer_id_it_reset() -> None:
     manager.init_producer_id()  # what Sender.run_once calls when there is no producer id
     assert not manager.has_producer_id()
     assert manager.next_request_handler(False) is None, "kafka-python asks for a new producer id again"
+
+
+async def test_the_producer_lingers_as_long_as_it_is_configured_to(kafka: FakeKafka) -> None:
+    publisher = EventPublisher("127.0.0.1:1", "test", timeout_s=TIMEOUT_S, linger_ms=5)
+    await publisher.start()
+    await eventually_async(lambda: len(kafka.producers) == 1, what="a producer")
+    assert kafka.producers[0].config["linger_ms"] == 5
+    await publisher.close()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from visitflow_platform.settings import DEV_SECRET, ServiceSettings
+from visitflow_platform.streams import make_faust_app
 
 
 def test_empty_optional_settings_are_unset(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,3 +49,9 @@ def test_production_refuses_the_development_secrets_and_one_secret_for_two_uses(
 def test_production_starts_with_secrets_of_its_own() -> None:
     settings = ServiceSettings(environment="production", auth_secret="a" * 32, pseudonym_secret="p" * 32)
     assert settings.pseudonym_secret != settings.auth_secret
+
+
+def test_the_workers_producers_linger_as_the_apis_do() -> None:
+    assert make_faust_app(ServiceSettings(), "linger-test").conf.producer_linger == 0.0
+    lingering = make_faust_app(ServiceSettings(kafka_linger_ms=5), "linger-test")
+    assert lingering.conf.producer_linger == 0.005

@@ -4,11 +4,14 @@ read."""
 from __future__ import annotations
 
 import zlib
+from types import SimpleNamespace
+from typing import Any
 
 import orjson
+import pytest
 from visitflow_platform.settings import ServiceSettings
 from visitflow_platform.streams import make_faust_app, make_table
-from visitflow_platform.tables import stored_json, table_codec
+from visitflow_platform.tables import stored_json, table_codec, writing_to
 
 # an office's state in small: the same field names over and over, as in the real thing
 STATE = {
@@ -49,3 +52,22 @@ def test_every_worker_table_writes_its_changelog_compressed() -> None:
     assert written[:4] == b"\x28\xb5\x2f\xfd"
     assert stored_json(written) == orjson.dumps(STATE)
     assert table.value_serializer is changelog.value_serializer
+
+
+def test_a_write_goes_to_the_changelog_partition_it_is_made_for() -> None:
+    settings = ServiceSettings()
+    table = make_table(make_faust_app(settings, "tables-test"), "office-state", settings)
+    sent: list[tuple[int | None, str]] = []
+
+    def send_changelog(partition: int | None, key: str, value: Any, *_: Any, **__: Any) -> Any:
+        sent.append((partition, key))
+        return SimpleNamespace(message=SimpleNamespace(partition=partition))
+
+    table.send_changelog = send_changelog
+    with writing_to(5):
+        table["halden"] = STATE
+    with writing_to(2):
+        del table["halden"]
+    assert sent == [(5, "halden"), (2, "halden")]
+    with pytest.raises(TypeError):  # outside a stream and outside `writing_to`: faust refuses
+        table["moss"] = STATE

@@ -1,4 +1,4 @@
-"""The simulator's day plans carry the figures of shared/DOMAIN.md exactly."""
+"""The simulator's day plans carry the figures of docs/DOMAIN.md exactly."""
 
 from __future__ import annotations
 

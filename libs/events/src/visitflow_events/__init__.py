@@ -21,6 +21,7 @@ from .envelope import Command, Event, Message
 from .notifications import NotificationEvent, NotificationFailed, NotificationRequested, NotificationSent
 from .topics import Topics
 from .visits import (
+    UP_NEXT_MAX,
     Appointment,
     CommandRejected,
     FollowUpResolved,
@@ -59,6 +60,7 @@ __all__ = [
     "COMMAND_TYPES",
     "EVENT_TYPES",
     "REGISTRY",
+    "UP_NEXT_MAX",
     "Alternative",
     "Appointment",
     "CallNext",

@@ -2,130 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+import operator
+from functools import reduce
+from types import ModuleType
+from typing import Annotated, cast
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from .commands import (
-    CallNext,
-    CallVisit,
-    CancelVisit,
-    CloseDay,
-    CompleteService,
-    HoldVisit,
-    MarkNoShow,
-    Recall,
-    ResolveFollowUp,
-    ReturnVisit,
-    StartService,
-    TransferVisit,
-    UndoRemoval,
-)
+from . import commands, notifications, visits
 from .envelope import Message
 from .ids import RECORDED
-from .notifications import NotificationFailed, NotificationRequested, NotificationSent
-from .visits import (
-    CommandRejected,
-    FollowUpResolved,
-    OfficeDayClosed,
-    ServiceCompleted,
-    ServiceStarted,
-    VisitCancelled,
-    VisitCarriedOver,
-    VisitClosedAtDayEnd,
-    VisitHeld,
-    VisitorCalled,
-    VisitorCheckedIn,
-    VisitorNoShow,
-    VisitorQueued,
-    VisitRedirected,
-    VisitRestored,
-    VisitReturned,
-    VisitTransferred,
-)
 
-EVENT_TYPES: tuple[type[Message], ...] = (
-    VisitorCheckedIn,
-    VisitRedirected,
-    VisitorQueued,
-    VisitorCalled,
-    ServiceStarted,
-    ServiceCompleted,
-    VisitorNoShow,
-    VisitTransferred,
-    VisitCancelled,
-    VisitHeld,
-    VisitReturned,
-    VisitRestored,
-    VisitClosedAtDayEnd,
-    VisitCarriedOver,
-    FollowUpResolved,
-    OfficeDayClosed,
-    CommandRejected,
-    NotificationRequested,
-    NotificationSent,
-    NotificationFailed,
-)
-COMMAND_TYPES: tuple[type[Message], ...] = (
-    CallNext,
-    CallVisit,
-    Recall,
-    StartService,
-    CompleteService,
-    MarkNoShow,
-    TransferVisit,
-    CancelVisit,
-    HoldVisit,
-    ReturnVisit,
-    UndoRemoval,
-    ResolveFollowUp,
-    CloseDay,
-)
 
-AnyMessage = Annotated[
-    Union[  # noqa: UP007 - a runtime union of classes for pydantic's discriminator
-        VisitorCheckedIn,
-        VisitRedirected,
-        VisitorQueued,
-        VisitorCalled,
-        ServiceStarted,
-        ServiceCompleted,
-        VisitorNoShow,
-        VisitTransferred,
-        VisitCancelled,
-        VisitHeld,
-        VisitReturned,
-        VisitRestored,
-        VisitClosedAtDayEnd,
-        VisitCarriedOver,
-        FollowUpResolved,
-        OfficeDayClosed,
-        CommandRejected,
-        NotificationRequested,
-        NotificationSent,
-        NotificationFailed,
-        CallNext,
-        CallVisit,
-        Recall,
-        StartService,
-        CompleteService,
-        MarkNoShow,
-        TransferVisit,
-        CancelVisit,
-        HoldVisit,
-        ReturnVisit,
-        UndoRemoval,
-        ResolveFollowUp,
-        CloseDay,
-    ],
-    Field(discriminator="type"),
-]
+def message_types(*modules: ModuleType) -> tuple[type[Message], ...]:
+    """Every message the modules define, in the order of definition: each model that names its `type`.
+    Shared bases (`VisitEvent`, `TicketedEvent`, ...) name none and are left out."""
+    return tuple(
+        value
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, Message)
+        and value.__module__ == module.__name__
+        and "type" in value.model_fields
+    )
 
+
+EVENT_TYPES = message_types(visits, notifications)
+COMMAND_TYPES = message_types(commands)
 REGISTRY: dict[str, type[Message]] = {
     model.model_fields["type"].default: model for model in (*EVENT_TYPES, *COMMAND_TYPES)
 }
 
-_adapter: TypeAdapter[Message] = TypeAdapter(AnyMessage)
+# Decoding picks the model by `type` (pydantic's discriminator) among the registry's classes.
+_adapter: TypeAdapter[Message] = TypeAdapter(
+    cast("type[Message]", Annotated[reduce(operator.or_, REGISTRY.values()), Field(discriminator="type")])
+)
 
 
 class UndecodableMessage(ValueError):

@@ -21,6 +21,7 @@ from .vocabulary import (
 )
 
 TICKET_PATTERN = r"^[A-Z]{1,3}-\d{3,4}$"
+UP_NEXT_MAX = 10  # the most visits a call names as next in line; an office's "nearly your turn" is within it
 
 
 class Needs(BaseModel):
@@ -88,7 +89,10 @@ class VisitorCalled(TicketedEvent):
     room_id: ConfiguredId
     call_number: int = Field(ge=1, description="1 for the first call, more for each recall")
     up_next: tuple[UUID, ...] = Field(
-        default=(), max_length=10, description="the visits now first in the office's call order, in order"
+        default=(),
+        max_length=UP_NEXT_MAX,
+        description="the visits now first in the office's call order, in order, as many as the office's "
+        "sms_nearly_position",
     )
 
 
@@ -156,12 +160,12 @@ class VisitRestored(TicketedEvent):
 
 class VisitClosedAtDayEnd(TicketedEvent):
     """An open visit nobody was serving, closed by the day's end. An emergency is never closed so: it is
-    carried over (`VisitCarriedOver`). `needs_follow_up` is true only in records from before that rule."""
+    carried over (`VisitCarriedOver`). Records from before that rule may hold `needs_follow_up`, which
+    nothing reads and decoding leaves out."""
 
     type: Literal["VisitClosedAtDayEnd"] = "VisitClosedAtDayEnd"
     kind: VisitKind
     stage: VisitStage
-    needs_follow_up: bool = False
 
 
 class VisitCarriedOver(TicketedEvent):

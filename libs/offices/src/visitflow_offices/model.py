@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
-from visitflow_events import Reason, VisitKind
+from visitflow_events import UP_NEXT_MAX, Reason, VisitKind
 from visitflow_events.ids import holds_a_number
 
 
@@ -118,7 +118,12 @@ class Policy(_Strict):
     no_show_after_calls: int = Field(
         default=3, ge=1, le=10, description="calls before a recall is refused and the host marks a no-show"
     )
-    sms_nearly_position: int = Field(default=3, ge=1, le=50)
+    sms_nearly_position: int = Field(
+        default=3,
+        ge=1,
+        le=UP_NEXT_MAX,
+        description='an SMS says "nearly your turn" to a visitor within this many of the next call',
+    )
     service_level_minutes: int = Field(default=15, ge=1)
     default_service_minutes: int = Field(default=12, ge=1, le=240)
     undo_seconds: int = Field(

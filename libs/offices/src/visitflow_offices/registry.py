@@ -101,9 +101,10 @@ def parse_config(data: object, source: str = "office configuration") -> OfficeDi
 def load_offices(path: Path, cache_dir: Path | None = None) -> OfficeDirectory:
     """The offices of a YAML file, validated. With `cache_dir`, what the YAML parser made of the file is
     kept there as JSON named by the file's digest, so the other processes and later starts skip the
-    parser: a country's 250 offices take about a second to parse and 10 ms to read back (DECISIONS §66).
-    The cached data is validated like freshly parsed data; if it fails, the file itself is parsed. The
-    folder must be the service's own: what is in it is read as the configuration."""
+    parser: a country's 250 offices take about a second to parse and 10 ms to read back
+    (docs/decisions/start-up.md). The cached data is validated like freshly parsed data; if it fails,
+    the file itself is parsed. The folder must be the service's own: what is in it is read as the
+    configuration."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -121,7 +122,7 @@ def load_offices(path: Path, cache_dir: Path | None = None) -> OfficeDirectory:
 def _parse_yaml(text: str, path: Path) -> bytes:
     """The file's data as JSON. What the YAML parser leaves behind (the strings it shares with its node
     tree, among that tree's freed objects) kept a 250-office file's 25 MB of heap resident in every
-    process for its whole life; values loaded from JSON let those pages go (DECISIONS §61). Dates
+    process for its whole life; values loaded from JSON let those pages go (docs/decisions/start-up.md). Dates
     become ISO strings, which the model reads as dates; a value JSON cannot hold becomes its text, and
     the model says what is wrong with it."""
     try:

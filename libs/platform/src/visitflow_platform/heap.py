@@ -12,7 +12,7 @@ objects and stops the event loop for about 0.7 s, and Python runs one each time 
 by a quarter: eleven while the streams of a waiting-room fleet connect. What outlived a full
 collection is frozen too, so the next ones walk only what is newer; every `refresh_s` everything is
 unfrozen and collected once, so cycles left by closed streams are not kept for longer than that
-(DECISIONS §60).
+(docs/decisions/garbage-collection.md).
 """
 
 from __future__ import annotations

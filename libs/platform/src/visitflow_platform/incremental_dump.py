@@ -4,7 +4,8 @@ The workers store an office's whole state at every change (`ParsedTable`), and a
 visit of the day; dumping it all again made a check-in's cost grow with the waiting list (at ninety
 visitors waiting, most of the queue worker's time). The models are frozen and each change copies only
 what it changes (`model_copy`, `{**visits, id: visit}`), so a part that is the same object as in the
-version before has the same dump, and only the changed parts are dumped again (DECISIONS §53).
+version before has the same dump, and only the changed parts are dumped again
+(docs/decisions/table-values.md).
 
 The result equals `value.model_dump(mode="json")` as long as `before` is a version and its own dump.
 """

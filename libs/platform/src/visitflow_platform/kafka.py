@@ -16,7 +16,6 @@ the old one in the background.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +23,8 @@ from typing import Any
 from kafka import KafkaProducer
 from kafka.errors import KafkaError, MessageSizeTooLargeError, RecordListTooLargeError
 from visitflow_events import Message, encode
+
+from .library_gaps import close_now
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,16 @@ class EventPublisher:
     (see the module's docstring); publishes meanwhile wait for the new one, within their timeout.
     """
 
-    def __init__(self, bootstrap_servers: str, client_id: str, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self, bootstrap_servers: str, client_id: str, timeout_s: float = 5.0, linger_ms: int = 0
+    ) -> None:
         timeout_ms = int(timeout_s * 1000)
         self._config: dict[str, Any] = {
             "bootstrap_servers": bootstrap_servers.split(","),
             "client_id": client_id,
             "acks": "all",
             "enable_idempotence": True,
-            "linger_ms": 0,
+            "linger_ms": linger_ms,
             # a record is given up by the producer when the caller gives up on it, so a 503 is not
             # followed by a late write from a retry
             "delivery_timeout_ms": timeout_ms,
@@ -85,7 +88,7 @@ class EventPublisher:
                 await asyncio.sleep(1.0)
                 continue
             if self._closed:  # closed while connecting
-                await loop.run_in_executor(None, _close_now, producer)
+                await loop.run_in_executor(None, close_now, producer)
                 return
             self._producer = producer
             self._connected_once = True
@@ -144,7 +147,7 @@ class EventPublisher:
         # Records already handed to it get up to their delivery timeout to complete (a publish in
         # another request may still be waiting for one); a stuck producer's never do, so after that
         # its I/O thread is stopped and it is closed regardless.
-        await asyncio.get_running_loop().run_in_executor(None, _close_now, producer, self._timeout_s)
+        await asyncio.get_running_loop().run_in_executor(None, close_now, producer, self._timeout_s)
 
     def _send_all(
         self,
@@ -169,30 +172,9 @@ class EventPublisher:
         loop = asyncio.get_running_loop()
         if self._producer is not None:
             producer, self._producer = self._producer, None
-            await loop.run_in_executor(None, _close_now, producer, self._timeout_s)
+            await loop.run_in_executor(None, close_now, producer, self._timeout_s)
         if self._retiring:
             await asyncio.gather(*self._retiring, return_exceptions=True)
-
-
-def _close_now(producer: KafkaProducer, grace_s: float = 0.0) -> None:
-    """Closes a producer within about `grace_s` (plus a second), whatever state it is in.
-
-    `KafkaProducer.close(timeout)` flushes first and raises KafkaTimeoutError when a record is still
-    pending after `timeout`, before it reaches its own forced close (kafka/producer/kafka.py, `close`
-    -> `flush` -> `RecordAccumulator.await_flush_completion`). A stuck producer's records are pending
-    for ever, so its I/O thread would be left running. So: wait up to `grace_s` for what is pending,
-    stop the I/O thread without sending more (which fails whatever is left), then close.
-    """
-    with contextlib.suppress(KafkaError):
-        producer.flush(timeout=grace_s)
-    sender = getattr(producer, "_sender", None)  # kafka-python's I/O thread (kafka/producer/sender.py)
-    if sender is not None:
-        sender.force_close()
-        sender.join(1.0)
-    try:
-        producer.close(timeout=0)
-    except KafkaError as exc:
-        log.warning("kafka producer not closed cleanly", extra={"error": type(exc).__name__})
 
 
 async def brokers_reachable(servers: Sequence[str], timeout_s: float = 1.0) -> bool:

@@ -36,7 +36,7 @@ return id
 HISTORY = 2000
 # How far back a reconnecting screen is replayed what it missed; after longer it gets the snapshot. A
 # display announces replayed calls, so the window is a blip's, not an outage's; it also bounds Redis's
-# memory for a busy day (DECISIONS §47).
+# memory for a busy day (docs/decisions/live-streams-resume.md).
 HISTORY_S = 120.0
 E = TypeVar("E")
 SNAPSHOT = "snapshot"

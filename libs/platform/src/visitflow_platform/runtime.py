@@ -28,7 +28,10 @@ class ApiRuntime:
         settings = self.settings
         self.redis = redis_client(settings.redis_url)
         self.publisher = EventPublisher(
-            settings.kafka_bootstrap_servers, settings.service_name, settings.kafka_timeout_s
+            settings.kafka_bootstrap_servers,
+            settings.service_name,
+            settings.kafka_timeout_s,
+            linger_ms=settings.kafka_linger_ms,
         )
         self.replies = ReplyWaiter(self.redis)
 

@@ -39,6 +39,9 @@ class ServiceSettings(BaseSettings):
     port: int = 8100
     log_level: str = "INFO"
     kafka_timeout_s: float = Field(default=5.0, gt=0, description="how long an API waits for a broker ack")
+    kafka_linger_ms: int = Field(
+        default=0, ge=0, le=100, description="how long a producer waits for more records before it sends"
+    )
     reply_timeout_s: float = Field(default=5.0, gt=0, description="how long an API waits for the queue")
     max_body_bytes: int = Field(default=16_384, ge=1024)
     max_header_bytes: int = Field(

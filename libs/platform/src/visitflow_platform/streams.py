@@ -9,22 +9,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, cast
 
 import faust
 import orjson
 import redis.asyncio as aioredis
-from faust.streams import _current_event  # faust's record-in-process (see `processing`)
 from kafka.errors import KafkaError
 from visitflow_events import DeadLetter, Message, UndecodableMessage, decode
 
 from .heap import freeze_startup_objects
 from .heartbeats import HEARTBEAT_TTL_S, heartbeat_key, worker_id
+from .library_gaps import tune_fetching
 from .settings import ServiceSettings
-from .tables import CompressedTable
+from .tables import CompressedTable, writing_to
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +39,7 @@ def make_faust_app(settings: ServiceSettings, app_id: str, **overrides: Any) -> 
         "web_enabled": False,
         "autodiscover": False,
         "producer_acks": -1,
-        "producer_linger": 0.0,
+        "producer_linger": settings.kafka_linger_ms / 1000,
         "consumer_auto_offset_reset": "earliest",
         "key_serializer": "raw",
         "value_serializer": "raw",
@@ -145,7 +143,7 @@ class DeadLetterQueue:
     def writing_for(self, message: Message) -> contextlib.AbstractContextManager[None]:
         """Table writes made for `message` (of the batch being handled) go to its record's partition."""
         event = self._origins.get(id(message))
-        return processing(event) if event is not None else contextlib.nullcontext()
+        return writing_to(event.message.partition) if event is not None else contextlib.nullcontext()
 
     async def park(self, event: faust.types.EventT[Any], reason: str) -> None:
         message = event.message
@@ -171,18 +169,6 @@ class DeadLetterQueue:
         )
 
 
-@contextlib.contextmanager
-def processing(event: faust.types.EventT[Any]) -> Iterator[None]:
-    """Makes `event` faust's current record. faust writes a table's change to the changelog partition
-    of the record being processed; a batch holds records of many partitions, so each write names its own.
-    """
-    token = _current_event.set(weakref.ref(event))
-    try:
-        yield
-    finally:
-        _current_event.reset(token)
-
-
 def _parse(event: faust.types.EventT[Any]) -> Message:
     raw = event.value
     if not isinstance(raw, bytes | str):
@@ -202,48 +188,47 @@ async def take_batches(
 
     faust's own `take_events` stops reading while a batch is handled, so a worker's batches stay as
     small as its window however far behind it is, and each batch pays its waits (the broker's
-    acknowledgement, Redis) in full. Here the next batch fills meanwhile, so a worker that falls
-    behind catches up in larger batches. An event is acknowledged (its offset may be committed) only
-    after its batch was handled. Built on the stream hooks `take_events` uses (processors, passive
-    draining, manual acks).
+    acknowledgement, Redis) in full. Here a task of its own reads the stream meanwhile, so a worker
+    that falls behind catches up in larger batches. The stream is read without acknowledgements
+    (`noack`): an event is acknowledged (its offset may be committed) only after its batch was handled.
     """
+    events = cast(faust.Stream[Any], stream).noack()  # declared on Stream, not on StreamT
     pending: list[faust.types.EventT[Any]] = []
     arrived, room = asyncio.Event(), asyncio.Event()
     room.set()
 
-    async def add(value: Any) -> Any:
-        event = stream.current_event
-        if event is None:
-            raise RuntimeError("a stream processor ran outside an event")
-        pending.append(event)
-        arrived.set()
-        if len(pending) >= max_:  # back-pressure: read no further until a batch is taken
-            room.clear()
-            await room.wait()
-        return value
+    async def read() -> None:
+        async for event in events.events():
+            pending.append(event)
+            arrived.set()
+            if len(pending) >= max_:  # back-pressure: read no further until a batch is taken
+                room.clear()
+                await room.wait()
 
-    real = cast(faust.Stream[Any], stream)
-    real.enable_acks = False
-    real.add_processor(add)
-    real._enable_passive(cast(faust.ChannelT[Any], aiter(real.channel)))
+    reader = asyncio.create_task(read())
     try:
-        while not real.should_stop:
+        while True:
             if not pending:
+                if reader.done():
+                    reader.result()  # the stream stopped (or failed): what it read was handled
+                    return
                 arrived.clear()
-                # the first event after a quiet spell, then what the same fetch brought with it; when
-                # the stream stops, what it read is still handled
-                if not await real.wait_for_stopped(arrived.wait()):
-                    await asyncio.sleep(0)
-                if not pending:
-                    continue
+                # the first event after a quiet spell, then what the same fetch brought with it
+                waiting = asyncio.ensure_future(arrived.wait())
+                await asyncio.wait((waiting, reader), return_when=asyncio.FIRST_COMPLETED)
+                waiting.cancel()
+                await asyncio.sleep(0)
+                continue
             batch = pending[:max_]
             del pending[: len(batch)]
             room.set()
             yield batch
             for event in batch:
-                await real.ack(event)
+                await events.ack(event)
     finally:
-        real._processors.remove(add)
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
 
 
 def install_heartbeat(app: faust.App, redis: aioredis.Redis, service: str) -> None:
@@ -288,65 +273,6 @@ def install_read_model_healer(
                 await redis.delete(marker)  # the next tick tries again
                 raise
             log.info("read models projected", extra={"offices": offices})
-
-
-# How long aiokafka holds back every fetch from a broker while records it fetched earlier wait to be
-# taken (its `prefetch_backoff`, 100 ms, not a consumer option). On one broker that is every partition:
-# after a busy spell the queue worker decided commands only every 100 ms, and call-next's p99 was
-# 105-127 ms against 26-50 ms later. Only the worker that answers requests shortens it: past
-# saturation, the other workers' displays fell further behind with it (DECISIONS §55).
-PREFETCH_BACKOFF_S = 0.01
-# How long the broker may hold a fetch that leaves out partitions whose records wait to be taken. Once
-# the backoff above has passed, aiokafka fetches only the other partitions, and sends nothing more to
-# that broker until that fetch returns: when those are quiet (the commands topic during a rush of
-# check-ins) the busy ones waited the whole wait, faust's 1.5 s. At 120 check-ins a second that kept
-# every worker about 1.3 s behind while using less CPU (DECISIONS §57). Any other fetch keeps the long
-# wait: it returns as soon as a partition it asks for has a record, and an idle worker does not ask
-# the broker fifty times a second.
-PARTIAL_FETCH_MAX_WAIT_MS = 20
-
-
-def tune_fetching(answers_requests: bool) -> None:
-    """Makes the consumers aiokafka creates from now on in this process wait at most
-    `PARTIAL_FETCH_MAX_WAIT_MS` in a fetch sent while records of partitions being read wait to be
-    taken, hold fetches back only for records that will be taken, and, in a worker that
-    `answers_requests`, only `PREFETCH_BACKOFF_S`.
-    aiokafka has no option for either, so this puts a subclass of its `Fetcher` in its place (aiokafka
-    is pinned below 0.15)."""
-    from aiokafka.consumer import consumer
-    from aiokafka.consumer.fetcher import Fetcher
-
-    class PromptFetcher(Fetcher):  # type: ignore[misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            if answers_requests:
-                kwargs["prefetch_backoff"] = PREFETCH_BACKOFF_S
-            super().__init__(*args, **kwargs)
-            self._full_fetch_max_wait_ms: int = self._fetch_max_wait_ms
-            # The partitions last asked for; none: all. faust asks only for the ones it reads: after
-            # recovery, a fetch of each table's changelog waits in `_records` and is never taken.
-            self._read: AbstractSet[Any] = frozenset()
-
-        async def fetched_records(self, partitions: Any, *args: Any, **kwargs: Any) -> Any:
-            # faust's own set, which it changes as it pauses and resumes partitions (also while this
-            # call waits for records): kept, not copied, and only ever asked whether it holds one
-            self._read = partitions or frozenset()
-            return await super().fetched_records(partitions, *args, **kwargs)
-
-        def _get_actions_per_node(self, assignment: Any) -> Any:
-            read, fetched = self._read, self._records
-            waiting = any(tp in read for tp in fetched) if read else bool(fetched)
-            # the fetch requests this builds carry `_fetch_max_wait_ms`
-            self._fetch_max_wait_ms = PARTIAL_FETCH_MAX_WAIT_MS if waiting else self._full_fetch_max_wait_ms
-            if read:
-                # Records nobody takes hold nothing back: aiokafka would send nothing to their broker
-                # for the backoff after each arrived. Each table changelog partition's first write
-                # after a start arrives so, and once held every display's frames for 100 ms (§68).
-                for tp, result in fetched.items():
-                    if tp not in read:
-                        result._backoff = 0
-            return super()._get_actions_per_node(assignment)
-
-    consumer.Fetcher = PromptFetcher
 
 
 class _Worker(faust.Worker):

@@ -2,8 +2,8 @@
 
 A table's value is mostly an office's whole state, written to its changelog topic at every change (tens of
 KB by the afternoon, a version per batch). Compressed, a version is five to ten times smaller: less for
-the worker to send, the broker to store and compact, and a restarting worker to read (DECISIONS §46,
-§54).
+the worker to send, the broker to store and compact, and a restarting worker to read
+(docs/decisions/table-values.md).
 The broker sees opaque bytes, so its log cleaner copies them as they are (unlike Kafka's own
 compression, which it recompresses).
 
@@ -14,8 +14,10 @@ event; and it dumps again only the parts of a value that changed (`incremental_d
 
 from __future__ import annotations
 
+import contextlib
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
 import faust
@@ -28,10 +30,10 @@ from .incremental_dump import dump_json
 
 M = TypeVar("M", bound=BaseModel)
 # Zstandard's fastest level: for 77 KB of an office's day about 0.05 ms and 7.5 times smaller, where
-# zlib's fastest level took 0.22 ms for 4.6 times (DECISIONS §54).
+# zlib's fastest level took 0.22 ms for 4.6 times (docs/decisions/table-values.md).
 LEVEL = 1
 # What a stored value starts with tells how it was written: a Zstandard frame with its magic number, a
-# zlib stream (values written before §54) with 0x78; JSON text starts with neither (before §46).
+# zlib stream (older values) with 0x78; JSON text starts with neither (the oldest values).
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 ZLIB_HEADER = b"\x78"
 
@@ -62,13 +64,36 @@ def table_codec() -> CodecT:
     return codec
 
 
+# The changelog partition of the table writes made now (`writing_to`); none: faust's own choice.
+_changelog_partition: ContextVar[int | None] = ContextVar("changelog_partition", default=None)
+
+
+@contextlib.contextmanager
+def writing_to(partition: int) -> Iterator[None]:
+    """Table writes made inside go to changelog `partition`: that of the record they were made for.
+
+    faust writes a change to the partition of the record its stream yielded last; a batch holds
+    records of many partitions, so each write names its own (docs/decisions/workers-take-batches.md).
+    """
+    token = _changelog_partition.set(partition)
+    try:
+        yield
+    finally:
+        _changelog_partition.reset(token)
+
+
 class CompressedTable(faust.Table):  # type: ignore[type-arg]
-    """The workers' table class (`make_faust_app`): values compressed on the changelog, by `table_codec`."""
+    """The workers' table class (`make_faust_app`): values compressed on the changelog, by `table_codec`,
+    and each change written to the partition `writing_to` names."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # set before the app adds the table: that makes its changelog topic, with this serializer
         self.value_serializer = table_codec()
+
+    def partition_for_key(self, key: Any) -> int | None:
+        partition = _changelog_partition.get()
+        return super().partition_for_key(key) if partition is None else partition
 
 
 class ParsedTable(Generic[M]):

@@ -28,16 +28,19 @@ TABLES = {
 }
 # A table's changelog gets a version of the office per change (tens of KB each, hundreds of MB a day);
 # Kafka compacts only closed segments, so a segment closes every ten seconds: a restarting worker reads
-# the latest version of each office plus the last seconds of changes, not the whole day (DECISIONS §37).
+# the latest version of each office plus the last seconds of changes, not the whole day
+# (docs/decisions/changelog-topics.md).
 CHANGELOG_SEGMENT_MS = 10_000
 # A changelog is read from its start (a restarting worker, the log cleaner), and a segment holds ten
 # seconds, so finding an offset without an index is cheap. Kafka indexes every 4 KB appended: in each
 # new segment the first entry touches a new memory-mapped index file, and on the development machine's
-# disk those first touches held the broker's appends, every topic's, for up to 60 ms (DECISIONS §59).
+# disk those first touches held the broker's appends, every topic's, for up to 60 ms
+# (docs/decisions/changelog-topics.md).
 CHANGELOG_INDEX_INTERVAL_BYTES = 16 * 1024 * 1024
 # A deleted key's tombstone stays on a compacted topic this long after the cleaner first passes it
 # (Kafka's default is a day). A restarting worker reads every tombstone still there, and a reader only
-# needs it while it may still hold the deleted value: a restore takes seconds (DECISIONS §65).
+# needs it while it may still hold the deleted value: a restore takes seconds
+# (docs/decisions/changelog-topics.md).
 CHANGELOG_TOMBSTONES_KEPT_MS = 3600 * 1000
 # Configs `ensure_topics` raises on an existing topic but never lowers (see `align_configs`).
 NEVER_LOWERED = frozenset({"min.insync.replicas"})

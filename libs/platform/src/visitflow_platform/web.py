@@ -328,7 +328,8 @@ def server_config(app: FastAPI, settings: ServiceSettings) -> uvicorn.Config:
         timeout_graceful_shutdown=3,
         # longer than any client's or proxy's idle keep-alive (aiohttp 15 s, browsers and load balancers
         # up to 60 s), so the client closes an idle connection, never the server just as a request goes
-        # out on it (uvicorn's 5 s lost such check-ins to "connection reset"; DECISIONS §45)
+        # out on it (uvicorn's 5 s lost such check-ins to "connection reset";
+        # docs/decisions/process-runtime.md)
         timeout_keep_alive=75,
         http=bounded_http(settings.max_header_bytes, settings.request_read_timeout_s),
         limit_concurrency=settings.max_connections,

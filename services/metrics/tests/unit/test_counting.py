@@ -155,9 +155,7 @@ def test_completed_counts_by_outcome() -> None:
         (VisitorNoShow(**ticketed(), calls=3), "no_shows"),
         (VisitCancelled(**ticketed(), cause=CancelCause.VISITOR_LEFT), "cancelled"),
         (
-            VisitClosedAtDayEnd(
-                **ticketed(), kind=VisitKind.EMERGENCY, stage=VisitStage.WAITING, needs_follow_up=True
-            ),
+            VisitClosedAtDayEnd(**ticketed(), kind=VisitKind.EMERGENCY, stage=VisitStage.WAITING),
             "closed_at_day_end",
         ),
     ],

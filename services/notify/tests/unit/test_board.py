@@ -188,9 +188,7 @@ def test_a_visitor_who_did_not_come_leaves_the_board() -> None:
     for ending in (
         VisitorNoShow(**fields(a, "D-001"), calls=3),
         VisitCancelled(**fields(b, "D-002"), cause=CancelCause.VISITOR_LEFT),
-        VisitClosedAtDayEnd(
-            **fields(c, "D-003"), kind=VisitKind.DROP_IN, stage=VisitStage.CALLED, needs_follow_up=False
-        ),
+        VisitClosedAtDayEnd(**fields(c, "D-003"), kind=VisitKind.DROP_IN, stage=VisitStage.CALLED),
         VisitTransferred(**fields(d, "D-004"), from_line_id="drop_in", to_line_id="emergency"),
     ):
         before = len(board.calls)
@@ -354,3 +352,72 @@ def test_an_emergency_carried_over_leaves_the_board() -> None:
     )
 
     assert board.calls == ()
+
+
+def _queued(visit_id: UUID, number: int, wait_s: int, line: str = "drop_in") -> VisitorQueued:
+    return queued_at(visit_id, number, line).model_copy(update={"estimated_wait_s": wait_s})
+
+
+def test_a_line_shows_the_newest_arrivals_estimate_and_no_wait_once_nobody_is_in_it() -> None:
+    first, second = uuid4(), uuid4()
+    board = board_after(_queued(first, 1, 300), _queued(second, 2, 900))
+    assert (board.lines["drop_in"].waiting, board.lines["drop_in"].expected_wait_s) == ((first, second), 900)
+
+    board = apply(board, call(1, visit_id=first))
+    assert (board.lines["drop_in"].waiting, board.lines["drop_in"].expected_wait_s) == ((second,), 900)
+
+    board = apply(board, VisitCancelled(**fields(second, "D-002"), cause=CancelCause.VISITOR_LEFT))
+    assert (board.lines["drop_in"].waiting, board.lines["drop_in"].expected_wait_s) == ((), 0)
+
+
+def test_a_transfer_puts_the_visitor_last_in_the_other_line_which_keeps_its_own_estimate() -> None:
+    moved, helped, other = uuid4(), uuid4(), uuid4()
+    board = board_after(
+        _queued(moved, 1, 600),
+        _queued(other, 2, 1200),
+        _queued(helped, 3, 120, line="self_service"),
+    )
+
+    board = apply(
+        board, VisitTransferred(**fields(moved, "D-001"), from_line_id="drop_in", to_line_id="self_service")
+    )
+
+    assert board.lines["drop_in"] == board.lines["drop_in"].model_copy(
+        update={"waiting": (other,), "expected_wait_s": 1200}
+    )
+    assert board.lines["self_service"].waiting == (helped, moved)
+    assert board.lines["self_service"].expected_wait_s == 120
+
+
+def test_a_call_restored_while_still_on_the_board_is_not_shown_twice() -> None:
+    visitor = uuid4()
+    board = board_after(queued_at(visitor, 1), call(1, visit_id=visitor), call(2))
+    cancel = VisitCancelled(**fields(visitor, "D-001", 1), cause=CancelCause.HOST_CANCELLED)
+    board = apply(board, cancel)
+    board = apply(board, restored(cancel, VisitStage.CALLED, "samtalerom-1"))
+    assert tickets(board) == ["D-001", "D-002"]
+
+    other_restore = restored(cancel, VisitStage.CALLED, "samtalerom-1").model_copy(
+        update={"undone_event_id": uuid4()}
+    )
+    again = apply(board, other_restore)
+
+    assert tickets(again) == ["D-001", "D-002"]
+    assert again.calls is board.calls
+
+
+def test_a_restored_call_is_shown_as_called_again_not_gone_in_and_within_the_calls_kept() -> None:
+    visitor = uuid4()
+    board = board_after(queued_at(visitor, 1), call(1, visit_id=visitor), call(2), call(3), keep=2)
+    no_show = VisitorNoShow(**fields(visitor, "D-001", 1), calls=2)
+    board = apply(board, no_show, keep=2)
+    assert tickets(board) == ["D-003", "D-002"]
+
+    board = apply(board, restored(no_show, VisitStage.CALLED, "samtalerom-3"), keep=2)
+
+    assert tickets(board) == ["D-001", "D-003"]
+    assert (board.calls[0].room_id, board.calls[0].gone_in_at, board.calls[0].call_number) == (
+        "samtalerom-3",
+        None,
+        1,
+    )

@@ -157,3 +157,69 @@ def test_a_failed_delivery_keeps_its_reason_within_the_field_limit() -> None:
     assert failed.attempts == 3
     assert failed.error.startswith("gateway answered 503")
     assert len(failed.error) == 500
+
+
+def test_nearly_your_turn_reaches_as_far_as_the_offices_position_and_says_which_place() -> None:
+    ahead = [uuid4() for _ in range(9)]
+    eighth, ninth = ahead[7], ahead[8]
+    audience = Audience(office_id="halden")
+    for visit_id in (eighth, ninth):
+        audience, _ = notices(audience, _checked_in(visit_id, sms=True), 8)
+
+    audience, asked = notices(audience, _called(uuid4(), tuple(ahead)), 8)
+
+    assert [(r.visit_id, r.position) for r in asked] == [(eighth, 8)]
+    _, asked = notices(audience, _called(uuid4(), tuple(ahead[1:])), 8)
+    assert [(r.visit_id, r.position) for r in asked] == [(ninth, 8)]
+
+
+def test_your_turn_and_nearly_in_one_call_are_two_requests_each_caused_by_the_call() -> None:
+    me, next_one = uuid4(), uuid4()
+    audience = Audience(office_id="halden")
+    for visit_id in (me, next_one):
+        audience, _ = notices(audience, _checked_in(visit_id, sms=True), 3)
+    call = _called(me, (next_one,))
+
+    audience, asked = notices(audience, call, 3)
+
+    assert [(r.visit_id, r.template) for r in asked] == [(me, CALLED), (next_one, NEARLY)]
+    assert {(r.causation_id, r.correlation_id, r.office_id, r.producer) for r in asked} == {
+        (call.event_id, call.correlation_id, "halden", "notify")
+    }
+    assert audience.requested == {f"{me}:{CALLED}", f"{next_one}:{NEARLY}"}
+
+
+def test_only_an_appointment_with_a_counsellor_alerts_anyone() -> None:
+    def queued(kind: VisitKind, counsellor_id: str | None) -> VisitorQueued:
+        return VisitorQueued(
+            **_envelope(),
+            visit_id=uuid4(),
+            ticket="T-001",
+            kind=kind,
+            reason=Reason.COUNSELLOR_APPOINTMENT if kind is VisitKind.APPOINTMENT else Reason.OTHER,
+            line_id="appointment" if kind is VisitKind.APPOINTMENT else "drop_in",
+            checked_in_at=NOW,
+            appointment_at=NOW if kind is VisitKind.APPOINTMENT else None,
+            counsellor_id=counsellor_id,
+            position=1,
+            estimated_wait_s=0,
+        )
+
+    audience = Audience(office_id="halden")
+
+    assert notices(audience, queued(VisitKind.APPOINTMENT, None), 3) == (audience, [])
+    assert notices(audience, queued(VisitKind.DROP_IN, "veileder-2"), 3) == (audience, [])
+    after, asked = notices(audience, queued(VisitKind.APPOINTMENT, "veileder-2"), 3)
+    assert [r.template for r in asked] == [ARRIVED]
+    _, again = notices(after, queued(VisitKind.APPOINTMENT, "veileder-2"), 3)
+    assert [r.template for r in again] == [ARRIVED]  # another visit: its own alert
+
+
+def test_a_visitor_who_did_not_opt_in_gets_no_sms_and_the_audience_is_unchanged() -> None:
+    quiet = uuid4()
+    audience, _ = notices(Audience(office_id="halden"), _checked_in(quiet, sms=False), 3)
+    assert audience == Audience(office_id="halden")
+
+    after, asked = notices(audience, _called(quiet, (uuid4(),)), 3)
+
+    assert (after, asked) == (audience, [])

@@ -1,5 +1,6 @@
 """What a tablet is sent when its office's queue changes: not the whole snapshot again, only the visits
-the batch's events touched, the order of each list, and the other parts that changed (DECISIONS §48).
+the batch's events touched, the order of each list, and the other parts that changed
+(docs/decisions/tablet-receives-changes.md).
 
 A snapshot with twenty visitors waiting is 6-11 KB, of which a call changes a few hundred bytes. The
 page rebuilds the snapshot from the one it has: each list from its order (positions from the waiting

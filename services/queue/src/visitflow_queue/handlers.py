@@ -9,10 +9,11 @@ Order matters for crash safety: events are emitted (and acknowledged) before any
 before the state and the command's result are stored. A crash after the acknowledgement and before the
 store replays the same decisions with the same event ids, which every consumer ignores, and answers
 again; a crash after the store finds the result stored and only answers again. The answers go before
-the store because they need only the acknowledged events (DECISIONS §67).
+the store because they need only the acknowledged events (docs/decisions/answer-before-store.md).
 
-A command's result is kept an hour (DECISIONS §50 and §65): the office's next command after that
-deletes it, so the results table, and what a restarting worker reads, holds about an hour of commands.
+A command's result is kept an hour (docs/decisions/command-results-kept-an-hour.md): the office's next
+command after that deletes it, so the results table, and what a restarting worker reads, holds about
+an hour of commands.
 A retry later than that is answered from the reply the API keeps in Redis for a day.
 
 A command id comes from the client's Idempotency-Key, so a command whose id has a result is answered
@@ -126,8 +127,9 @@ class QueueHandlers:
             self._unpushed.update(batch.events)
             raise
         finally:
-            # after the answers, which need only the acknowledged events (DECISIONS §67); and also when
-            # they failed, so that what was emitted is stored and the batch's retry decides nothing again
+            # after the answers, which need only the acknowledged events
+            # (docs/decisions/answer-before-store.md); and also when they failed, so that what was
+            # emitted is stored and the batch's retry decides nothing again
             self._store(batch)
         self._unpushed.difference_update(batch.events)
         if self._unpushed:
@@ -228,8 +230,9 @@ class QueueHandlers:
         )
 
     def _expire_results(self, batch: _Batch, now: float) -> None:
-        """Deletes the results older than a day of each office that sent a command in the batch; the
-        deletion is written to the changelog partition of that command, which is the office's."""
+        """Deletes the results older than `RESULTS_KEPT_S` (an hour) of each office that sent a command in
+        the batch; the deletion is written to the changelog partition of that command, which is the
+        office's."""
         if self._kept_keys != len(self.results):
             self._kept = _results_by_office(self.results)
             self._kept_keys = len(self.results)

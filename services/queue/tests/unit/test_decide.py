@@ -674,6 +674,20 @@ def test_a_visitor_on_hold_keeps_their_place_and_is_never_called_until_back() ->
     assert again.visit_id == first.visit_id
 
 
+def test_a_call_names_as_many_next_in_line_as_the_office_says_nearly_your_turn_reaches() -> None:
+    policy = OFFICE.policy.model_copy(update={"sms_nearly_position": 8})
+    office = OFFICE.model_copy(update={"policy": policy})
+    arrivals = [arrival(at=NOW - timedelta(minutes=20 - m)) for m in range(11)]
+    state = queued(empty(), *arrivals)
+
+    decision = decide(state, office, call_next(), NOW)
+
+    (call,) = decision.events
+    assert isinstance(call, VisitorCalled)
+    assert call.visit_id == arrivals[0].visit_id
+    assert list(call.up_next) == [a.visit_id for a in arrivals[1:9]]
+
+
 def test_a_called_visitor_who_stepped_out_goes_on_hold_and_returns_to_their_original_place() -> None:
     first, second, third = (arrival(at=NOW - timedelta(minutes=m)) for m in (3, 2, 1))
     state = queued(empty(), first, second, third)
@@ -991,12 +1005,7 @@ def test_close_day_completes_conversations_carries_emergencies_over_and_closes_t
     )
     assert (carried.business_date, carried.checked_in_at) == (DAY, emergency.occurred_at)
     assert isinstance(closed, VisitClosedAtDayEnd)
-    assert (closed.visit_id, closed.ticket, closed.stage, closed.needs_follow_up) == (
-        drop_in.visit_id,
-        "D-001",
-        VisitStage.WAITING,
-        False,
-    )
+    assert (closed.visit_id, closed.ticket, closed.stage) == (drop_in.visit_id, "D-001", VisitStage.WAITING)
     assert isinstance(completed, ServiceCompleted)
     assert (completed.visit_id, completed.ticket, completed.room_id, completed.outcome) == (
         appointment.visit_id,

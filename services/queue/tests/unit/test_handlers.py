@@ -231,7 +231,7 @@ async def test_answers_follow_the_acknowledged_events_and_a_failed_push_stores_a
         pass
     else:
         raise AssertionError("the projection's failure should reach the caller, which retries the batch")
-    # the events went out, and the answers were sent, before the state and result were stored (§67);
+    # the events went out, and the answers were sent, before the state and result were stored;
     # the failed projection still stored them
     assert outbox.stored_at_emit[-1] == outbox.stored_at_project[-1] == before
     assert tables["states"]["loten"] is not before[0]

@@ -39,7 +39,8 @@ class Ports:
 
 
 # Every port is below Linux's ephemeral range (32768-60999): a port in it can be taken at any moment as
-# the local end of an outgoing connection, and a server starting then cannot listen (DECISIONS §52).
+# the local end of an outgoing connection, and a server starting then cannot listen
+# (docs/decisions/one-test-system.md).
 PROFILES = {
     "dev": Ports(
         kafka=19092, controller=19093, redis=16379, checkin=8101, queue=8102, notify=8103, metrics=8104
@@ -164,7 +165,7 @@ class Stack:
         return child
 
     def start_services(self, timeout_s: float = 90.0) -> None:
-        # the office file parsed once here: the services then read the parse from the cache (§66)
+        # the office file parsed once here: the services then read the parse from the cache
         _ = self.settings().offices
         for service in SERVICES:
             self.start_service(service)

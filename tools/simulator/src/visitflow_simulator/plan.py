@@ -1,4 +1,4 @@
-"""A realistic office day, planned in advance from the figures in shared/DOMAIN.md (pure, seeded).
+"""A realistic office day, planned in advance from the figures in docs/DOMAIN.md (pure, seeded).
 
 Counts are exact, not drawn, so a simulated day has a known ground truth: NAV Halden plays its
 `expected_drop_ins_per_day` (100) drop-ins, 44 % of them to deliver documents or ask about their case,

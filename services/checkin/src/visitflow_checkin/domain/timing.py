@@ -1,7 +1,8 @@
 """When a check-in happened: the time of the tap, so that a resent check-in is the same event; and when
 its appointment starts, read on the office's clock.
 
-A tablet's Idempotency-Key is a UUIDv7, which carries the real Unix time of the tap (DECISIONS §70).
+A tablet's Idempotency-Key is a UUIDv7, which carries the real Unix time of the tap
+(docs/decisions/check-in-time-is-the-tap.md).
 That time, mapped onto the service's clock, is the check-in's time, when it is within ten minutes of
 the real time now; otherwise (a key of another form, a tablet whose clock is off) it is the clock's now.
 """

@@ -274,7 +274,7 @@ class OfficeDays(_Frozen):
 
     days: dict[date, OfficeDay] = {}
     follow_ups: dict[UUID, AwareDatetime] = Field(
-        default={}, description="open, by visit: since (checked in)"
+        default={}, description="open, by visit: when it was carried over"
     )
     follow_ups_version: int = Field(default=0, ge=0, description="changes to the follow-ups")
 

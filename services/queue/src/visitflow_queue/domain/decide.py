@@ -229,9 +229,6 @@ def _callable(visit: OpenVisit) -> None:
         raise Rejected("on_hold", f"{visit.ticket} is on hold; put them back in line first.")
 
 
-UP_NEXT = 5
-
-
 def _called(
     state: OfficeQueue,
     office: Office,
@@ -242,7 +239,8 @@ def _called(
     envelope: dict[str, object],
     now: datetime,
 ) -> VisitorCalled:
-    """The call, with who is first in line after it (notify tells them it is nearly their turn)."""
+    """The call, with who is first in line after it, as far as the office's "nearly your turn" reaches
+    (notify tells them)."""
     after = [v.visit_id for v in callable_in_order(state, office, now=now) if v.visit_id != visit.visit_id]
     return VisitorCalled(
         **envelope,
@@ -252,7 +250,7 @@ def _called(
         line_id=visit.line_id,
         room_id=room_id,
         call_number=call_number,
-        up_next=tuple(after[:UP_NEXT]),
+        up_next=tuple(after[: office.policy.sms_nearly_position]),
     )
 
 

@@ -625,7 +625,7 @@ function render() {
 
 // --- the live stream ------------------------------------------------------------------------------
 // A change carries the visits its batch touched (null: gone), each list's order and the other parts
-// that changed, and names the frame it applies to (DECISIONS §48).
+// that changed, and names the frame it applies to (docs/decisions/tablet-receives-changes.md).
 function applyChanges(before, changes) {
   const visits = new Map(LISTS.flatMap((list) => before[list]).map((visit) => [visit.visit_id, visit]));
   for (const [id, visit] of Object.entries(changes.visits)) {
