@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,6 +81,22 @@ def test_a_check_in_gives_a_link_and_a_qr_code_that_open_that_visit_alone(
     assert first["visit_id"] not in shown
     assert second["visit_id"] not in shown
     assert _token(second) not in str(system.redis.keys("vf:link:*"))  # only its keyed digest is a key
+
+
+def test_a_resent_check_in_answers_the_same_link_and_a_new_one_once_it_was_withdrawn(
+    system: System, office: str
+) -> None:
+    key = f"tablet-1-{uuid.uuid4().hex}"
+    first = system.check_in(office, DROP_IN, key).json()
+    assert system.check_in(office, DROP_IN, key).json() == first  # the same answer, the same link
+
+    revoked = system.queue.post(f"/api/offices/{office}/visits/{first['visit_id']}/link/revoke")
+    assert revoked.status_code == 200, revoked.text
+    renewed = system.check_in(office, DROP_IN, key).json()
+
+    assert renewed["visit_link"]["url"] != first["visit_link"]["url"]
+    assert _own(system, _token(first)).status_code == 404
+    assert _own(system, _token(renewed)).status_code == 200
 
 
 def test_stepping_out_coming_back_and_leaving_from_the_page_are_events_every_screen_follows(

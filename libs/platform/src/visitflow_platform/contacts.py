@@ -1,5 +1,6 @@
 """The short-lived contact store: SMS opt-in phone numbers, kept in Redis until the end of the day, and
-beside each the visitor's own link (`visit_links`) for the SMS that carries it.
+each queued visitor's own link (`visit_links`), for the SMS that carries it and for a resent check-in
+that answers it again.
 
 The only place a phone number or a link's token is kept. Neither enters Kafka or a log; the notify
 service reads them by visit id when it sends, and Redis deletes them at midnight (Europe/Oslo) of the
@@ -54,6 +55,9 @@ class ContactStore:
     async def link(self, visit_id: UUID) -> str | None:
         value = await self._redis.get(_link_key(visit_id))
         return value.decode() if value else None
+
+    async def forget_link(self, visit_id: UUID) -> None:
+        await self._redis.delete(_link_key(visit_id))
 
     async def forget(self, visit_id: UUID) -> None:
         await self._redis.delete(_key(visit_id), _link_key(visit_id))

@@ -22,7 +22,7 @@ from uuid import UUID
 import orjson
 import redis.asyncio as aioredis
 
-from .contacts import seconds_left
+from .contacts import ContactStore, seconds_left
 
 # Letters only (no look-alikes): 32 of them are 179 random bits, and a token holds no digit, so no part
 # of it can ever look like a phone or identity number to the edge's personal-data check.
@@ -91,7 +91,8 @@ class LinkStore:
         )
 
     async def revoke(self, visit_id: UUID, office_id: str | None = None) -> bool:
-        """Ends the visit's link (only if it is `office_id`'s, when given); False when it had none."""
+        """Ends the visit's link (only if it is `office_id`'s, when given), and forgets it in the contact
+        store; False when it had none."""
         digest = await self._redis.get(_of(visit_id))
         if digest is None:
             return False
@@ -99,4 +100,5 @@ class LinkStore:
         if office_id is not None and (raw is None or orjson.loads(raw)["office_id"] != office_id):
             return False
         await self._redis.delete(_of(visit_id), _key(digest.decode()))
+        await ContactStore(self._redis).forget_link(visit_id)
         return True

@@ -159,25 +159,33 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         async with idempotency.claim(visit_id, office.id, idempotency.fingerprint(body, device_id)) as claim:
             if claim.prior is not None:
                 prior = claim.prior.body
-                if prior.get("outcome") in ("queued", "accepted"):  # the first answer's link was lost
-                    prior = prior | {"visit_link": await give_link(office.id, visit_id, at, body)}
+                if prior.get("outcome") in ("queued", "accepted"):  # the same link as the first answer
+                    prior = prior | {"visit_link": await given_link(office.id, visit_id, at)}
                 return JSONResponse(prior, claim.prior.status)
             status, answer, outcome = await record(
                 office, body, device_id, visit_id, digest, at, starts_at, request
             )
             answered = answer.model_dump(mode="json", exclude_none=True)
-            # the link's token is kept nowhere but in the answer (and, opted in, the contact store)
+            # the link's token is kept in the contact store only, never in the answer kept for resends
             await claim.keep(status, {k: v for k, v in answered.items() if k != "visit_link"})
         checkins.labels(outcome).inc()
         return JSONResponse(answered, status)
 
-    async def give_link(office_id: str, visit_id: UUID, at: datetime, body: CheckInRequest) -> dict[str, Any]:
-        """Mints the visitor's own link (replacing any earlier one); with an SMS opt-in the SMS carries it."""
+    async def give_link(office_id: str, visit_id: UUID, at: datetime) -> dict[str, Any]:
+        """Mints the visitor's own link, kept beside any SMS opt-in (the SMS carries it, a resend of the
+        check-in answers it again) until the day's end."""
         day, now = business_date(at, offices.timezone), clock.now()
         link = visit_link(settings.notify_public_url, await links.mint(office_id, visit_id, day, now))
-        if body.sms is not None:
-            await contacts.keep_link(visit_id, link.url, day, now)
+        await contacts.keep_link(visit_id, link.url, day, now)
         return link.model_dump(mode="json")
+
+    async def given_link(office_id: str, visit_id: UUID, at: datetime) -> dict[str, Any]:
+        """The link the first answer gave, while it still opens the visit; else a new one."""
+        url = await contacts.link(visit_id)
+        token = url.rsplit("/", 1)[-1] if url else None
+        if token is not None and await links.resolve(token) is not None:
+            return visit_link(settings.notify_public_url, token).model_dump(mode="json")
+        return await give_link(office_id, visit_id, at)
 
     async def record(
         office: Office,
@@ -241,7 +249,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         assert line is not None
         if body.sms is not None:
             await contacts.keep(visit_id, body.sms.phone, day, clock.now())
-        link = await give_link(office.id, visit_id, at, body)
+        link = await give_link(office.id, visit_id, at)
         event = VisitorCheckedIn(
             **envelope,
             kind=verdict.kind,

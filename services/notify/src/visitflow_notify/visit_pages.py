@@ -112,13 +112,8 @@ class VisitLinks:
         publisher: EventPublisher,
         clock: Clock,
     ) -> None:
-        self.settings, self.redis, self.hub, self.publisher, self.clock = (
-            settings,
-            redis,
-            hub,
-            publisher,
-            clock,
-        )
+        self.settings, self.redis, self.hub = settings, redis, hub
+        self.publisher, self.clock = publisher, clock
         self.links = LinkStore(redis, settings.pseudonym_secret)
         self.streams: Counter[str] = Counter()
 
@@ -179,7 +174,8 @@ class VisitLinks:
         """The visitor's act as a queue command for their own visit; the queue decides it, and the page
         sees the outcome on its stream. The actor is the pseudonym of the link's visit."""
         secret = self.settings.pseudonym_secret
-        command_id = stable_id(link.office_id, "command", pseudonym(secret, idempotency_key(key)))
+        digest = pseudonym(secret, idempotency_key(key))  # a client may put anything in its key
+        command_id = stable_id(link.office_id, "command", "visit-link", str(link.visit_id), digest)
         command = kind(
             command_id=command_id,
             occurred_at=self.clock.now(),

@@ -366,9 +366,7 @@ def create_app(settings: QueueSettings) -> FastAPI:
         responses={404: {"description": "the visit has no link (any more) at this office"}},
         dependencies=[require(Action.REVOKE_VISIT_LINK)],
     )
-    async def revoke_link(
-        office: OfficeDep, visit_id: UUID, _: Annotated[EmptyBody | None, Body()] = None
-    ) -> dict[str, str]:
+    async def revoke_link(office: OfficeDep, visit_id: UUID) -> dict[str, str]:
         if not await links.revoke(visit_id, office.id):
             raise ApiError(404, "no_link", "That visit has no link (any more).")
         return {"status": "revoked"}
