@@ -9,6 +9,7 @@ kept in docs/screens/ (visitor-*.png, tablet-visit-link.png, display-follow-on-p
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +27,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 OFFICE = "hamar"  # drop-in open on the test clock; its display points to the visitors' page
 PHONE = {"width": 360, "height": 740}  # a small, cheap phone
 SCREENS = ROOT / "docs" / "screens"
+CATALOGUES = ROOT / "libs" / "platform" / "src" / "visitflow_platform" / "static" / "i18n"
+WORDS = {language: json.loads((CATALOGUES / f"{language}.json").read_text()) for language in ("nb", "en")}
 NOTIFY_API = "notify-api"
 # records what the page asks the phone to vibrate (Chromium has no vibration motor to ask)
 VIBRATIONS = (
@@ -60,10 +63,14 @@ def _keep(page: Any, name: str, full_page: bool = True) -> None:
     page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=full_page)
 
 
-def _display_minutes(system: System, office: str, line_id: str) -> int:
+def _display_wait(system: System, office: str, line_id: str, language: str = "nb") -> str:
+    """The expected wait of a line in the display's own words ("ca. 10 min", "10 to 25 min")."""
     lines = system.notify.get(f"/api/offices/{office}/display").json()["lines"]
-    minutes: int = next(line for line in lines if line["line_id"] == line_id)["expected_minutes"]
-    return minutes
+    line = next(line for line in lines if line["line_id"] == line_id)
+    low, high = line["expected_minutes"], line["expected_minutes_to"]
+    if high is None:
+        return str(WORDS[language]["wait.about"].format(minutes=low))
+    return str(WORDS[language]["wait.range"].format(low=low, high=high))
 
 
 def test_a_visitor_follows_their_place_on_their_phone_from_check_in_to_their_conversation(
@@ -89,8 +96,8 @@ def test_a_visitor_follows_their_place_on_their_phone_from_check_in_to_their_con
     phone.goto(link)  # scanned
     expect(phone.locator("#ticket")).to_have_text(answer["ticket"])
     expect(phone.locator("#place")).to_have_text("Du er nummer 2 i køen")
-    minutes = _display_minutes(system, office, answer["line_id"])
-    expect(phone.locator("#wait")).to_have_text(f"Forventet ventetid: omtrent {minutes} min")
+    wait = _display_wait(system, office, answer["line_id"])
+    expect(phone.locator("#wait")).to_have_text(f"Forventet ventetid: {wait}")
     assert ahead["ticket"] not in phone.content()  # nothing about anyone else
     _keep(phone, "visitor-waiting")
 

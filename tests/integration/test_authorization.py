@@ -55,7 +55,13 @@ def _api_routes(routes: list[Any]) -> list[APIRoute]:
 
 
 def _path(route: APIRoute, office: str, region: str) -> str:
-    values = {"office_id": office, "region_id": region, "visit_id": str(uuid.uuid4()), "token": "x" * 32}
+    values = {
+        "office_id": office,
+        "region_id": region,
+        "visit_id": str(uuid.uuid4()),
+        "room_id": "samtalerom-1",
+        "token": "x" * 32,
+    }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path)
 
 

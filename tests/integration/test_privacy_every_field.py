@@ -228,7 +228,15 @@ def test_a_visitors_link_and_what_it_did_leave_only_opaque_ids_behind(
         return answer.json() if answer.status_code == 200 and answer.json()["stage"] == stage else None
 
     waiting = eventually(lambda: shown("waiting"), what="the visit in line")
-    assert set(waiting) <= {"stage", "ticket", "place", "line", "expected_minutes", "office"}
+    assert set(waiting) <= {
+        "stage",
+        "ticket",
+        "place",
+        "line",
+        "expected_minutes",
+        "expected_minutes_to",
+        "office",
+    }
     records = [record for key in system.redis.scan_iter("vf:link:l-*") if (record := system.redis.get(key))]
     assert records
     assert all(set(orjson.loads(record)) == {"office_id", "visit_id", "minted_at"} for record in records)

@@ -21,10 +21,12 @@ from visitflow_events import (
     CancelVisit,
     Channel,
     CloseDay,
+    CloseRoom,
     CommandRejected,
     CompleteService,
     FollowUpResolved,
     HoldVisit,
+    LineWait,
     MarkNoShow,
     Message,
     Needs,
@@ -32,12 +34,15 @@ from visitflow_events import (
     NotificationRequested,
     NotificationSent,
     OfficeDayClosed,
+    OpenRoom,
     Outcome,
     Reason,
     Recall,
     RedirectCause,
     ResolveFollowUp,
     ReturnVisit,
+    RoomClosed,
+    RoomOpened,
     ServiceCompleted,
     ServiceStarted,
     StartService,
@@ -58,6 +63,8 @@ from visitflow_events import (
     VisitReturned,
     VisitStage,
     VisitTransferred,
+    WaitEstimate,
+    WaitsEstimated,
     as_dict,
     decode,
     encode,
@@ -169,6 +176,19 @@ def sample(model: type[Message]) -> Message:
             completed_visits=2,
             carried_over_visits=1,
         ),
+        RoomClosed: lambda: RoomClosed(**event_envelope(), business_date=DAY, room_id="samtalerom-2"),
+        RoomOpened: lambda: RoomOpened(**event_envelope(), business_date=DAY, room_id="samtalerom-2"),
+        WaitsEstimated: lambda: WaitsEstimated(
+            **event_envelope(),
+            business_date=DAY,
+            lines=(
+                LineWait(
+                    line_id="drop_in",
+                    waiting=3,
+                    estimate=WaitEstimate(expected_s=900, low_s=600, high_s=1200),
+                ),
+            ),
+        ),
         CommandRejected: lambda: CommandRejected(
             **event_envelope(),
             command_id=uuid4(),
@@ -216,6 +236,8 @@ def sample(model: type[Message]) -> Message:
         UndoRemoval: lambda: UndoRemoval(**command_envelope(), visit_id=uuid4()),
         ResolveFollowUp: lambda: ResolveFollowUp(**command_envelope(), visit_id=uuid4()),
         CloseDay: lambda: CloseDay(**command_envelope(), business_date=DAY),
+        CloseRoom: lambda: CloseRoom(**command_envelope(), room_id="samtalerom-2"),
+        OpenRoom: lambda: OpenRoom(**command_envelope(), room_id="samtalerom-2"),
     }
     build = builders[model]
     assert callable(build)
@@ -246,7 +268,7 @@ def test_decode_accepts_str_as_well_as_bytes(model: type[Message]) -> None:
 
 def test_event_and_command_types_do_not_overlap_and_are_all_registered() -> None:
     assert not set(EVENT_TYPES) & set(COMMAND_TYPES)
-    assert len(REGISTRY) == len(EVENT_TYPES) + len(COMMAND_TYPES) == 33
+    assert len(REGISTRY) == len(EVENT_TYPES) + len(COMMAND_TYPES) == 38
 
 
 @pytest.mark.parametrize("model", ALL_TYPES, ids=lambda m: m.__name__)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import httpx
 import jwt
 import pytest
+import redis.exceptions
 from fastapi import Depends, FastAPI
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ConfigDict
@@ -65,6 +66,14 @@ def edge_app(registry: CollectorRegistry | None = None) -> FastAPI:
     @app.get("/crash")
     async def crash() -> None:
         raise RuntimeError("a bug")
+
+    @app.get("/redis/{fault}")
+    async def redis_stuck(fault: str) -> None:
+        raise {
+            "pool": redis.exceptions.ConnectionError("No connection available."),
+            "slow": redis.exceptions.TimeoutError("Timeout reading from redis-7:6379"),
+            "away": redis.exceptions.ConnectionError("Error 111 connecting to redis-7:6379."),
+        }[fault]
 
     return app
 
@@ -305,6 +314,21 @@ async def test_a_validation_error_names_known_fields_but_never_quotes_an_unknown
 async def test_a_crash_is_a_500_with_the_security_headers_and_no_details(api: httpx.AsyncClient) -> None:
     answer = await api.get("/crash")
     assert_refused(answer, 500, "internal_error", "a bug", "RuntimeError")
+
+
+@pytest.mark.parametrize("fault", ["pool", "slow", "away"])
+async def test_redis_overloaded_or_away_is_a_503_to_retry_never_a_500(
+    api: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, fault: str
+) -> None:
+    answer = await api.get(f"/redis/{fault}")
+    assert_refused(answer, 503, "overloaded", "redis-7", "connection", "Timeout")
+    assert int(answer.headers["Retry-After"]) > 0
+    assert "Idempotency-Key" in answer.json()["message"]
+    (logged,) = [r for r in caplog.records if r.name == "visitflow_platform.web"]
+    assert logged.levelno == logging.WARNING
+    assert logged.__dict__["route"] == "/redis/{fault}"  # the template, not the path
+    assert "redis-7" not in logged.getMessage()
+    assert not logged.exc_info
 
 
 async def test_no_token_reaches_a_log_line(api: httpx.AsyncClient, caplog: pytest.LogCaptureFixture) -> None:

@@ -89,3 +89,17 @@ class ResolveFollowUp(Command):
 class CloseDay(Command):
     type: Literal["CloseDay"] = "CloseDay"
     business_date: date
+
+
+class CloseRoom(Command):
+    """A room goes out of service (lunch, a meeting, the end of a shift): nobody is called to it."""
+
+    type: Literal["CloseRoom"] = "CloseRoom"
+    room_id: ConfiguredId
+
+
+class OpenRoom(Command):
+    """A room is back in service."""
+
+    type: Literal["OpenRoom"] = "OpenRoom"
+    room_id: ConfiguredId

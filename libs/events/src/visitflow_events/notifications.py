@@ -31,6 +31,8 @@ class NotificationRequested(NotificationEvent):
     room_id: ConfiguredId | None = None
     counsellor_id: ConfiguredId | None = None
     position: int | None = Field(default=None, ge=1)
+    wait_minutes: int | None = Field(default=None, ge=0, description="the queue's estimate, as said")
+    wait_minutes_to: int | None = Field(default=None, ge=0, description="its range's end, when unsure")
 
 
 class NotificationSent(NotificationEvent):

@@ -19,6 +19,7 @@ from .vocabulary import (
     VisitKind,
     VisitStage,
 )
+from .waits import WaitEstimate
 
 TICKET_PATTERN = r"^[A-Z]{1,3}-\d{3,4}$"
 UP_NEXT_MAX = 10  # the most visits a call names as next in line; an office's "nearly your turn" is within it
@@ -93,6 +94,11 @@ class VisitorCalled(TicketedEvent):
         max_length=UP_NEXT_MAX,
         description="the visits now first in the office's call order, in order, as many as the office's "
         "sms_nearly_position",
+    )
+    up_next_waits: tuple[WaitEstimate, ...] = Field(
+        default=(),
+        max_length=UP_NEXT_MAX,
+        description="the wait estimate of each of `up_next`, after this call",
     )
 
 
@@ -195,6 +201,21 @@ class OfficeDayClosed(Event):
     closed_visits: int = Field(ge=0)
     completed_visits: int = Field(default=0, ge=0)
     carried_over_visits: int = Field(default=0, ge=0)
+
+
+class RoomClosed(Event):
+    """A room is out of service until opened again, or until the day ends (every room opens with the
+    day). A visitor in it finishes their conversation."""
+
+    type: Literal["RoomClosed"] = "RoomClosed"
+    business_date: date
+    room_id: ConfiguredId
+
+
+class RoomOpened(Event):
+    type: Literal["RoomOpened"] = "RoomOpened"
+    business_date: date
+    room_id: ConfiguredId
 
 
 class CommandRejected(Event):

@@ -38,6 +38,7 @@ class Action(StrEnum):
     UNDO = "undo a removal"
     REVOKE_VISIT_LINK = "withdraw a visitor's link to their own page"
     RESOLVE_FOLLOW_UP = "resolve an emergency follow-up"
+    ROOM_SERVICE = "take a room out of service and back"
     READ_DISPLAY = "read the waiting-room display, live"
     READ_COUNSELLOR_ALERTS = "receive the office's counsellor alerts, live"
     READ_OFFICE_FIGURES = "read an office's figures and history"
@@ -65,6 +66,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.UNDO: _QUEUE_WORK,
     Action.REVOKE_VISIT_LINK: frozenset({_HOST}),
     Action.RESOLVE_FOLLOW_UP: frozenset({_HOST}),
+    Action.ROOM_SERVICE: frozenset({_HOST}),
     Action.READ_DISPLAY: frozenset({_DISPLAY, _HOST}),
     Action.READ_COUNSELLOR_ALERTS: frozenset({_COUNSELLOR, _HOST}),
     Action.READ_OFFICE_FIGURES: frozenset({_REGIONAL, _HOST}),

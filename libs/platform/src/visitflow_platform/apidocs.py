@@ -70,7 +70,10 @@ INVALID = (
     "the request is not valid (`problems` names each field), or looks like it holds personal data "
     "(`personal_data`, on any request)"
 )
-UNAVAILABLE = "the service is overloaded or cannot reach what it needs; nothing was done, try again"
+UNAVAILABLE = (
+    "the service is overloaded or cannot reach what it needs; try again after Retry-After, a write with "
+    "the same Idempotency-Key (it is never recorded twice)"
+)
 NOT_FOUND = {"office_id": "there is no such office", "region_id": "there is no such region"}
 LINK_UNKNOWN = "`unknown_link`: the link was never given, was withdrawn or is past its day"
 LINK_ENDED = "`link_ended`: the visit the link belonged to is over"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from typing import TypeVar
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
-log = logging.getLogger(__name__)
+from .subscription import Subscription
 
 _PUBLISH = """
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'type', ARGV[2], 'data', ARGV[3])
@@ -176,8 +175,11 @@ class LiveHub:
         self._empty_snapshot = empty_snapshot
         self._queue_size = queue_size
         self._listeners: dict[str, set[asyncio.Queue[Frame | None]]] = defaultdict(set)
-        self._task: asyncio.Task[None] | None = None
-        self.subscribed = asyncio.Event()
+        # lost (Redis restarted or wiped): every listener is cut off and resynchronises on reconnect
+        self._subscription = Subscription(
+            redis, self.keys.pattern, self._dispatch, pattern=True, on_lost=self._drop_all, name="live"
+        )
+        self.subscribed = self._subscription.subscribed
 
     async def ready(self) -> bool:
         """Subscribed to Redis, so a frame published now reaches this process's listeners."""
@@ -188,33 +190,13 @@ class LiveHub:
         return sum(len(queues) for queues in self._listeners.values())
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._pump())
+        await self._subscription.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._subscription.stop()
         for queues in self._listeners.values():
             for queue in queues:
                 queue.put_nowait(None)
-
-    async def _pump(self) -> None:
-        while True:
-            try:
-                async with self._redis.pubsub() as pubsub:
-                    await pubsub.psubscribe(self.keys.pattern)
-                    self.subscribed.set()
-                    async for message in pubsub.listen():
-                        if message["type"] == "pmessage":
-                            self._dispatch(message["channel"], message["data"])
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # Redis restarted or wiped: listeners resynchronise on reconnect
-                self.subscribed.clear()
-                log.warning("live subscription lost", extra={"error": repr(exc)})
-                self._drop_all()
-                await asyncio.sleep(0.5)
 
     def _dispatch(self, channel: bytes | str, payload: bytes | str) -> None:
         channel = channel.decode() if isinstance(channel, bytes) else channel

@@ -11,8 +11,8 @@ def redis_client(url: str, max_connections: int = MAX_CONNECTIONS) -> aioredis.R
     """A client whose pool waits for a free connection instead of failing.
 
     A burst of browsers (a whole office's screens reconnecting after a network blip, thousands at once)
-    then queues for a moment rather than getting errors; five seconds without a free connection is an
-    error, as it means Redis itself is stuck.
+    then queues for a moment rather than getting errors; five seconds without a free connection (or
+    without Redis's answer) is an error, which an API answers with 503 (`web.install_common`).
     """
     pool = aioredis.BlockingConnectionPool.from_url(
         url, max_connections=max_connections, timeout=5, socket_timeout=5, health_check_interval=10

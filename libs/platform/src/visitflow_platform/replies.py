@@ -8,14 +8,13 @@ that arrives after the answer was pushed finds it stored.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
-log = logging.getLogger(__name__)
+from .subscription import Subscription
+
 CHANNEL = "vf:replies"
 KEEP_S = 24 * 3600
 
@@ -36,36 +35,21 @@ class ReplyWaiter:
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
         self._waiting: dict[str, list[asyncio.Future[str]]] = {}
-        self._task: asyncio.Task[None] | None = None
-        self.subscribed = asyncio.Event()
+        self._subscription = Subscription(redis, CHANNEL, self._answer, name="reply")
+        self.subscribed = self._subscription.subscribed
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._pump())
+        await self._subscription.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._subscription.stop()
 
-    async def _pump(self) -> None:
-        while True:
-            try:
-                async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
-                    self.subscribed.set()
-                    async for message in pubsub.listen():
-                        if message["type"] == "message":
-                            key, _, payload = message["data"].decode().partition("\n")
-                            for future in self._waiting.pop(key, []):
-                                if not future.done():
-                                    future.set_result(payload)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self.subscribed.clear()
-                log.warning("reply subscription lost", extra={"error": repr(exc)})
-                await asyncio.sleep(0.5)
+    def _answer(self, _channel: bytes | str, message: bytes | str) -> None:
+        text = message.decode() if isinstance(message, bytes) else message
+        key, _, payload = text.partition("\n")
+        for future in self._waiting.pop(key, []):
+            if not future.done():
+                future.set_result(payload)
 
     def expect(self, key: str) -> asyncio.Future[str]:
         """Register before publishing the request, so a fast answer is not missed."""

@@ -26,7 +26,7 @@ class ApiRuntime:
 
     def __post_init__(self) -> None:
         settings = self.settings
-        self.redis = redis_client(settings.redis_url)
+        self.redis = redis_client(settings.redis_url, settings.redis_max_connections)
         self.publisher = EventPublisher(
             settings.kafka_bootstrap_servers,
             settings.service_name,

@@ -53,6 +53,9 @@ class ServiceSettings(BaseSettings):
     max_connections: int = Field(
         default=4096, ge=1, description="open connections per API process; beyond, requests get 503"
     )
+    redis_max_connections: int = Field(
+        default=64, ge=1, description="Redis connections per API process; a request waits for one at most 5 s"
+    )
     listen_backlog: int = Field(default=2048, ge=1, description="connections waiting to be accepted")
     live_streams_per_subject: int = Field(
         default=20, ge=1, description="live streams one token subject may hold open per API process"

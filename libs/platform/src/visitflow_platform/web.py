@@ -14,6 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -250,6 +252,24 @@ def install_common(
             error_body(
                 "unavailable",
                 "The event store did not confirm in time; nothing was recorded. Try again in a few seconds.",
+            ),
+            503,
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(RedisConnectionError)
+    @app.exception_handler(RedisTimeoutError)
+    async def overloaded(request: Request, exc: Exception) -> JSONResponse:
+        # no free connection in the pool within its wait, no answer within the socket timeout, or
+        # Redis away. The request may have been published before: a retry with the same
+        # Idempotency-Key is the same event, which the workers apply once
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        log.warning("redis did not answer in time", extra={"route": route, "error": type(exc).__name__})
+        return JSONResponse(
+            error_body(
+                "overloaded",
+                "The service is too busy to answer right now. Try again in a few seconds with the same "
+                "request and Idempotency-Key; nothing is recorded twice.",
             ),
             503,
             headers={"Retry-After": "5"},

@@ -105,7 +105,11 @@ class Queued(BaseModel):
     ticket: str
     line_id: str
     position: int
-    estimated_wait_s: int
+    estimated_wait_s: int = Field(description="the queue's estimate of the wait until called")
+    low_s: int | None = Field(default=None, description="the estimate's range: likely no shorter")
+    high_s: int | None = Field(default=None, description="the estimate's range: likely no longer")
+    minutes: int | None = Field(default=None, description="the estimate as screens say it: about so many")
+    minutes_to: int | None = Field(default=None, description="or a range, from `minutes` to this")
     note: str | None = None
     visit_link: VisitLinkOut | None = None
 

@@ -75,6 +75,23 @@ class OfficeFigures(Collector):
         service_median = gauge(
             "visitflow_office_service_time_median", "Median service time today", ("line",), "seconds"
         )
+        estimate_error = gauge(
+            "visitflow_office_estimate_abs_error_mean",
+            "Today's waits against the wait quoted at check-in, mean absolute error (line all: every line)",
+            ("line",),
+            "seconds",
+        )
+        estimate_bias = gauge(
+            "visitflow_office_estimate_bias",
+            "Today's quoted minus actual waits, on average (above zero: waits shorter than quoted)",
+            ("line",),
+            "seconds",
+        )
+        estimate_within = gauge(
+            "visitflow_office_estimate_within_5_min_ratio",
+            "Share of today's waits within five minutes of the wait quoted at check-in",
+            ("line",),
+        )
         follow_ups_open = gauge(
             "visitflow_office_follow_ups_open",
             "Emergencies carried over at a day's end and not yet resolved, whatever day they came",
@@ -114,6 +131,10 @@ class OfficeFigures(Collector):
                 wait_p90.add_metric([*labels, line], figures["p90_s"])
             for line, figures in k["service_by_line"].items():
                 service_median.add_metric([*labels, line], figures["median_s"])
+            for line, figures in k["estimates_by_line"].items():
+                estimate_error.add_metric([*labels, line], figures["mean_abs_error_s"])
+                estimate_bias.add_metric([*labels, line], figures["bias_s"])
+                estimate_within.add_metric([*labels, line], figures["within_5_min_share"])
         yield from (
             in_office,
             waiting,
@@ -131,6 +152,9 @@ class OfficeFigures(Collector):
             wait_median,
             wait_p90,
             service_median,
+            estimate_error,
+            estimate_bias,
+            estimate_within,
             follow_ups_open,
             oldest_follow_up,
         )

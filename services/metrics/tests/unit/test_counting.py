@@ -34,7 +34,9 @@ from visitflow_events import (
     VisitStage,
     VisitTransferred,
 )
-from visitflow_metrics.domain import DayRules, OfficeDay, OfficeDays, apply, counter_increments
+from visitflow_metrics.domain import DayRules, OfficeDay, OfficeDays, apply, counter_increments, kpis
+from visitflow_offices import load_offices
+from visitflow_platform.settings import DEFAULT_OFFICES_FILE
 
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # 12:30 in Oslo
 DAY = date(2026, 11, 23)
@@ -426,3 +428,33 @@ def test_follow_ups_stay_open_across_days_until_resolved() -> None:
     assert resolved[1] is None  # no day changed: only the follow-ups
     assert (resolved[0].follow_ups, resolved[0].follow_ups_version) == ({}, 2)
     assert resolved[0].apply(FollowUpResolved(**ticketed(visit_id)), RULES) is None
+
+
+HALDEN = load_offices(DEFAULT_OFFICES_FILE).offices["halden"]
+
+
+def test_the_wait_quoted_at_check_in_is_set_against_the_wait_had_once_per_visit() -> None:
+    early, late, recalled = uuid4(), uuid4(), uuid4()
+    quoted = [
+        queued(visit_id).model_copy(update={"estimated_wait_s": quote})
+        for visit_id, quote in ((early, 900), (late, 300), (recalled, 600))
+    ]
+    events = [
+        *quoted,
+        called(1, early, timedelta(minutes=10)),  # quoted 15, waited 10: 5 minutes over
+        called(1, late, timedelta(minutes=12)),  # quoted 5, waited 12: 7 minutes under
+        called(1, recalled, timedelta(minutes=10)),
+        called(2, recalled, timedelta(minutes=14)),  # a recall is not a wait
+    ]
+
+    day = play([e for e in events for _ in range(2)])
+
+    assert sorted(day.quote_errors_s["drop_in"]) == [-420, 0, 300]
+    figures = kpis(day.summary(), HALDEN)["estimates_by_line"]
+    assert figures["drop_in"] == {
+        "count": 3,
+        "mean_abs_error_s": 240,
+        "bias_s": -40,
+        "within_5_min_share": 0.667,
+    }
+    assert figures["all"] == figures["drop_in"]

@@ -135,9 +135,18 @@ class Sender:
             room=room.name if room else request.room_id or "",
             link=link,
         )
+        if request.wait_minutes is not None:
+            message += " " + text("sms.wait", wait=_said(request.wait_minutes, request.wait_minutes_to))
         await self._sms.send(phone, message)
 
     def _outcome(
         self, request: NotificationRequested, attempts: int, error: str | None = None
     ) -> NotificationSent | NotificationFailed:
         return outcome(request, request.channel, request.template, attempts, self._clock.now(), error)
+
+
+def _said(minutes: int, minutes_to: int | None) -> str:
+    """A wait as the screens say it (common.js `saidWait`)."""
+    if minutes_to is None:
+        return text("wait.about", minutes=minutes)
+    return text("wait.range", low=minutes, high=minutes_to)

@@ -13,14 +13,6 @@ from visitflow_offices import Office, office_hours
 
 from .domain import Board, shown
 
-WAIT_STEP_MIN = 5  # waits are shown as "about 5, 10, 15 ... minutes": the estimate is no finer than that
-
-
-def wait_minutes(expected_wait_s: int) -> int:
-    """An expected wait as a display says it: the nearest five minutes, and never less than five (a
-    visitor in line waits for a room to come free, however short the estimate)."""
-    return max(WAIT_STEP_MIN, WAIT_STEP_MIN * round(expected_wait_s / 60 / WAIT_STEP_MIN))
-
 
 def _room(office: Office, room_id: str) -> str:
     return room.name if (room := office.room(room_id)) else room_id
@@ -44,16 +36,19 @@ def display_view(board: Board, office: Office, now: datetime, linger: timedelta)
     ]
     lines = []
     for line in office.lines:
-        waiting = board.lines[line.id].waiting if line.id in board.lines else ()
-        expected = board.lines[line.id].expected_wait_s if waiting else 0
+        on_board = board.lines.get(line.id)
+        waiting = on_board.waiting if on_board else ()
+        estimate = on_board.estimate if on_board and waiting else None
+        minutes, minutes_to = estimate.said() if estimate else (None, None)
         lines.append(
             {
                 "line_id": line.id,
                 "name": line.name,
                 "prefix": line.prefix,
                 "waiting": len(waiting),
-                "expected_wait_s": expected,
-                "expected_minutes": wait_minutes(expected) if waiting else None,
+                "expected_wait_s": estimate.expected_s if estimate else 0,
+                "expected_minutes": minutes,
+                "expected_minutes_to": minutes_to,
             }
         )
     return {
@@ -63,6 +58,7 @@ def display_view(board: Board, office: Office, now: datetime, linger: timedelta)
         "follow_on_phone": office.policy.visitor_page_on_display,
         "calls": calls,
         "lines": lines,
+        "rooms_closed": [room.name for room in office.rooms if room.id in board.closed_rooms],
     }
 
 

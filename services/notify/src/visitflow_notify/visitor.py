@@ -40,7 +40,11 @@ def visits_view(board: Board, office: Office, display: dict[str, Any]) -> dict[s
                 "call_number": call.call_number,
             }
     lines = {
-        line["line_id"]: {"name": line["name"], "minutes": line["expected_minutes"]}
+        line["line_id"]: {
+            "name": line["name"],
+            "minutes": line["expected_minutes"],
+            "minutes_to": line["expected_minutes_to"],
+        }
         for line in display["lines"]
     }
     return {"office": office.name, "lines": lines, "visits": visits}
@@ -60,5 +64,9 @@ def own_view(frame: str, visit_id: UUID) -> dict[str, Any]:
     own = {key: value for key, value in visit.items() if key != "line_id"}
     line = stored["lines"].get(visit.get("line_id"))
     if line is not None:
-        own |= {"line": line["name"], "expected_minutes": line["minutes"]}
+        own |= {
+            "line": line["name"],
+            "expected_minutes": line["minutes"],
+            "expected_minutes_to": line.get("minutes_to"),
+        }
     return own | {"office": stored["office"]}

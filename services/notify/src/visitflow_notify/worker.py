@@ -155,7 +155,11 @@ def create_worker(settings: NotifySettings) -> faust.App:
             if after is not board:
                 change = changed.setdefault(office.id, Changed(after, message))
                 change.board, change.cause = after, message
-                if after.calls is not board.calls or after.lines is not board.lines:
+                if (
+                    after.calls is not board.calls
+                    or after.lines is not board.lines
+                    or after.closed_rooms is not board.closed_rooms
+                ):
                     change.display.append(message)
                 if after.arrivals is not board.arrivals:
                     change.arrivals.append(message)

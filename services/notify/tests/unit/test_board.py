@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 from visitflow_events import (
     CancelCause,
     Event,
+    LineWait,
     OfficeDayClosed,
     Outcome,
     ServiceCompleted,
@@ -24,6 +25,8 @@ from visitflow_events import (
     VisitRestored,
     VisitStage,
     VisitTransferred,
+    WaitEstimate,
+    WaitsEstimated,
 )
 from visitflow_notify.domain import Board, apply, shown
 
@@ -358,16 +361,34 @@ def _queued(visit_id: UUID, number: int, wait_s: int, line: str = "drop_in") -> 
     return queued_at(visit_id, number, line).model_copy(update={"estimated_wait_s": wait_s})
 
 
-def test_a_line_shows_the_newest_arrivals_estimate_and_no_wait_once_nobody_is_in_it() -> None:
+def _estimated(**lines: int) -> WaitsEstimated:
+    """The queue's estimates per line (expected seconds, sure)."""
+    return WaitsEstimated(
+        **{k: v for k, v in fields(uuid4(), "D-001").items() if k not in ("visit_id", "ticket")},
+        lines=tuple(
+            LineWait(line_id=line, waiting=1, estimate=WaitEstimate(expected_s=s, low_s=s, high_s=s))
+            for line, s in lines.items()
+        ),
+    )
+
+
+def estimate_of(board: Board, line: str) -> int | None:
+    estimate = board.lines[line].estimate
+    return estimate.expected_s if estimate else None
+
+
+def test_a_line_shows_the_queues_estimate_never_an_arrivals_own() -> None:
     first, second = uuid4(), uuid4()
     board = board_after(_queued(first, 1, 300), _queued(second, 2, 900))
-    assert (board.lines["drop_in"].waiting, board.lines["drop_in"].expected_wait_s) == ((first, second), 900)
+    assert (board.lines["drop_in"].waiting, estimate_of(board, "drop_in")) == ((first, second), None)
+
+    board = apply(board, _estimated(drop_in=660))
+    assert estimate_of(board, "drop_in") == 660
 
     board = apply(board, call(1, visit_id=first))
-    assert (board.lines["drop_in"].waiting, board.lines["drop_in"].expected_wait_s) == ((second,), 900)
-
+    assert board.lines["drop_in"].waiting == (second,)
     board = apply(board, VisitCancelled(**fields(second, "D-002"), cause=CancelCause.VISITOR_LEFT))
-    assert (board.lines["drop_in"].waiting, board.lines["drop_in"].expected_wait_s) == ((), 0)
+    assert board.lines["drop_in"].waiting == ()
 
 
 def test_a_transfer_puts_the_visitor_last_in_the_other_line_which_keeps_its_own_estimate() -> None:
@@ -376,17 +397,17 @@ def test_a_transfer_puts_the_visitor_last_in_the_other_line_which_keeps_its_own_
         _queued(moved, 1, 600),
         _queued(other, 2, 1200),
         _queued(helped, 3, 120, line="self_service"),
+        _estimated(drop_in=1200, self_service=120),
     )
 
     board = apply(
         board, VisitTransferred(**fields(moved, "D-001"), from_line_id="drop_in", to_line_id="self_service")
     )
 
-    assert board.lines["drop_in"] == board.lines["drop_in"].model_copy(
-        update={"waiting": (other,), "expected_wait_s": 1200}
-    )
+    assert board.lines["drop_in"].waiting == (other,)
+    assert estimate_of(board, "drop_in") == 1200
     assert board.lines["self_service"].waiting == (helped, moved)
-    assert board.lines["self_service"].expected_wait_s == 120
+    assert estimate_of(board, "self_service") == 120
 
 
 def test_a_call_restored_while_still_on_the_board_is_not_shown_twice() -> None:

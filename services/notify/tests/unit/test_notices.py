@@ -15,6 +15,7 @@ from visitflow_events import (
     VisitorCalled,
     VisitorCheckedIn,
     VisitorQueued,
+    WaitEstimate,
 )
 from visitflow_notify.domain import ARRIVED, CALLED, NEARLY, YOUR_PAGE, Audience, notices, outcome
 
@@ -71,6 +72,25 @@ def test_nearly_your_turn_once_when_the_visitor_reaches_the_position_and_only_if
     assert [(r.template, r.room_id) for r in asked] == [(CALLED, "samtalerom-1")]
     _, asked = notices(audience, _called(me, (other,), call_number=2), 3)
     assert asked == []  # a recall sends nothing new
+
+
+def test_nearly_your_turn_carries_the_queues_estimate_as_the_screens_say_it() -> None:
+    me, sure, first = uuid4(), uuid4(), uuid4()
+    audience, _ = notices(Audience(office_id="halden"), _checked_in(me, sms=True), 3)
+    audience, _ = notices(audience, _checked_in(sure, sms=True), 3)
+    call = _called(first, (sure, me)).model_copy(
+        update={
+            "up_next_waits": (
+                WaitEstimate(expected_s=240, low_s=120, high_s=360),
+                WaitEstimate(expected_s=900, low_s=300, high_s=1500),
+            )
+        }
+    )
+
+    _, asked = notices(audience, call, 3)
+
+    said = {r.visit_id: (r.wait_minutes, r.wait_minutes_to) for r in asked}
+    assert said == {sure: (5, None), me: (5, 25)}
 
 
 def test_request_ids_are_stable_so_a_replayed_event_asks_for_the_same_notification() -> None:

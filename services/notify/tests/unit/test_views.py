@@ -8,10 +8,20 @@ from pathlib import Path
 from uuid import uuid4
 
 import orjson
-import pytest
-from visitflow_events import Event, ServiceStarted, VisitKind, VisitorCalled, VisitorQueued
+from visitflow_events import (
+    Event,
+    LineWait,
+    RoomClosed,
+    RoomOpened,
+    ServiceStarted,
+    VisitKind,
+    VisitorCalled,
+    VisitorQueued,
+    WaitEstimate,
+    WaitsEstimated,
+)
 from visitflow_notify.domain import Board, apply
-from visitflow_notify.views import counsellor_view, current, day_view, display_view, wait_minutes
+from visitflow_notify.views import counsellor_view, current, day_view, display_view
 from visitflow_offices import load_offices
 
 OFFICES = load_offices(Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml")
@@ -55,14 +65,6 @@ def board(*events: Event) -> Board:
     return result
 
 
-@pytest.mark.parametrize(
-    ("seconds", "said"),
-    [(0, 5), (100, 5), (7 * 60, 5), (8 * 60, 10), (12 * 60, 10), (13 * 60, 15), (41 * 60, 40)],
-)
-def test_a_wait_is_said_to_the_nearest_five_minutes_and_never_under_five(seconds: int, said: int) -> None:
-    assert wait_minutes(seconds) == said
-
-
 def test_the_board_names_rooms_and_says_until_when_a_gone_in_call_is_shown() -> None:
     went_in, waits = uuid4(), uuid4()
     shown = board(
@@ -86,14 +88,42 @@ def test_the_board_names_rooms_and_says_until_when_a_gone_in_call_is_shown() -> 
     assert [c["ticket"] for c in current(view, later)["calls"]] == ["D-002"]  # a stored board read later
 
 
-def test_every_line_is_listed_with_its_wait_or_none_when_nobody_waits() -> None:
+def estimated(**lines: tuple[int, int, int]) -> WaitsEstimated:
+    """The queue's estimates per line: (low, expected, high) in minutes."""
+    return WaitsEstimated(
+        **{k: v for k, v in fields(uuid4(), "D-001").items() if k not in ("visit_id", "ticket")},
+        lines=tuple(
+            LineWait(
+                line_id=line_id,
+                waiting=1,
+                estimate=WaitEstimate(expected_s=mid * 60, low_s=low * 60, high_s=high * 60),
+            )
+            for line_id, (low, mid, high) in lines.items()
+        ),
+    )
+
+
+def test_every_line_is_listed_with_the_queues_estimate_or_none_when_nobody_waits() -> None:
     view = display_view(
-        board(queued("D-001", wait_s=11 * 60), queued("D-002", wait_s=14 * 60)), LOTEN, MONDAY_NOON, LINGER
+        board(
+            queued("D-001", wait_s=11 * 60),
+            queued("D-002", wait_s=3 * 60),  # the newest arrival's figure is not what the display says
+            estimated(drop_in=(12, 14, 16), emergency=(0, 0, 0), self_service=(30, 50, 70)),
+            queued("S-001", "self_service"),
+        ),
+        LOTEN,
+        MONDAY_NOON,
+        LINGER,
     )
 
     lines = {line["line_id"]: line for line in view["lines"]}
     assert set(lines) == {line.id for line in LOTEN.lines}
     assert (lines["drop_in"]["waiting"], lines["drop_in"]["expected_minutes"]) == (2, 15)
+    assert lines["drop_in"]["expected_minutes_to"] is None
+    assert (lines["self_service"]["expected_minutes"], lines["self_service"]["expected_minutes_to"]) == (
+        30,
+        70,
+    )
     assert (lines["emergency"]["waiting"], lines["emergency"]["expected_minutes"]) == (0, None)
     assert lines["drop_in"]["name"] == "Drop-in"
 
@@ -130,6 +160,18 @@ def test_counsellors_see_their_labels_and_arrivals_by_ticket_and_time_only() -> 
             "room": None,
         }
     ]
+
+
+def test_the_display_names_the_rooms_out_of_service() -> None:
+    room = {k: v for k, v in fields(uuid4(), "D-001").items() if k not in ("visit_id", "ticket")}
+    closed = board(RoomClosed(**room, room_id="samtalerom-2"), RoomClosed(**room, room_id="samtalerom-3"))
+    reopened = apply(closed, RoomOpened(**room, room_id="samtalerom-3"))
+
+    assert display_view(closed, LOTEN, MONDAY_NOON, LINGER)["rooms_closed"] == [
+        "Samtalerom 2",
+        "Samtalerom 3",
+    ]
+    assert display_view(reopened, LOTEN, MONDAY_NOON, LINGER)["rooms_closed"] == ["Samtalerom 2"]
 
 
 def test_the_display_points_to_the_visitors_page_only_where_the_office_turns_it_on() -> None:

@@ -9,9 +9,11 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import orjson
+import pytest
 from visitflow_events import (
     CancelCause,
     Event,
+    LineWait,
     Outcome,
     ServiceCompleted,
     ServiceStarted,
@@ -22,6 +24,8 @@ from visitflow_events import (
     VisitorQueued,
     VisitReturned,
     VisitStage,
+    WaitEstimate,
+    WaitsEstimated,
 )
 from visitflow_notify.domain import Board, apply
 from visitflow_notify.views import display_view
@@ -67,9 +71,21 @@ def page(events: list[Event], visit_id: UUID) -> dict[str, object]:
     return own_view(visits_frame(visits_view(board, LOTEN, shows)), visit_id)
 
 
-def test_a_waiting_visitor_sees_their_ticket_place_and_the_displays_expected_wait() -> None:
+def estimated(low_s: int, expected_s: int, high_s: int) -> WaitsEstimated:
+    """The queue's estimate for the drop-in line, as the display takes it."""
+    envelope = {k: v for k, v in fields(uuid4(), "D-001").items() if k not in ("visit_id", "ticket")}
+    estimate = WaitEstimate(expected_s=expected_s, low_s=low_s, high_s=high_s)
+    return WaitsEstimated(**envelope, lines=(LineWait(line_id="drop_in", waiting=2, estimate=estimate),))
+
+
+@pytest.mark.parametrize(
+    ("estimate", "said"), [((1200, 1500, 1700), (25, None)), ((600, 1500, 3000), (10, 50))]
+)
+def test_a_waiting_visitor_sees_their_ticket_place_and_the_displays_expected_wait(
+    estimate: tuple[int, int, int], said: tuple[int, int | None]
+) -> None:
     first, second = uuid4(), uuid4()
-    events: list[Event] = [queued(first, "D-001", 0), queued(second, "D-002", 1500)]
+    events: list[Event] = [queued(first, "D-001", 0), queued(second, "D-002", 1500), estimated(*estimate)]
     board = Board(office_id="loten")
     for event in events:
         board = apply(board, event)
@@ -81,7 +97,8 @@ def test_a_waiting_visitor_sees_their_ticket_place_and_the_displays_expected_wai
 
     assert own["stage"] == "waiting"
     assert (own["ticket"], own["place"]) == ("D-002", 2)
-    assert own["expected_minutes"] == drop_in["expected_minutes"] == 25
+    assert (own["expected_minutes"], own["expected_minutes_to"]) == said  # as the display says it
+    assert (drop_in["expected_minutes"], drop_in["expected_minutes_to"]) == said
     assert "D-001" not in orjson.dumps(own).decode()
     assert str(first) not in orjson.dumps(own).decode()
 

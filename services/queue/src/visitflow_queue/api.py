@@ -18,10 +18,12 @@ from visitflow_events import (
     CallNext,
     CallVisit,
     CancelVisit,
+    CloseRoom,
     Command,
     CompleteService,
     HoldVisit,
     MarkNoShow,
+    OpenRoom,
     Recall,
     ResolveFollowUp,
     ReturnVisit,
@@ -384,6 +386,35 @@ def create_app(settings: QueueSettings) -> FastAPI:
         _: Annotated[EmptyBody | None, Body()] = None,
     ) -> JSONResponse:
         return await send(office, envelope, ResolveFollowUp, visit_id=visit_id)
+
+    @api.post(
+        "/rooms/{room_id}/close",
+        summary="Take a room out of service (lunch, a meeting, the end of a shift): nobody is called to "
+        "it, and the wait estimates count it no more; a visitor in it finishes their conversation",
+        responses=COMMAND_ANSWERS,
+        dependencies=[require(Action.ROOM_SERVICE)],
+    )
+    async def close_room(
+        office: OfficeDep,
+        room_id: str,
+        envelope: Envelope,
+        _: Annotated[EmptyBody | None, Body()] = None,
+    ) -> JSONResponse:
+        return await send(office, envelope, CloseRoom, room_id=room_id)
+
+    @api.post(
+        "/rooms/{room_id}/open",
+        summary="Put a room back in service",
+        responses=COMMAND_ANSWERS,
+        dependencies=[require(Action.ROOM_SERVICE)],
+    )
+    async def open_room(
+        office: OfficeDep,
+        room_id: str,
+        envelope: Envelope,
+        _: Annotated[EmptyBody | None, Body()] = None,
+    ) -> JSONResponse:
+        return await send(office, envelope, OpenRoom, room_id=room_id)
 
     app.include_router(api)
     mount_static(app, WEB)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from visitflow_events import Event, VisitEvent
+from visitflow_events import Event, VisitEvent, WaitsEstimated
 
 LISTS = ("waiting", "called", "in_service")
 
@@ -38,7 +38,8 @@ def changes(shown: Shown, events: Sequence[Event], view: dict[str, Any]) -> dict
     A visit's entry changes only by an event about it (`evolve`), so only those are looked at: the
     work is the batch's, not the queue's length."""
     about_visits = [event for event in events if isinstance(event, VisitEvent)]
-    if len(about_visits) < len(events) or shown.parts.get("business_date") != view["business_date"]:
+    about_office = [event for event in events if not isinstance(event, VisitEvent | WaitsEstimated)]
+    if about_office or shown.parts.get("business_date") != view["business_date"]:
         return None
     touched = {str(event.visit_id) for event in about_visits}
     on_lists = {visit["visit_id"]: visit for name in LISTS for visit in view[name]}

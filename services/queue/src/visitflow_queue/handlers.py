@@ -29,19 +29,39 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from visitflow_events import Command, Event, Message, OfficeDayClosed, VisitorCheckedIn, as_dict
-from visitflow_offices import Clock, OfficeDirectory
+from visitflow_events import (
+    Command,
+    Event,
+    LineWait,
+    Message,
+    OfficeDayClosed,
+    VisitorCheckedIn,
+    WaitEstimate,
+    as_dict,
+)
+from visitflow_offices import Clock, Office, OfficeDirectory
 from visitflow_platform.tables import ParsedTable
 
 from .domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
-from .domain.estimates import ahead_of, estimated_wait_seconds
+from .domain.estimates import (
+    Forecast,
+    Staffing,
+    ahead_of,
+    forecast,
+    line_waits,
+    serving_rooms,
+    staffing,
+    wait_view,
+    waits_estimated,
+)
 from .domain.readmodel import time_changes
 
 log = logging.getLogger(__name__)
 RESULTS_KEPT_S = 3_600.0
+STAFFING_EVERY = timedelta(minutes=5)
 
 
 class Outbox(Protocol):
@@ -58,6 +78,7 @@ class Outbox(Protocol):
 class _Batch:
     """What a batch decided, not yet emitted or stored."""
 
+    now: datetime  # one time for the whole batch: its decisions, answers and pictures agree
     states: dict[str, OfficeQueue] = field(default_factory=dict)
     events: dict[str, list[Event]] = field(default_factory=dict)
     results: dict[str, tuple[Command, dict[str, Any]]] = field(default_factory=dict)
@@ -92,6 +113,10 @@ class QueueHandlers:
         )
         self._views: dict[str, VisitViews] = {}  # per office: its visits' views in the last snapshot
         self._unpushed: set[str] = set()  # offices whose last picture did not reach Redis
+        self._published: dict[str, tuple[LineWait, ...]] = {}  # each office's last `WaitsEstimated`
+        # each office's staffing hint, when it was made and for how many rooms (made again when older
+        # than `STAFFING_EVERY` or the rooms in service changed: it looks an hour ahead, and costs)
+        self._staffing: dict[str, tuple[datetime, int, list[Staffing]]] = {}
         self._pictured: dict[str, datetime] = {}  # when each office's last picture was made
         self._batch = asyncio.Lock()  # a refresh between a batch's push and its store would push the past
         # each office's stored results, oldest first: (stored at, command id); built from the table
@@ -106,7 +131,7 @@ class QueueHandlers:
         await self.handle_batch([message])
 
     async def handle_batch(self, messages: Sequence[Message]) -> None:
-        batch = _Batch()
+        batch = _Batch(now=self.clock.now())
         for message in messages:
             if isinstance(message, VisitorCheckedIn):
                 self._check_in(message, batch)
@@ -117,12 +142,14 @@ class QueueHandlers:
             await self._commit(batch)
 
     async def _commit(self, batch: _Batch) -> None:
-        emitted = [event for events in batch.events.values() for event in events]
+        changes, published = self._changes(batch)
+        emitted = [event for _, events, _ in changes for event in events]
         if emitted:
             await self.outbox.emit(emitted)
             _log_days_closed(emitted)
+        self._published.update(published)
         try:
-            await self.outbox.project(self._changes(batch), batch.replies)
+            await self.outbox.project(changes, batch.replies)
         except BaseException:
             self._unpushed.update(batch.events)
             raise
@@ -169,23 +196,51 @@ class QueueHandlers:
             if (snapshot := self._snapshot(office_id, self.state(office_id))) is not None
         ]
 
-    def _changes(self, batch: _Batch) -> list[tuple[str, list[Event], dict[str, Any]]]:
-        """Each changed office's events and its new snapshot."""
-        changes = []
+    def _changes(
+        self, batch: _Batch
+    ) -> tuple[list[tuple[str, list[Event], dict[str, Any]]], dict[str, tuple[LineWait, ...]]]:
+        """Each changed office's events and its new snapshot; when its lines' estimates changed, the
+        events end with `WaitsEstimated`, so the display shows what the tablet does (and the estimates
+        so published, to remember once emitted)."""
+        changes, published = [], {}
         for office_id, events in batch.events.items():
-            view = self._snapshot(office_id, batch.states[office_id])
-            assert view is not None  # only known offices decide anything
+            office = self.offices.office(office_id)
+            assert office is not None  # only known offices decide anything
+            state = batch.states[office_id]
+            estimates = forecast(state, office, batch.now, self.offices.timezone)
+            lines = line_waits(state, office, estimates)
+            if state.business_date is not None and lines != self._published.get(office_id):
+                cause = batch.last[office_id]
+                events = [*events, waits_estimated(state.business_date, lines, cause, batch.now)]
+                published[office_id] = lines
+            view = self._snapshot(office_id, state, estimates, batch.now)
+            assert view is not None
             changes.append((office_id, events, view))
-        return changes
+        return changes, published
 
-    def _snapshot(self, office_id: str, state: OfficeQueue) -> dict[str, Any] | None:
+    def _snapshot(
+        self,
+        office_id: str,
+        state: OfficeQueue,
+        estimates: Forecast | None = None,
+        now: datetime | None = None,
+    ) -> dict[str, Any] | None:
         office = self.offices.office(office_id)
         if office is None:
             return None
-        now = self.clock.now()
+        now = now or self.clock.now()
         self._pictured[office_id] = now
         views = self._views.setdefault(office_id, VisitViews())
-        return snapshot(state, office, views, now, self.offices.timezone)
+        hint = self._staffing_hint(state, office, now)
+        return snapshot(state, office, views, now, self.offices.timezone, estimates, hint)
+
+    def _staffing_hint(self, state: OfficeQueue, office: Office, now: datetime) -> list[Staffing]:
+        made = self._staffing.get(office.id)
+        rooms = serving_rooms(state, office)
+        if made is None or made[1] != rooms or not timedelta(0) <= now - made[0] < STAFFING_EVERY:
+            made = (now, rooms, staffing(state, office, now, self.offices.timezone))
+            self._staffing[office.id] = made
+        return made[2]
 
     def _store(self, batch: _Batch) -> None:
         for office_id in batch.events:
@@ -208,14 +263,17 @@ class QueueHandlers:
             log.warning("check-in for an unknown office", extra={"office_id": event.office_id})
             return
         state = self._current(office.id, batch)
-        if events := check_in(state, office, event, self.clock.now()):
+        now = batch.now
+        if events := check_in(state, office, event, now, self.offices.timezone):
             state = batch.record(state, events, event)
         visit = state.visit(event.visit_id)
         ticket = state.tickets.get(event.visit_id)
         if ticket is None:  # queued on an earlier day: nothing to say
             return
-        ahead = ahead_of(state, office, visit, self.clock.now()) if visit else 0
+        ahead = ahead_of(state, office, visit, now) if visit else 0
         line_id = visit.line_id if visit else event.line_id
+        waits = forecast(state, office, now, self.offices.timezone).visits
+        wait = waits.get(event.visit_id, WaitEstimate(expected_s=0, low_s=0, high_s=0))
         batch.replies.append(
             (
                 str(event.visit_id),
@@ -224,7 +282,8 @@ class QueueHandlers:
                     "ticket": ticket,
                     "line_id": line_id,
                     "position": ahead + 1,
-                    "estimated_wait_s": estimated_wait_seconds(state, office, line_id, ahead),
+                    "estimated_wait_s": wait.expected_s,
+                    **{k: v for k, v in wait_view(wait).items() if k != "expected_wait_s"},
                 },
             )
         )
@@ -257,7 +316,7 @@ class QueueHandlers:
             log.warning("command for an unknown office", extra={"office_id": command.office_id})
             return
         state = self._current(office.id, batch)
-        decision = decide(state, office, command, self.clock.now())
+        decision = decide(state, office, command, batch.now, self.offices.timezone)
         result: dict[str, Any] = {"fingerprint": command.fingerprint}
         if decision.rejection is not None:
             result["rejected"] = as_dict(decision.rejection)

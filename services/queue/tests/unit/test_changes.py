@@ -121,7 +121,7 @@ def test_a_call_sends_a_fraction_of_the_snapshot_and_only_what_changed() -> None
     change = wire(changes(shown, events, view))
 
     assert list(change["visits"]) == [view["called"][0]["visit_id"]]  # the others moved up: see the order
-    assert set(change["parts"]) == {"rooms", "lines"}
+    assert set(change["parts"]) == {"rooms", "lines", "waits"}  # everyone behind is nearer their turn
     assert len(orjson.dumps(change)) * 2 < len(orjson.dumps(view))
 
 

@@ -12,6 +12,7 @@ from visitflow_events import (
     CallVisit,
     CancelVisit,
     CloseDay,
+    CloseRoom,
     Command,
     CommandRejected,
     CompleteService,
@@ -20,11 +21,14 @@ from visitflow_events import (
     HoldVisit,
     MarkNoShow,
     OfficeDayClosed,
+    OpenRoom,
     Outcome,
     Reason,
     Recall,
     ResolveFollowUp,
     ReturnVisit,
+    RoomClosed,
+    RoomOpened,
     ServiceCompleted,
     ServiceStarted,
     StartService,
@@ -56,6 +60,7 @@ from visitflow_queue.domain import (
     fold,
     waiting_in_order,
 )
+from visitflow_queue.domain.estimates import TURNOVER_S, WALK_S
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # Monday 12:30 in Oslo
@@ -253,13 +258,15 @@ def test_a_duplicate_check_in_after_the_visit_ended_still_yields_nothing() -> No
 
 
 def test_check_in_position_and_wait_estimate() -> None:
-    state = queued(empty(), arrival(at=NOW - timedelta(minutes=2)), arrival(at=NOW - timedelta(minutes=1)))
+    earlier = [arrival(at=NOW - timedelta(minutes=3 - m)) for m in range(3)]
+    state = queued(empty(), *earlier)
 
     _, events = admit(state, arrival())
 
     assert isinstance(events[0], VisitorQueued)
-    assert events[0].position == 3
-    assert events[0].estimated_wait_s == 2 * OFFICE.policy.default_service_minutes * 60
+    assert events[0].position == 4
+    # the three before take the three rooms; the fourth waits for the first to come free
+    assert events[0].estimated_wait_s == WALK_S + OFFICE.policy.default_service_minutes * 60 + TURNOVER_S
 
 
 def test_an_emergency_goes_to_the_front_of_the_queue() -> None:
@@ -1191,3 +1198,53 @@ def test_every_event_of_a_visit_steered_away_unserved_survives_the_wire() -> Non
 
     for event in [*events, *decision.events]:
         assert decode(encode(event)) == event
+
+
+# --- rooms in and out of service ---------------------------------------------------------------------
+
+
+def test_a_room_out_of_service_is_never_called_to_until_opened_again() -> None:
+    state = queued(empty(), arrival(), arrival())
+    visitor = next(iter(state.visits.values()))
+
+    state, closed = accepted(state, CloseRoom(**envelope(), room_id=ROOM))
+    assert isinstance(closed, RoomClosed)
+    assert state.closed_rooms == {ROOM}
+    assert rejected(state, call_next(ROOM)).code == "room_closed"
+    assert (
+        rejected(state, CallVisit(**envelope(), visit_id=visitor.visit_id, room_id=ROOM)).code
+        == "room_closed"
+    )
+    assert rejected(state, CloseRoom(**envelope(), room_id=ROOM)).code == "room_closed"
+    called(state, "samtalerom-2")  # the others are called to as before
+
+    state, opened = accepted(state, OpenRoom(**envelope(), room_id=ROOM))
+    assert isinstance(opened, RoomOpened)
+    assert state.closed_rooms == frozenset()
+    assert rejected(state, OpenRoom(**envelope(), room_id=ROOM)).code == "room_open"
+    called(state, ROOM)
+
+
+def test_a_room_closed_with_a_visitor_in_it_lets_them_finish() -> None:
+    state, call = called(queued(empty(), arrival()))
+    state, _ = accepted(state, CloseRoom(**envelope(), room_id=ROOM))
+
+    state, done = accepted(
+        state, CompleteService(**envelope(), visit_id=call.visit_id, outcome=Outcome.SERVED)
+    )
+
+    assert isinstance(done, ServiceCompleted)
+    assert state.closed_rooms == {ROOM}
+
+
+def test_every_room_opens_with_the_next_day() -> None:
+    state, _ = accepted(queued(empty(), arrival()), CloseRoom(**envelope(), room_id=ROOM))
+    tomorrow = arrival(at=NOW + timedelta(days=1), day=DAY + timedelta(days=1))
+
+    state, _ = admit(state, tomorrow, tomorrow.occurred_at)
+
+    assert state.closed_rooms == frozenset()
+
+
+def test_an_unknown_room_cannot_be_closed() -> None:
+    assert rejected(empty(), CloseRoom(**envelope(), room_id="rom-99")).code == "unknown_room"

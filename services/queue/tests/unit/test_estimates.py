@@ -1,4 +1,4 @@
-"""Wait estimates: mean recent service time x people ahead / rooms in use."""
+"""Wait estimates: the office played forward from now (rooms, conversations, arrivals, the call order)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,25 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
-from visitflow_events import Reason, VisitKind, VisitorCheckedIn, VisitStage
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from visitflow_events import Reason, VisitKind, VisitorCheckedIn, VisitorQueued, VisitStage
 from visitflow_offices import Office, load_offices
-from visitflow_queue.domain import OfficeQueue, check_in, fold
+from visitflow_queue.domain import OfficeQueue, check_in, fold, snapshot
 from visitflow_queue.domain.estimates import (
+    HORIZON,
+    TURNOVER_S,
+    WALK_S,
     ahead_of,
-    estimated_wait_seconds,
+    arrival_rates,
+    forecast,
     mean_service_seconds,
     serving_rooms,
+    staffing,
 )
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
-NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)
+NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # a Monday, 12:30 in Løten: drop-in is open (12-15)
 DAY = date(2026, 11, 23)
 
 
@@ -29,10 +36,18 @@ def loten() -> Office:
 
 OFFICE = loten()
 DEFAULT_S = OFFICE.policy.default_service_minutes * 60  # 720
+ROOMS = ["samtalerom-1", "samtalerom-2", "samtalerom-3"]
+REASONS = {
+    VisitKind.EMERGENCY: Reason.EMERGENCY_ASSISTANCE,
+    VisitKind.APPOINTMENT: Reason.COUNSELLOR_APPOINTMENT,
+    VisitKind.DROP_IN: Reason.CASE_STATUS,
+}
 
 
-def arrival(minutes: int, kind: VisitKind = VisitKind.DROP_IN) -> VisitorCheckedIn:
-    reason = Reason.EMERGENCY_ASSISTANCE if kind is VisitKind.EMERGENCY else Reason.CASE_STATUS
+def arrival(
+    minutes: float, kind: VisitKind = VisitKind.DROP_IN, reason: Reason | None = None
+) -> VisitorCheckedIn:
+    reason = reason or REASONS[kind]
     return VisitorCheckedIn(
         event_id=uuid4(),
         occurred_at=NOW + timedelta(minutes=minutes),
@@ -47,80 +62,235 @@ def arrival(minutes: int, kind: VisitKind = VisitKind.DROP_IN) -> VisitorChecked
     )
 
 
-def with_waiting(count: int) -> tuple[OfficeQueue, list[UUID]]:
-    state = OfficeQueue(office_id="loten")
-    visit_ids = []
-    for minute in range(count):
-        event = arrival(minute)
+def arrive(state: OfficeQueue, *events: VisitorCheckedIn) -> OfficeQueue:
+    for event in events:
         state = fold(state, check_in(state, OFFICE, event, event.occurred_at))
-        visit_ids.append(event.visit_id)
-    return state, visit_ids
+    return state
 
 
-def in_rooms(state: OfficeQueue, visit_ids: list[UUID], rooms: list[str]) -> OfficeQueue:
+def with_waiting(count: int, kind: VisitKind = VisitKind.DROP_IN) -> tuple[OfficeQueue, list[UUID]]:
+    events = [arrival(-count + minute, kind) for minute in range(count)]
+    return arrive(OfficeQueue(office_id="loten"), *events), [e.visit_id for e in events]
+
+
+def in_rooms(state: OfficeQueue, visit_ids: list[UUID], started_minutes_ago: float = 0) -> OfficeQueue:
     visits = dict(state.visits)
-    for visit_id, room in zip(visit_ids, rooms, strict=True):
-        visits[visit_id] = visits[visit_id].model_copy(update={"room_id": room, "stage": VisitStage.CALLED})
+    started = NOW - timedelta(minutes=started_minutes_ago)
+    for visit_id, room in zip(visit_ids, ROOMS, strict=False):
+        visits[visit_id] = visits[visit_id].model_copy(
+            update={
+                "room_id": room,
+                "stage": VisitStage.IN_SERVICE,
+                "called_at": started,
+                "started_at": started,
+            }
+        )
     return state.model_copy(update={"visits": visits})
 
 
-def test_mean_service_time_defaults_to_the_policy() -> None:
+def test_mean_service_time_defaults_to_the_policy_then_learns() -> None:
     state, _ = with_waiting(0)
-
     assert mean_service_seconds(state, OFFICE, "drop_in") == DEFAULT_S == 720
 
-
-def test_mean_service_time_uses_the_lines_recent_history() -> None:
-    state, _ = with_waiting(0)
     state = state.model_copy(update={"service_seconds": {"drop_in": [300, 600, 900]}})
-
     assert mean_service_seconds(state, OFFICE, "drop_in") == 600
-    assert mean_service_seconds(state, OFFICE, "emergency") == DEFAULT_S
 
 
-def test_wait_grows_with_the_people_ahead() -> None:
-    state, _ = with_waiting(0)
+def test_rooms_free_means_no_wait_however_many_emergencies() -> None:
+    # three emergencies and three free rooms: each is called at once (not "54 min")
+    state, visit_ids = with_waiting(3, VisitKind.EMERGENCY)
 
-    waits = [estimated_wait_seconds(state, OFFICE, "drop_in", ahead) for ahead in range(4)]
+    waits = forecast(state, OFFICE, NOW)
 
-    assert waits == [0, 720, 1440, 2160]
-
-
-def test_wait_shrinks_with_rooms_in_use() -> None:
-    state, visit_ids = with_waiting(3)
-    one_room = in_rooms(state, visit_ids[:1], ["samtalerom-1"])
-    two_rooms = in_rooms(state, visit_ids[:2], ["samtalerom-1", "samtalerom-2"])
-
-    assert serving_rooms(state, OFFICE) == 1  # nobody in a room counts as one
-    assert serving_rooms(two_rooms, OFFICE) == 2
-    assert estimated_wait_seconds(one_room, OFFICE, "drop_in", 2) == 1440
-    assert estimated_wait_seconds(two_rooms, OFFICE, "drop_in", 2) == 720
+    assert [waits.visits[v].expected_s for v in visit_ids] == [0, 0, 0]
+    assert waits.lines["emergency"].expected_s == 0
 
 
-def test_rooms_in_use_are_capped_at_the_conversation_rooms() -> None:
+def test_a_visitor_waits_for_the_first_room_to_come_free() -> None:
+    state, visit_ids = with_waiting(4)
+    state = in_rooms(state, visit_ids[:3])  # three conversations just started, one visitor waiting
+
+    wait = forecast(state, OFFICE, NOW).visits[visit_ids[3]]
+
+    assert wait.expected_s == DEFAULT_S + TURNOVER_S
+    assert wait.low_s < wait.expected_s < wait.high_s
+
+
+def test_time_already_spent_in_conversation_shortens_the_wait() -> None:
     state, visit_ids = with_waiting(5)
-    rooms = ["samtalerom-1", "samtalerom-2", "samtalerom-3", "moterom-1", "moterom-2"]
+    fresh = forecast(in_rooms(state, visit_ids[:3]), OFFICE, NOW).visits[visit_ids[4]]
+    later = forecast(in_rooms(state, visit_ids[:3], started_minutes_ago=8), OFFICE, NOW).visits[visit_ids[4]]
 
-    full = in_rooms(state, visit_ids, rooms)
-
-    assert serving_rooms(full, OFFICE) == 3  # Løten has three conversation rooms
+    assert later.expected_s == fresh.expected_s - 8 * 60
 
 
-def test_ahead_of_counts_waiting_visitors_earlier_in_call_order() -> None:
+def test_the_office_turnover_and_walk_are_learned() -> None:
+    state, visit_ids = with_waiting(7)
+    state = in_rooms(state, visit_ids[:3])
+    slow = state.model_copy(update={"turnover_seconds": [300], "walk_seconds": [240]})
+
+    quick_wait = forecast(state, OFFICE, NOW).visits[visit_ids[6]].expected_s
+    slow_wait = forecast(slow, OFFICE, NOW).visits[visit_ids[6]].expected_s
+
+    # the seventh waits for a room's second round: one more walk, and two turnovers
+    assert slow_wait - quick_wait == (240 - WALK_S) + 2 * (300 - TURNOVER_S)
+
+
+def test_conversation_length_by_reason() -> None:
+    documents = arrival(-5, reason=Reason.DELIVER_DOCUMENTS)
+    events = [arrival(-10 + m) for m in range(3)] + [documents, arrival(-4), arrival(-3), arrival(-1)]
+    state = in_rooms(arrive(OfficeQueue(office_id="loten"), *events), [e.visit_id for e in events[:3]])
+    short = state.model_copy(update={"reason_seconds": {"deliver_documents": [120]}})
+    last = events[-1].visit_id
+
+    # three called as the rooms come free; the last after the first of them, the short documents talk
+    before = forecast(state, OFFICE, NOW).visits[last].expected_s
+    after = forecast(short, OFFICE, NOW).visits[last].expected_s
+    assert before - after == DEFAULT_S - 120
+
+
+def test_later_arrivals_of_higher_priority_overtake_the_self_service_line() -> None:
     state, visit_ids = with_waiting(3)
-    urgent = arrival(10, VisitKind.EMERGENCY)
-    state = fold(state, check_in(state, OFFICE, urgent, urgent.occurred_at))
+    state = in_rooms(state, visit_ids)
+    helped = arrival(-1, reason=Reason.SELF_SERVICE_HELP)
+    state = arrive(state, helped)
+    busy = state.model_copy(
+        update={"arrived": {"drop_in": [NOW - timedelta(minutes=m) for m in range(0, 60, 3)]}}
+    )
 
+    quiet_wait = forecast(state, OFFICE, NOW).visits[helped.visit_id].expected_s
+    busy_wait = forecast(busy, OFFICE, NOW).visits[helped.visit_id].expected_s
+
+    assert busy_wait > quiet_wait
+    # yet never past the office's limit by much: then they go first (ageing)
+    limit = OFFICE.policy.max_wait_minutes * 60
+    assert busy_wait <= limit + DEFAULT_S + WALK_S + TURNOVER_S
+
+
+def test_no_drop_in_arrivals_after_the_window() -> None:
+    state, _ = with_waiting(0)
+    state = state.model_copy(update={"arrived": {"drop_in": [NOW - timedelta(minutes=10)]}})
+    open_window = {a.line_id for a in arrival_rates(state, OFFICE, NOW)}
+    after_window = {a.line_id for a in arrival_rates(state, OFFICE, NOW + timedelta(hours=3))}  # 15:30
+
+    assert "drop_in" in open_window
+    assert "drop_in" not in after_window
+
+
+def test_the_running_rate_starts_from_the_configured_one_and_follows_arrivals() -> None:
+    state, _ = with_waiting(0)
+    at_start = NOW - timedelta(minutes=30)  # 12:00, drop-in opens
+    (prior,) = [a for a in arrival_rates(state, OFFICE, at_start) if a.line_id == "drop_in"]
+    # 15 drop-ins a day over three hours, shared by the two drop-in lines
+    assert round(prior.per_s * 3600, 2) == 2.5
+
+    busy = state.model_copy(update={"arrived": {"drop_in": [NOW - timedelta(minutes=m) for m in range(30)]}})
+    (seen,) = [a for a in arrival_rates(busy, OFFICE, NOW) if a.line_id == "drop_in"]
+    assert seen.per_s * 3600 == (30 + 2.5 * 0.5) / (0.5 + 0.5)
+
+
+def test_emergencies_go_before_drop_ins() -> None:
+    state, visit_ids = with_waiting(6)
+    state = in_rooms(state, visit_ids[:3])
+    urgent = arrival(0, VisitKind.EMERGENCY)
+    state = arrive(state, urgent)
+
+    waits = forecast(state, OFFICE, NOW).visits
+
+    assert waits[urgent.visit_id].expected_s <= waits[visit_ids[3]].expected_s
+    assert waits[urgent.visit_id].expected_s < waits[visit_ids[5]].expected_s  # a round later
     assert ahead_of(state, OFFICE, state.visits[urgent.visit_id]) == 0
-    assert [ahead_of(state, OFFICE, state.visits[v]) for v in visit_ids] == [1, 2, 3]
 
 
-def test_check_in_estimate_uses_recorded_service_times() -> None:
-    state, _ = with_waiting(2)
-    state = state.model_copy(update={"service_seconds": {"drop_in": [60, 120]}})
-    event = arrival(5)
+def test_the_check_in_answer_is_the_lines_figure_and_the_visitors_on_every_screen() -> None:
+    state, visit_ids = with_waiting(5)
+    state = in_rooms(state, visit_ids[:3])
+    event = arrival(0)
 
     (queued,) = check_in(state, OFFICE, event, NOW)
+    assert isinstance(queued, VisitorQueued)
+    picture = snapshot(fold(state, [queued]), OFFICE, now=NOW)
+    line = next(line for line in picture["lines"] if line["line_id"] == "drop_in")
 
-    assert queued.model_dump()["position"] == 3
-    assert queued.model_dump()["estimated_wait_s"] == 2 * 90
+    assert queued.estimated_wait_s > 0
+    assert line["expected_wait_s"] == queued.estimated_wait_s
+    assert picture["waits"][str(event.visit_id)]["expected_wait_s"] == queued.estimated_wait_s
+    assert serving_rooms(state, OFFICE) == 3  # Løten's conversation rooms
+
+
+kinds = st.sampled_from([VisitKind.DROP_IN, VisitKind.DROP_IN, VisitKind.APPOINTMENT, VisitKind.EMERGENCY])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(kinds, st.integers(min_value=0, max_value=120)), max_size=25),
+    st.integers(min_value=0, max_value=3),
+    st.integers(min_value=0, max_value=30),
+)
+def test_estimates_are_bounded_ranged_and_first_come_first_served_within_a_line(
+    visitors: list[tuple[VisitKind, int]], busy_rooms: int, minutes_in: int
+) -> None:
+    events = [arrival(-minutes, kind) for kind, minutes in sorted(visitors, key=lambda v: -v[1])]
+    state = arrive(OfficeQueue(office_id="loten"), *events)
+    in_order = sorted(state.waiting(), key=lambda v: (v.checked_in_at, v.ticket))
+    state = in_rooms(state, [v.visit_id for v in in_order[:busy_rooms]], minutes_in)
+
+    waits = forecast(state, OFFICE, NOW)
+
+    assert set(waits.visits) == {v.visit_id for v in state.waiting()}
+    for wait in waits.visits.values():
+        assert 0 <= wait.low_s <= wait.expected_s <= wait.high_s
+        assert wait.expected_s <= HORIZON.total_seconds()
+    waiting = sorted(state.waiting(), key=lambda v: (v.checked_in_at, v.ticket))
+    for line in ("drop_in", "emergency"):
+        line_waits = [waits.visits[v.visit_id].expected_s for v in waiting if v.line_id == line]
+        assert line_waits == sorted(line_waits)
+
+
+def test_a_room_out_of_service_counts_no_more() -> None:
+    state, visit_ids = with_waiting(5)
+    all_in = forecast(state, OFFICE, NOW).visits[visit_ids[4]]
+    lunch = state.model_copy(update={"closed_rooms": frozenset({"samtalerom-3"})})
+
+    without = forecast(lunch, OFFICE, NOW).visits[visit_ids[4]]
+
+    assert serving_rooms(lunch, OFFICE) == 2
+    assert all_in.expected_s == WALK_S + DEFAULT_S + TURNOVER_S  # the second round of three rooms
+    assert without.expected_s == 2 * (WALK_S + DEFAULT_S + TURNOVER_S)  # the third round of two
+
+
+def test_the_staffing_hint_says_the_next_hours_wait_with_a_room_more_or_less() -> None:
+    state, visit_ids = with_waiting(6)
+    state = in_rooms(state, visit_ids[:3])
+    busy = state.model_copy(
+        update={"arrived": {"drop_in": [NOW - timedelta(minutes=m) for m in range(0, 60, 4)]}}
+    )
+
+    hint = {option.rooms: option.expected_wait_s for option in staffing(busy, OFFICE, NOW)}
+
+    assert set(hint) == {2, 3, 4}
+    waits = [hint[2], hint[3], hint[4]]
+    assert all(wait is not None for wait in waits)
+    assert waits[0] > waits[1] > waits[2]  # type: ignore[operator]
+
+
+def test_the_staffing_hint_expects_nobody_when_the_office_has_closed() -> None:
+    state, _ = with_waiting(2)
+    closed = NOW + timedelta(hours=4)  # 16:30: nobody arrives any more
+
+    assert {option.expected_wait_s for option in staffing(state, OFFICE, closed)} == {None}
+
+
+def test_a_burst_of_arrivals_is_expected_to_last_an_hour_not_all_day() -> None:
+    state, visit_ids = with_waiting(25)
+    state = in_rooms(state, visit_ids[:3])
+    burst = state.model_copy(
+        update={"arrived": {"emergency": [NOW - timedelta(minutes=4 * m) for m in range(8)]}}
+    )
+    last = visit_ids[-1]  # called in about two hours
+
+    calm = forecast(state, OFFICE, NOW).visits[last].expected_s
+    after_burst = forecast(burst, OFFICE, NOW).visits[last].expected_s
+
+    # the next hour's emergencies overtake; after that, the configured rate (none) holds again
+    assert 0 < after_burst - calm < 20 * 60

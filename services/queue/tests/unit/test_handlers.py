@@ -22,6 +22,7 @@ from visitflow_events import (
     VisitorCalled,
     VisitorCheckedIn,
     VisitorQueued,
+    WaitsEstimated,
 )
 from visitflow_offices import FixedClock, OfficeDirectory, load_offices
 from visitflow_queue.domain import OfficeQueue
@@ -35,13 +36,15 @@ OFFICES: OfficeDirectory = load_offices(CONFIG)
 
 class RecordingOutbox:
     def __init__(self) -> None:
-        self.emitted: list[Event] = []
+        self.emitted: list[Event] = []  # about visits
+        self.estimated: list[WaitsEstimated] = []  # the lines' estimates published
         self.projected: list[tuple[str, list[Event], dict[str, Any]]] = []
         self.replies: list[tuple[str, dict[str, Any]]] = []
         self.refreshed: list[tuple[str, dict[str, Any]]] = []
 
     async def emit(self, events: list[Event]) -> None:
-        self.emitted.extend(events)
+        self.emitted.extend(e for e in events if not isinstance(e, WaitsEstimated))
+        self.estimated.extend(e for e in events if isinstance(e, WaitsEstimated))
 
     async def project(
         self,
@@ -108,12 +111,16 @@ async def test_a_check_in_is_queued_stored_projected_and_answered() -> None:
                 "line_id": "drop_in",
                 "position": 1,
                 "estimated_wait_s": 0,
+                "low_s": 0,
+                "high_s": 0,
+                "minutes": 5,
+                "minutes_to": None,
             },
         )
     ]
     (office_id, projected, view) = outbox.projected[0]
     assert office_id == "loten"
-    assert projected == outbox.emitted
+    assert projected == [*outbox.emitted, *outbox.estimated]
     assert [visit["ticket"] for visit in view["waiting"]] == ["D-001"]
     stored = OfficeQueue.model_validate(queue.states["loten"])
     assert stored.tickets == {event.visit_id: "D-001"}
@@ -468,3 +475,23 @@ async def test_a_picture_the_time_changed_that_could_not_be_pushed_is_pushed_by_
     ((office_id, view),) = outbox.refreshed
     assert office_id == "loten"
     assert [visit["ticket"] for visit in view["waiting"]] == ["S-001", "D-001"]
+
+
+async def test_the_lines_estimates_are_published_when_they_change_and_agree_with_the_answer() -> None:
+    queue, outbox, _ = handlers()
+    first, second = arrival(), arrival()
+
+    await queue.handle(first)
+    await queue.handle(first)  # delivered again: nothing changes, nothing is published
+    await queue.handle(second)
+
+    assert len(outbox.estimated) == 2
+    published = {line.line_id: line for line in outbox.estimated[-1].lines}
+    answer = dict(outbox.replies)[str(second.visit_id)]
+    assert published["drop_in"].waiting == 2
+    assert published["drop_in"].estimate.expected_s == answer["estimated_wait_s"]
+    (_, events, view) = outbox.projected[-1]
+    assert events[-1] == outbox.estimated[-1]  # the tablet's frame carries it too
+    line = next(line for line in view["lines"] if line["line_id"] == "drop_in")
+    assert line["expected_wait_s"] == answer["estimated_wait_s"]
+    assert (line["minutes"], line["minutes_to"]) == (answer["minutes"], answer["minutes_to"])

@@ -63,7 +63,12 @@ def next_actions(
             actions.append(Action(f"visits/{visit['visit_id']}/complete", {"outcome": outcome.value}))
     waiting = len(snapshot.get("waiting", []))
     for room in snapshot.get("rooms", []):
-        if waiting and "visit_id" not in room and room["kind"] == "conversation":
+        if (
+            waiting
+            and "visit_id" not in room
+            and room["kind"] == "conversation"
+            and room.get("in_service", True)
+        ):
             actions.append(Action("call-next", {"room_id": room["room_id"]}))
             waiting -= 1
     return actions

@@ -49,6 +49,7 @@ const FRAME_TYPES = [
   "snapshot", "VisitorQueued", "VisitorCalled", "ServiceStarted", "ServiceCompleted", "VisitorNoShow",
   "VisitTransferred", "VisitCancelled", "VisitClosedAtDayEnd", "OfficeDayClosed", "NotificationSent",
   "VisitHeld", "VisitReturned", "VisitRestored", "VisitCarriedOver", "FollowUpResolved",
+  "WaitsEstimated", "RoomClosed", "RoomOpened",
   "appointment_arrived", "metrics",
 ];
 
@@ -94,6 +95,11 @@ export function liveStream(url, { onFrame, onStatus }) {
 export function showStatus(element, t, status) {
   element.dataset.status = status;
   element.textContent = t(status === "live" ? "status.live" : "status.offline");
+}
+
+// A wait estimate as every screen says it: the queue's minutes ("about 15 min"), or its range when unsure.
+export function saidWait(t, minutes, minutesTo) {
+  return minutesTo == null ? t("wait.about", { minutes }) : t("wait.range", { low: minutes, high: minutesTo });
 }
 
 export function minutes(seconds) {

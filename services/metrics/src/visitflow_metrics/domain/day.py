@@ -65,6 +65,7 @@ class Track(_Frozen):
     stage: Stage = Stage.WAITING
     line_id: str
     checked_in_at: AwareDatetime
+    quoted_s: int | None = None  # the wait the queue estimated at check-in
     called_at: AwareDatetime | None = None
     started_at: AwareDatetime | None = None
     removal: Removal | None = None
@@ -87,6 +88,9 @@ class DaySummary(_Frozen):
     hourly: dict[str, dict[str, int]] = Field(default={}, description="local hour 'HH' -> counters")
     waits_s: dict[str, list[int]] = Field(default={}, description="check-in to first call, per line")
     service_s: dict[str, list[int]] = Field(default={}, description="call or start to completion, per line")
+    quote_errors_s: dict[str, list[int]] = Field(
+        default={}, description="the wait quoted at check-in minus the wait had, per line"
+    )
     in_office: int = 0
     waiting: int = 0
     called: int = 0
@@ -102,6 +106,7 @@ class OfficeDay(_Frozen):
     hourly: dict[str, dict[str, int]] = {}
     waits_s: dict[str, list[int]] = {}
     service_s: dict[str, list[int]] = {}
+    quote_errors_s: dict[str, list[int]] = {}
     arrived: frozenset[UUID] = frozenset()
     visits: dict[UUID, Track] = {}
 
@@ -116,6 +121,7 @@ class OfficeDay(_Frozen):
             hourly=self.hourly,
             waits_s=self.waits_s,
             service_s=self.service_s,
+            quote_errors_s=self.quote_errors_s,
             in_office=len(open_visits),
             waiting=len(waiting),
             called=sum(1 for t in open_visits if t.stage is Stage.CALLED),
@@ -188,7 +194,9 @@ def _progress(day: OfficeDay, event: VisitEvent, rules: DayRules) -> tuple[dict[
     if isinstance(event, VisitorQueued):
         if event.visit_id in day.visits:
             return {}, {}
-        track = Track(line_id=event.line_id, checked_in_at=event.checked_in_at)
+        track = Track(
+            line_id=event.line_id, checked_in_at=event.checked_in_at, quoted_s=event.estimated_wait_s
+        )
         return {"visits": {**day.visits, event.visit_id: track}}, counter_increments(event)
     known = day.visits.get(event.visit_id)
     if known is None or event.event_id in known.undone:
@@ -210,7 +218,12 @@ def _progress(day: OfficeDay, event: VisitEvent, rules: DayRules) -> tuple[dict[
             update={"stage": Stage.CALLED, "called_at": event.occurred_at}
         )
         within = {"called_within_target": 1} if wait <= rules.service_level_s else {}
-        first_call = {"visits": visits, "waits_s": _appended(day.waits_s, event.line_id, wait)}
+        first_call: dict[str, object] = {
+            "visits": visits,
+            "waits_s": _appended(day.waits_s, event.line_id, wait),
+        }
+        if track.quoted_s is not None:  # quoted for the line it was queued in
+            first_call["quote_errors_s"] = _appended(day.quote_errors_s, track.line_id, track.quoted_s - wait)
         return first_call, {"called": 1, **within}
     if isinstance(event, ServiceStarted):
         if track.stage is Stage.IN_SERVICE:

@@ -93,7 +93,28 @@ def kpis(summary: DaySummary, office: Office) -> dict[str, Any]:
             }
             for line, values in sorted(summary.service_s.items())
         },
+        "estimates_by_line": estimate_accuracy(summary.quote_errors_s),
     }
+
+
+WITHIN_S = 5 * 60  # an estimate "holds" when the wait came within five minutes of it
+
+
+def estimate_accuracy(errors: dict[str, list[int]]) -> dict[str, dict[str, Any]]:
+    """Quoted against actual, per line and `all`: how many, the mean absolute error, the bias (quoted
+    minus actual: above zero, waits were shorter than said) and the share within five minutes."""
+
+    def figures(values: list[int]) -> dict[str, Any]:
+        return {
+            "count": len(values),
+            "mean_abs_error_s": round(sum(abs(v) for v in values) / len(values)),
+            "bias_s": round(sum(values) / len(values)),
+            "within_5_min_share": round(sum(abs(v) <= WITHIN_S for v in values) / len(values), 3),
+        }
+
+    lines = {line: figures(values) for line, values in sorted(errors.items()) if values}
+    every = [value for values in errors.values() for value in values]
+    return {"all": figures(every), **lines} if every else {}
 
 
 def longest_wait_s(summary: DaySummary, now: datetime) -> int:
@@ -131,6 +152,7 @@ def live_view(summary: DaySummary, office: Office) -> dict[str, Any]:
         "called": c.get("called", 0),
         "called_within_target": c.get("called_within_target", 0),
         "no_shows": c.get("no_shows", 0),
+        "estimates": estimate_accuracy(summary.quote_errors_s).get("all"),
     }
 
 

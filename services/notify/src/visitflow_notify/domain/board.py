@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from visitflow_events import (
     Event,
     OfficeDayClosed,
+    RoomClosed,
+    RoomOpened,
     ServiceCompleted,
     ServiceStarted,
     VisitCancelled,
@@ -32,6 +34,8 @@ from visitflow_events import (
     VisitReturned,
     VisitStage,
     VisitTransferred,
+    WaitEstimate,
+    WaitsEstimated,
 )
 
 from .arrivals import Arrival, arrive
@@ -53,7 +57,7 @@ class LineBoard(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     waiting: tuple[UUID, ...] = ()
-    expected_wait_s: int = 0
+    estimate: WaitEstimate | None = None  # the queue's, as last published (`WaitsEstimated`)
 
 
 class Board(BaseModel):
@@ -67,6 +71,7 @@ class Board(BaseModel):
     arrivals: tuple[Arrival, ...] = ()
     # the removals undone today (`VisitRestored.undone_event_id`): delivered again, they change nothing
     undone: frozenset[UUID] = frozenset()
+    closed_rooms: frozenset[str] = frozenset()  # out of service today (`RoomClosed`, `RoomOpened`)
     # for the visitors' own pages: each queued visit's ticket, and who stepped out (on hold)
     tickets: dict[UUID, str] = {}
     held: frozenset[UUID] = frozenset()
@@ -137,19 +142,22 @@ def _without(lines: dict[str, LineBoard], visit_id: UUID) -> dict[str, LineBoard
         return lines
     result = {}
     for line_id, line in lines.items():
-        waiting = tuple(v for v in line.waiting if v != visit_id)
-        result[line_id] = line.model_copy(
-            update={"waiting": waiting, "expected_wait_s": line.expected_wait_s if waiting else 0}
-        )
+        result[line_id] = line.model_copy(update={"waiting": tuple(v for v in line.waiting if v != visit_id)})
     return result
 
 
-def _join(
-    lines: dict[str, LineBoard], line_id: str, visit_id: UUID, expected_wait_s: int | None
-) -> dict[str, LineBoard]:
+def _join(lines: dict[str, LineBoard], line_id: str, visit_id: UUID) -> dict[str, LineBoard]:
     line = lines.get(line_id, LineBoard())
-    wait = line.expected_wait_s if expected_wait_s is None else expected_wait_s
-    return {**lines, line_id: LineBoard(waiting=(*line.waiting, visit_id), expected_wait_s=wait)}
+    return {**lines, line_id: line.model_copy(update={"waiting": (*line.waiting, visit_id)})}
+
+
+def _estimated(lines: dict[str, LineBoard], event: WaitsEstimated) -> dict[str, LineBoard]:
+    """The queue's estimates: the display shows the figure the tablet shows, never one of its own."""
+    result = dict(lines)
+    for published in event.lines:
+        line = result.get(published.line_id, LineBoard())
+        result[published.line_id] = line.model_copy(update={"estimate": published.estimate})
+    return result
 
 
 def _waits(lines: dict[str, LineBoard], visit_id: UUID) -> bool:
@@ -159,17 +167,18 @@ def _waits(lines: dict[str, LineBoard], visit_id: UUID) -> bool:
 def _lines(lines: dict[str, LineBoard], event: Event) -> dict[str, LineBoard]:
     """The lines after one event (a VisitorQueued not delivered before); the same dict when it changes
     none."""
+    if isinstance(event, WaitsEstimated):
+        return _estimated(lines, event)
     if isinstance(event, VisitorQueued):
-        # the newest arrival's estimate is the wait a visitor joining now can expect
-        return _join(lines, event.line_id, event.visit_id, event.estimated_wait_s)
+        return _join(lines, event.line_id, event.visit_id)
     if isinstance(event, VisitTransferred):
-        return _join(_without(lines, event.visit_id), event.to_line_id, event.visit_id, None)
+        return _join(_without(lines, event.visit_id), event.to_line_id, event.visit_id)
     if isinstance(event, VisitHeld):  # waits on hold in their line; one who was called is back in it
-        return lines if _waits(lines, event.visit_id) else _join(lines, event.line_id, event.visit_id, None)
+        return lines if _waits(lines, event.visit_id) else _join(lines, event.line_id, event.visit_id)
     if isinstance(event, VisitRestored):
         lines = _without(lines, event.visit_id)
         if event.stage is VisitStage.WAITING:
-            return _join(lines, event.line_id, event.visit_id, None)
+            return _join(lines, event.line_id, event.visit_id)
         return lines
     if isinstance(
         event,
@@ -248,4 +257,12 @@ def apply(board: Board, event: Event, keep: int = 8) -> Board:
         update["lines"] = lines
     if (arrivals := arrive(board.arrivals, event)) is not board.arrivals:
         update["arrivals"] = arrivals
+    if isinstance(event, RoomClosed | RoomOpened):
+        closed = (
+            board.closed_rooms | {event.room_id}
+            if isinstance(event, RoomClosed)
+            else board.closed_rooms - {event.room_id}
+        )
+        if closed != board.closed_rooms:
+            update["closed_rooms"] = closed
     return board.model_copy(update=update) if update else board

@@ -99,10 +99,21 @@ def notices(
             )
         for position, visit_id in enumerate(event.up_next[:nearly_position], start=1):
             if visit_id in audience.sms:
+                # the queue's estimate for them after this call, as the tablet shows it
+                estimate = event.up_next_waits[position - 1] if len(event.up_next_waits) >= position else None
+                minutes, minutes_to = estimate.said() if estimate else (None, None)
                 wanted.append(
                     (
                         f"{visit_id}:{NEARLY}",
-                        _request(event, visit_id, Channel.SMS, NEARLY, position=position),
+                        _request(
+                            event,
+                            visit_id,
+                            Channel.SMS,
+                            NEARLY,
+                            position=position,
+                            wait_minutes=minutes,
+                            wait_minutes_to=minutes_to,
+                        ),
                     )
                 )
     fresh = [(key, request) for key, request in wanted if key not in audience.requested]

@@ -3,7 +3,7 @@
 // browser allows sound. A call stays a while after its visitor went in, marked so; with no calls the
 // screen shows the time, today's hours, the waits and what to do meanwhile. Each call is announced to
 // screen readers exactly once.
-import { api, el, liveStream, loadCatalogue } from "/static/common/common.js";
+import { api, el, liveStream, loadCatalogue, saidWait } from "/static/common/common.js";
 import { clockTime, connectionStatus, soundControl, systemClock } from "/static/app/screen.js";
 
 const HOLD_MS = 6000;  // each new call stays highlighted at least this long
@@ -81,8 +81,11 @@ function renderLines() {
     el("li", { "data-line": line.line_id },
        el("span", { class: "name" }, `${lineName(line)} (${line.prefix})`),
        line.waiting
-         ? `${t("display.waiting", { count: line.waiting })} · ${t("display.expected", { minutes: line.expected_minutes })}`
-         : t("display.nobody_waiting"))));
+         ? `${t("display.waiting", { count: line.waiting })} · ${saidWait(t, line.expected_minutes, line.expected_minutes_to)}`
+         : t("display.nobody_waiting"))),
+    ...(view?.rooms_closed?.length
+      ? [el("li", { class: "rooms-closed" }, t("display.rooms_closed", { rooms: view.rooms_closed.join(", ") }))]
+      : []));
 }
 
 function renderTips() {

@@ -1,6 +1,6 @@
 // A visitor's own page: their visit, live, and their three acts. The link in the address is the only
 // credential; the stream carries this visit alone.
-import { languageToggle, loadCatalogue } from "/static/common/common.js";
+import { languageToggle, loadCatalogue, saidWait } from "/static/common/common.js";
 
 const token = location.pathname.split("/").pop();
 const base = `/api/visit/${token}`;
@@ -32,7 +32,8 @@ function show(t, visit) {
   $("state").textContent = t(`visitor.${visit.stage}`, { room: visit.room || "" });
   const waiting = visit.stage === "waiting" || visit.stage === "held";
   $("place").textContent = waiting ? t("visitor.place", { place: visit.place }) : "";
-  $("wait").textContent = waiting && visit.expected_minutes ? t("visitor.expected", { minutes: visit.expected_minutes }) : "";
+  $("wait").textContent = waiting && visit.expected_minutes  // the display's own words for its figure
+    ? t("visitor.expected", { wait: saidWait(t, visit.expected_minutes, visit.expected_minutes_to) }) : "";
   $("hold").hidden = visit.stage !== "waiting";
   $("back").hidden = visit.stage !== "held";
   $("leave").hidden = !["waiting", "held", "called"].includes(visit.stage);

@@ -10,12 +10,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo
 
 from visitflow_events import (
     CallNext,
     CallVisit,
     CancelVisit,
     CloseDay,
+    CloseRoom,
     Command,
     CommandRejected,
     CompleteService,
@@ -24,10 +26,13 @@ from visitflow_events import (
     HoldVisit,
     MarkNoShow,
     OfficeDayClosed,
+    OpenRoom,
     Outcome,
     Recall,
     ResolveFollowUp,
     ReturnVisit,
+    RoomClosed,
+    RoomOpened,
     ServiceCompleted,
     ServiceStarted,
     StartService,
@@ -46,9 +51,9 @@ from visitflow_events import (
     VisitStage,
     VisitTransferred,
 )
-from visitflow_offices import Office, business_date
+from visitflow_offices import OSLO, Office, business_date
 
-from .estimates import ahead_of, estimated_wait_seconds
+from .estimates import ahead_of, forecast
 from .ordering import callable_in_order
 from .state import OfficeQueue, OpenVisit, evolve, new_day
 
@@ -151,7 +156,9 @@ def close_day(
     return events
 
 
-def check_in(state: OfficeQueue, office: Office, event: VisitorCheckedIn, now: datetime) -> list[Event]:
+def check_in(
+    state: OfficeQueue, office: Office, event: VisitorCheckedIn, now: datetime, zone: ZoneInfo = OSLO
+) -> list[Event]:
     """Gives a checked-in visitor a ticket and a place. A visit already queued today gives nothing new."""
     if event.visit_id in state.tickets:
         return []
@@ -189,7 +196,7 @@ def check_in(state: OfficeQueue, office: Office, event: VisitorCheckedIn, now: d
     queued = queued.model_copy(
         update={
             "position": ahead + 1,
-            "estimated_wait_s": estimated_wait_seconds(after, office, line.id, ahead),
+            "estimated_wait_s": forecast(after, office, now, zone).visits[visit.visit_id].expected_s,
         }
     )
     return [*events, queued]
@@ -208,12 +215,25 @@ def _open(state: OfficeQueue, office: Office, visit_id: UUID) -> OpenVisit:
     return visit
 
 
+def _in_service(state: OfficeQueue, office: Office, room_id: str) -> None:
+    if room_id in state.closed_rooms:
+        room = office.room(room_id)
+        assert room is not None  # commands name only the office's rooms (`_configured`)
+        raise Rejected("room_closed", f"{room.name} is out of service; open it first.")
+
+
 def _free_room(state: OfficeQueue, office: Office, room_id: str) -> None:
     occupant = state.occupant(room_id)
     if occupant is not None:
         room = office.room(room_id)
         assert room is not None  # commands name only the office's rooms (`_configured`)
         raise Rejected("room_busy", f"{room.name} is in use by {occupant.ticket}; finish that visit first.")
+
+
+def _room_name(office: Office, room_id: str) -> str:
+    room = office.room(room_id)
+    assert room is not None  # commands name only the office's rooms (`_configured`)
+    return room.name
 
 
 def _require(visit: OpenVisit, *stages: VisitStage) -> None:
@@ -238,11 +258,12 @@ def _called(
     day: date,
     envelope: dict[str, object],
     now: datetime,
+    zone: ZoneInfo,
 ) -> VisitorCalled:
-    """The call, with who is first in line after it, as far as the office's "nearly your turn" reaches
-    (notify tells them)."""
+    """The call, with who is first in line after it, as far as the office's "nearly your turn" reaches,
+    and their estimates then (notify tells them it is nearly their turn, and how long it should be)."""
     after = [v.visit_id for v in callable_in_order(state, office, now=now) if v.visit_id != visit.visit_id]
-    return VisitorCalled(
+    called = VisitorCalled(
         **envelope,
         visit_id=visit.visit_id,
         business_date=day,
@@ -252,6 +273,10 @@ def _called(
         call_number=call_number,
         up_next=tuple(after[: office.policy.sms_nearly_position]),
     )
+    if call_number > 1 or not called.up_next:
+        return called
+    waits = forecast(evolve(state, called), office, now, zone).visits
+    return called.model_copy(update={"up_next_waits": tuple(waits[v] for v in called.up_next)})
 
 
 def _undo(
@@ -301,7 +326,9 @@ def _resolve(
     )
 
 
-def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime) -> list[Event]:
+def _decide(
+    state: OfficeQueue, office: Office, command: Command, now: datetime, zone: ZoneInfo
+) -> list[Event]:
     def envelope(index: int = 0) -> dict[str, object]:
         return _envelope(command.command_id, index, command, now)
 
@@ -309,19 +336,21 @@ def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime)
     _configured(office, command)
     match command:
         case CallNext():
+            _in_service(state, office, command.room_id)
             _free_room(state, office, command.room_id)
             queue = callable_in_order(state, office, command.line_id, command.counsellor_id, now)
             if not queue:
                 line = office.line(command.line_id) if command.line_id else None
                 raise Rejected("nobody_waiting", "Nobody is waiting" + (f" in {line.name}." if line else "."))
             visit = queue[0]
-            return [_called(state, office, visit, command.room_id, 1, day, envelope(), now)]
+            return [_called(state, office, visit, command.room_id, 1, day, envelope(), now, zone)]
         case CallVisit():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.WAITING)
             _callable(visit)
+            _in_service(state, office, command.room_id)
             _free_room(state, office, command.room_id)
-            return [_called(state, office, visit, command.room_id, 1, day, envelope(), now)]
+            return [_called(state, office, visit, command.room_id, 1, day, envelope(), now, zone)]
         case Recall():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.CALLED)
@@ -331,7 +360,7 @@ def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime)
                     f"{visit.ticket} was called {visit.calls} times; mark a no-show or put them on hold.",
                 )
             room = visit.room_id or ""
-            return [_called(state, office, visit, room, visit.calls + 1, day, envelope(), now)]
+            return [_called(state, office, visit, room, visit.calls + 1, day, envelope(), now, zone)]
         case StartService():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.CALLED)
@@ -426,6 +455,16 @@ def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime)
             return [_undo(state, office, command, day, envelope())]
         case ResolveFollowUp():
             return [_resolve(state, office, command, envelope())]
+        case CloseRoom():
+            if command.room_id in state.closed_rooms:
+                raise Rejected(
+                    "room_closed", f"{_room_name(office, command.room_id)} is already out of service."
+                )
+            return [RoomClosed(**envelope(), business_date=day, room_id=command.room_id)]
+        case OpenRoom():
+            if command.room_id not in state.closed_rooms:
+                raise Rejected("room_open", f"{_room_name(office, command.room_id)} is already in service.")
+            return [RoomOpened(**envelope(), business_date=day, room_id=command.room_id)]
         case CloseDay():
             if state.day_closed or state.business_date != command.business_date:
                 raise Rejected("already_closed", f"{office.name} has no open day of that date.")
@@ -433,9 +472,11 @@ def _decide(state: OfficeQueue, office: Office, command: Command, now: datetime)
     raise Rejected("unknown_command", "The queue does not know this command.")
 
 
-def decide(state: OfficeQueue, office: Office, command: Command, now: datetime) -> Decision:
+def decide(
+    state: OfficeQueue, office: Office, command: Command, now: datetime, zone: ZoneInfo = OSLO
+) -> Decision:
     try:
-        return Decision(events=_decide(state, office, command, now))
+        return Decision(events=_decide(state, office, command, now, zone))
     except Rejected as rejected:
         return Decision(
             rejection=CommandRejected(

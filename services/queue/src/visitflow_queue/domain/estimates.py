@@ -1,31 +1,97 @@
-"""Wait estimates from recent service times per line and the rooms in use.
+"""Wait estimates: when each visitor waiting will be called, found by playing the office forward.
 
-Method (docs/decisions.md): the mean of the line's last ten service times (or the office's default
-before it has any today) times the number of visitors ahead in the office's call order, shared by the
-rooms in use (at least one, at most the office's conversation rooms).
+The office is played from `now` with expected values (docs/ESTIMATES.md): each room in service comes
+free when its conversation is expected to end, and is then given, after the office's turnover, to
+whoever the call order (`ordering.call_order_key`, with the time, so ageing counts) puts first among
+those waiting and those expected to arrive by then at each line's running arrival rate (drop-in lines
+until the drop-in window ends, the others until the office closes). A visitor's estimate is when they
+are called; a line's is its last visitor's, or that of one joining an empty line now. The spread of
+conversation lengths and of arrivals gives each estimate a range.
+
+One function, `forecast`, for the check-in answer, the tablet, the display and the SMS.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import heapq
+import math
+import statistics
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo
 
-from visitflow_offices import Office, RoomKind
+from visitflow_events import LineWait, Message, Reason, VisitKind, WaitsEstimated
+from visitflow_events import WaitEstimate as Wait
+from visitflow_offices import OSLO, Office, RoomKind
+from visitflow_offices.calendar import local_instant, office_hours
 
 from .ordering import call_order_key
 from .state import OfficeQueue, OpenVisit
 
+# The estimator's parameters (docs/ESTIMATES.md says why each is what it is).
+WALK_S = 60  # first call to the conversation's start, before the office has any today
+TURNOVER_S = 30  # a room freed to its next call, before the office has any today
+SPREAD = 0.4  # a conversation's length varies by this share of its mean, before a line has three today
+RATE_PRIOR_H = 0.5  # the configured arrival rate counts as this many hours of observed arrivals
+RATE_WINDOW = timedelta(hours=1)  # arrivals counted for a line's running rate (state.ARRIVALS_WINDOW)
+HORIZON = timedelta(hours=8)  # no estimate beyond
+
+
+def wait_view(wait: Wait) -> dict[str, int | None]:
+    """An estimate as screens receive it: seconds, and the minutes every screen says (`Wait.said`)."""
+    minutes, minutes_to = wait.said()
+    return {
+        "expected_wait_s": wait.expected_s,
+        "low_s": wait.low_s,
+        "high_s": wait.high_s,
+        "minutes": minutes,
+        "minutes_to": minutes_to,
+    }
+
+
+@dataclass(frozen=True)
+class Forecast:
+    visits: dict[UUID, Wait]  # every visitor waiting
+    lines: dict[str, Wait]  # every line: its last visitor's, or one joining it now
+
+
+def _mean(recent: list[int] | None, default: float) -> float:
+    return statistics.fmean(recent) if recent else default
+
 
 def mean_service_seconds(state: OfficeQueue, office: Office, line_id: str) -> float:
-    recent = state.service_seconds.get(line_id)
-    if recent:
-        return sum(recent) / len(recent)
-    return office.policy.default_service_minutes * 60.0
+    """A line's recent conversation length, or the office's default before it has any today."""
+    return _mean(state.service_seconds.get(line_id), office.policy.default_service_minutes * 60.0)
+
+
+def service_seconds(state: OfficeQueue, office: Office, line_id: str, reason: Reason | None) -> float:
+    """A visitor's expected conversation length: the recent ones for their reason, else their line's."""
+    recent = state.reason_seconds.get(reason.value) if reason is not None else None
+    return _mean(recent, mean_service_seconds(state, office, line_id))
+
+
+def _spread(state: OfficeQueue, line_id: str) -> float:
+    recent = state.service_seconds.get(line_id, [])
+    if len(recent) < 3:
+        return SPREAD
+    return statistics.pstdev(recent) / max(1.0, statistics.fmean(recent))
+
+
+def rooms_in_service(state: OfficeQueue, office: Office) -> list[str]:
+    """The rooms visitors are called to: the conversation rooms (every room, in an office without), but
+    those out of service today."""
+    conversation = [room.id for room in office.rooms if room.kind is RoomKind.CONVERSATION]
+    return [
+        room_id
+        for room_id in conversation or [r.id for r in office.rooms]
+        if room_id not in state.closed_rooms
+    ]
 
 
 def serving_rooms(state: OfficeQueue, office: Office) -> int:
-    in_use = sum(1 for visit in state.visits.values() if visit.room_id is not None)
-    capacity = sum(1 for room in office.rooms if room.kind is RoomKind.CONVERSATION) or len(office.rooms)
-    return max(1, min(in_use, capacity))
+    return len(rooms_in_service(state, office))
 
 
 def ahead_of(state: OfficeQueue, office: Office, visit: OpenVisit, now: datetime | None = None) -> int:
@@ -34,9 +100,258 @@ def ahead_of(state: OfficeQueue, office: Office, visit: OpenVisit, now: datetime
     return sum(1 for other in state.waiting() if call_order_key(office, other, now) < key)
 
 
-def estimated_wait_seconds(
-    state: OfficeQueue, office: Office, line_id: str, ahead: int, rooms: int | None = None
-) -> int:
-    """`rooms`: `serving_rooms`, when the caller has it already."""
-    rooms = rooms or serving_rooms(state, office)
-    return round(ahead * mean_service_seconds(state, office, line_id) / rooms)
+@dataclass(frozen=True)
+class Arrivals:
+    """A line's expected arrivals from now until `until`: at its running rate for the next
+    `RATE_WINDOW` (what the last hour says of the next), at its configured rate after that (a burst is
+    not expected to last all day). Rates per second."""
+
+    line_id: str
+    kind: VisitKind
+    per_s: float
+    until: datetime
+    configured_per_s: float = 0.0
+
+
+def _spans(office: Office, now: datetime, zone: ZoneInfo, drop_in: bool) -> list[tuple[datetime, datetime]]:
+    hours = office_hours(office, now, zone)
+    day = hours.local_time.date()
+    spans = hours.drop_in_today if drop_in else hours.opening_today
+    if drop_in:  # drop-in only while the office is open
+        spans = tuple(s for s in spans if any(o.start <= s.start < o.end for o in hours.opening_today))
+    return [
+        (
+            local_instant(datetime.combine(day, s.start), zone),
+            local_instant(datetime.combine(day, s.end), zone),
+        )
+        for s in spans
+    ]
+
+
+def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> list[Arrivals]:
+    """Each line's running arrival rate: the last hour's check-ins, started from the configured rate (the
+    office's expected drop-ins a day over its drop-in hours, shared by its drop-in lines; none for the
+    other lines) as if it had been seen for `RATE_PRIOR_H`. Only while the line's window is open."""
+    drop_in_spans = _spans(office, now, zone, drop_in=True)
+    opening_spans = _spans(office, now, zone, drop_in=False)
+    drop_in_hours = sum((end - start).total_seconds() for start, end in drop_in_spans) / 3600
+    drop_in_lines = sum(1 for line in office.lines if line.kind is VisitKind.DROP_IN)
+    result = []
+    for line in office.lines:
+        drop_in = line.kind is VisitKind.DROP_IN
+        current = next(
+            ((s, e) for s, e in (drop_in_spans if drop_in else opening_spans) if s <= now < e), None
+        )
+        if current is None:
+            continue
+        prior = (
+            office.expected_drop_ins_per_day / drop_in_hours / drop_in_lines
+            if drop_in and drop_in_hours
+            else 0.0
+        )
+        seen_h = min(RATE_WINDOW, now - current[0]).total_seconds() / 3600
+        counted = sum(1 for at in state.arrived.get(line.id, []) if now - RATE_WINDOW < at <= now)
+        per_h = (counted + prior * RATE_PRIOR_H) / (seen_h + RATE_PRIOR_H)
+        if per_h > 0 or prior > 0:
+            result.append(Arrivals(line.id, line.kind, per_h / 3600, current[1], prior / 3600))
+    return result
+
+
+_HYPOTHETICAL = "ZZZ-9999"  # sorts after every ticket: an arrival goes behind its equals
+
+
+def _newcomer(line_id: str, kind: VisitKind, at: datetime, number: int) -> OpenVisit:
+    return OpenVisit.model_construct(
+        visit_id=UUID(int=number),
+        ticket=_HYPOTHETICAL,
+        line_id=line_id,
+        kind=kind,
+        reason=Reason.OTHER,
+        checked_in_at=at,
+        appointment_at=None,
+        held=False,
+    )
+
+
+@dataclass(frozen=True)
+class _Office:
+    """What a play of the office needs, worked out once per forecast."""
+
+    office: Office
+    state: OfficeQueue
+    now: datetime
+    rooms: int
+    walk_s: float
+    turnover_s: float
+    arrivals: list[Arrivals]
+    room_change: int = 0  # for the staffing hint: rooms more (a free one) or fewer (the last to free)
+
+    def cycle(self, visit: OpenVisit, hypothetical: bool) -> tuple[float, float]:
+        """How long a call to `visit` keeps a room, and that time's variance."""
+        reason = None if hypothetical else visit.reason
+        service = service_seconds(self.state, self.office, visit.line_id, reason)
+        return self.walk_s + service + self.turnover_s, (_spread(self.state, visit.line_id) * service) ** 2
+
+    def free_at(self) -> list[tuple[float, float]]:
+        """When each room in service comes free, in seconds from now, and that time's variance."""
+        times = []
+        for room_id in rooms_in_service(self.state, self.office):
+            occupant = self.state.occupant(room_id)
+            if occupant is None:
+                times.append((0.0, 0.0))
+                continue
+            service = service_seconds(self.state, self.office, occupant.line_id, occupant.reason)
+            if occupant.started_at is not None:
+                ends = occupant.started_at + timedelta(seconds=service)
+            else:
+                ends = (occupant.called_at or self.now) + timedelta(seconds=self.walk_s + service)
+            # a conversation already longer than expected ends soon, not now
+            remaining = max((ends - self.now).total_seconds(), min(service, 60.0))
+            spread = _spread(self.state, occupant.line_id) * min(remaining, service)
+            times.append((remaining + self.turnover_s, spread**2))
+        if self.room_change >= 0:
+            return times + [(0.0, 0.0)] * self.room_change
+        return sorted(times)[: max(0, len(times) + self.room_change)]
+
+    def expected_arrivals(self) -> list[tuple[float, OpenVisit]]:
+        """Arrivals at their expected times (the k-th at (k - 1/2) / rate, the running rate for the
+        next `RATE_WINDOW`, the configured one after), in seconds from now."""
+        result = []
+        number = 1
+        near = RATE_WINDOW.total_seconds()
+        for flow in self.arrivals:
+            span = min((flow.until - self.now).total_seconds(), HORIZON.total_seconds())
+            for start, end, rate in ((0.0, min(span, near), flow.per_s), (near, span, flow.configured_per_s)):
+                k = 0
+                while rate > 0 and (at := start + (k + 0.5) / rate) < end:
+                    moment = self.now + timedelta(seconds=at)
+                    result.append((at, _newcomer(flow.line_id, flow.kind, moment, number)))
+                    number += 1
+                    k += 1
+        return sorted(result, key=lambda pair: pair[0])
+
+    def play(self, waiting: list[OpenVisit], wanted: set[UUID]) -> dict[UUID, Wait]:
+        """When each visitor in `wanted` is called, playing the office forward from now: each room's
+        next free time with its variance (the conversations it holds until then)."""
+        rooms = self.free_at()
+        heapq.heapify(rooms)
+        arrivals = self.expected_arrivals()
+        real = {visit.visit_id for visit in waiting}
+        queue = list(waiting)
+        coming = 0
+        overtakers, mean_cycle = 0, 0.0
+        found: dict[UUID, Wait] = {}
+        horizon = HORIZON.total_seconds()
+        while wanted - found.keys() and rooms:
+            t, variance = heapq.heappop(rooms)
+            while coming < len(arrivals) and arrivals[coming][0] <= t:
+                queue.append(arrivals[coming][1])
+                coming += 1
+            if not queue:
+                if coming >= len(arrivals):
+                    break
+                heapq.heappush(rooms, (arrivals[coming][0], 0.0))
+                continue
+            at = self.now + timedelta(seconds=t)
+            visit = min(queue, key=lambda v: call_order_key(self.office, v, at))
+            queue.remove(visit)
+            if visit.visit_id in wanted:
+                found[visit.visit_id] = self._wait(t, variance, overtakers, mean_cycle)
+            if t > horizon:
+                break
+            cycle, spread = self.cycle(visit, visit.visit_id not in real)
+            overtakers += visit.visit_id not in real
+            mean_cycle = cycle if not mean_cycle else 0.8 * mean_cycle + 0.2 * cycle
+            heapq.heappush(rooms, (t + cycle, variance + spread))
+        for visit_id in wanted - found.keys():
+            found[visit_id] = Wait(expected_s=int(horizon), low_s=int(horizon), high_s=int(horizon))
+        return found
+
+    def _wait(self, t: float, variance: float, overtakers: int, mean_cycle: float) -> Wait:
+        """A call at `t` from a room whose free time has `variance`: the first of several rooms to come
+        free varies less than any one (divided by the rooms); overtakers arrive as a Poisson stream."""
+        sd = math.sqrt(variance / self.rooms + overtakers * (mean_cycle / self.rooms) ** 2)
+        return Wait(expected_s=round(t), low_s=max(0, round(t - sd)), high_s=round(t + sd))
+
+
+def _office(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo) -> _Office:
+    return _Office(
+        office=office,
+        state=state,
+        now=now,
+        rooms=max(1, serving_rooms(state, office)),
+        walk_s=_mean(state.walk_seconds, WALK_S),
+        turnover_s=_mean(state.turnover_seconds, TURNOVER_S),
+        arrivals=arrival_rates(state, office, now, zone),
+    )
+
+
+def forecast(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> Forecast:
+    """Every waiting visitor's estimate, and every line's, at `now`."""
+    played = _office(state, office, now, zone)
+    waiting = state.waiting()
+    visits = played.play(waiting, {visit.visit_id for visit in waiting})
+    lines: dict[str, Wait] = {}
+    for line in office.lines:
+        in_line = [v for v in waiting if v.line_id == line.id]
+        if in_line:
+            last = max(in_line, key=lambda v: call_order_key(office, v, now))
+            lines[line.id] = visits[last.visit_id]
+        else:
+            joining = _newcomer(line.id, line.kind, now, 0)
+            lines[line.id] = played.play([*waiting, joining], {joining.visit_id})[joining.visit_id]
+    return Forecast(visits=visits, lines=lines)
+
+
+STAFFING_HORIZON = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """The expected wait of those arriving over the next hour at the current rates, with so many rooms."""
+
+    rooms: int
+    expected_wait_s: int | None  # None: nobody is expected
+
+
+def staffing(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> list[Staffing]:
+    """For the office lead: the next hour with the rooms in service, one fewer and one more."""
+    in_service = serving_rooms(state, office)
+    base = _office(state, office, now, zone)
+    coming = [(at, visit) for at, visit in base.expected_arrivals() if at < STAFFING_HORIZON.total_seconds()]
+    result = []
+    for change in (-1, 0, 1):
+        rooms = in_service + change
+        if rooms < 1:
+            continue
+        played = replace(base, rooms=rooms, room_change=change)
+        called = played.play(state.waiting(), {visit.visit_id for _, visit in coming})
+        waits = [called[visit.visit_id].expected_s - at for at, visit in coming]
+        result.append(Staffing(rooms, round(statistics.fmean(waits)) if waits else None))
+    return result
+
+
+def line_waits(state: OfficeQueue, office: Office, estimates: Forecast) -> tuple[LineWait, ...]:
+    waiting = Counter(visit.line_id for visit in state.waiting())
+    return tuple(
+        LineWait(line_id=line.id, waiting=waiting[line.id], estimate=estimates.lines[line.id])
+        for line in office.lines
+    )
+
+
+_IDS = UUID("0b7f4f0e-5d2a-4c47-9a51-3f0f4f3d2c61")
+
+
+def waits_estimated(day: date, lines: tuple[LineWait, ...], cause: Message, now: datetime) -> WaitsEstimated:
+    """The lines' estimates as published after `cause`; its id follows from the cause, so a batch
+    decided again after a crash publishes the same event, which consumers ignore."""
+    return WaitsEstimated(
+        event_id=uuid5(_IDS, f"waits:{cause.message_id}"),
+        occurred_at=now,
+        office_id=cause.office_id,
+        correlation_id=cause.correlation_id,
+        causation_id=cause.message_id,
+        producer="queue",
+        business_date=day,
+        lines=lines,
+    )

@@ -15,9 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from visitflow_events import VisitStage
+from visitflow_events import WaitEstimate as Wait
 from visitflow_offices import OSLO, Office, business_date, closing_time
 
-from .estimates import estimated_wait_seconds, mean_service_seconds, serving_rooms
+from .estimates import Forecast, Staffing, forecast, mean_service_seconds, serving_rooms, wait_view
 from .ordering import is_overdue, waiting_in_order
 from .state import OfficeQueue, OpenVisit
 
@@ -117,12 +118,24 @@ def _follow_ups(state: OfficeQueue) -> list[dict[str, Any]]:
     ]
 
 
+def _said(seconds: int | None) -> int | None:
+    return None if seconds is None else Wait(expected_s=seconds, low_s=seconds, high_s=seconds).said()[0]
+
+
+def _last_change(state: OfficeQueue) -> datetime:
+    """The time of the state's latest known moment, for a snapshot made without a clock."""
+    moments = [v.started_at or v.called_at or v.checked_in_at for v in state.visits.values()]
+    return max(moments, default=datetime.fromtimestamp(0, tz=OSLO))
+
+
 def snapshot(
     state: OfficeQueue,
     office: Office,
     views: VisitViews | None = None,
     now: datetime | None = None,
     zone: ZoneInfo = OSLO,
+    estimates: Forecast | None = None,
+    staffing: list[Staffing] | None = None,
 ) -> dict[str, Any]:
     """The office's picture: `follow_up` first (the emergencies carried over from earlier days, oldest
     first), then the day's lists, rooms and lines; at `now`, in call order and with the day's `closing`."""
@@ -131,7 +144,7 @@ def snapshot(
     )
     waiting = waiting_in_order(state, office, now=now)
     in_lines = Counter(visit.line_id for visit in waiting)
-    rooms_serving = serving_rooms(state, office)
+    estimates = estimates or forecast(state, office, now or _last_change(state), zone)
     lines = [
         {
             "line_id": line.id,
@@ -139,9 +152,7 @@ def snapshot(
             "prefix": line.prefix,
             "waiting": in_lines[line.id],
             "mean_service_s": round(mean_service_seconds(state, office, line.id)),
-            "expected_wait_s": estimated_wait_seconds(
-                state, office, line.id, in_lines[line.id], rooms_serving
-            ),
+            **wait_view(estimates.lines[line.id]),
         }
         for line in office.lines
     ]
@@ -151,6 +162,7 @@ def snapshot(
             "room_id": room.id,
             "name": room.name,
             "kind": room.kind.value,
+            "in_service": room.id not in state.closed_rooms,
             **(
                 {
                     "ticket": occupied[room.id].ticket,
@@ -178,10 +190,22 @@ def snapshot(
         ),
         "rooms": rooms,
         "lines": lines,
+        # each waiting visitor's estimate: a part of its own, for it changes with every call
+        "waits": {str(visit_id): wait_view(wait) for visit_id, wait in estimates.visits.items()},
         "counsellors": [{"counsellor_id": c.id, "name": c.name} for c in office.counsellors],
         "issued_today": len(state.tickets),
         "undo_seconds": office.policy.undo_seconds,
     }
+    if staffing is not None:  # the office lead's hint: the next hour with a room more or fewer
+        rooms_now = serving_rooms(state, office)
+        result["staffing"] = [
+            {
+                "rooms": option.rooms,
+                "expected_wait_s": option.expected_wait_s,
+                "now": option.rooms == rooms_now,
+            }
+            for option in staffing
+        ]
     if now is not None and (notice := closing(state, office, now, zone)) is not None:
         result["closing"] = notice
     if views is not None:

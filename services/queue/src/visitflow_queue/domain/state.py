@@ -21,6 +21,8 @@ from visitflow_events import (
     OfficeDayClosed,
     Reason,
     RemovalType,
+    RoomClosed,
+    RoomOpened,
     ServiceCompleted,
     ServiceStarted,
     VisitCancelled,
@@ -40,6 +42,7 @@ from visitflow_events import (
 from visitflow_offices.model import UNDO_SECONDS_MAX
 
 RECENT_DURATIONS = 10
+ARRIVALS_WINDOW = timedelta(hours=1)  # the check-ins kept per line, for the running arrival rate
 REMOVALS_KEPT = timedelta(seconds=UNDO_SECONDS_MAX)
 
 
@@ -106,6 +109,14 @@ class OfficeQueue(BaseModel):
     tickets: dict[UUID, str] = Field(default_factory=dict, description="every visit queued today")
     visits: dict[UUID, OpenVisit] = Field(default_factory=dict)
     service_seconds: dict[str, list[int]] = Field(default_factory=dict, description="recent, per line")
+    reason_seconds: dict[str, list[int]] = Field(default_factory=dict, description="recent, per reason")
+    walk_seconds: list[int] = Field(default_factory=list, description="recent, first call to start")
+    turnover_seconds: list[int] = Field(
+        default_factory=list, description="recent, a room freed to its next call while someone waited"
+    )
+    freed_at: dict[str, datetime] = Field(default_factory=dict, description="rooms freed, not called to")
+    closed_rooms: frozenset[str] = Field(default_factory=frozenset, description="out of service today")
+    arrived: dict[str, list[datetime]] = Field(default_factory=dict, description="the last hour's, per line")
     removed: dict[UUID, Removal] = Field(default_factory=dict, description="the last minutes' removals")
     follow_ups: dict[UUID, FollowUp] = Field(default_factory=dict, description="kept across days")
 
@@ -136,17 +147,73 @@ def _close(state: OfficeQueue, visit_id: UUID) -> OfficeQueue:
     return state.model_copy(update={"visits": visits})
 
 
-def _recent(state: OfficeQueue, line_id: str, seconds: int) -> OfficeQueue:
-    recent = [*state.service_seconds.get(line_id, []), seconds][-RECENT_DURATIONS:]
-    return state.model_copy(update={"service_seconds": {**state.service_seconds, line_id: recent}})
+def _latest(recent: list[int], seconds: int) -> list[int]:
+    return [*recent, seconds][-RECENT_DURATIONS:]
 
 
-def _unrecorded(state: OfficeQueue, line_id: str, seconds: int) -> OfficeQueue:
-    """The recent service times without the latest `seconds` of a line (a completion undone)."""
-    recent = list(state.service_seconds.get(line_id, []))
+def _recent(state: OfficeQueue, visit: OpenVisit, seconds: int) -> OfficeQueue:
+    line, reason = visit.line_id, visit.reason.value
+    return state.model_copy(
+        update={
+            "service_seconds": {
+                **state.service_seconds,
+                line: _latest(state.service_seconds.get(line, []), seconds),
+            },
+            "reason_seconds": {
+                **state.reason_seconds,
+                reason: _latest(state.reason_seconds.get(reason, []), seconds),
+            },
+        }
+    )
+
+
+def _without_latest(recent: list[int], seconds: int) -> list[int]:
+    recent = list(recent)
     if seconds in recent:
         del recent[len(recent) - 1 - recent[::-1].index(seconds)]
-    return state.model_copy(update={"service_seconds": {**state.service_seconds, line_id: recent}})
+    return recent
+
+
+def _unrecorded(state: OfficeQueue, visit: OpenVisit, seconds: int) -> OfficeQueue:
+    """The recent service times without the latest `seconds` of a visit's line and reason (a completion
+    undone)."""
+    line, reason = visit.line_id, visit.reason.value
+    return state.model_copy(
+        update={
+            "service_seconds": {
+                **state.service_seconds,
+                line: _without_latest(state.service_seconds.get(line, []), seconds),
+            },
+            "reason_seconds": {
+                **state.reason_seconds,
+                reason: _without_latest(state.reason_seconds.get(reason, []), seconds),
+            },
+        }
+    )
+
+
+def _vacated(state: OfficeQueue, visit: OpenVisit, at: datetime) -> OfficeQueue:
+    """A visit left its room (completed, gone, held, moved): the room is free from `at`."""
+    if visit.room_id is None:
+        return state
+    return state.model_copy(update={"freed_at": {**state.freed_at, visit.room_id: at}})
+
+
+def _called_to(state: OfficeQueue, visit: OpenVisit, room_id: str, at: datetime) -> OfficeQueue:
+    """A first call to a room: how long the room stood free, when this visitor was already waiting as it
+    came free (the office's turnover between conversations, not a room idle for want of visitors)."""
+    freed = state.freed_at.get(room_id)
+    if freed is None:
+        return state
+    update: dict[str, object] = {"freed_at": {k: v for k, v in state.freed_at.items() if k != room_id}}
+    if visit.checked_in_at <= freed <= at:
+        update["turnover_seconds"] = _latest(state.turnover_seconds, int((at - freed).total_seconds()))
+    return state.model_copy(update=update)
+
+
+def _arrived(state: OfficeQueue, line_id: str, at: datetime) -> OfficeQueue:
+    kept = [moment for moment in state.arrived.get(line_id, []) if at - moment < ARRIVALS_WINDOW]
+    return state.model_copy(update={"arrived": {**state.arrived, line_id: [*kept, at]}})
 
 
 def _forget_old_removals(state: OfficeQueue, now: datetime) -> OfficeQueue:
@@ -186,6 +253,17 @@ def evolve(state: OfficeQueue, event: Event) -> OfficeQueue:
     if isinstance(event, OfficeDayClosed):
         # open visits are gone; the day's counters stay, so a late emergency never repeats a ticket
         return state.model_copy(update={"visits": {}, "removed": {}, "day_closed": True})
+    if isinstance(event, RoomClosed | RoomOpened):
+        if state.business_date is None or event.business_date > state.business_date:
+            state = new_day(state, event.business_date)
+        elif event.business_date < state.business_date:
+            return state  # of a day that is over: every room opened with the new day
+        closed = (
+            state.closed_rooms | {event.room_id}
+            if isinstance(event, RoomClosed)
+            else state.closed_rooms - {event.room_id}
+        )
+        return state.model_copy(update={"closed_rooms": closed})
     if not isinstance(event, VisitEvent):
         return state
     state = _forget_old_removals(state, event.occurred_at)
@@ -204,7 +282,7 @@ def evolve(state: OfficeQueue, event: Event) -> OfficeQueue:
             counsellor_id=event.counsellor_id,
             needs=event.needs,
         )
-        return state.model_copy(
+        state = state.model_copy(
             update={
                 "day_closed": False,
                 "counters": {**state.counters, prefix: max(number, state.counters.get(prefix, 0))},
@@ -212,6 +290,7 @@ def evolve(state: OfficeQueue, event: Event) -> OfficeQueue:
                 "visits": {**state.visits, event.visit_id: visit},
             }
         )
+        return _arrived(state, event.line_id, event.checked_in_at)
     if isinstance(event, VisitCarriedOver):
         follow_up = FollowUp(
             visit_id=event.visit_id,
@@ -231,14 +310,19 @@ def evolve(state: OfficeQueue, event: Event) -> OfficeQueue:
             return state
         state = _settled(state, event.visit_id)
         if removal.service_s is not None:
-            state = _unrecorded(state, removal.before.line_id, removal.service_s)
-        return state.model_copy(update={"visits": {**state.visits, event.visit_id: removal.before}})
+            state = _unrecorded(state, removal.before, removal.service_s)
+        freed = {k: v for k, v in state.freed_at.items() if k != removal.before.room_id}
+        return state.model_copy(
+            update={"visits": {**state.visits, event.visit_id: removal.before}, "freed_at": freed}
+        )
     known = state.visit(event.visit_id)
     if known is None:
         return state
     visit = known
     state = _settled(state, visit.visit_id)
     if isinstance(event, VisitorCalled):
+        if event.call_number == 1:
+            state = _called_to(state, visit, event.room_id, event.occurred_at)
         return _replace(
             state,
             visit,
@@ -248,12 +332,21 @@ def evolve(state: OfficeQueue, event: Event) -> OfficeQueue:
             called_at=event.occurred_at,
         )
     if isinstance(event, ServiceStarted):
+        if visit.called_at is not None and visit.stage is VisitStage.CALLED:
+            walked = int((event.occurred_at - visit.called_at).total_seconds())
+            state = state.model_copy(update={"walk_seconds": _latest(state.walk_seconds, walked)})
         return _replace(state, visit, stage=VisitStage.IN_SERVICE, started_at=event.occurred_at)
     if isinstance(event, ServiceCompleted):
         began = visit.started_at or visit.called_at
         seconds = int((event.occurred_at - began).total_seconds()) if began is not None else None
-        state = _removed(_close(state, visit.visit_id), event, visit, seconds)
-        return state if seconds is None else _recent(state, visit.line_id, seconds)
+        state = _removed(
+            _close(_vacated(state, visit, event.occurred_at), visit.visit_id), event, visit, seconds
+        )
+        return state if seconds is None else _recent(state, visit, seconds)
+    if visit.room_id is not None and isinstance(
+        event, VisitTransferred | VisitHeld | VisitorNoShow | VisitCancelled | VisitClosedAtDayEnd
+    ):
+        state = _vacated(state, visit, event.occurred_at)
     if isinstance(event, VisitTransferred):
         state = _replace(
             state,

@@ -3,7 +3,7 @@
 // focus while other hosts work; an act that takes a visitor off a list can be undone for a few seconds;
 // every answer is said in the page's language, and each call is read once to a screen reader.
 // Every write carries an Idempotency-Key, so a retried tap never makes a second visit or call.
-import { accessToken, api, el, languageToggle, liveStream, loadCatalogue, minutes, showStatus } from "/static/common/common.js";
+import { accessToken, api, el, languageToggle, liveStream, loadCatalogue, minutes, saidWait, showStatus } from "/static/common/common.js";
 
 const office = location.pathname.split("/").filter(Boolean).pop();
 const { t, language } = await loadCatalogue();
@@ -187,7 +187,7 @@ async function submit(redirectTo = null) {
     if (status !== 503 && status !== 429 && answer.error !== "in_progress") pendingKey = null;
     showLink(answer);
     if (answer.outcome === "queued") {
-      say(t("tablet.queued", { ticket: answer.ticket, position: answer.position, minutes: minutes(answer.estimated_wait_s) }));
+      say(t("tablet.queued", { ticket: answer.ticket, position: answer.position, wait: saidWait(t, answer.minutes, answer.minutes_to) }));
       $("checkin-form").reset();
     } else if (answer.outcome === "accepted") say(t("tablet.accepted"));
     else if (answer.outcome === "redirected") say(t("tablet.redirected", { alternative: t(`alternative.${answer.alternative}`) }));
@@ -283,6 +283,10 @@ const hold = (visit) => act(`visits/${visit.visit_id}/hold`, undefined,
   () => t("tablet.said_held", { ticket: visit.ticket }));
 const back = (visit) => act(`visits/${visit.visit_id}/return`, undefined,
   () => t("tablet.said_returned", { ticket: visit.ticket }));
+const closeRoom = (room) => act(`rooms/${room.room_id}/close`, undefined,
+  () => t("tablet.said_room_closed", { room: room.name }));
+const openRoom = (room) => act(`rooms/${room.room_id}/open`, undefined,
+  () => t("tablet.said_room_opened", { room: room.name }));
 const resolve = (item) => act(`follow-ups/${item.visit_id}/resolve`, undefined,
   () => t("tablet.said_followed_up", { ticket: item.ticket }));
 
@@ -416,7 +420,8 @@ function transferControl(card) {
 const isOpen = (visitId) => LISTS.some((list) => snapshot?.[list].some((visit) => visit.visit_id === visitId));
 const callable = () => snapshot.waiting.filter((visit) => !visit.held).length;
 const serving = () => snapshot.rooms.filter((room) => room.kind !== "public_pc");
-const freeRooms = () => serving().filter((room) => !room.ticket);
+const inService = (room) => room.in_service !== false;
+const freeRooms = () => serving().filter((room) => !room.ticket && inService(room));
 const waitedMinutes = (since) => minutes((serverNow() - Date.parse(since)) / 1000);
 
 // The focused control may go with what it acted on (a visitor who left, a stage that ended): focus then
@@ -446,8 +451,12 @@ function roomCard(room) {
     start: button(t("tablet.start"), () => start(card.visit), { class: "primary" }),
     noShow: button(t("tablet.no_show"), () => noShow(card.visit), { class: "danger" }),
     hold: button(t("tablet.hold"), () => hold(card.visit)),
+    close: button(t("tablet.close_room"), () => closeRoom(card.room)),
+    open: button(t("tablet.open_room"), () => openRoom(card.room), { class: "primary" }),
   };
   parts.callNext.about.textContent = ` – ${room.name}`;
+  parts.close.about.textContent = ` – ${room.name}`;
+  parts.open.about.textContent = ` – ${room.name}`;
   const outcomes = ["served", "steered_to_self_service", "referred_to_contact_centre", "appointment_booked"];
   parts.outcomes = outcomes.map((outcome) => button(t(`outcome.${outcome}`), () => complete(card.visit, outcome),
                                                     { class: outcome === "served" ? "primary" : "" }));
@@ -458,7 +467,8 @@ function roomCard(room) {
   parts.moving = el("div", { class: "acts" }, parts.transfer.toggle);
   card.parts = parts;
   card.append(el("div", { class: "head" }, el("span", { class: "name" }, room.name), parts.ticket, parts.stage, parts.who),
-              parts.callNext, parts.called, parts.serving, parts.moving, parts.transfer.choices);
+              parts.callNext, parts.called, parts.serving, parts.moving, parts.transfer.choices,
+              el("div", { class: "acts service" }, parts.close, parts.open));
   return card;
 }
 
@@ -466,15 +476,18 @@ function updateRoom(card, room, visits) {
   const visit = room.visit_id ? visits.get(room.visit_id) || { visit_id: room.visit_id, ticket: room.ticket } : null;
   const { parts } = card;
   card.visit = visit;
-  card.className = visit ? room.stage : "free";
+  card.room = room;
+  card.className = visit ? room.stage : inService(room) ? "free" : "closed";
   setText(parts.ticket, room.ticket || "");
-  setText(parts.stage, !visit ? t("tablet.room_free")
+  setText(parts.stage, !visit ? t(inService(room) ? "tablet.room_free" : "tablet.room_closed")
     : room.stage === "called" && visit.calls > 1 ? t("tablet.called_times", { count: visit.calls })
     : t(`stage.${room.stage}`));
   setText(parts.who, visit?.counsellor || "");
   show(parts.who, Boolean(visit?.counsellor));
-  show(parts.callNext, !visit);
+  show(parts.callNext, !visit && inService(room));
   enable(parts.callNext, callable() > 0);
+  show(parts.close, inService(room));
+  show(parts.open, !inService(room));
   show(parts.called, room.stage === "called");
   show(parts.serving, room.stage === "in_service");
   show(parts.moving, room.stage === "in_service" && Boolean(visit?.line_id));
@@ -482,6 +495,20 @@ function updateRoom(card, room, visits) {
     setText(node.about, visit ? ` ${visit.ticket}` : "");
   }
   for (const choice of parts.transfer.choices.children) show(choice, choice.dataset.line !== visit?.line_id);
+}
+
+// The office lead's hint: the wait over the next hour at today's arrival rate, with the rooms in
+// service and with one room fewer or more.
+function renderStaffing() {
+  const options = snapshot.staffing || [];
+  $("staffing").hidden = !options.some((option) => option.minutes != null);
+  keyed($("staffing-options"), options, (option) => String(option.rooms), () => el("li"), (item, option) => {
+    item.classList.toggle("now", option.now);
+    setText(item, t(option.now ? "tablet.staffing_now" : "tablet.staffing_option", {
+      rooms: option.rooms,
+      wait: option.minutes == null ? t("tablet.staffing_nobody") : saidWait(t, option.minutes, null),
+    }));
+  });
 }
 
 function renderRooms() {
@@ -549,7 +576,7 @@ function updateLine(section, line) {
   const waiting = snapshot.waiting.filter((visit) => visit.line_id === line.line_id);
   const { title, list } = section.parts;
   setText(title, waiting.length
-    ? t("tablet.line_title", { line: lineName(line), count: waiting.length, minutes: minutes(line.expected_wait_s) })
+    ? t("tablet.line_title", { line: lineName(line), count: waiting.length, wait: saidWait(t, line.minutes, line.minutes_to) })
     : t("tablet.line_empty", { line: lineName(line) }));
   keyed(list, waiting, (visit) => visit.visit_id, waitingItem, updateWaiting);
 }
@@ -613,6 +640,7 @@ function render() {
   const before = focusBefore();
   renderTop();
   renderRooms();
+  renderStaffing();
   renderLines();
   renderDock();
   focusAfter(before);

@@ -1,0 +1,57 @@
+"""Wait estimates as the queue publishes them, and the one way every screen and SMS says one.
+
+The queue's estimator (visitflow_queue.domain.estimates) makes them; the check-in answer, the tablet,
+the waiting-room display and the SMS all show them through `WaitEstimate.said`, so one visitor reads
+the same figure wherever they look.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .envelope import Event
+from .ids import ConfiguredId
+
+STEP_MIN = 5  # said to the nearest five minutes: the estimate is no finer than that
+RANGE_FROM_MIN = 10  # a range is said when the likely waits span this much or more ("10-20 min")
+
+
+class WaitEstimate(BaseModel):
+    """An expected wait until called, with the range it likely falls in (seconds)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    expected_s: int = Field(ge=0)
+    low_s: int = Field(ge=0)
+    high_s: int = Field(ge=0)
+
+    def said(self) -> tuple[int, int | None]:
+        """(minutes, None) for "about N min": the nearest five minutes, never less than five (a visitor
+        in line waits for a room to come free); or (from, to) for "from-to min" when the likely waits
+        span `RANGE_FROM_MIN` or more, each end to the nearest five minutes."""
+        if (self.high_s - self.low_s) / 60 >= RANGE_FROM_MIN:
+            return _step(self.low_s), _step(self.high_s)
+        return max(STEP_MIN, _step(self.expected_s)), None
+
+
+def _step(seconds: int) -> int:
+    return STEP_MIN * round(seconds / 60 / STEP_MIN)
+
+
+class LineWait(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    line_id: ConfiguredId
+    waiting: int = Field(ge=0)
+    estimate: WaitEstimate = Field(description="its last visitor's, or one joining it now when it is empty")
+
+
+class WaitsEstimated(Event):
+    """The office's wait estimates per line changed: what the display shows."""
+
+    type: Literal["WaitsEstimated"] = "WaitsEstimated"
+    business_date: date
+    lines: tuple[LineWait, ...] = Field(max_length=32)

@@ -1,0 +1,34 @@
+"""How every screen and SMS says a wait estimate (`WaitEstimate.said`)."""
+
+from __future__ import annotations
+
+import pytest
+from visitflow_events import WaitEstimate
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(0, 5), (100, 5), (7 * 60, 5), (8 * 60, 10), (12 * 60, 10), (13 * 60, 15), (41 * 60, 40)],
+)
+def test_a_sure_wait_is_said_to_the_nearest_five_minutes_and_never_under_five(
+    seconds: int, said: int
+) -> None:
+    assert WaitEstimate(expected_s=seconds, low_s=seconds, high_s=seconds).said() == (said, None)
+
+
+@pytest.mark.parametrize(
+    ("low_min", "expected_min", "high_min", "said"),
+    [
+        (10, 15, 21, (10, 20)),  # spans ten minutes or more: a range
+        (11, 15, 19, (15, None)),  # less: about so many
+        (0, 4, 9, (5, None)),
+        (0, 6, 12, (0, 10)),  # may be called at once, or in ten minutes
+        (31, 52, 73, (30, 75)),
+    ],
+)
+def test_an_unsure_wait_is_said_as_a_range(
+    low_min: int, expected_min: int, high_min: int, said: tuple[int, int | None]
+) -> None:
+    estimate = WaitEstimate(expected_s=expected_min * 60, low_s=low_min * 60, high_s=high_min * 60)
+
+    assert estimate.said() == said
