@@ -37,6 +37,7 @@ class Action(StrEnum):
     CANCEL = "cancel a visit"
     HOLD = "put a visitor on hold and back in line"
     UNDO = "undo a removal"
+    REVOKE_VISIT_LINK = "withdraw a visitor's link to their own page"
     RESOLVE_FOLLOW_UP = "resolve an emergency follow-up"
     ROOM_SERVICE = "take a room out of service and back"
     READ_DISPLAY = "read the waiting-room display, live"
@@ -65,6 +66,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CANCEL: _QUEUE_WORK,
     Action.HOLD: _QUEUE_WORK,
     Action.UNDO: _QUEUE_WORK,
+    Action.REVOKE_VISIT_LINK: frozenset({_HOST}),
     Action.RESOLVE_FOLLOW_UP: frozenset({_HOST}),
     Action.ROOM_SERVICE: frozenset({_HOST}),
     Action.READ_DISPLAY: frozenset({_DISPLAY, _HOST}),

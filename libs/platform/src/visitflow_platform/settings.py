@@ -76,6 +76,9 @@ class ServiceSettings(BaseSettings):
     queue_public_url: str = Field(
         default="http://127.0.0.1:8102", description="where the counsellor page reads the day's appointments"
     )
+    notify_public_url: str = Field(
+        default="http://127.0.0.1:8103", description="where visitors' phones reach their own page (notify)"
+    )
 
     @field_validator("auth_jwks_url", "auth_secret", "pseudonym_secret", "offices_cache_dir", mode="before")
     @classmethod

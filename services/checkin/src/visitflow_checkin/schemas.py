@@ -95,6 +95,11 @@ class CheckInRequest(BaseModel):
     line_id: str | None = Field(default=None, max_length=32, description="one of the office's lines")
 
 
+class VisitLinkOut(BaseModel):
+    url: str = Field(description="the visitor's own page; works until the visit ends or the day closes")
+    qr_svg: str = Field(description="the same address as a QR code (an SVG data URI)")
+
+
 class Queued(BaseModel):
     outcome: Literal["queued"] = "queued"
     visit_id: UUID
@@ -108,6 +113,7 @@ class Queued(BaseModel):
     minutes: int | None = Field(default=None, description="the estimate as screens say it: about so many")
     minutes_to: int | None = Field(default=None, description="or a range, from `minutes` to this")
     note: str | None = None
+    visit_link: VisitLinkOut | None = None
 
 
 class Accepted(BaseModel):
@@ -116,6 +122,7 @@ class Accepted(BaseModel):
     office_id: str
     message: str
     status_url: str
+    visit_link: VisitLinkOut | None = None
 
 
 class Redirected(BaseModel):

@@ -185,6 +185,7 @@ async function submit(redirectTo = null) {
     const { status, answer } = await post(`${checkinUrl}/api/offices/${office}/check-ins`, checkInBody(redirectTo), pendingKey);
     // these ask for a retry: tapping again must retry this check-in, not make a second one
     if (status !== 503 && status !== 429 && answer.error !== "in_progress") pendingKey = null;
+    showLink(answer);
     if (answer.outcome === "queued") {
       say(t("tablet.queued", { ticket: answer.ticket, position: answer.position, wait: saidWait(t, answer.minutes, answer.minutes_to) }));
       $("checkin-form").reset();
@@ -197,6 +198,28 @@ async function submit(redirectTo = null) {
   }
 }
 $("checkin-form").addEventListener("submit", (event) => { event.preventDefault(); submit(); });
+
+// The visitor's own page: its QR code right after the check-in, until the next one; the host may
+// withdraw the link (it opens nothing from then on).
+let linked = null;  // the visit whose link is shown, and its ticket
+function showLink(answer) {
+  linked = answer.visit_link ? { visit_id: answer.visit_id, ticket: answer.ticket || "" } : null;
+  $("visit-link").hidden = !linked;
+  if (!linked) return;
+  $("visit-link-code").src = answer.visit_link.qr_svg;
+  $("visit-link-code").alt = t("tablet.link_alt");
+  $("visit-link-revoke").disabled = false;
+}
+$("visit-link-revoke").addEventListener("click", async () => {
+  if (!linked) return;
+  const { status, answer } = await post(`/api/offices/${office}/visits/${linked.visit_id}/link/revoke`, undefined,
+                                        crypto.randomUUID()).catch(() => ({ status: 0, answer: {} }));
+  if (status === 200 || status === 404) {
+    tell(status === 200 ? t("tablet.link_revoked", { ticket: linked.ticket }) : explain(status, answer));
+    $("visit-link").hidden = true;
+    linked = null;
+  } else tell(status ? explain(status, answer) : t("error.network"), { error: true });
+});
 
 // --- host commands --------------------------------------------------------------------------------
 const roomName = (roomId) => snapshot?.rooms.find((room) => room.room_id === roomId)?.name || roomId;
@@ -213,6 +236,7 @@ function callWords(event) {
 // A command tapped again before it had a final answer (the network failed, or the service asked to
 // retry) is sent with its first key, so the queue carries it out once.
 const pendingActs = new Map();  // path and body -> Idempotency-Key
+const ownCommands = new Set();  // what this tablet asked for: said when answered, not again when seen
 
 async function act(path, body, words, undoable = false) {
   const what = `${path} ${JSON.stringify(body ?? null)}`;
@@ -226,6 +250,7 @@ async function act(path, body, words, undoable = false) {
     return null;
   }
   const { status, answer } = reply;
+  if (answer.command_id) ownCommands.add(answer.command_id);
   if (status !== 503 && status !== 429) pendingActs.delete(what);
   if (status === 202) tell(t("tablet.said_recorded"));
   else if (status >= 400) tell(explain(status, answer), { error: true });
@@ -710,6 +735,7 @@ function applyChanges(before, changes) {
 }
 
 let shownId = null;  // the frame the snapshot on screen came with
+const SEEN = { VisitHeld: "tablet.seen_held", VisitReturned: "tablet.seen_returned", VisitCancelled: "tablet.seen_cancelled" };
 function openStream() {
   live = liveStream(`/api/offices/${office}/queue/stream`, {
     onStatus: (state) => {
@@ -718,6 +744,10 @@ function openStream() {
     },
     onFrame: (type, data, id) => {
       if (type === "VisitorCalled" && data.event) announce(callWords(data.event), data.event.event_id);
+      // a visitor's act on their own page (or another device's): said here too
+      if (SEEN[type] && data.event && !ownCommands.has(data.event.causation_id)) {
+        tell(t(SEEN[type], { ticket: data.event.ticket }), { key: data.event.event_id });
+      }
       if (!data.snapshot && !data.changes) return;  // an event alone: the batch's last frame has the picture
       const next = data.snapshot || (snapshot && data.changes.base === shownId && applyChanges(snapshot, data.changes));
       if (!next) { live.restart(); return; }  // a change to a picture this page does not have
