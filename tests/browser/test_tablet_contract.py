@@ -24,11 +24,15 @@ RAISED = re.compile(r"\b(?:ApiError|Rejected|Refuse|error_body)\(\s*(?:\d+\s*,\s
 WRITTEN = re.compile(r"\"error\":\s*\"([a-z_]+)\"")
 NAMED = re.compile(r"\{\s*404:\s*\"(\w+)\",\s*405:\s*\"(\w+)\"\s*\}\.get\([^)]*\"(\w+)\"\)")  # HTTP errors
 CONFIGURED = ("room", "line", "counsellor")  # `unknown_{what}`: a command names what its office lacks
-# Events no live stream carries: the check-in service's own (the queue streams what it makes of them), a
-# rejection (answered to the host who sent the command) and the notify service's bookkeeping.
+# Events no live stream carries: the check-in service's own (the queue streams what it makes of them: a
+# booking changes the office's picture, sent whole), a rejection (answered to the host who sent the
+# command) and the notify service's bookkeeping.
 NOT_STREAMED = {
     "VisitorCheckedIn",
     "VisitRedirected",
+    "AppointmentBooked",
+    "AppointmentRescheduled",
+    "AppointmentCancelled",
     "CommandRejected",
     "NotificationRequested",
     "NotificationFailed",

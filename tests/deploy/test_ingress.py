@@ -106,6 +106,9 @@ def test_the_pages_reach_checkin_on_its_host_across_origins(
     hosts = {service: host for host, (service, _) in _routes(ingress).items()}
     assert urlparse(env["VISITFLOW_CHECKIN_PUBLIC_URL"]).netloc == hosts["checkin-api"]
     assert f"https://{hosts['queue-api']}" in env["VISITFLOW_CORS_ORIGINS"].split(",")  # the tablet page
+    # the counsellor page reads the day's appointments on queue's host
+    assert urlparse(env["VISITFLOW_QUEUE_PUBLIC_URL"]).netloc == hosts["queue-api"]
+    assert f"https://{hosts['notify-api']}" in env["VISITFLOW_CORS_ORIGINS"].split(",")
 
 
 def _apps() -> dict[str, FastAPI]:

@@ -81,32 +81,33 @@ def test_notifications_due_while_the_worker_is_down_are_sent_late_once_and_not_l
             system.restart_stopped(WORKER)
 
     def both_sent() -> bool:
-        return len(sms_gateway.to(FIRST)) >= 2 and len(sms_gateway.to(SECOND)) >= 2
+        return len(sms_gateway.to(FIRST)) >= 3 and len(sms_gateway.to(SECOND)) >= 3
 
-    eventually(both_sent, 60, "the four due messages after the worker came back")
+    eventually(both_sent, 60, "the six due messages after the worker came back")
     late_s = max(message["at"] for message in sms_gateway.to(FIRST) + sms_gateway.to(SECOND)) - back
     time.sleep(5)  # anything sent twice would show by now
     for phone, visit, room in ((FIRST, first, "Samtalerom 4"), (SECOND, second, "Samtalerom 1")):
         messages = sms_gateway.to(phone)
-        assert len(messages) == 2, (phone, [m["text"] for m in messages])
+        assert len(messages) == 3, (phone, [m["text"] for m in messages])
         texts = sorted(message["text"] for message in messages)  # sent concurrently: any order
-        assert ["Din tur nå" in text for text in texts] == [True, False], texts
+        assert ["Din tur nå" in text for text in texts] == [True, False, False], texts
         assert visit["ticket"] in texts[0]
         assert room in texts[0]
-        assert "Snart din tur" in texts[1]
-        assert "nr. 3" in texts[1]
+        assert visit["visit_link"]["url"] in texts[1]  # "Kølapp ...": the link to their own page
+        assert "Snart din tur" in texts[2]
+        assert "nr. 3" in texts[2]
         assert all(message["at"] >= back for message in messages)  # after the restart, not before
 
     visits = {first["visit_id"], second["visit_id"]}
 
     def recorded_all() -> list[NotificationSent | NotificationFailed] | None:
         found = _outcomes(system, visits)
-        return found if len({event.event_id for event in found}) >= 4 else None
+        return found if len({event.event_id for event in found}) >= 6 else None
 
-    outcomes = eventually(recorded_all, 30, "NotificationSent for the four messages")
+    outcomes = eventually(recorded_all, 30, "NotificationSent for the six messages")
     assert all(isinstance(event, NotificationSent) for event in outcomes)
     recorded = sorted((str(event.visit_id), event.template) for event in outcomes)
     assert recorded == sorted(
-        (visit, template) for visit in visits for template in ("nearly_your_turn", "your_turn")
+        (visit, template) for visit in visits for template in ("nearly_your_turn", "your_page", "your_turn")
     )
-    print(f"down {outage_s:.0f} s with 4 messages due; all 4 sent {late_s:.1f} s after the restart began")
+    print(f"down {outage_s:.0f} s with 6 messages due; all 6 sent {late_s:.1f} s after the restart began")

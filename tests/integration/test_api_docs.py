@@ -25,7 +25,7 @@ from visitflow_metrics.api import create_app as metrics_app
 from visitflow_metrics.config import MetricsSettings
 from visitflow_notify.api import create_app as notify_app
 from visitflow_notify.config import NotifySettings
-from visitflow_platform.auth import declared_roles
+from visitflow_platform.auth import VISIT_LINK, declared_action, declared_roles
 from visitflow_queue.api import create_app as queue_app
 from visitflow_queue.config import QueueSettings
 
@@ -148,7 +148,9 @@ def test_every_operation_declares_its_security_its_roles_and_the_answers_it_can_
                 assert "404" in answers, where
             if path.endswith("/stream"):
                 assert "429" in answers, where
-                assert {"access_token": []} in operation["security"], where
+                assert roles is None or {"access_token": []} in operation["security"], where
+            if declared_action(context) == VISIT_LINK:  # opened by the link in its path, nothing else
+                assert {"404", "410", "429"} <= set(answers), where
             if any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", [])):
                 assert "400" in answers, where
             assert {"422", "503"} <= set(answers), where  # personal data is refused on any request

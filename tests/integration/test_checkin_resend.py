@@ -22,7 +22,7 @@ def _checked_in(system: System, visit_id: str) -> list[tuple[bytes | None, bytes
         (key, value)
         for key, value in system.read_records(system.topics.visits)
         if value
-        and (event := orjson.loads(value))["visit_id"] == visit_id
+        and (event := orjson.loads(value)).get("visit_id") == visit_id  # not every event is a visit's
         and event["type"] == "VisitorCheckedIn"
     ]
 

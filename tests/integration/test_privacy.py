@@ -1,5 +1,5 @@
-"""After a simulated stretch of an office day (SMS opt-ins included) and every other test's traffic, no
-topic and no log line holds a phone number, a national identity number or a name."""
+"""After a simulated stretch of an office day (SMS opt-ins and imported bookings included) and every other
+test's traffic, no topic and no log line holds a phone number, a national identity number or a name."""
 
 from __future__ import annotations
 
@@ -53,6 +53,7 @@ def test_a_simulated_day_leaves_no_personal_data_in_topics_or_logs(system: Syste
     assert played.returncode == 0, played.stderr.decode(errors="replace")[-3000:]
     tallies = orjson.loads(played.stdout.splitlines()[-1])
     assert sum(t.get("queued", 0) for t in tallies.values()) > 0, tallies  # visitors came (and some opted in)
+    assert sum(t.get("booked:200", 0) for t in tallies.values()) > 0, tallies  # and their bookings first
 
     findings: list[str] = []
     for topic in (spec.name for spec in topic_specs(system.stack.settings())):  # changelogs too

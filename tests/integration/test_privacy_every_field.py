@@ -6,6 +6,7 @@ file and no Redis key holds any of them, nor any Redis value outside the SMS con
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import re
 import time
@@ -14,8 +15,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
-from visitflow_devstack.testing import System
+from visitflow_devstack.testing import FakeSmsGateway, System, eventually
 from visitflow_platform.access import Role
 from visitflow_platform.auth import issue_token
 from visitflow_platform.tables import stored_json
@@ -187,7 +189,12 @@ def test_personal_data_sent_anywhere_reaches_no_topic_log_or_redis_key(system: S
     assert not [s for s in statuses if s >= 500], statuses
     time.sleep(3)  # the workers act on what was published
 
-    values = [v.encode() for v in PERSONAL.values()]
+    assert _findings(system, [v.encode() for v in PERSONAL.values()]) == []
+
+
+def _findings(system: System, values: list[bytes]) -> list[str]:
+    """Where any of `values` is: every project topic from its start, every service log, every Redis key,
+    and every Redis value outside the SMS contact store."""
     findings: list[str] = []
     for topic in (spec.name for spec in topic_specs(system.stack.settings())):
         for key, stored in system.read_records(topic):
@@ -197,4 +204,48 @@ def test_personal_data_sent_anywhere_reaches_no_topic_log_or_redis_key(system: S
         text = log.read_bytes()
         findings += [f"{log.name}: {v.decode()}" for v in values if v in text]
     findings += _redis_findings(system, values)
-    assert sorted(set(findings)) == []
+    return sorted(set(findings))
+
+
+def test_a_visitors_link_and_what_it_did_leave_only_opaque_ids_behind(
+    system: System, sms_gateway: FakeSmsGateway
+) -> None:
+    """A visitor opted in to SMS follows their own page and steps out, comes back and leaves from it:
+    the link's token and the phone number are nowhere but in the contact store and the SMS; Redis keeps
+    the link as a keyed digest naming an office and an opaque visit; the page shows that visit alone."""
+    office, phone = "grunerlokka", "+47 4800 3131"
+    answer = system.check_in(office, {"kind": "drop_in", "reason": "case_status", "sms": {"phone": phone}})
+    assert answer.status_code == 201, answer.text
+    link = answer.json()["visit_link"]["url"]
+    token = link.rsplit("/", 1)[1]
+    own = f"{system.stack.url('notify')}/api/visit/{token}"
+
+    def shown(stage: str) -> dict[str, Any] | None:
+        time.sleep(0.3)  # a link is limited to 60 requests a minute
+        answer = httpx.get(own, timeout=10)
+        if answer.status_code == 410 and stage == "ended":
+            return {"stage": "ended"}
+        return answer.json() if answer.status_code == 200 and answer.json()["stage"] == stage else None
+
+    waiting = eventually(lambda: shown("waiting"), what="the visit in line")
+    assert set(waiting) <= {
+        "stage",
+        "ticket",
+        "place",
+        "line",
+        "expected_minutes",
+        "expected_minutes_to",
+        "office",
+    }
+    records = [record for key in system.redis.scan_iter("vf:link:l-*") if (record := system.redis.get(key))]
+    assert records
+    assert all(set(orjson.loads(record)) == {"office_id", "visit_id", "minted_at"} for record in records)
+    for act, stage in (("hold", "held"), ("return", "waiting"), ("cancel", "ended")):
+        assert httpx.post(f"{own}/{act}", timeout=10).status_code == 202
+        eventually(functools.partial(shown, stage), what=stage)
+    sent = eventually(lambda: sms_gateway.to(phone), what="the SMS with the link")
+    assert link in sent[0]["text"]
+    time.sleep(2)  # the workers act on what was published
+
+    digits = phone.replace(" ", "").lstrip("+")
+    assert _findings(system, [token.encode(), phone.encode(), digits.encode(), digits[2:].encode()]) == []

@@ -40,7 +40,7 @@ def test_the_changelogs_close_segments_often_and_index_none_of_them(system: Syst
         admin.close()
 
     changelogs = [spec.name for spec in specs if spec.name.endswith("-changelog")]
-    assert len(changelogs) == 5
+    assert len(changelogs) == 6
     for name in changelogs:
         assert on_broker[name]["segment.ms"] == str(CHANGELOG_SEGMENT_MS)
         assert on_broker[name]["index.interval.bytes"] == str(CHANGELOG_INDEX_INTERVAL_BYTES)

@@ -15,11 +15,16 @@ from visitflow_events import (
     REGISTRY,
     Alternative,
     Appointment,
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentMissed,
+    AppointmentRescheduled,
     CallNext,
     CallVisit,
     CancelCause,
     CancelVisit,
     Channel,
+    CheckAppointments,
     CloseDay,
     CloseRoom,
     CommandRejected,
@@ -100,6 +105,19 @@ def visit_fields() -> dict[str, object]:
 
 def ticketed() -> dict[str, object]:
     return {**visit_fields(), "ticket": "D-001"}
+
+
+def booking_fields() -> dict[str, object]:
+    return {**event_envelope(), "booking_id": "TA-4K7Q", "business_date": DAY}
+
+
+def schedule() -> dict[str, object]:
+    return {
+        "counsellor_id": "c.one",
+        "starts_at": NOW,
+        "duration_minutes": 30,
+        "reason": Reason.COUNSELLOR_APPOINTMENT,
+    }
 
 
 def sample(model: type[Message]) -> Message:
@@ -220,6 +238,12 @@ def sample(model: type[Message]) -> Message:
             attempts=3,
             error="gateway timeout",
         ),
+        AppointmentBooked: lambda: AppointmentBooked(**booking_fields(), **schedule()),
+        AppointmentRescheduled: lambda: AppointmentRescheduled(**booking_fields(), **schedule()),
+        AppointmentCancelled: lambda: AppointmentCancelled(**booking_fields()),
+        AppointmentMissed: lambda: AppointmentMissed(
+            **booking_fields(), counsellor_id="c.one", starts_at=NOW
+        ),
         CallNext: lambda: CallNext(
             **command_envelope(), room_id="samtalerom-1", line_id="drop_in", counsellor_id="c.one"
         ),
@@ -241,6 +265,7 @@ def sample(model: type[Message]) -> Message:
         UndoRemoval: lambda: UndoRemoval(**command_envelope(), visit_id=uuid4()),
         ResolveFollowUp: lambda: ResolveFollowUp(**command_envelope(), visit_id=uuid4()),
         CloseDay: lambda: CloseDay(**command_envelope(), business_date=DAY),
+        CheckAppointments: lambda: CheckAppointments(**command_envelope(), business_date=DAY),
         CloseRoom: lambda: CloseRoom(**command_envelope(), room_id="samtalerom-2"),
         OpenRoom: lambda: OpenRoom(**command_envelope(), room_id="samtalerom-2"),
     }
@@ -273,7 +298,7 @@ def test_decode_accepts_str_as_well_as_bytes(model: type[Message]) -> None:
 
 def test_event_and_command_types_do_not_overlap_and_are_all_registered() -> None:
     assert not set(EVENT_TYPES) & set(COMMAND_TYPES)
-    assert len(REGISTRY) == len(EVENT_TYPES) + len(COMMAND_TYPES) == 38
+    assert len(REGISTRY) == len(EVENT_TYPES) + len(COMMAND_TYPES) == 43
 
 
 @pytest.mark.parametrize("model", ALL_TYPES, ids=lambda m: m.__name__)
@@ -594,3 +619,34 @@ def test_a_commands_fingerprint_is_what_it_asks_for_not_when_who_or_under_which_
         != CancelVisit(**command_envelope(), visit_id=visit, cause=CancelCause.HOST_CANCELLED).fingerprint
     )
     assert cancel.fingerprint != MarkNoShow(**command_envelope(), visit_id=visit).fingerprint
+
+
+@pytest.mark.parametrize(
+    "model", [AppointmentBooked, AppointmentRescheduled, AppointmentCancelled, AppointmentMissed]
+)
+@pytest.mark.parametrize("booking_id", ["01017012343", "TA-47912345", "ola nordmann", "TA-4k7q"])
+def test_a_booking_id_is_a_reference_that_holds_no_name_or_number(
+    model: type[Message], booking_id: str
+) -> None:
+    fields = sample(model).model_dump()
+    with pytest.raises(ValidationError) as refused:
+        model(**{**fields, "booking_id": booking_id})
+    assert booking_id not in str(refused.value)
+
+
+def test_a_booking_carries_no_free_text() -> None:
+    """Every text field of a booking is an id the rules above check (or the producing service's name)."""
+    free = {
+        name
+        for name, field in AppointmentBooked.model_fields.items()
+        if field.annotation is str and not name.endswith("_id")
+    }
+    assert free == {"producer"}
+    unknown = AppointmentBooked(**booking_fields(), **schedule(), note="Ola, bad back").model_dump()
+    assert "note" not in unknown
+
+
+@pytest.mark.parametrize("minutes", [0, 4, 241])
+def test_a_booking_lasts_between_five_minutes_and_four_hours(minutes: int) -> None:
+    with pytest.raises(ValidationError):
+        AppointmentBooked(**booking_fields(), **{**schedule(), "duration_minutes": minutes})

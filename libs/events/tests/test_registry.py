@@ -40,11 +40,11 @@ def test_message_types_are_the_models_a_module_defines_that_name_their_type() ->
 
 
 def test_every_event_and_command_class_of_the_contract_is_registered_under_its_type() -> None:
-    from visitflow_events import commands, notifications, visits, waits
+    from visitflow_events import appointments, commands, notifications, visits, waits
 
     defined = {
         value
-        for module in (visits, waits, notifications, commands)
+        for module in (visits, waits, notifications, appointments, commands)
         for value in vars(module).values()
         if isinstance(value, type) and issubclass(value, Event | Command) and "type" in value.model_fields
     }

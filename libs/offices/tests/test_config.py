@@ -181,6 +181,20 @@ def test_an_office_policy_overrides_only_what_it_names() -> None:
     assert office.policy.opening_hours[0].start == time(8, 0)
 
 
+def test_the_display_points_to_the_visitors_page_only_where_the_office_turns_it_on() -> None:
+    def flag(data: dict[str, Any]) -> bool:
+        office = parse_config(data).office("testby")
+        assert office is not None
+        return office.policy.visitor_page_on_display
+
+    data = small_config()
+    assert flag(data) is False
+    data["offices"][0]["policy"] = {"visitor_page_on_display": True}
+    assert flag(data) is True
+    data["offices"][0]["policy"] = {"visitor_page_on_display": "yes"}
+    assert "visitor_page_on_display" in config_error(data)
+
+
 def test_nearly_your_turn_reaches_as_far_as_a_call_names_who_is_next() -> None:
     data = small_config()
     data["offices"][0]["policy"] = {"sms_nearly_position": UP_NEXT_MAX}

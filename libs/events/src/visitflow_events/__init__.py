@@ -1,10 +1,19 @@
 """The Visitflow event contract: the only messages services exchange."""
 
+from .appointments import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentEvent,
+    AppointmentMissed,
+    AppointmentRescheduled,
+    ScheduledEvent,
+)
 from .codec import COMMAND_TYPES, EVENT_TYPES, REGISTRY, UndecodableMessage, as_dict, decode, encode
 from .commands import (
     CallNext,
     CallVisit,
     CancelVisit,
+    CheckAppointments,
     CloseDay,
     CloseRoom,
     CompleteService,
@@ -68,11 +77,17 @@ __all__ = [
     "UP_NEXT_MAX",
     "Alternative",
     "Appointment",
+    "AppointmentBooked",
+    "AppointmentCancelled",
+    "AppointmentEvent",
+    "AppointmentMissed",
+    "AppointmentRescheduled",
     "CallNext",
     "CallVisit",
     "CancelCause",
     "CancelVisit",
     "Channel",
+    "CheckAppointments",
     "CloseDay",
     "CloseRoom",
     "Command",
@@ -101,6 +116,7 @@ __all__ = [
     "ReturnVisit",
     "RoomClosed",
     "RoomOpened",
+    "ScheduledEvent",
     "ServiceCompleted",
     "ServiceStarted",
     "StaffingOption",

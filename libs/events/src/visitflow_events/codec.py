@@ -9,7 +9,7 @@ from typing import Annotated, cast
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from . import commands, notifications, visits, waits
+from . import appointments, commands, notifications, visits, waits
 from .envelope import Message
 from .ids import RECORDED
 
@@ -28,7 +28,7 @@ def message_types(*modules: ModuleType) -> tuple[type[Message], ...]:
     )
 
 
-EVENT_TYPES = message_types(visits, waits, notifications)
+EVENT_TYPES = message_types(visits, waits, notifications, appointments)
 COMMAND_TYPES = message_types(commands)
 REGISTRY: dict[str, type[Message]] = {
     model.model_fields["type"].default: model for model in (*EVENT_TYPES, *COMMAND_TYPES)

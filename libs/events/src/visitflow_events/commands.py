@@ -103,3 +103,11 @@ class OpenRoom(Command):
 
     type: Literal["OpenRoom"] = "OpenRoom"
     room_id: ConfiguredId
+
+
+class CheckAppointments(Command):
+    """The queue worker's own timer asks it to mark the office's appointments nobody came for as missed
+    (`AppointmentMissed`), on its clock: decided where the office's state is written, by its one writer."""
+
+    type: Literal["CheckAppointments"] = "CheckAppointments"
+    business_date: date

@@ -22,8 +22,13 @@ class Topics:
         return f"{self.prefix}.notifications.v1"
 
     @property
+    def appointments(self) -> str:
+        """Bookings and what became of them (`appointments.py`)."""
+        return f"{self.prefix}.appointments.v1"
+
+    @property
     def dead_letter(self) -> str:
         return f"{self.prefix}.dead-letter.v1"
 
     def all(self) -> tuple[str, ...]:
-        return (self.visits, self.commands, self.notifications, self.dead_letter)
+        return (self.visits, self.commands, self.notifications, self.appointments, self.dead_letter)

@@ -7,7 +7,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 from visitflow_events import UP_NEXT_MAX, Reason, VisitKind
 from visitflow_events.ids import holds_a_number
 
@@ -128,6 +128,17 @@ class Policy(_Strict):
     default_service_minutes: int = Field(default=12, ge=1, le=240)
     undo_seconds: int = Field(
         default=15, ge=0, le=UNDO_SECONDS_MAX, description="how long a host may undo a removal (0: never)"
+    )
+    appointment_grace_minutes: int = Field(
+        default=15,
+        ge=0,
+        le=240,
+        description="a booked appointment nobody checked in for by its start plus this is missed",
+    )
+    visitor_page_on_display: StrictBool = Field(
+        default=False,
+        description="the waiting-room display asks visitors to scan the code on their slip to follow "
+        "their place on their own phone",
     )
     max_wait_minutes: int = Field(
         default=45,

@@ -18,6 +18,7 @@ class Role(StrEnum):
     DISPLAY = "display"
     REGIONAL = "regional"
     SCRAPER = "scraper"  # Prometheus: the business figures and nothing else
+    BOOKING = "booking"  # the booking system: publishes the offices' appointments, reads nothing
     ADMIN = "admin"
 
 
@@ -36,6 +37,7 @@ class Action(StrEnum):
     CANCEL = "cancel a visit"
     HOLD = "put a visitor on hold and back in line"
     UNDO = "undo a removal"
+    REVOKE_VISIT_LINK = "withdraw a visitor's link to their own page"
     RESOLVE_FOLLOW_UP = "resolve an emergency follow-up"
     ROOM_SERVICE = "take a room out of service and back"
     READ_DISPLAY = "read the waiting-room display, live"
@@ -43,6 +45,7 @@ class Action(StrEnum):
     READ_OFFICE_FIGURES = "read an office's figures and history"
     READ_REGION = "read a region's figures, history and live dashboard"
     SCRAPE_FIGURES = "scrape every office's live figures (Prometheus)"
+    IMPORT_BOOKINGS = "import an office's bookings (booked, moved, cancelled)"
 
 
 _HOST, _COUNSELLOR, _DISPLAY, _REGIONAL = Role.HOST, Role.COUNSELLOR, Role.DISPLAY, Role.REGIONAL
@@ -63,6 +66,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CANCEL: _QUEUE_WORK,
     Action.HOLD: _QUEUE_WORK,
     Action.UNDO: _QUEUE_WORK,
+    Action.REVOKE_VISIT_LINK: frozenset({_HOST}),
     Action.RESOLVE_FOLLOW_UP: frozenset({_HOST}),
     Action.ROOM_SERVICE: frozenset({_HOST}),
     Action.READ_DISPLAY: frozenset({_DISPLAY, _HOST}),
@@ -70,6 +74,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_OFFICE_FIGURES: frozenset({_REGIONAL, _HOST}),
     Action.READ_REGION: frozenset({_REGIONAL}),
     Action.SCRAPE_FIGURES: frozenset({Role.SCRAPER}),
+    Action.IMPORT_BOOKINGS: frozenset({Role.BOOKING}),
 }
 
 

@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Route
 from swagger_ui_bundle import swagger_ui_path
 
-from .auth import declared_roles
+from .auth import VISIT_LINK, declared_action, declared_roles
 from .settings import ServiceSettings
 
 OPENAPI_URL = "/openapi.json"
@@ -75,6 +75,9 @@ UNAVAILABLE = (
     "the same Idempotency-Key (it is never recorded twice)"
 )
 NOT_FOUND = {"office_id": "there is no such office", "region_id": "there is no such region"}
+LINK_UNKNOWN = "`unknown_link`: the link was never given, was withdrawn or is past its day"
+LINK_ENDED = "`link_ended`: the visit the link belonged to is over"
+LINK_TOO_MANY = "`too_many_requests` or `too_many_streams` with this link"
 BAD_KEY = "the Idempotency-Key header is not a valid key"
 TOO_MANY = (
     "too many requests: over a rate limit, or after repeated tokens that are not valid from this "
@@ -202,14 +205,20 @@ def declare_access_and_answers(schema: dict[str, Any], app: FastAPI) -> None:
         for method in context.methods or ():
             operation = schema["paths"].get(path, {}).get(method.lower())
             if operation is not None:
-                _complete(operation, declared_roles(context), path, method)
+                by_link = declared_action(context) == VISIT_LINK
+                _complete(operation, declared_roles(context), path, method, by_link)
 
 
-def _complete(operation: dict[str, Any], roles: Any, path: str, method: str) -> None:
+def _complete(operation: dict[str, Any], roles: Any, path: str, method: str, by_link: bool = False) -> None:
     answers: dict[str, Any] = operation.setdefault("responses", {})
     stream = method == "GET" and path.endswith("/stream")
     parameters = operation.get("parameters", [])
-    if roles is None:
+    if by_link:  # the visit link in the path is the credential
+        operation["security"] = []
+        _answer(answers, 404, LINK_UNKNOWN)
+        _answer(answers, 410, LINK_ENDED)
+        _answer(answers, 429, LINK_TOO_MANY)
+    elif roles is None:
         operation["security"] = []  # public on purpose
     elif isinstance(roles, frozenset):
         operation["security"] = [{"bearer": []}, {"access_token": []}] if stream else [{"bearer": []}]

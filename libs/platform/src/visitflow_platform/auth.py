@@ -198,17 +198,25 @@ class Authenticate:
     public route serves the read whatever token came with it."""
 
     def __init__(
-        self, app: ASGIApp, verifier: TokenVerifier, failures: FailedAuthentications | None = None
+        self,
+        app: ASGIApp,
+        verifier: TokenVerifier,
+        failures: FailedAuthentications | None = None,
+        link_paths: str | None = None,
     ) -> None:
         self.app, self.verifier = app, verifier
         self.failures = failures or FailedAuthentications()
+        # under this prefix a request's credential is a visit link in its path, which its route checks
+        # first (`BY_VISIT_LINK`; those routes read no body)
+        self.link_paths = link_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         caller = self._caller(scope)
-        if not isinstance(caller, Principal) and _writes_or_carries_a_body(scope):
+        by_link = self.link_paths is not None and str(scope["path"]).startswith(self.link_paths)
+        if not isinstance(caller, Principal) and not by_link and _writes_or_carries_a_body(scope):
             await (caller or _no_token()).response()(scope, receive, send)
             return
         scope.setdefault("state", {})["caller"] = caller
@@ -290,8 +298,18 @@ _open_to_all.action = None  # type: ignore[attr-defined]
 PUBLIC: Any = Depends(_open_to_all)
 
 
+def by_visit_link(check: Any) -> Any:
+    """Declares an endpoint of a visitor's own page: no bearer token, the visit link in its path is the
+    credential, and `check` (a dependency) resolves it to the one visit it may reach, or refuses."""
+    check.action = VISIT_LINK
+    return Depends(check)
+
+
+VISIT_LINK = "visit link"  # what `declared_action` says of an endpoint a visit link opens
+
+
 def declared_action(route: Any) -> Action | str | None:
-    """What a route declares: its action, None for public, or "undeclared"."""
+    """What a route declares: its action, None for public, `VISIT_LINK`, or "undeclared"."""
     for dependency in route.dependant.dependencies:
         if hasattr(dependency.call, "action"):
             action: Action | None = dependency.call.action
@@ -302,7 +320,9 @@ def declared_action(route: Any) -> Action | str | None:
 def declared_roles(route: Any) -> frozenset[Role] | str | None:
     """The roles a route admits (admins included), None for public, or "undeclared"."""
     action = declared_action(route)
-    return action if action is None or action == "undeclared" else roles_for(Action(action))
+    if action is None or action in ("undeclared", VISIT_LINK):
+        return action if action != VISIT_LINK else None  # no role's token opens it: the link does
+    return roles_for(Action(action))
 
 
 def main(argv: list[str]) -> int:

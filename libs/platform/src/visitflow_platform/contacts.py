@@ -1,7 +1,10 @@
-"""The short-lived contact store: SMS opt-in phone numbers, kept in Redis until the end of the day.
+"""The short-lived contact store: SMS opt-in phone numbers, kept in Redis until the end of the day, and
+each queued visitor's own link (`visit_links`), for the SMS that carries it and for a resent check-in
+that answers it again.
 
-The only place a phone number is kept. It never enters Kafka or a log; the notify service reads it by
-visit id when it sends, and Redis deletes it at midnight (Europe/Oslo) of the visit's day.
+The only place a phone number or a link's token is kept. Neither enters Kafka or a log; the notify
+service reads them by visit id when it sends, and Redis deletes them at midnight (Europe/Oslo) of the
+visit's day.
 
 The time left until that midnight is reckoned on the service's clock and handed to Redis as a time to
 live, not as an instant: with the fixed or accelerated clock of tests and `make run`, the visit's day
@@ -20,6 +23,10 @@ from visitflow_offices import OSLO
 
 def _key(visit_id: UUID) -> str:
     return f"vf:contact:{visit_id}"
+
+
+def _link_key(visit_id: UUID) -> str:
+    return f"vf:contact:{visit_id}:link"
 
 
 def end_of_day(day: date) -> datetime:
@@ -42,5 +49,15 @@ class ContactStore:
         value = await self._redis.get(_key(visit_id))
         return value.decode() if value else None
 
+    async def keep_link(self, visit_id: UUID, link: str, day: date, now: datetime) -> None:
+        await self._redis.set(_link_key(visit_id), link, ex=seconds_left(day, now))
+
+    async def link(self, visit_id: UUID) -> str | None:
+        value = await self._redis.get(_link_key(visit_id))
+        return value.decode() if value else None
+
+    async def forget_link(self, visit_id: UUID) -> None:
+        await self._redis.delete(_link_key(visit_id))
+
     async def forget(self, visit_id: UUID) -> None:
-        await self._redis.delete(_key(visit_id))
+        await self._redis.delete(_key(visit_id), _link_key(visit_id))

@@ -73,6 +73,12 @@ class ServiceSettings(BaseSettings):
     checkin_rate_per_minute: int = Field(default=60, ge=1, description="check-ins one caller may make")
     cors_origins: str = Field(default="", description="comma-separated origins allowed to call this API")
     checkin_public_url: str = Field(default="http://127.0.0.1:8101", description="where pages reach checkin")
+    queue_public_url: str = Field(
+        default="http://127.0.0.1:8102", description="where the counsellor page reads the day's appointments"
+    )
+    notify_public_url: str = Field(
+        default="http://127.0.0.1:8103", description="where visitors' phones reach their own page (notify)"
+    )
 
     @field_validator("auth_jwks_url", "auth_secret", "pseudonym_secret", "offices_cache_dir", mode="before")
     @classmethod

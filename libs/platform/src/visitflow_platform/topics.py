@@ -22,7 +22,7 @@ DAY_MS = 24 * 3600 * 1000
 # The faust tables of each worker; their changelog topics are created here too (compacted), so that
 # no topic is ever created implicitly.
 TABLES = {
-    "queue": ("office-state", "command-results"),
+    "queue": ("office-state", "command-results", "appointments"),
     "notify": ("display-boards", "audiences"),
     "metrics": ("office-days",),
 }
@@ -44,6 +44,10 @@ CHANGELOG_INDEX_INTERVAL_BYTES = 16 * 1024 * 1024
 CHANGELOG_TOMBSTONES_KEPT_MS = 3600 * 1000
 # Configs `ensure_topics` raises on an existing topic but never lowers (see `align_configs`).
 NEVER_LOWERED = frozenset({"min.insync.replicas"})
+# Bookings are made up to `BOOKING_HORIZON_DAYS` ahead and the queue rebuilds its appointments from the
+# topic: it keeps each booking until well after its day.
+BOOKING_HORIZON_DAYS = 90
+APPOINTMENTS_RETENTION_DAYS = BOOKING_HORIZON_DAYS + 14
 HISTORY_RETENTION_DAYS = 800  # the metrics daily history: at least 400 days are promised
 
 
@@ -78,6 +82,12 @@ def topic_specs(settings: ServiceSettings) -> list[NewTopic]:
             settings.partitions,
             replicas,
             topic_configs={**durable, "retention.ms": str(14 * DAY_MS)},
+        ),
+        NewTopic(
+            topics.appointments,
+            settings.partitions,
+            replicas,
+            topic_configs={**durable, "retention.ms": str(APPOINTMENTS_RETENTION_DAYS * DAY_MS)},
         ),
         NewTopic(
             topics.dead_letter,

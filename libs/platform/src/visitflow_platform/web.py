@@ -190,11 +190,13 @@ def install_common(
     registry: CollectorRegistry,
     checks: Mapping[str, Check],
     phone_fields: Collection[str] = (),
+    link_paths: str | None = None,
 ) -> None:
     """Adds /healthz, /readyz, /metrics, error handlers and the edge every request passes, outermost
     first: Observe (timing, security headers on every answer), CORS, Authenticate (before anything
     reads the body), BodyLimit, RefusePersonalData (`phone_fields`: the JSON body fields that may hold
-    a phone number, as "sms.phone"), StreamLimit."""
+    a phone number, as "sms.phone"; `link_paths`: the prefix of the routes a visit link opens),
+    StreamLimit."""
     latency = Histogram(
         "visitflow_http_request_duration_seconds",
         "HTTP request duration",
@@ -208,7 +210,7 @@ def install_common(
     app.add_middleware(RefusePersonalData, phone_fields=phone_fields)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.state.verifier = verifier = TokenVerifier(settings)
-    app.add_middleware(Authenticate, verifier=verifier)
+    app.add_middleware(Authenticate, verifier=verifier, link_paths=link_paths)
     if settings.allowed_origins:
         app.add_middleware(
             CORSMiddleware,

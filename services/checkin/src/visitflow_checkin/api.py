@@ -30,11 +30,14 @@ from visitflow_platform.ids import idempotency_key, stable_id, uuid7_time
 from visitflow_platform.pseudonyms import pseudonym
 from visitflow_platform.ratelimit import RateLimit
 from visitflow_platform.runtime import ApiRuntime
+from visitflow_platform.visit_links import LinkStore
 from visitflow_platform.web import install_common
 
+from .bookings import booking_router
 from .config import CheckinSettings
 from .domain import Queue, Redirect, Refuse, alternatives_for, appointment_start, check_in_time, judge
 from .idempotency import IdempotencyStore
+from .links import visit_link
 from .schemas import Accepted, CheckInRequest, PolicyHints, Queued, Redirected
 
 Answer = Queued | Redirected | Accepted
@@ -60,6 +63,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         in_flight_s=2 * settings.kafka_timeout_s + settings.reply_timeout_s + 5,
     )
     contacts = ContactStore(runtime.redis)
+    links = LinkStore(runtime.redis, settings.pseudonym_secret)
     rate_limit = RateLimit(
         runtime.redis, "checkin", settings.checkin_rate_per_minute, settings.pseudonym_secret
     )
@@ -155,14 +159,34 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         visit_id = stable_id(office.id, digest)
         async with idempotency.claim(visit_id, office.id, idempotency.fingerprint(body, device_id)) as claim:
             if claim.prior is not None:
-                return JSONResponse(claim.prior.body, claim.prior.status)
+                prior = claim.prior.body
+                if prior.get("outcome") in ("queued", "accepted"):  # the same link as the first answer
+                    prior = prior | {"visit_link": await given_link(office.id, visit_id, at)}
+                return JSONResponse(prior, claim.prior.status)
             status, answer, outcome = await record(
                 office, body, device_id, visit_id, digest, at, starts_at, request
             )
             answered = answer.model_dump(mode="json", exclude_none=True)
-            await claim.keep(status, answered)
+            # the link's token is kept in the contact store only, never in the answer kept for resends
+            await claim.keep(status, {k: v for k, v in answered.items() if k != "visit_link"})
         checkins.labels(outcome).inc()
         return JSONResponse(answered, status)
+
+    async def give_link(office_id: str, visit_id: UUID, at: datetime) -> dict[str, Any]:
+        """Mints the visitor's own link, kept beside any SMS opt-in (the SMS carries it, a resend of the
+        check-in answers it again) until the day's end."""
+        day, now = business_date(at, offices.timezone), clock.now()
+        link = visit_link(settings.notify_public_url, await links.mint(office_id, visit_id, day, now))
+        await contacts.keep_link(visit_id, link.url, day, now)
+        return link.model_dump(mode="json")
+
+    async def given_link(office_id: str, visit_id: UUID, at: datetime) -> dict[str, Any]:
+        """The link the first answer gave, while it still opens the visit; else a new one."""
+        url = await contacts.link(visit_id)
+        token = url.rsplit("/", 1)[-1] if url else None
+        if token is not None and await links.resolve(token) is not None:
+            return visit_link(settings.notify_public_url, token).model_dump(mode="json")
+        return await give_link(office_id, visit_id, at)
 
     async def record(
         office: Office,
@@ -226,6 +250,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         assert line is not None
         if body.sms is not None:
             await contacts.keep(visit_id, body.sms.phone, day, clock.now())
+        link = await give_link(office.id, visit_id, at)
         event = VisitorCheckedIn(
             **envelope,
             kind=verdict.kind,
@@ -248,9 +273,11 @@ def create_app(settings: CheckinSettings) -> FastAPI:
                 office_id=office.id,
                 message="Checked in. The ticket number follows in a moment.",
                 status_url=str(request.url_for("check_in_status", office_id=office.id, visit_id=visit_id)),
+                visit_link=link,
             )
             return 202, accepted, "accepted"
-        return 201, Queued(office_id=office.id, note=verdict.note, **orjson.loads(reply)), "queued"
+        queued = Queued(office_id=office.id, note=verdict.note, visit_link=link, **orjson.loads(reply))
+        return 201, queued, "queued"
 
     @api.get(
         "/offices/{office_id}/check-ins/{visit_id}",
@@ -266,6 +293,17 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         return Queued(office_id=office.id, **orjson.loads(reply))
 
     app.include_router(api)
+    app.include_router(
+        booking_router(
+            offices,
+            clock,
+            runtime.publisher,
+            runtime.redis,
+            settings.topics.appointments,
+            settings.service_name,
+            registry,
+        )
+    )
     return app
 
 

@@ -11,6 +11,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from visitflow_events import Alternative, Needs, Reason, RedirectCause, VisitKind
 from visitflow_events.ids import REFERENCE_PATTERN
 
+from .domain import BookingStatus, Change
+
 PHONE_PATTERN = r"^\+?[0-9 ]{8,16}$"
 # When an appointment starts: a time of day or a date and time on the office's clock, or a date and time
 # with its UTC offset.
@@ -93,6 +95,11 @@ class CheckInRequest(BaseModel):
     line_id: str | None = Field(default=None, max_length=32, description="one of the office's lines")
 
 
+class VisitLinkOut(BaseModel):
+    url: str = Field(description="the visitor's own page; works until the visit ends or the day closes")
+    qr_svg: str = Field(description="the same address as a QR code (an SVG data URI)")
+
+
 class Queued(BaseModel):
     outcome: Literal["queued"] = "queued"
     visit_id: UUID
@@ -107,6 +114,7 @@ class Queued(BaseModel):
     minutes_to: int | None = Field(default=None, description="or a range, from `minutes` to this")
     no_room: bool = Field(default=False, description="every room is out of service: no wait can be said")
     note: str | None = None
+    visit_link: VisitLinkOut | None = None
 
 
 class Accepted(BaseModel):
@@ -115,6 +123,7 @@ class Accepted(BaseModel):
     office_id: str
     message: str
     status_url: str
+    visit_link: VisitLinkOut | None = None
 
 
 class Redirected(BaseModel):
@@ -146,3 +155,53 @@ class PolicyHints(BaseModel):
     reference_pattern: str = Field(
         REFERENCE_PATTERN, description="what an appointment's reference looks like"
     )
+
+
+MAX_BOOKINGS_PER_IMPORT = 100  # and a batch must fit VISITFLOW_MAX_BODY_BYTES (16 KiB: about 100)
+
+
+class BookingIn(BaseModel):
+    """One booking as the booking system sends it: ids from the office configuration, codes from closed
+    sets, times and numbers. No name, identity number, phone number or free text has a place in it."""
+
+    model_config = ConfigDict(
+        extra="forbid", regex_engine="python-re", str_strip_whitespace=True, hide_input_in_errors=True
+    )
+
+    booking_id: str = Field(
+        pattern=REFERENCE_PATTERN,
+        description="The booking's reference, which the visitor shows at the office: 2 to 4 capital letters, "
+        "a dash, 4 to 6 capital letters or digits with at most four digits in a row (TA-4K7Q).",
+        examples=["TA-4K7Q"],
+    )
+    office_id: str = Field(max_length=40, description="one of the offices (`GET /api/offices`)")
+    counsellor_id: str = Field(max_length=64, description="one of the office's counsellors (its policy)")
+    starts_at: datetime = Field(
+        description="When it starts: a date and time with a UTC offset, or without one on the office's "
+        "clock (Europe/Oslo), read as a check-in's appointment time is. From a day ago to 90 days ahead.",
+        examples=["2026-11-23T10:30:00+01:00", "2026-11-23T10:30"],
+    )
+    duration_minutes: int = Field(ge=5, le=240)
+    reason: Reason = Reason.COUNSELLOR_APPOINTMENT
+    status: BookingStatus = Field(
+        BookingStatus.BOOKED, description="`cancelled` cancels the booking; sending it again changes nothing"
+    )
+
+
+class BookingBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    bookings: list[BookingIn] = Field(min_length=1, max_length=MAX_BOOKINGS_PER_IMPORT)
+
+
+class BookingResult(BaseModel):
+    booking_id: str
+    office_id: str
+    change: Change = Field(description="what the import did: booked, rescheduled, cancelled or unchanged")
+    overlaps: list[str] = Field(
+        description="the same counsellor's other bookings whose time meets this one's: accepted, flagged"
+    )
+
+
+class ImportAnswer(BaseModel):
+    results: list[BookingResult]

@@ -1,6 +1,6 @@
-"""Every office's figures of today for Prometheus (labels office, region, kind, reason, outcome, line; never
-anything per visit), and its open follow-ups, from values refreshed in the background. Served only to the
-scraper role (`/metrics/offices`), never on the public `/metrics`."""
+"""Every office's figures of today for Prometheus (labels office, region, kind, reason, outcome, line,
+counsellor; never anything per visit), and its open follow-ups, from values refreshed in the
+background. Served only to the scraper role (`/metrics/offices`), never on the public `/metrics`."""
 
 from __future__ import annotations
 
@@ -101,6 +101,19 @@ class OfficeFigures(Collector):
             "The office's opening time since its oldest open follow-up was carried over (0 with none)",
             unit="seconds",
         )
+        missed = gauge(
+            "visitflow_office_appointments_missed_today",
+            "Appointments today nobody came for by the start plus the office's grace period",
+        )
+        missed_rate = gauge(
+            "visitflow_office_missed_appointment_ratio",
+            "Share of today's decided appointments that were missed (absent before the first)",
+        )
+        missed_rate_counsellor = gauge(
+            "visitflow_office_counsellor_missed_appointment_ratio",
+            "Share of a counsellor's decided appointments today that were missed (absent before the first)",
+            ("counsellor",),
+        )
         now = self._now()
         follow_ups = self._follow_ups()
         for office, summary in self._today():
@@ -135,6 +148,12 @@ class OfficeFigures(Collector):
                 estimate_error.add_metric([*labels, line], figures["mean_abs_error_s"])
                 estimate_bias.add_metric([*labels, line], figures["bias_s"])
                 estimate_within.add_metric([*labels, line], figures["within_5_min_share"])
+            missed.add_metric(labels, k["appointments_missed"])
+            if k["missed_appointment_rate"] is not None:
+                missed_rate.add_metric(labels, k["missed_appointment_rate"])
+            for counsellor, figures in k["missed_by_counsellor"].items():
+                if figures["missed_rate"] is not None:
+                    missed_rate_counsellor.add_metric([*labels, counsellor], figures["missed_rate"])
         yield from (
             in_office,
             waiting,
@@ -157,4 +176,7 @@ class OfficeFigures(Collector):
             estimate_within,
             follow_ups_open,
             oldest_follow_up,
+            missed,
+            missed_rate,
+            missed_rate_counsellor,
         )

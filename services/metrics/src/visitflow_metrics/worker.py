@@ -10,7 +10,7 @@ from datetime import date
 
 import faust
 import orjson
-from visitflow_events import Message, VisitEvent, WaitsEstimated
+from visitflow_events import AppointmentMissed, Message, VisitEvent, WaitsEstimated
 from visitflow_platform.redis_client import redis_client
 from visitflow_platform.streams import (
     DeadLetterQueue,
@@ -67,7 +67,7 @@ def create_worker(settings: MetricsSettings) -> faust.App:
         changed: dict[tuple[str, date], OfficeDay] = {}
         followed: set[str] = set()  # offices whose follow-ups changed
         for message in messages:
-            if not isinstance(message, VisitEvent | WaitsEstimated):
+            if not isinstance(message, VisitEvent | AppointmentMissed | WaitsEstimated):
                 continue
             office = offices.office(message.office_id)
             if office is None:

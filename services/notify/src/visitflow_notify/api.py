@@ -22,14 +22,16 @@ from visitflow_platform.web import install_common, live_response
 
 from .config import NotifySettings
 from .domain import Board
-from .scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE
+from .scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE, VISITOR_SCOPE
 from .views import counsellor_frame, counsellor_view, current, day_view, display_frame, display_view
+from .visit_pages import LINK_PATHS, LinkRefused, VisitLinks, refused, visit_routes
+from .visitor import visits_frame, visits_view
 
 WEB = Path(__file__).parent / "web"
 
 
 def create_app(settings: NotifySettings) -> FastAPI:
-    runtime = ApiRuntime(settings, worker_service="notify")
+    runtime = ApiRuntime(settings, publishes=True, worker_service="notify")
     offices = settings.offices
 
     def empty_display(office_id: str) -> str:
@@ -43,19 +45,31 @@ def create_app(settings: NotifySettings) -> FastAPI:
         office = offices.office(office_id)
         return counsellor_frame(counsellor_view(Board(office_id=office_id), office) if office else {})
 
+    def empty_visits(office_id: str) -> str:
+        office = offices.office(office_id)
+        if office is None:
+            return visits_frame({})
+        board, now = Board(office_id=office_id), settings.clock.now()
+        return visits_frame(
+            visits_view(board, office, display_view(board, office, now, settings.display_linger))
+        )
+
     displays = LiveHub(runtime.redis, DISPLAY_SCOPE, empty_display)
     counsellors = LiveHub(runtime.redis, COUNSELLOR_SCOPE, empty_counsellors)
+    visitors = LiveHub(runtime.redis, VISITOR_SCOPE, empty_visits)
     registry = CollectorRegistry()
     Gauge("visitflow_live_clients", "Open live-stream connections", ["service"], registry=registry).labels(
         "notify"
-    ).set_function(lambda: displays.listeners + counsellors.listeners)
+    ).set_function(lambda: displays.listeners + counsellors.listeners + visitors.listeners)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
         await displays.start()
         await counsellors.start()
+        await visitors.start()
         yield
+        await visitors.stop()
         await counsellors.stop()
         await displays.stop()
         await runtime.stop()
@@ -67,9 +81,11 @@ def create_app(settings: NotifySettings) -> FastAPI:
         description="Waiting-room displays and notifications.",
     )
     app.state.offices = offices
-    checks = runtime.checks()
+    # the displays stay ready without Kafka (only a visitor's acts publish): its check is left out
+    checks = {name: check for name, check in runtime.checks().items() if name != "kafka"}
     checks["live"] = displays.ready
-    install_common(app, settings, registry, checks)
+    install_common(app, settings, registry, checks, link_paths=LINK_PATHS)
+    app.add_exception_handler(LinkRefused, refused)
     mount_static(app, WEB)
     api = APIRouter(prefix="/api/offices/{office_id}")
 
@@ -103,13 +119,23 @@ def create_app(settings: NotifySettings) -> FastAPI:
         return live_response(counsellors.subscribe(office.id, last_event_id))
 
     app.include_router(api)
+    app.state.visit_links = visit_links = VisitLinks(
+        settings, runtime.redis, visitors, runtime.publisher, settings.clock
+    )
+    visit_api, visit_page = visit_routes(visit_links, WEB)
+    app.include_router(visit_api)
+    app.include_router(visit_page)
 
     @app.get("/display/{office_id}", include_in_schema=False, dependencies=[PUBLIC])
     async def display_page(office: OfficeDep) -> FileResponse:
         return page(WEB / "display.html")
 
+    @app.get("/counsellor/config", include_in_schema=False, dependencies=[PUBLIC])
+    async def counsellor_config() -> dict[str, str]:
+        return {"queue_url": settings.queue_public_url}
+
     @app.get("/counsellor/{office_id}", include_in_schema=False, dependencies=[PUBLIC])
     async def counsellor_page(office: OfficeDep) -> FileResponse:
-        return page(WEB / "counsellor.html")
+        return page(WEB / "counsellor.html", connect=settings.queue_public_url)
 
     return app

@@ -20,7 +20,7 @@ from visitflow_platform.contacts import ContactStore
 from visitflow_platform.i18n import text
 from visitflow_platform.live import LiveFeed
 
-from .domain.notices import outcome
+from .domain.notices import YOUR_PAGE, outcome
 from .providers import SmsProvider, SmsRejected
 from .scopes import COUNSELLOR_SCOPE
 
@@ -123,6 +123,9 @@ class Sender:
         phone = await self._contacts.phone(request.visit_id)
         if phone is None:
             raise Undeliverable("no contact number (the opt-in has expired)")
+        link = ""
+        if request.template == YOUR_PAGE and not (link := await self._contacts.link(request.visit_id) or ""):
+            raise Undeliverable("no link to send (withdrawn, or past its day)")
         office = self._offices.office(request.office_id)
         room = office.room(request.room_id) if office and request.room_id else None
         message = text(
@@ -130,6 +133,7 @@ class Sender:
             ticket=request.ticket or "",
             position=request.position or "",
             room=room.name if room else request.room_id or "",
+            link=link,
         )
         if request.wait_minutes is not None:
             message += " " + text("sms.wait", wait=_said(request.wait_minutes, request.wait_minutes_to))

@@ -56,6 +56,7 @@ def display_view(board: Board, office: Office, now: datetime, linger: timedelta)
         "office_id": office.id,
         "name": office.name,
         "public_pcs": office.public_pcs,
+        "follow_on_phone": office.policy.visitor_page_on_display,
         "calls": calls,
         "lines": lines,
         "rooms_closed": [room.name for room in office.rooms if room.id in board.closed_rooms],

@@ -29,9 +29,10 @@ from visitflow_platform.topics import TABLES
 from .config import NotifySettings
 from .domain import CALLED, Audience, Board, apply, notices, outcome
 from .providers import make_provider
-from .scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE
+from .scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE, VISITOR_SCOPE
 from .sender import Sender
 from .views import counsellor_frame, counsellor_view, display_frame, display_view
+from .visitor import VISITS_FRAME, visits_frame, visits_view
 
 
 def _display_frame(view: dict[str, Any], event: Event, _last: bool) -> str:
@@ -65,6 +66,7 @@ def create_worker(settings: NotifySettings) -> faust.App:
     redis = redis_client(settings.redis_url)
     feed = LiveFeed(redis, DISPLAY_SCOPE)
     counsellor_feed = LiveFeed(redis, COUNSELLOR_SCOPE)
+    visitor_feed = LiveFeed(redis, VISITOR_SCOPE)
     sender = Sender(
         settings.offices,
         settings.clock,
@@ -79,16 +81,23 @@ def create_worker(settings: NotifySettings) -> faust.App:
     def view(board: Board, office: Office) -> dict[str, Any]:
         return display_view(board, office, settings.clock.now(), settings.display_linger)
 
+    def visitors(board: Board, office: Office, shows: dict[str, Any]) -> Outgoing:
+        frame = visits_frame(visits_view(board, office, shows))
+        return Outgoing(office.id, VISITS_FRAME, frame, frame)
+
     async def reproject() -> int:
-        frames, counsellor_frames = [], []
+        frames, counsellor_frames, visitor_frames = [], [], []
         for office_id in boards.stored():
             if (office := settings.offices.office(office_id)) is not None:
                 board = boards.get(office.id)
-                frames.append(Outgoing.fresh_snapshot(office.id, display_frame(view(board, office))))
+                shows = view(board, office)
+                frames.append(Outgoing.fresh_snapshot(office.id, display_frame(shows)))
                 counsellor = counsellor_frame(counsellor_view(board, office))
                 counsellor_frames.append(Outgoing.fresh_snapshot(office.id, counsellor))
+                visitor_frames.append(visitors(board, office, shows))
         await feed.publish_all(frames)
         await counsellor_feed.publish_all(counsellor_frames)
+        await visitor_feed.publish_all(visitor_frames)
         return len(frames)
 
     install_read_model_healer(app, redis, settings.service_name, reproject)
@@ -106,12 +115,13 @@ def create_worker(settings: NotifySettings) -> faust.App:
     async def show(changed: dict[str, Changed]) -> None:
         """Pushes every changed office's new frames to its displays and counsellors; each call shown is
         recorded."""
-        frames, arrivals, calls = [], [], []
+        frames, arrivals, calls, visitor_frames = [], [], [], []
         for office_id, change in changed.items():
             office = settings.offices.office(office_id)
             assert office is not None
+            shows = view(change.board, office)
+            visitor_frames.append(visitors(change.board, office, shows))
             if change.display:
-                shows = view(change.board, office)
                 render = partial(_display_frame, shows)
                 frames += office_frames(office_id, change.display, render, display_frame(shows))
                 calls += [event for event in change.display if isinstance(event, VisitorCalled)]
@@ -123,6 +133,7 @@ def create_worker(settings: NotifySettings) -> faust.App:
             tries[call.event_id] = tries.get(call.event_id, 0) + 1
         await feed.publish_all(frames)
         await counsellor_feed.publish_all(arrivals)
+        await visitor_feed.publish_all(visitor_frames)
         at = settings.clock.now()
         shown.extend(outcome(call, Channel.DISPLAY, CALLED, tries.pop(call.event_id), at) for call in calls)
 

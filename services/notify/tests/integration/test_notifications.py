@@ -1,4 +1,5 @@
-"""Notifications through the real system: SMS "nearly your turn" once at the right position, a failing
+"""Notifications through the real system: SMS with the link to the visitor's own page when queued, "nearly
+your turn" once at the right position, a failing
 gateway retried and recorded without holding up others, counsellor alerts, and no phone number leaks."""
 
 from __future__ import annotations
@@ -62,24 +63,28 @@ def test_nearly_your_turn_comes_once_at_the_configured_position_then_your_turn(
     phone = "+47 4800 1005"
     first, *_, opted_in = [_drop_in(system) for _ in range(4)] + [_drop_in(system, phone)]
     assert opted_in["position"] == 5
+    page = eventually(lambda: sms_gateway.to(phone), what="the SMS with the link to their own page")
+    assert len(page) == 1
+    assert opted_in["ticket"] in page[0]["text"]
+    assert opted_in["visit_link"]["url"] in page[0]["text"]
 
     called = system.command(OFFICE, "call-next", {"room_id": "samtalerom-1"}).json()["event"]
     assert called["visit_id"] == first["visit_id"]  # the opted-in visitor is 4th now: nothing yet
     system.command(OFFICE, f"visits/{first['visit_id']}/complete", {"outcome": "served"})
     system.command(OFFICE, "call-next", {"room_id": "samtalerom-1"})  # now 3rd: nearly your turn
-    nearly = eventually(lambda: sms_gateway.to(phone), what="the nearly-your-turn SMS")
-    assert len(nearly) == 1
-    assert "nr. 3" in nearly[0]["text"]
+    nearly = eventually(lambda: _at_least(2, sms_gateway.to(phone)), what="the nearly-your-turn SMS")
+    assert len(nearly) == 2
+    assert "nr. 3" in nearly[1]["text"]
 
     system.command(OFFICE, "call-next", {"room_id": "samtalerom-2"})  # 2nd: no second message
     system.command(OFFICE, "call-next", {"room_id": "samtalerom-3"})  # 1st: still only one
     system.command(OFFICE, f"visits/{opted_in['visit_id']}/call", {"room_id": "samtalerom-4"})
-    messages = eventually(lambda: _at_least(2, sms_gateway.to(phone)), what="the your-turn SMS")
-    assert len(messages) == 2
-    assert "Samtalerom 4" in messages[1]["text"]
-    assert opted_in["ticket"] in messages[1]["text"]
-    sent = eventually(lambda: _at_least(2, _outcomes(system, opted_in["visit_id"])), what="both recorded")
-    assert sorted(event.template for event in sent) == ["nearly_your_turn", "your_turn"]
+    messages = eventually(lambda: _at_least(3, sms_gateway.to(phone)), what="the your-turn SMS")
+    assert len(messages) == 3
+    assert "Samtalerom 4" in messages[2]["text"]
+    assert opted_in["ticket"] in messages[2]["text"]
+    sent = eventually(lambda: _at_least(3, _outcomes(system, opted_in["visit_id"])), what="all recorded")
+    assert sorted(event.template for event in sent) == ["nearly_your_turn", "your_page", "your_turn"]
     assert all(isinstance(event, NotificationSent) for event in sent)
 
 
@@ -92,12 +97,14 @@ def test_a_failing_gateway_is_retried_recorded_as_failed_and_holds_up_no_one(
     system.command(OFFICE, f"visits/{unlucky['visit_id']}/call", {"room_id": "samtalerom-1"})
     system.command(OFFICE, f"visits/{lucky['visit_id']}/call", {"room_id": "samtalerom-2"})
 
-    failed = eventually(lambda: _outcomes(system, unlucky["visit_id"]), 20, "the failure recorded")
-    assert isinstance(failed[0], NotificationFailed)
-    assert failed[0].attempts == 3
-    assert "503" in failed[0].error
+    failed = eventually(lambda: _at_least(2, _outcomes(system, unlucky["visit_id"])), 30, "both failures")
+    assert sorted(event.template for event in failed) == ["your_page", "your_turn"]
+    for failure in failed:
+        assert isinstance(failure, NotificationFailed)
+        assert failure.attempts == 3
+        assert "503" in failure.error
     attempts = sms_gateway.to(refused)
-    assert len(attempts) == 3
+    assert len(attempts) == 6  # three for the link, three for the call
     your_turn = [message for message in sms_gateway.to(fine) if "Din tur nå" in message["text"]]
     assert len(your_turn) == 1
     assert your_turn[0]["at"] < attempts[-1]["at"]  # sent while the other was still being retried

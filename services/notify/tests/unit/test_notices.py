@@ -17,7 +17,7 @@ from visitflow_events import (
     VisitorQueued,
     WaitEstimate,
 )
-from visitflow_notify.domain import ARRIVED, CALLED, NEARLY, Audience, notices, outcome
+from visitflow_notify.domain import ARRIVED, CALLED, NEARLY, YOUR_PAGE, Audience, notices, outcome
 
 NOW = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
 DAY = date(2026, 11, 23)
@@ -121,6 +121,34 @@ def test_a_counsellor_is_told_when_their_appointment_arrives() -> None:
     assert [(r.channel, r.template, r.counsellor_id, r.ticket) for r in asked] == [
         (Channel.COUNSELLOR, ARRIVED, "veileder-2", "T-004")
     ]
+
+
+def _queued(visit_id: UUID, ticket: str) -> VisitorQueued:
+    return VisitorQueued(
+        **_envelope(),
+        visit_id=visit_id,
+        ticket=ticket,
+        kind=VisitKind.DROP_IN,
+        reason=Reason.OTHER,
+        line_id="drop_in",
+        checked_in_at=NOW,
+        position=1,
+        estimated_wait_s=0,
+    )
+
+
+def test_a_visitor_who_opted_in_gets_the_link_to_their_own_page_once_when_queued() -> None:
+    me, other = uuid4(), uuid4()
+    audience, _ = notices(Audience(office_id="halden"), _checked_in(me, sms=True), 3)
+    audience, _ = notices(audience, _checked_in(other, sms=False), 3)
+    audience, asked = notices(audience, _queued(me, "D-007"), 3)
+    assert [(r.visit_id, r.channel, r.template, r.ticket) for r in asked] == [
+        (me, Channel.SMS, YOUR_PAGE, "D-007")
+    ]
+    _, again = notices(audience, _queued(me, "D-007"), 3)
+    assert again == []
+    _, none = notices(audience, _queued(other, "D-008"), 3)
+    assert none == []
 
 
 def test_the_day_closing_forgets_opt_ins() -> None:

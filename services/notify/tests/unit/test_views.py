@@ -183,3 +183,10 @@ def test_the_display_names_the_rooms_out_of_service() -> None:
         "Samtalerom 3",
     ]
     assert display_view(reopened, LOTEN, MONDAY_NOON, LINGER)["rooms_closed"] == ["Samtalerom 2"]
+
+
+def test_the_display_points_to_the_visitors_page_only_where_the_office_turns_it_on() -> None:
+    hamar = OFFICES.offices["hamar"]  # turned on in the shipped configuration
+    assert hamar.policy.visitor_page_on_display
+    assert display_view(Board(office_id="hamar"), hamar, MONDAY_NOON, LINGER)["follow_on_phone"] is True
+    assert display_view(Board(office_id="loten"), LOTEN, MONDAY_NOON, LINGER)["follow_on_phone"] is False

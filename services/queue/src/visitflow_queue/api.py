@@ -41,6 +41,7 @@ from visitflow_platform.live import Frame, LiveHub
 from visitflow_platform.pages import mount_static, page
 from visitflow_platform.pseudonyms import pseudonym
 from visitflow_platform.runtime import ApiRuntime
+from visitflow_platform.visit_links import LinkStore
 from visitflow_platform.web import install_common, live_response
 
 from . import projection
@@ -358,6 +359,19 @@ def create_app(settings: QueueSettings) -> FastAPI:
         _: Annotated[EmptyBody | None, Body()] = None,
     ) -> JSONResponse:
         return await send(office, envelope, UndoRemoval, visit_id=visit_id)
+
+    links = LinkStore(runtime.redis, settings.pseudonym_secret)
+
+    @api.post(
+        "/visits/{visit_id}/link/revoke",
+        summary="Withdraw the visitor's link to their own page: it opens nothing from now on",
+        responses={404: {"description": "the visit has no link (any more) at this office"}},
+        dependencies=[require(Action.REVOKE_VISIT_LINK)],
+    )
+    async def revoke_link(office: OfficeDep, visit_id: UUID) -> dict[str, str]:
+        if not await links.revoke(visit_id, office.id):
+            raise ApiError(404, "no_link", "That visit has no link (any more).")
+        return {"status": "revoked"}
 
     @api.post(
         "/follow-ups/{visit_id}/resolve",

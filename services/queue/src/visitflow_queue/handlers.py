@@ -29,11 +29,15 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
 from visitflow_events import (
+    AppointmentBooked,
+    AppointmentEvent,
+    AppointmentMissed,
+    CheckAppointments,
     Command,
     Event,
     LineWait,
@@ -44,10 +48,13 @@ from visitflow_events import (
     WaitEstimate,
     as_dict,
 )
-from visitflow_offices import Clock, Office, OfficeDirectory
+from visitflow_offices import Clock, Office, OfficeDirectory, business_date
 from visitflow_platform.tables import ParsedTable
 
 from .domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
+from .domain.appointments import DayBook, arrive, book, day_key, missed
+from .domain.appointments import time_changes as appointments_moved
+from .domain.decide import PRODUCER
 from .domain.estimates import (
     Forecast,
     ahead_of,
@@ -62,6 +69,7 @@ from .domain.readmodel import time_changes
 
 log = logging.getLogger(__name__)
 RESULTS_KEPT_S = 3_600.0
+DAYS_KEPT = timedelta(days=1)  # a day's bookings are kept until the day after it is over
 STAFFING_EVERY = timedelta(minutes=5)
 
 
@@ -88,6 +96,8 @@ class _Batch:
     commanded: dict[str, Command] = field(default_factory=dict)  # each office's last command
     # each office's check-in answers, by visit, their estimate filled in once the batch is decided
     quotes: dict[str, list[tuple[UUID, dict[str, Any]]]] = field(default_factory=dict)
+    days: dict[str, tuple[DayBook, Message]] = field(default_factory=dict)  # changed day-books, and why
+    forgotten: dict[str, Message] = field(default_factory=dict)  # day-books to delete, and why
 
     def record(self, state: OfficeQueue, events: list[Event], cause: Message) -> OfficeQueue:
         state = fold(state, events)
@@ -108,6 +118,8 @@ class QueueHandlers:
     writing_for: Callable[[Message], contextlib.AbstractContextManager[None]] = lambda _: (
         contextlib.nullcontext()
     )
+    # each office's appointments of a day, keyed `office:date` (`appointments.day_key`)
+    days: MutableMapping[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # an office's state parsed once per change, not once per message, and dumped by its changes
@@ -127,9 +139,18 @@ class QueueHandlers:
         # when first needed and again when the table holds other keys (a rebalance moved partitions)
         self._kept: dict[str, deque[tuple[float, str]]] = {}
         self._kept_keys = -1
+        self._days = ParsedTable(self.days, DayBook, _empty_day)
 
     def state(self, office_id: str) -> OfficeQueue:
         return self._states.get(office_id)
+
+    def offices_held(self) -> list[str]:
+        """The offices whose queue or appointments this worker holds."""
+        booked = {key.partition(":")[0] for key in self._days.stored()}
+        return sorted(booked.union(self.states.keys()))
+
+    def day(self, office_id: str, day: date) -> DayBook:
+        return self._days.get(day_key(office_id, day))
 
     async def handle(self, message: Message) -> None:
         await self.handle_batch([message])
@@ -139,6 +160,10 @@ class QueueHandlers:
         for message in messages:
             if isinstance(message, VisitorCheckedIn):
                 self._check_in(message, batch)
+            elif isinstance(message, CheckAppointments):
+                self._check_appointments(message, batch)
+            elif isinstance(message, AppointmentEvent) and not isinstance(message, AppointmentMissed):
+                self._book(message, batch)  # a missed one is the queue's own, already in its day
             elif isinstance(message, Command):
                 self._command(message, batch)
             # every other event on the visits topic is the queue's own output, or not its business
@@ -163,15 +188,18 @@ class QueueHandlers:
             # emitted is stored and the batch's retry decides nothing again
             self._store(batch)
         self._unpushed.difference_update(batch.events)
+        if quiet := sorted({key.partition(":")[0] for key in batch.days} - set(batch.events)):
+            self._unpushed.update(quiet)  # bookings changed, nothing else: their picture afresh
         if self._unpushed:
             await self._push_again()
 
     async def refresh_with_time(self) -> int:
         """Pushes again the picture of each office that the time alone changed since it was made (the
-        closing notice began, a visitor waited past the office's limit and moved up, its staffing hint
-        was made again); returns how many."""
+        closing notice began, a visitor waited past the office's limit and moved up, a booking came into
+        the next hour or is late, its staffing hint was made again); returns how many."""
         async with self._batch:
             now = self.clock.now()
+            today = business_date(now, self.offices.timezone)
             rehinted = self._remake_staffing_hints(now)
             changed = [
                 office_id
@@ -180,6 +208,7 @@ class QueueHandlers:
                 and (
                     office_id in rehinted
                     or time_changes(self.state(office_id), office, made, now, self.offices.timezone)
+                    or appointments_moved(self.day(office_id, today), made, now)
                 )
             ]
             if changed:
@@ -227,7 +256,7 @@ class QueueHandlers:
                 cause = batch.last[office_id]
                 events = [*events, waits_estimated(state.business_date, lines, hint, cause, batch.now)]
                 published[office_id] = (lines, hint)
-            view = self._snapshot(office_id, state, estimates, batch.now, hint)
+            view = self._snapshot(office_id, state, estimates, batch.now, batch, hint)
             assert view is not None
             changes.append((office_id, events, view))
         return changes, published
@@ -256,6 +285,7 @@ class QueueHandlers:
         state: OfficeQueue,
         estimates: Forecast | None = None,
         now: datetime | None = None,
+        batch: _Batch | None = None,
         hint: tuple[StaffingOption, ...] | None = None,
     ) -> dict[str, Any] | None:
         office = self.offices.office(office_id)
@@ -266,7 +296,10 @@ class QueueHandlers:
         views = self._views.setdefault(office_id, VisitViews())
         if hint is None:
             hint = self._staffing_hint(state, office, now)
-        return snapshot(state, office, views, now, self.offices.timezone, estimates, hint)
+        zone = self.offices.timezone
+        day = business_date(now, zone)
+        today = self._current_day(office_id, day, batch) if batch else self.day(office_id, day)
+        return snapshot(state, office, views, now, zone, estimates, hint, today)
 
     def _staffing_hint(self, state: OfficeQueue, office: Office, now: datetime) -> tuple[StaffingOption, ...]:
         """The office's staffing hint as last made; made now only when it has none or its rooms in
@@ -298,6 +331,13 @@ class QueueHandlers:
         for office_id in batch.events:
             with self.writing_for(batch.last[office_id]):
                 self._states.put(office_id, batch.states[office_id])
+        for key, (day, cause) in batch.days.items():
+            with self.writing_for(cause):
+                self._days.put(key, day)
+        for key, cause in batch.forgotten.items():
+            if key in self.days:
+                with self.writing_for(cause):
+                    del self.days[key]
         now = self.clock.now().timestamp()
         self._expire_results(batch, now)
         for key, (cause, result) in batch.results.items():
@@ -309,6 +349,46 @@ class QueueHandlers:
     def _current(self, office_id: str, batch: _Batch) -> OfficeQueue:
         return batch.states.get(office_id) or self.state(office_id)
 
+    def _current_day(self, office_id: str, day: date, batch: _Batch) -> DayBook:
+        key = day_key(office_id, day)
+        return batch.days[key][0] if key in batch.days else self.day(office_id, day)
+
+    def _book(self, event: AppointmentEvent, batch: _Batch) -> None:
+        """A booking of the feed into its day (a moved one out of the day it was on, if another)."""
+        if self.offices.office(event.office_id) is None:
+            log.warning("booking for an unknown office", extra={"office_id": event.office_id})
+            return
+        target = day_key(event.office_id, event.business_date)
+        held = self._days.stored() if not isinstance(event, AppointmentBooked) else []  # moved: from where?
+        for key in dict.fromkeys([*batch.days, *held]):
+            if key != target and key.startswith(f"{event.office_id}:"):
+                other = self._current_day(event.office_id, date.fromisoformat(key.partition(":")[2]), batch)
+                if event.booking_id in other.bookings:
+                    batch.days[key] = (other.with_booking(None, event.booking_id), event)
+        day = self._current_day(event.office_id, event.business_date, batch)
+        batch.days[target] = (book(day, event), event)
+
+    def stale_days(self, office_id: str, today: date) -> list[str]:
+        """The office's days of bookings that are over (before yesterday): forgotten at its next check."""
+        return [
+            key
+            for key in self._days.stored()
+            if key.startswith(f"{office_id}:")
+            and date.fromisoformat(key.partition(":")[2]) < today - DAYS_KEPT
+        ]
+
+    def _check_appointments(self, command: CheckAppointments, batch: _Batch) -> None:
+        office = self.offices.office(command.office_id)
+        if office is None:
+            return
+        batch.forgotten.update((key, command) for key in self.stale_days(office.id, command.business_date))
+        day = self._current_day(office.id, command.business_date, batch)
+        if events := missed(day, office, self.clock.now(), PRODUCER):
+            for event in events:
+                day = book(day, event)
+            batch.days[day_key(office.id, command.business_date)] = (day, command)
+            batch.record(self._current(office.id, batch), list(events), command)
+
     def _check_in(self, event: VisitorCheckedIn, batch: _Batch) -> None:
         office = self.offices.office(event.office_id)
         if office is None:
@@ -318,6 +398,9 @@ class QueueHandlers:
         now = batch.now
         if events := check_in(state, office, event, now, self.offices.timezone):
             state = batch.record(state, events, event)
+        day = self._current_day(office.id, event.business_date, batch)
+        if (arrived := arrive(day, event)) is not day:
+            batch.days[day_key(office.id, event.business_date)] = (arrived, event)
         visit = state.visit(event.visit_id)
         ticket = state.tickets.get(event.visit_id)
         if ticket is None:  # queued on an earlier day: nothing to say
@@ -365,6 +448,11 @@ class QueueHandlers:
             result["events"] = [as_dict(event) for event in decision.events]
         batch.results[key] = (command, result)
         batch.replies.append((key, result))
+
+
+def _empty_day(key: str) -> DayBook:
+    office_id, _, day = key.partition(":")
+    return DayBook(office_id=office_id, business_date=date.fromisoformat(day))
 
 
 def _log_days_closed(events: list[Event]) -> None:

@@ -2,11 +2,13 @@
 
     python -m visitflow_queue rebuild
 
-Reads the visits topic from its start to its current end, folds every office's events with the same
-`evolve` the worker uses, and writes each office's snapshot (clearing its live history, so connected
-screens fetch the fresh snapshot). Safe to run while the system is up: while it writes, the queue API
-answers 503 `rebuilding` for an office whose snapshot is not written yet (`projection`); a rebuild that
-fails leaves it so until it is run again or the queue worker projects its offices after a restart.
+Reads the visits and appointments topics from their start to their current end, folds every office's
+events with the same `evolve` and `appointments.book` the worker uses (bookings first, then the
+visits, whose check-ins mark their arrivals), and writes each office's snapshot (clearing its live
+history, so connected screens fetch the fresh snapshot). Safe to run while the system is up: while it
+writes, the queue API answers 503 `rebuilding` for an office whose snapshot is not written yet
+(`projection`); a rebuild that fails leaves it so until it is run again or the queue worker projects
+its offices after a restart.
 """
 
 from __future__ import annotations
@@ -14,22 +16,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import date
 from uuid import UUID
 
 from kafka import KafkaConsumer, TopicPartition
-from visitflow_events import Event, UndecodableMessage, decode
+from visitflow_events import (
+    AppointmentEvent,
+    AppointmentMissed,
+    Event,
+    UndecodableMessage,
+    VisitorCheckedIn,
+    decode,
+)
+from visitflow_offices import business_date
 from visitflow_platform.live import LiveFeed, Outgoing
 from visitflow_platform.redis_client import redis_client
 
 from . import projection
 from .config import QueueSettings
 from .domain import OfficeQueue, evolve, snapshot
+from .domain.appointments import DayBook, arrive, book, day_key
 from .frames import SCOPE, snapshot_frame
 
 log = logging.getLogger(__name__)
 
 
-def replay(settings: QueueSettings) -> dict[str, OfficeQueue]:
+def replay(settings: QueueSettings) -> tuple[dict[str, OfficeQueue], dict[str, DayBook]]:
     consumer = KafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
         enable_auto_commit=False,
@@ -39,14 +51,17 @@ def replay(settings: QueueSettings) -> dict[str, OfficeQueue]:
         fetch_max_bytes=64 * 1024 * 1024,
     )
     try:
+        topics = (settings.topics.appointments, settings.topics.visits)
         partitions = [
-            TopicPartition(settings.topics.visits, p)
-            for p in sorted(consumer.partitions_for_topic(settings.topics.visits) or ())
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
         ]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         end = consumer.end_offsets(partitions)
         states: dict[str, OfficeQueue] = {}
+        events: dict[str, list[Event]] = {topic: [] for topic in topics}
         replayed = 0
         seen: set[UUID] = set()
         remaining = {tp for tp in partitions if end[tp] > 0}
@@ -64,25 +79,53 @@ def replay(settings: QueueSettings) -> dict[str, OfficeQueue]:
                         continue
                     seen.add(event.event_id)
                     replayed += 1
-                    state = states.get(event.office_id) or OfficeQueue(office_id=event.office_id)
-                    states[event.office_id] = evolve(state, event)
+                    events[tp.topic].append(event)
                 if consumer.position(tp) >= end[tp]:
                     remaining.discard(tp)
+        days: dict[str, list[Event]] = {}
+        bookings = [e for e in events[settings.topics.appointments] if isinstance(e, AppointmentEvent)]
+        latest = {(e.office_id, e.booking_id): e for e in sorted(bookings, key=lambda e: e.occurred_at)}
+        for event in latest.values():  # a booking as it last stood, on the day it is now on
+            _on_day(days, event.office_id, event.business_date).append(event)
+        for event in events[settings.topics.visits]:
+            state = states.get(event.office_id) or OfficeQueue(office_id=event.office_id)
+            states[event.office_id] = evolve(state, event)
+            if isinstance(event, VisitorCheckedIn | AppointmentMissed):
+                _on_day(days, event.office_id, event.business_date).append(event)
         log.info("replayed", extra={"events": replayed})
-        return states
+        return states, {key: _day(key, day_events) for key, day_events in days.items()}
     finally:
         consumer.close()
 
 
-async def write(settings: QueueSettings, states: dict[str, OfficeQueue]) -> int:
+def _on_day(days: dict[str, list[Event]], office_id: str, day: date) -> list[Event]:
+    return days.setdefault(day_key(office_id, day), [])
+
+
+def _day(key: str, events: list[Event]) -> DayBook:
+    """An office's day from its bookings, then its check-ins and missed appointments, as they came."""
+    office_id, _, day = key.partition(":")
+    book_of_day = DayBook(office_id=office_id, business_date=date.fromisoformat(day))
+    for event in events:
+        if isinstance(event, VisitorCheckedIn):
+            book_of_day = arrive(book_of_day, event)
+        elif isinstance(event, AppointmentEvent):
+            book_of_day = book(book_of_day, event)
+    return book_of_day
+
+
+async def write(settings: QueueSettings, states: dict[str, OfficeQueue], days: dict[str, DayBook]) -> int:
     redis = redis_client(settings.redis_url)
     feed = LiveFeed(redis, SCOPE)
     frames = []
     now = settings.clock.now()
+    zone = settings.offices.timezone
+    today = business_date(now, zone)
     try:
         for office in settings.offices:
             state = states.get(office.id) or OfficeQueue(office_id=office.id)
-            view = snapshot(state, office, now=now, zone=settings.offices.timezone)
+            day = days.get(day_key(office.id, today)) or DayBook(office_id=office.id, business_date=today)
+            view = snapshot(state, office, now=now, zone=zone, day=day)
             frames.append(Outgoing.fresh_snapshot(office.id, snapshot_frame(view)))
         await projection.forget(redis)  # meanwhile an office without its snapshot is not shown as empty
         await feed.reset([frame.office_id for frame in frames])
@@ -95,8 +138,8 @@ async def write(settings: QueueSettings, states: dict[str, OfficeQueue]) -> int:
 
 def rebuild(settings: QueueSettings) -> dict[str, float]:
     started = time.perf_counter()
-    states = replay(settings)
+    states, days = replay(settings)
     read = time.perf_counter()
-    offices = asyncio.run(write(settings, states))
+    offices = asyncio.run(write(settings, states, days))
     done = time.perf_counter()
     return {"offices": offices, "replay_s": round(read - started, 3), "write_s": round(done - read, 3)}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import faust
-from visitflow_events import CloseDay, encode
+from visitflow_events import CheckAppointments, CloseDay, encode
 from visitflow_offices import business_date, closing_time
 from visitflow_platform.ids import stable_id
 from visitflow_platform.redis_client import redis_client
@@ -21,6 +22,7 @@ from visitflow_platform.topics import TABLES
 
 from . import projection
 from .config import QueueSettings
+from .domain.appointments import missed
 from .domain.decide import DAY_CLOSES_AFTER
 from .handlers import Outbox, QueueHandlers
 from .outbox import KafkaRedisOutbox
@@ -33,10 +35,11 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
     topics = settings.topics
     visits = app.topic(topics.visits, partitions=settings.partitions)
     commands = app.topic(topics.commands, partitions=settings.partitions)
-    source = app.topic(topics.visits, topics.commands, partitions=settings.partitions)
-    state_table, results_table = TABLES["queue"]
+    source = app.topic(topics.visits, topics.commands, topics.appointments, partitions=settings.partitions)
+    state_table, results_table, days_table = TABLES["queue"]
     states = make_table(app, state_table, settings)
     results = make_table(app, results_table, settings)
+    days = make_table(app, days_table, settings)
     redis = redis_client(settings.redis_url)
     dead_letters = DeadLetterQueue(app, settings, "queue")
     outbox = outbox or KafkaRedisOutbox(visits, redis)
@@ -47,12 +50,13 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
         states,
         results,
         dead_letters.writing_for,
+        days,
     )
     install_heartbeat(app, redis, settings.service_name)
 
     async def reproject() -> int:
         assigned = [tp.partition for tp in app.consumer.assignment() if tp.topic == topics.visits]
-        views = handlers.snapshots(list(states.keys()))
+        views = handlers.snapshots(handlers.offices_held())
         await outbox.refresh(views)
         await projection.record(redis, assigned)
         return len(views)
@@ -96,5 +100,28 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
                     business_date=state.business_date,
                 )
                 await commands.send(key=office_id.encode(), value=encode(command))
+        await check_appointments(now)
+
+    async def check_appointments(now: datetime) -> None:
+        """Asks each office with an appointment past its grace period and nobody checked in to decide
+        it missed, or with days of bookings that are over to forget them (in the agent, the office's one
+        writer). The command's id is the minute's: asked again within it, the command is the same."""
+        for office_id in handlers.offices_held():
+            office = settings.offices.office(office_id)
+            if office is None:
+                continue
+            today = business_date(now, settings.offices.timezone)
+            due = missed(handlers.day(office_id, today), office, now, "queue-timer")
+            if not due and not handlers.stale_days(office_id, today):
+                continue
+            command = CheckAppointments(
+                command_id=stable_id("appointments", office_id, f"{now:%Y-%m-%dT%H:%M}"),
+                occurred_at=now,
+                office_id=office_id,
+                producer="queue-timer",
+                correlation_id=stable_id("appointments", office_id),
+                business_date=today,
+            )
+            await commands.send(key=office_id.encode(), value=encode(command))
 
     return app

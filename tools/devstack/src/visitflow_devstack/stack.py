@@ -120,6 +120,8 @@ class Stack:
             "VISITFLOW_NOTIFY_PORT": str(ports.notify),
             "VISITFLOW_METRICS_PORT": str(ports.metrics),
             "VISITFLOW_CHECKIN_PUBLIC_URL": self.url("checkin"),
+            "VISITFLOW_QUEUE_PUBLIC_URL": self.url("queue"),
+            "VISITFLOW_NOTIFY_PUBLIC_URL": self.url("notify"),
             "VISITFLOW_CORS_ORIGINS": ",".join(self.url(s) for s in ("queue", "notify", "metrics")),
             "VISITFLOW_SMS_OUTBOX_FILE": str(self.home / "sms-outbox.jsonl"),
             "VISITFLOW_OFFICES_CACHE_DIR": str(self.home / "cache"),

@@ -3,6 +3,10 @@
 Counts are exact, not drawn, so a simulated day has a known ground truth: NAV Halden plays its
 `expected_drop_ins_per_day` (100) drop-ins, 44 % of them to deliver documents or ask about their case,
 and hosts steer 10 % of all drop-ins to self-service at the door.
+
+Appointments are booked ahead (the booking import) and then played: most visitors come a little early,
+some late (within the office's late window), and some not at all, which the queue records as missed.
+The shares are assumptions of the order public services report for booked meetings, not measured here.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ APPOINTMENTS_PER_ROOM = 6
 EMERGENCIES_PER_DAY = 2
 SMS_SHARE = 0.3
 NO_SHOW_SHARE = 0.05
+APPOINTMENT_LATE_SHARE = 0.15  # arrive 1 to 12 minutes after the start
+APPOINTMENT_MISSED_SHARE = 0.08  # booked, and never come
+APPOINTMENT_MINUTES = (30, 30, 30, 45, 60)  # a booking's length, drawn from these
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,22 @@ class Arrival:
     counsellor_id: str | None = None
     sms: bool = False
     shows_up: bool = True  # False: checked in, then gone when called
+    booking_id: str | None = None  # an appointment booked ahead through the import, by its reference
+    duration_minutes: int = 30
+    comes: bool = True  # False: booked, and the visitor never comes (missed)
+
+    def booking(self, office_id: str) -> dict[str, object]:
+        """The booking as the booking system imports it."""
+        assert self.booking_id is not None
+        assert self.appointment_at is not None
+        return {
+            "booking_id": self.booking_id,
+            "office_id": office_id,
+            "counsellor_id": self.counsellor_id,
+            "starts_at": self.appointment_at.isoformat(),
+            "duration_minutes": self.duration_minutes,
+            "reason": self.reason.value,
+        }
 
     def body(self, reference: str, phone: str) -> dict[str, object]:
         body: dict[str, object] = {"kind": self.kind.value, "reason": self.reason.value}
@@ -59,9 +82,14 @@ class Arrival:
         return body
 
 
-def booking_reference(number: int) -> str:
-    """The reference of the booking of a day's `number`th arrival, in the check-in's format (SIM-A0042)."""
-    return f"SIM-{chr(ord('A') + number // 10_000 % 26)}{number % 10_000:04d}"
+def booking_reference(number: int, day: date | None = None) -> str:
+    """The reference of the booking of a day's `number`th arrival, in the check-in's format: SIM-A0042,
+    or with the day in its letters (SIBC-A0042), so that each day's bookings are new bookings."""
+    prefix = "SIM"
+    if day is not None:
+        ordinal = day.toordinal()
+        prefix = f"SI{chr(ord('A') + ordinal % 26)}{chr(ord('A') + ordinal // 26 % 26)}"
+    return f"{prefix}-{chr(ord('A') + number // 10_000 % 26)}{number % 10_000:04d}"
 
 
 def apportion(total: int, weights: dict[Reason, int]) -> dict[Reason, int]:
@@ -122,14 +150,19 @@ def plan_day(
     slots = [slot for slot in slots if slot.time() < last]
     for n in range(round(rooms * APPOINTMENTS_PER_ROOM * scale)):
         starts = rng.choice(slots)
+        late = rng.random() < APPOINTMENT_LATE_SHARE
+        offset = timedelta(minutes=rng.uniform(1, 12) if late else -rng.uniform(2, 20))
         arrivals.append(
             Arrival(
-                at=starts - timedelta(minutes=rng.uniform(2, 20)),
+                at=starts + offset,
                 kind=VisitKind.APPOINTMENT,
                 reason=Reason.COUNSELLOR_APPOINTMENT,
                 appointment_at=starts,
                 counsellor_id=counsellors[n % len(counsellors)].id if counsellors else None,
                 sms=rng.random() < SMS_SHARE,
+                booking_id=booking_reference(n, day) if counsellors else None,
+                duration_minutes=rng.choice(APPOINTMENT_MINUTES),
+                comes=rng.random() >= APPOINTMENT_MISSED_SHARE,
             )
         )
     for _ in range(round(EMERGENCIES_PER_DAY * scale)):

@@ -48,7 +48,7 @@ export async function api(url, options = {}) {
 const FRAME_TYPES = [
   "snapshot", "VisitorQueued", "VisitorCalled", "ServiceStarted", "ServiceCompleted", "VisitorNoShow",
   "VisitTransferred", "VisitCancelled", "VisitClosedAtDayEnd", "OfficeDayClosed", "NotificationSent",
-  "VisitHeld", "VisitReturned", "VisitRestored", "VisitCarriedOver", "FollowUpResolved",
+  "VisitHeld", "VisitReturned", "VisitRestored", "VisitCarriedOver", "FollowUpResolved", "AppointmentMissed",
   "WaitsEstimated", "RoomClosed", "RoomOpened",
   "appointment_arrived", "metrics",
 ];

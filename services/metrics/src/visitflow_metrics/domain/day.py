@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from visitflow_events import (
+    AppointmentMissed,
     FollowUpResolved,
     ServiceCompleted,
     ServiceStarted,
@@ -113,6 +114,7 @@ class OfficeDay(_Frozen):
     service_s: dict[str, list[int]] = {}
     quote_errors_s: dict[str, list[int]] = {}
     arrived: frozenset[UUID] = frozenset()
+    missed: frozenset[str] = frozenset()  # the bookings counted missed, by id
     visits: dict[UUID, Track] = {}
     staffing: tuple[StaffingOption, ...] = ()
     staffing_at: AwareDatetime | None = (
@@ -168,7 +170,12 @@ def _without_sample(samples: dict[str, list[int]], line_id: str, value: int) -> 
     return {**samples, line_id: kept}
 
 
-def _hour(event: VisitEvent | WaitsEstimated, rules: DayRules) -> str:
+Counted = VisitEvent | AppointmentMissed | WaitsEstimated
+"""What the metrics count: every visit event, the appointments nobody came for, and the queue's
+staffing hint (kept as the day's latest)."""
+
+
+def _hour(event: Counted, rules: DayRules) -> str:
     return event.occurred_at.astimezone(rules.zone).strftime("%H")
 
 
@@ -195,8 +202,14 @@ def _restored(day: OfficeDay, track: Track, event: VisitRestored) -> dict[str, o
     return changes
 
 
-def _progress(day: OfficeDay, event: VisitEvent, rules: DayRules) -> tuple[dict[str, object], dict[str, int]]:
+def _progress(
+    day: OfficeDay, event: VisitEvent | AppointmentMissed, rules: DayRules
+) -> tuple[dict[str, object], dict[str, int]]:
     """The changes one event makes to the day and the counters it adds; ({}, {}) when it is not new."""
+    if isinstance(event, AppointmentMissed):
+        if event.booking_id in day.missed:
+            return {}, {}
+        return {"missed": day.missed | {event.booking_id}}, counter_increments(event)
     if isinstance(event, VisitorCheckedIn | VisitRedirected):
         if event.visit_id in day.arrived:
             return {}, {}
@@ -287,7 +300,7 @@ def _hinted(day: OfficeDay, event: WaitsEstimated) -> dict[str, object]:
     return {"staffing": event.staffing, "staffing_at": event.occurred_at}
 
 
-def apply(day: OfficeDay, event: VisitEvent | WaitsEstimated, rules: DayRules) -> OfficeDay | None:
+def apply(day: OfficeDay, event: Counted, rules: DayRules) -> OfficeDay | None:
     """The day after `event`, or None when the event changes nothing (a duplicate, or not counted)."""
     increments: dict[str, int] = {}
     if isinstance(event, WaitsEstimated):
@@ -314,9 +327,7 @@ class OfficeDays(_Frozen):
     )
     follow_ups_version: int = Field(default=0, ge=0, description="changes to the follow-ups")
 
-    def apply(
-        self, event: VisitEvent | WaitsEstimated, rules: DayRules
-    ) -> tuple[OfficeDays, OfficeDay | None] | None:
+    def apply(self, event: Counted, rules: DayRules) -> tuple[OfficeDays, OfficeDay | None] | None:
         """The new value and the changed day (None when only the follow-ups changed), or None when nothing
         changed (the day too old, and no follow-up)."""
         after = self._followed(event)
@@ -331,7 +342,7 @@ class OfficeDays(_Frozen):
         kept = dict(sorted(days.items())[-KEPT_DAYS:])
         return after.model_copy(update={"days": kept}), changed
 
-    def _followed(self, event: VisitEvent | WaitsEstimated) -> OfficeDays:
+    def _followed(self, event: Counted) -> OfficeDays:
         """With a follow-up opened or resolved by `event`; itself when the event changes none."""
         if isinstance(event, VisitCarriedOver) and event.visit_id not in self.follow_ups:
             follow_ups = {**self.follow_ups, event.visit_id: event.occurred_at}

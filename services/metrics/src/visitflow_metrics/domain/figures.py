@@ -12,6 +12,7 @@ from visitflow_events import Reason, VisitKind
 from visitflow_offices import Office, office_hours
 
 from .day import DaySummary
+from .footfall import kept_by, missed_by
 from .outcomes import VisitOutcome, outcome_counts, self_service
 
 DOCUMENTS_OR_CASE_STATUS = (Reason.DELIVER_DOCUMENTS, Reason.CASE_STATUS)
@@ -94,6 +95,27 @@ def kpis(summary: DaySummary, office: Office) -> dict[str, Any]:
             for line, values in sorted(summary.service_s.items())
         },
         "estimates_by_line": estimate_accuracy(summary.quote_errors_s),
+        **missed_appointments(c, office),
+    }
+
+
+def missed_appointments(c: Mapping[str, int], office: Office) -> dict[str, Any]:
+    """Appointments kept (checked in for) and missed (nobody came by the start plus the grace period),
+    and the missed share of those, for the office and each of its counsellors."""
+    kept, missed = c.get("appointments_kept", 0), c.get("appointments_missed", 0)
+    by_counsellor = {}
+    for counsellor in office.counsellors:
+        mine_kept, mine_missed = c.get(kept_by(counsellor.id), 0), c.get(missed_by(counsellor.id), 0)
+        by_counsellor[counsellor.id] = {
+            "kept": mine_kept,
+            "missed": mine_missed,
+            "missed_rate": ratio(mine_missed, mine_kept + mine_missed),
+        }
+    return {
+        "appointments_kept": kept,
+        "appointments_missed": missed,
+        "missed_appointment_rate": ratio(missed, kept + missed),
+        "missed_by_counsellor": by_counsellor,
     }
 
 
@@ -152,6 +174,8 @@ def live_view(summary: DaySummary, office: Office) -> dict[str, Any]:
         "called": c.get("called", 0),
         "called_within_target": c.get("called_within_target", 0),
         "no_shows": c.get("no_shows", 0),
+        "appointments_kept": c.get("appointments_kept", 0),
+        "appointments_missed": c.get("appointments_missed", 0),
         "estimates": estimate_accuracy(summary.quote_errors_s).get("all"),
         "staffing": [option.model_dump() for option in summary.staffing],
     }

@@ -4,6 +4,7 @@ event is new for its visit and adds the increments once."""
 from __future__ import annotations
 
 from visitflow_events import (
+    AppointmentMissed,
     Event,
     ServiceCompleted,
     VisitCancelled,
@@ -27,10 +28,30 @@ def _arrival(event: VisitorCheckedIn | VisitRedirected) -> dict[str, int]:
     return counts
 
 
+def kept_by(counsellor_id: str) -> str:
+    """The flat counter of a counsellor's appointments checked in for."""
+    return f"appointment_kept:{counsellor_id}"
+
+
+def missed_by(counsellor_id: str) -> str:
+    """The flat counter of a counsellor's appointments nobody came for (`AppointmentMissed`)."""
+    return f"appointment_missed:{counsellor_id}"
+
+
+def _kept(event: VisitorCheckedIn) -> dict[str, int]:
+    """An appointment with its counsellor, checked in for: one kept, for the missed-appointment rate."""
+    appointment = event.appointment
+    if event.kind is not VisitKind.APPOINTMENT or appointment is None or appointment.counsellor_id is None:
+        return {}
+    return {"appointments_kept": 1, kept_by(appointment.counsellor_id): 1}
+
+
 def counter_increments(event: Event) -> dict[str, int]:
     match event:
         case VisitorCheckedIn():
-            return _arrival(event)
+            return _arrival(event) | _kept(event)
+        case AppointmentMissed():
+            return {"appointments_missed": 1, missed_by(event.counsellor_id): 1}
         case VisitRedirected():
             return _arrival(event) | {"redirected": 1, redirected_to(event.alternative): 1}
         case VisitorQueued():

@@ -64,6 +64,7 @@ import { accessToken, api } from "/static/common/common.js";
       tile(t().steered, number(sum("steered_to_self_service"))),
       tile(t().serviceLevel, percent(sum("called_within_target"), sum("called"))),
       tile(t().noShows, number(sum("no_shows"))),
+      tile(t().missedAppointments, percent(sum("appointments_missed"), sum("appointments_missed") + sum("appointments_kept"))),
     );
   }
 
@@ -122,6 +123,7 @@ import { accessToken, api } from "/static/common/common.js";
         cell("num in-office", number(office.in_office)),
         cell("num waiting", number(office.waiting)),
         cell("num longest-wait", office.waiting ? minutes(wait) : "–"),
+        cell("num missed", percent(office.appointments_missed || 0, (office.appointments_missed || 0) + (office.appointments_kept || 0))),
         dropIns,
         cell("num estimates", estimatesHeld(office.estimates)),
         staffingCell(office.staffing),

@@ -3,12 +3,13 @@ which notifications are due."""
 
 from .arrivals import Arrival, Stage, arrive
 from .board import Board, Call, LineBoard, apply, shown
-from .notices import ARRIVED, CALLED, NEARLY, Audience, notices, outcome
+from .notices import ARRIVED, CALLED, NEARLY, YOUR_PAGE, Audience, notices, outcome
 
 __all__ = [
     "ARRIVED",
     "CALLED",
     "NEARLY",
+    "YOUR_PAGE",
     "Arrival",
     "Audience",
     "Board",

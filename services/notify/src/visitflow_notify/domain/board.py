@@ -31,6 +31,7 @@ from visitflow_events import (
     VisitorNoShow,
     VisitorQueued,
     VisitRestored,
+    VisitReturned,
     VisitStage,
     VisitTransferred,
     WaitEstimate,
@@ -71,6 +72,10 @@ class Board(BaseModel):
     # the removals undone today (`VisitRestored.undone_event_id`): delivered again, they change nothing
     undone: frozenset[UUID] = frozenset()
     closed_rooms: frozenset[str] = frozenset()  # out of service today (`RoomClosed`, `RoomOpened`)
+    # for the visitors' own pages: each queued visit's ticket, and who stepped out (on hold)
+    tickets: dict[UUID, str] = {}
+    held: frozenset[UUID] = frozenset()
+    ended: frozenset[UUID] = frozenset()
 
 
 def shown(board: Board, now: datetime, linger: timedelta) -> tuple[Call, ...]:
@@ -189,6 +194,42 @@ def _lines(lines: dict[str, LineBoard], event: Event) -> dict[str, LineBoard]:
     return lines
 
 
+def _held(held: frozenset[UUID], event: Event) -> frozenset[UUID]:
+    """Who is on hold after one event: put on hold, until back, called or gone."""
+    if isinstance(event, VisitHeld):
+        return held | {event.visit_id}
+    if (
+        isinstance(
+            event,
+            VisitReturned
+            | VisitorCalled
+            | ServiceStarted
+            | ServiceCompleted
+            | VisitorNoShow
+            | VisitCancelled
+            | VisitClosedAtDayEnd
+            | VisitCarriedOver,
+        )
+        and event.visit_id in held
+    ):
+        return held - {event.visit_id}
+    return held
+
+
+_ENDS = ServiceCompleted | VisitorNoShow | VisitCancelled | VisitClosedAtDayEnd | VisitCarriedOver
+
+
+def _ended(board: Board, event: Event) -> frozenset[UUID]:
+    """The visits queued today that are over: completed, not shown, cancelled or closed; back again
+    when undone."""
+    ended = board.ended
+    if isinstance(event, _ENDS) and event.visit_id in board.queued and event.visit_id not in ended:
+        return ended | {event.visit_id}
+    if isinstance(event, VisitRestored) and event.visit_id in ended:
+        return ended - {event.visit_id}
+    return ended
+
+
 def apply(board: Board, event: Event, keep: int = 8) -> Board:
     """The board after one event, keeping the latest `keep` calls; the same event twice changes nothing,
     and a part the event leaves alone stays the same object (so a caller can tell what changed)."""
@@ -205,6 +246,11 @@ def apply(board: Board, event: Event, keep: int = 8) -> Board:
         update["undone"] = board.undone | {event.undone_event_id}
     if isinstance(event, VisitorQueued):
         update["queued"] = board.queued | {event.visit_id}
+        update["tickets"] = {**board.tickets, event.visit_id: event.ticket}
+    if (held := _held(board.held, event)) is not board.held:
+        update["held"] = held
+    if (ended := _ended(board, event)) is not board.ended:
+        update["ended"] = ended
     if (calls := _calls(board.calls, event, keep)) is not board.calls:
         update["calls"] = calls
     if (lines := _lines(board.lines, event)) is not board.lines:

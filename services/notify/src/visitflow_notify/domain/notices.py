@@ -1,6 +1,7 @@
-"""Which notifications an event calls for: SMS "nearly your turn" and "your turn, room X" for visitors
-who opted in, and "your appointment has arrived" for counsellors. Each at most once per visit. And the
-record of each outcome, on whichever channel it went out."""
+"""Which notifications an event calls for: SMS for visitors who opted in (the link to their own page
+when queued, "nearly your turn", "your turn, room X"), and "your appointment has arrived" for
+counsellors. Each at most once per visit. And the record of each outcome, on whichever channel it went
+out."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from visitflow_events import (
     VisitorQueued,
 )
 
+YOUR_PAGE = "your_page"  # the link itself is in the contact store only: the sender adds it
 NEARLY = "nearly_your_turn"
 CALLED = "your_turn"
 ARRIVED = "appointment_arrived"
@@ -76,6 +78,13 @@ def notices(
                     ticket=event.ticket,
                     counsellor_id=event.counsellor_id,
                 ),
+            )
+        )
+    if isinstance(event, VisitorQueued) and event.visit_id in audience.sms:
+        wanted.append(
+            (
+                f"{event.visit_id}:{YOUR_PAGE}",
+                _request(event, event.visit_id, Channel.SMS, YOUR_PAGE, ticket=event.ticket),
             )
         )
     if isinstance(event, VisitorCalled):

@@ -1,7 +1,9 @@
 // A counsellor's page: today's arrivals for the counsellor chosen from the office's list (remembered in
 // this browser; ?counsellor=veileder-2 chooses in the link), live. A new arrival is highlighted, chimed
-// and announced once. Ticket, time and room only.
-import { el, languageToggle, liveStream, loadCatalogue } from "/static/common/common.js";
+// and announced once. Ticket, time and room only. Below, the counsellor's day of appointments as the
+// queue keeps it (booked, arrived with how long they have waited, late, missed), read from the queue
+// API when the page opens, on each arrival and every half minute.
+import { api, el, languageToggle, liveStream, loadCatalogue, minutes } from "/static/common/common.js";
 import { clockTime, connectionStatus, soundControl } from "/static/app/screen.js";
 
 const office = location.pathname.split("/").filter(Boolean).pop();
@@ -22,6 +24,7 @@ $("counsellor").addEventListener("change", (event) => {
   known = null;
   fresh.clear();
   update();
+  renderDay();
 });
 
 const mine = () => (view?.arrivals || []).filter((arrival) => arrival.counsellor_id === chosen);
@@ -54,6 +57,44 @@ function render() {
        el("span", { class: "ticket" }, arrival.ticket),
        el("span", { class: "time" }, t("counsellor.arrived_at", { time: clockTime(Date.parse(arrival.arrived_at), language) })),
        el("span", { class: "stage" }, stage(arrival)))));
+}
+
+let day = null;  // the office's appointments today, as the queue's picture has them
+const { queue_url: queueUrl } = await (await fetch("/counsellor/config")).json();
+async function loadDay() {
+  const response = await api(`${queueUrl}/api/offices/${office}/queue`).catch(() => null);
+  if (!response?.ok) return;
+  day = (await response.json()).appointments || null;
+  renderDay();
+}
+
+const clock = await (await fetch("/api/clock")).json();  // the system's clock, which may not be this one
+const clockRead = Date.now();
+const serverNow = () => Date.parse(clock.now) + (Date.now() - clockRead) * clock.speed;
+
+function dayState(booking) {
+  if (booking.status === "arrived") {
+    const waited = (serverNow() - Date.parse(booking.arrived_at)) / 1000;
+    return booking.stage === "waiting"
+      ? t("counsellor.day_waiting", { ticket: booking.ticket, minutes: minutes(waited) })
+      : t("counsellor.day_arrived", { ticket: booking.ticket });
+  }
+  if (booking.status === "missed") return t("counsellor.day_missed");
+  return t(booking.late ? "counsellor.day_late" : "counsellor.day_booked");
+}
+
+function renderDay() {
+  if (!day) return;
+  const parts = ["next_hour", "later", "arrived", "missed"];
+  const mineToday = parts.flatMap((part) => day[part]).filter((b) => b.counsellor_id === chosen)
+    .sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+  $("day-none").hidden = mineToday.length > 0;
+  $("day-none").textContent = t(chosen ? "counsellor.day_none" : "counsellor.choose_first");
+  $("day").replaceChildren(...mineToday.map((booking) =>
+    el("li", { class: booking.late ? "late" : booking.status, "data-booking": booking.booking_id },
+       el("span", { class: "time" }, booking.time),
+       el("span", { class: "code" }, booking.booking_id),
+       el("span", { class: "state" }, dayState(booking)))));
 }
 
 function arrived(ticket) {
@@ -92,6 +133,9 @@ liveStream(`/api/offices/${office}/counsellor-alerts/stream`, {
       const arrival = { ticket: data.ticket, counsellor_id: data.counsellor_id, arrived_at: data.at, stage: "waiting" };
       view = { ...view, arrivals: [...view.arrivals, arrival] };
     }
+    if (type === "appointment_arrived") loadDay();
     update();
   },
 });
+await loadDay();
+setInterval(loadDay, 30000);  // and the minutes waited tick on

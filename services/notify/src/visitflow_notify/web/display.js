@@ -93,6 +93,7 @@ function renderTips() {
   if (view?.public_pcs) tips.push("display.tip_pcs");
   tips.push("display.tip_host");
   $("tips").replaceChildren(...tips.map((key) => el("li", {}, t(key))));
+  $("follow-on-phone").hidden = !view?.follow_on_phone;  // where the office turned it on
 }
 
 function render() {

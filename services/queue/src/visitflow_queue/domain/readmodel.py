@@ -18,6 +18,7 @@ from visitflow_events import StaffingOption, VisitStage
 from visitflow_events import WaitEstimate as Wait
 from visitflow_offices import OSLO, Office, business_date, closing_time
 
+from .appointments import DayBook, expected
 from .estimates import Forecast, forecast, mean_service_seconds, wait_view
 from .ordering import is_overdue, waiting_in_order
 from .state import OfficeQueue, OpenVisit
@@ -136,9 +137,11 @@ def snapshot(
     zone: ZoneInfo = OSLO,
     estimates: Forecast | None = None,
     staffing: tuple[StaffingOption, ...] | None = None,
+    day: DayBook | None = None,
 ) -> dict[str, Any]:
     """The office's picture: `follow_up` first (the emergencies carried over from earlier days, oldest
-    first), then the day's lists, rooms and lines; at `now`, in call order and with the day's `closing`."""
+    first), then the day's lists, rooms and lines; at `now`, in call order and with the day's `closing`;
+    and today's appointments from `day` (`appointments.expected`), empty without it."""
     view: Callable[[Office, OpenVisit, int | None], dict[str, Any]] = (
         views if views is not None else _fresh_view
     )
@@ -182,7 +185,7 @@ def snapshot(
         "waiting": [view(office, visit, index + 1) for index, visit in enumerate(waiting)],
         "called": sorted(
             (view(office, v, None) for v in state.visits.values() if v.stage is VisitStage.CALLED),
-            key=lambda v: v["called_at"],
+            key=lambda v: (v["called_at"], v["ticket"]),  # two called at once: by ticket
         ),
         "in_service": sorted(
             (view(office, v, None) for v in state.visits.values() if v.stage is VisitStage.IN_SERVICE),
@@ -195,6 +198,9 @@ def snapshot(
         "counsellors": [{"counsellor_id": c.id, "name": c.name} for c in office.counsellors],
         "issued_today": len(state.tickets),
         "undo_seconds": office.policy.undo_seconds,
+        "appointments": expected(day, office, state, now, zone)
+        if day is not None and now is not None
+        else {"next_hour": [], "later": [], "arrived": [], "missed": []},
     }
     if staffing is not None:  # the office lead's hint: the next hour with a room more or fewer
         result["staffing"] = [

@@ -185,6 +185,7 @@ async function submit(redirectTo = null) {
     const { status, answer } = await post(`${checkinUrl}/api/offices/${office}/check-ins`, checkInBody(redirectTo), pendingKey);
     // these ask for a retry: tapping again must retry this check-in, not make a second one
     if (status !== 503 && status !== 429 && answer.error !== "in_progress") pendingKey = null;
+    showLink(answer);
     if (answer.outcome === "queued") {
       say(t("tablet.queued", { ticket: answer.ticket, position: answer.position, wait: saidWait(t, answer.minutes, answer.minutes_to, answer.no_room) }));
       $("checkin-form").reset();
@@ -197,6 +198,28 @@ async function submit(redirectTo = null) {
   }
 }
 $("checkin-form").addEventListener("submit", (event) => { event.preventDefault(); submit(); });
+
+// The visitor's own page: its QR code right after the check-in, until the next one; the host may
+// withdraw the link (it opens nothing from then on).
+let linked = null;  // the visit whose link is shown, and its ticket
+function showLink(answer) {
+  linked = answer.visit_link ? { visit_id: answer.visit_id, ticket: answer.ticket || "" } : null;
+  $("visit-link").hidden = !linked;
+  if (!linked) return;
+  $("visit-link-code").src = answer.visit_link.qr_svg;
+  $("visit-link-code").alt = t("tablet.link_alt");
+  $("visit-link-revoke").disabled = false;
+}
+$("visit-link-revoke").addEventListener("click", async () => {
+  if (!linked) return;
+  const { status, answer } = await post(`/api/offices/${office}/visits/${linked.visit_id}/link/revoke`, undefined,
+                                        crypto.randomUUID()).catch(() => ({ status: 0, answer: {} }));
+  if (status === 200 || status === 404) {
+    tell(status === 200 ? t("tablet.link_revoked", { ticket: linked.ticket }) : explain(status, answer));
+    $("visit-link").hidden = true;
+    linked = null;
+  } else tell(status ? explain(status, answer) : t("error.network"), { error: true });
+});
 
 // --- host commands --------------------------------------------------------------------------------
 const roomName = (roomId) => snapshot?.rooms.find((room) => room.room_id === roomId)?.name || roomId;
@@ -213,6 +236,7 @@ function callWords(event) {
 // A command tapped again before it had a final answer (the network failed, or the service asked to
 // retry) is sent with its first key, so the queue carries it out once.
 const pendingActs = new Map();  // path and body -> Idempotency-Key
+const ownCommands = new Set();  // what this tablet asked for: said when answered, not again when seen
 
 async function act(path, body, words, undoable = false) {
   const what = `${path} ${JSON.stringify(body ?? null)}`;
@@ -226,6 +250,7 @@ async function act(path, body, words, undoable = false) {
     return null;
   }
   const { status, answer } = reply;
+  if (answer.command_id) ownCommands.add(answer.command_id);
   if (status !== 503 && status !== 429) pendingActs.delete(what);
   if (status === 202) tell(t("tablet.said_recorded"));
   else if (status >= 400) tell(explain(status, answer), { error: true });
@@ -610,6 +635,73 @@ $("call-next").addEventListener("click", () => {
   if ($("call-next").getAttribute("aria-disabled") !== "true") callNext($("call-room").value);
 });
 
+// --- expected today ----------------------------------------------------------------------------
+// The day's bookings (the next hour first, then the rest of the day), narrowed by the code the visitor
+// shows or by their counsellor; one tap checks the visitor in with the booking's reference, start and
+// counsellor, and the office's early and late windows apply as to any appointment.
+const codeTyped = () => $("booking-code").value.trim().toUpperCase();
+const shownCounsellor = () => $("expected-counsellor").value;
+const wanted = (booking) => booking.booking_id.startsWith(codeTyped())
+  && (!shownCounsellor() || booking.counsellor_id === shownCounsellor());
+
+const bookingKeys = new Map();  // booking id -> the Idempotency-Key of its check-in until answered
+async function checkInBooking(booking) {
+  const key = bookingKeys.get(booking.booking_id) || uuidv7();
+  bookingKeys.set(booking.booking_id, key);
+  const body = { kind: "appointment", reason: booking.reason,
+                 appointment: { reference: booking.booking_id, starts_at: booking.starts_at,
+                                counsellor_id: booking.counsellor_id } };
+  try {
+    const { status, answer } = await post(`${checkinUrl}/api/offices/${office}/check-ins`, body, key);
+    if (status !== 503 && status !== 429 && answer.error !== "in_progress") bookingKeys.delete(booking.booking_id);
+    if (answer.outcome === "queued") {
+      say(t("tablet.queued", { ticket: answer.ticket, position: answer.position, minutes: minutes(answer.estimated_wait_s) }));
+      $("booking-code").value = "";
+    } else if (answer.outcome === "accepted") say(t("tablet.accepted"));
+    else say(explain(status, answer), true);
+  } catch {
+    say(t("error.network"), true);  // the key is kept: tapping again retries the same check-in
+  }
+}
+
+function bookingItem(booking) {
+  const item = el("li", { "data-booking": booking.booking_id });
+  const parts = { time: el("span", { class: "time" }), code: el("span", { class: "code" }),
+                  who: el("span"), late: el("span", { class: "tag" }) };
+  parts.go = button(t("tablet.check_in_booking"), () => checkInBooking(item.booking), { class: "primary" });
+  item.parts = parts;
+  item.append(parts.time, parts.code, parts.who, parts.late, parts.go);
+  return item;
+}
+
+function updateBooking(item, booking) {
+  item.booking = booking;
+  setText(item.parts.time, booking.time);
+  setText(item.parts.code, booking.booking_id);
+  setText(item.parts.who, booking.counsellor);
+  setText(item.parts.late, booking.late ? t("tablet.late") : "");
+  show(item.parts.late, Boolean(booking.late));
+  item.classList.toggle("late", Boolean(booking.late));
+  setText(item.parts.go.about, ` ${booking.booking_id} ${booking.time}`);
+}
+
+function renderExpected() {
+  const expected = snapshot.appointments || { next_hour: [], later: [] };
+  const picker = $("expected-counsellor");
+  const current = picker.value;
+  keyed(picker, [{ counsellor_id: "", name: t("tablet.all_counsellors") }, ...snapshot.counsellors],
+        (c) => c.counsellor_id, (c) => el("option", { value: c.counsellor_id }), (option, c) => setText(option, c.name));
+  if (picker.value !== current) picker.value = current;
+  for (const [id, part] of [["expected-soon", "next_hour"], ["expected-later", "later"]]) {
+    const bookings = expected[part].filter(wanted);
+    keyed($(id), bookings.length ? bookings : [{ booking_id: "", none: true }], (b) => b.booking_id,
+          (b) => (b.none ? el("li", { class: "none" }) : bookingItem(b)),
+          (node, b) => (b.none ? setText(node, t("tablet.expected_none")) : updateBooking(node, b)));
+  }
+}
+$("booking-code").addEventListener("input", () => snapshot && renderExpected());
+$("expected-counsellor").addEventListener("change", () => snapshot && renderExpected());
+
 function render() {
   if (!snapshot) return;
   const before = focusBefore();
@@ -617,6 +709,7 @@ function render() {
   renderRooms();
   renderStaffing();
   renderLines();
+  renderExpected();
   renderDock();
   focusAfter(before);
   for (const [visitId, entry] of undos) {
@@ -642,6 +735,7 @@ function applyChanges(before, changes) {
 }
 
 let shownId = null;  // the frame the snapshot on screen came with
+const SEEN = { VisitHeld: "tablet.seen_held", VisitReturned: "tablet.seen_returned", VisitCancelled: "tablet.seen_cancelled" };
 function openStream() {
   live = liveStream(`/api/offices/${office}/queue/stream`, {
     onStatus: (state) => {
@@ -650,6 +744,10 @@ function openStream() {
     },
     onFrame: (type, data, id) => {
       if (type === "VisitorCalled" && data.event) announce(callWords(data.event), data.event.event_id);
+      // a visitor's act on their own page (or another device's): said here too
+      if (SEEN[type] && data.event && !ownCommands.has(data.event.causation_id)) {
+        tell(t(SEEN[type], { ticket: data.event.ticket }), { key: data.event.event_id });
+      }
       if (!data.snapshot && !data.changes) return;  // an event alone: the batch's last frame has the picture
       const next = data.snapshot || (snapshot && data.changes.base === shownId && applyChanges(snapshot, data.changes));
       if (!next) { live.restart(); return; }  // a change to a picture this page does not have

@@ -1,0 +1,104 @@
+"""Visit links: the visitor's own page, reached by an unguessable token bound to one visit.
+
+The checkin API mints a link when it queues a visitor; the token goes to the host's tablet (as a QR
+code) and, with an SMS opt-in, into the contact store for the SMS; Redis keeps only its keyed digest
+(HMAC-SHA256 with `VISITFLOW_PSEUDONYM_SECRET`): `vf:link:{digest}` holds the office and the visit id,
+and `vf:link:visit:{visit}` the digest, so a host can revoke it and a new one replaces the old. Both
+expire at midnight of the visit's day; the page itself ends the link when the visit ends. Nothing
+about the visitor is behind it: an office, an opaque visit id and when it was minted.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+import orjson
+import redis.asyncio as aioredis
+
+from .contacts import ContactStore, seconds_left
+
+# Letters only (no look-alikes): 32 of them are 179 random bits, and a token holds no digit, so no part
+# of it can ever look like a phone or identity number to the edge's personal-data check.
+ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+LENGTH = 32
+TOKEN = re.compile(rf"^[{ALPHABET}]{{{LENGTH}}}$")
+
+
+def new_token() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+@dataclass(frozen=True)
+class VisitLink:
+    digest: str  # what Redis keys and rate limits name instead of the token
+    office_id: str
+    visit_id: UUID
+    minted_at: datetime
+
+
+def link_digest(secret: str, token: str) -> str:
+    mac = hmac.new(secret.encode(), b"visit-link:" + token.encode(), hashlib.sha256).digest()
+    return "l-" + base64.b32encode(mac[:20]).decode().lower()
+
+
+def _key(digest: str) -> str:
+    return f"vf:link:{digest}"
+
+
+def _of(visit_id: UUID) -> str:
+    return f"vf:link:visit:{visit_id}"
+
+
+class LinkStore:
+    def __init__(self, redis: aioredis.Redis, secret: str) -> None:
+        self._redis, self._secret = redis, secret
+
+    async def mint(self, office_id: str, visit_id: UUID, day: date, now: datetime) -> str:
+        """A new link to the visit, valid until the end of `day`; the visit's earlier link stops working."""
+        token = new_token()
+        digest = link_digest(self._secret, token)
+        record = orjson.dumps(
+            {"office_id": office_id, "visit_id": str(visit_id), "minted_at": now.isoformat()}
+        )
+        ttl = seconds_left(day, now)
+        previous = await self._redis.get(_of(visit_id))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if previous:
+                pipe.delete(_key(previous.decode()))
+            pipe.set(_key(digest), record, ex=ttl)
+            pipe.set(_of(visit_id), digest, ex=ttl)
+            await pipe.execute()
+        return token
+
+    async def resolve(self, token: str) -> VisitLink | None:
+        """The link a token opens; None for one never minted, revoked or expired (or not a token)."""
+        if not TOKEN.fullmatch(token):
+            return None
+        digest = link_digest(self._secret, token)
+        raw = await self._redis.get(_key(digest))
+        if raw is None:
+            return None
+        record = orjson.loads(raw)
+        return VisitLink(
+            digest, record["office_id"], UUID(record["visit_id"]), datetime.fromisoformat(record["minted_at"])
+        )
+
+    async def revoke(self, visit_id: UUID, office_id: str | None = None) -> bool:
+        """Ends the visit's link (only if it is `office_id`'s, when given), and forgets it in the contact
+        store; False when it had none."""
+        digest = await self._redis.get(_of(visit_id))
+        if digest is None:
+            return False
+        raw = await self._redis.get(_key(digest.decode()))
+        if office_id is not None and (raw is None or orjson.loads(raw)["office_id"] != office_id):
+            return False
+        await self._redis.delete(_of(visit_id), _key(digest.decode()))
+        await ContactStore(self._redis).forget_link(visit_id)
+        return True

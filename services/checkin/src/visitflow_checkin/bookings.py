@@ -1,0 +1,312 @@
+"""The booking import: the booking system's bookings, as JSON or as a CSV file, onto
+`visitflow.appointments.v1` (docs/decisions/booking-import.md).
+
+A batch is checked whole before anything is published: a booking naming an unknown office or counsellor
+refuses the batch with 422 naming the field (never its value), and nothing is published. Then each
+booking is compared with what the import recorded of it (`BookingIndex`), the changes are published
+together and only then recorded. An import that fails half way (Kafka or Redis away: 503) is sent again
+as it was: it makes the same events with the same ids, which the consumers apply once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import orjson
+import redis.asyncio as aioredis
+from fastapi import APIRouter, Depends, Request
+from prometheus_client import CollectorRegistry, Counter
+from pydantic import ValidationError
+from visitflow_events import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentEvent,
+    AppointmentRescheduled,
+)
+from visitflow_offices import Clock, OfficeDirectory, business_date, local_instant
+from visitflow_platform.access import Action, roles_for
+from visitflow_platform.auth import Principal, allows, principal, require
+from visitflow_platform.errors import ApiError
+from visitflow_platform.ids import stable_id
+from visitflow_platform.kafka import EventPublisher
+from visitflow_platform.privacy import looks_personal
+from visitflow_platform.topics import BOOKING_HORIZON_DAYS
+
+from .domain import Booking, BookingStatus, Change, Recorded, change_of, overlapping
+from .schemas import MAX_BOOKINGS_PER_IMPORT, BookingBatch, BookingIn, BookingResult, ImportAnswer
+
+PAST_ALLOWED = timedelta(days=1)
+FORGOTTEN_AFTER = timedelta(days=2)  # the index forgets a booking two days after it ended
+CSV_COLUMNS = tuple(BookingIn.model_fields)
+CSV_REQUIRED = ("booking_id", "office_id", "counsellor_id", "starts_at", "duration_minutes")
+
+
+class BookingIndex:
+    """What the import last published of each booking, per office in one Redis hash: to tell a new
+    booking from a moved one, number its versions and flag overlaps. Only booking ids, configured ids
+    and times. If Redis loses it, a booking sent again is published again as booked, which the
+    consumers take as the booking as it now stands."""
+
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self._redis = redis
+
+    @staticmethod
+    def _key(office_id: str) -> str:
+        return f"vf:bookings:{office_id}"
+
+    async def load(self, office_id: str) -> dict[str, Recorded]:
+        raw: dict[bytes, bytes] = await self._redis.hgetall(self._key(office_id))
+        return {field.decode(): _recorded(orjson.loads(value)) for field, value in raw.items()}
+
+    async def record(
+        self, office_id: str, changed: dict[str, Recorded], known: dict[str, Recorded], now: datetime
+    ) -> None:
+        """Keeps the changed bookings, and forgets those of `known` that ended two days ago."""
+        key = self._key(office_id)
+        stale = [b for b, rec in known.items() if rec.ends_at < now - FORGOTTEN_AFTER and b not in changed]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={b: orjson.dumps(_stored(rec)) for b, rec in changed.items()})
+            if stale:
+                pipe.hdel(key, *stale)
+            await pipe.execute()
+
+
+def _stored(rec: Recorded) -> dict[str, Any]:
+    return {
+        "v": rec.version,
+        "f": rec.fingerprint,
+        "c": rec.counsellor_id,
+        "s": rec.starts_at.isoformat(),
+        "e": rec.ends_at.isoformat(),
+        "x": rec.cancelled,
+    }
+
+
+def _recorded(raw: dict[str, Any]) -> Recorded:
+    return Recorded(
+        version=raw["v"],
+        fingerprint=raw["f"],
+        counsellor_id=raw["c"],
+        starts_at=datetime.fromisoformat(raw["s"]),
+        ends_at=datetime.fromisoformat(raw["e"]),
+        cancelled=raw["x"],
+    )
+
+
+def booking_router(
+    offices: OfficeDirectory,
+    clock: Clock,
+    publisher: EventPublisher,
+    redis: aioredis.Redis,
+    topic: str,
+    producer: str,
+    registry: CollectorRegistry,
+) -> APIRouter:
+    index = BookingIndex(redis)
+    imported = Counter(
+        "visitflow_bookings_imported", "Imported bookings by what they changed", ["change"], registry=registry
+    )
+    router = APIRouter(prefix="/api")
+    refused: dict[int | str, dict[str, Any]] = {
+        403: {"description": "a booking of an office this token does not name"},
+        422: {
+            "description": "a booking names an unknown office or counsellor, or is not valid: nothing "
+            "imported; the answer names the booking and the field, never what it held"
+        },
+        503: {"description": "Kafka or Redis did not confirm: send the same batch again"},
+    }
+
+    async def upsert(bookings: Sequence[BookingIn], who: Principal) -> ImportAnswer:
+        now = clock.now()
+        checked = [_checked(i, b, offices, who, now) for i, b in enumerate(bookings)]
+        _refuse_repeats(checked)
+        results: list[BookingResult] = []
+        for office_id in dict.fromkeys(b.office_id for b in checked):
+            ours = [b for b in checked if b.office_id == office_id]
+            known = await index.load(office_id)
+            events, changed = [], {}
+            for booking in ours:
+                prior = known.get(booking.booking_id)
+                change = change_of(booking, prior)
+                if change is not Change.UNCHANGED:
+                    version = (prior.version if prior else 0) + 1
+                    events.append(_event(booking, change, version, now, producer))
+                    changed[booking.booking_id] = known[booking.booking_id] = Recorded(
+                        version=version,
+                        fingerprint=booking.fingerprint(),
+                        counsellor_id=booking.counsellor_id,
+                        starts_at=booking.starts_at,
+                        ends_at=booking.ends_at,
+                        cancelled=booking.status is BookingStatus.CANCELLED,
+                    )
+                results.append(
+                    BookingResult(
+                        booking_id=booking.booking_id,
+                        office_id=office_id,
+                        change=change,
+                        overlaps=overlapping(booking, known.items()),
+                    )
+                )
+            if events:
+                await publisher.publish_all(topic, events)
+                await index.record(office_id, changed, known, now)
+        for result in results:
+            imported.labels(result.change.value).inc()
+        return ImportAnswer(results=results)
+
+    @router.post(
+        "/bookings",
+        summary="Import bookings (upsert by booking id)",
+        responses={400: {"description": "the body cannot be read as JSON text"}, **refused},
+        dependencies=[require(Action.IMPORT_BOOKINGS)],
+    )
+    async def import_bookings(
+        batch: BookingBatch, who: Annotated[Principal, Depends(principal)]
+    ) -> ImportAnswer:
+        return await upsert(batch.bookings, who)
+
+    @router.post(
+        "/bookings/csv",
+        summary="Import bookings from a CSV file (the same rules)",
+        description="UTF-8, a header row naming the columns "
+        + ", ".join(CSV_COLUMNS)
+        + " (reason and status may be left out), one booking a row, at most "
+        + f"{MAX_BOOKINGS_PER_IMPORT} rows.",
+        responses=refused,
+        openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+        dependencies=[require(Action.IMPORT_BOOKINGS)],
+    )
+    async def import_csv(request: Request, who: Annotated[Principal, Depends(principal)]) -> ImportAnswer:
+        return await upsert(_csv_bookings(await request.body()), who)
+
+    return router
+
+
+def _checked(i: int, given: BookingIn, offices: OfficeDirectory, who: Principal, now: datetime) -> Booking:
+    """The booking, its office and counsellor known and its office the caller's; its time near enough."""
+    where = f"bookings[{i}]"
+    office = offices.office(given.office_id)
+    if office is None:
+        raise ApiError(
+            422, "unknown_office", f"{where}.office_id names no office.", field=f"{where}.office_id"
+        )
+    if not allows(who, roles_for(Action.IMPORT_BOOKINGS), office.id, lambda _: None):
+        raise ApiError(403, "forbidden", f"This access token does not allow {where}'s office.")
+    if office.counsellor(given.counsellor_id) is None:
+        raise ApiError(
+            422,
+            "unknown_counsellor",
+            f"{where}.counsellor_id names no counsellor of {office.name}.",
+            field=f"{where}.counsellor_id",
+        )
+    zone = offices.timezone
+    try:
+        starts_at = given.starts_at if given.starts_at.tzinfo else local_instant(given.starts_at, zone)
+        near = now - PAST_ALLOWED <= starts_at <= now + timedelta(days=BOOKING_HORIZON_DAYS)
+    except OverflowError:  # a date at the edge of the calendar, which no offset can move
+        near = False
+    if not near:
+        raise ApiError(
+            422,
+            "starts_at_out_of_range",
+            f"{where}.starts_at must be from a day ago to {BOOKING_HORIZON_DAYS} days ahead.",
+            field=f"{where}.starts_at",
+        )
+    return Booking(
+        booking_id=given.booking_id,
+        office_id=office.id,
+        counsellor_id=given.counsellor_id,
+        starts_at=starts_at,
+        duration_minutes=given.duration_minutes,
+        reason=given.reason,
+        status=given.status,
+        business_date=business_date(starts_at, zone),
+    )
+
+
+def _refuse_repeats(bookings: list[Booking]) -> None:
+    seen: set[tuple[str, str]] = set()
+    for i, booking in enumerate(bookings):
+        if (booking.office_id, booking.booking_id) in seen:
+            raise ApiError(
+                422,
+                "repeated_booking",
+                f"bookings[{i}].booking_id is in the batch twice: send each booking once.",
+                field=f"bookings[{i}].booking_id",
+            )
+        seen.add((booking.office_id, booking.booking_id))
+
+
+def _event(booking: Booking, change: Change, version: int, now: datetime, producer: str) -> AppointmentEvent:
+    envelope: dict[str, Any] = {
+        "event_id": stable_id("booking", booking.office_id, booking.booking_id, str(version)),
+        "occurred_at": now,
+        "office_id": booking.office_id,
+        "correlation_id": stable_id("booking", booking.office_id, booking.booking_id),
+        "producer": producer,
+        "booking_id": booking.booking_id,
+        "business_date": booking.business_date,
+    }
+    if change is Change.CANCELLED:
+        return AppointmentCancelled(**envelope)
+    model = AppointmentBooked if change is Change.BOOKED else AppointmentRescheduled
+    return model(
+        **envelope,
+        counsellor_id=booking.counsellor_id,
+        starts_at=booking.starts_at,
+        duration_minutes=booking.duration_minutes,
+        reason=booking.reason,
+    )
+
+
+def _csv_bookings(body: bytes) -> list[BookingIn]:
+    """The rows of a CSV file as bookings; a refusal names the row and column, never a cell."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ApiError(422, "invalid_csv", "The file is not UTF-8 text.") from None
+    try:
+        return _rows(csv.DictReader(io.StringIO(text)))
+    except csv.Error:
+        raise ApiError(422, "invalid_csv", "The file is not CSV as the import reads it.") from None
+
+
+def _rows(reader: csv.DictReader[str]) -> list[BookingIn]:
+    header = reader.fieldnames or []
+    if any(column not in CSV_COLUMNS for column in header):
+        raise ApiError(
+            422,
+            "invalid_csv",
+            "The header names a column the import does not know: " + ", ".join(CSV_COLUMNS),
+        )
+    if missing := [column for column in CSV_REQUIRED if column not in header]:
+        raise ApiError(422, "invalid_csv", "The header lacks the column(s) " + ", ".join(missing) + ".")
+    bookings: list[BookingIn] = []
+    for row_number, row in enumerate(reader, start=2):
+        if len(bookings) == MAX_BOOKINGS_PER_IMPORT:
+            raise ApiError(422, "invalid_csv", f"At most {MAX_BOOKINGS_PER_IMPORT} bookings a file.")
+        if None in row:
+            raise ApiError(422, "invalid_csv", f"Row {row_number} has more cells than the header.")
+        for column, cell in row.items():
+            if cell and looks_personal(cell):
+                raise ApiError(
+                    422,
+                    "personal_data",
+                    f"Row {row_number}, column {column} looks like it holds a national identity number "
+                    "or a phone number. Visitflow does not take personal data; leave it out and try again.",
+                )
+        try:
+            bookings.append(BookingIn.model_validate({k: v for k, v in row.items() if v not in (None, "")}))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            place = ".".join(str(p) for p in first["loc"]) or "row"
+            raise ApiError(
+                422, "invalid_csv", f"Row {row_number}, {place}: {first['msg']}", field=f"row {row_number}"
+            ) from None
+    if not bookings:
+        raise ApiError(422, "invalid_csv", "The file holds no bookings.")
+    return bookings

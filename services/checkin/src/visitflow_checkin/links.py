@@ -1,0 +1,14 @@
+"""The visitor's own link as the tablet shows it: the page's address and a QR code of it (SVG, made
+here, so the tablet needs no code of its own for it)."""
+
+from __future__ import annotations
+
+import segno
+
+from .schemas import VisitLinkOut
+
+
+def visit_link(page_base_url: str, token: str) -> VisitLinkOut:
+    url = f"{page_base_url.rstrip('/')}/v/{token}"
+    code = segno.make(url, error="m")
+    return VisitLinkOut(url=url, qr_svg=code.svg_data_uri(scale=6, border=2))

@@ -1,0 +1,242 @@
+"""A visitor's own page, opened by the visit link (`visitflow_platform.visit_links`): the page, its
+visit's picture and live stream, and the visitor's three acts (stepped out, back, no longer waiting),
+which go to the queue as host commands do.
+
+The link is the only credential and reaches one visit: every answer is built for the visit the link
+is bound to, and every command names that visit, never one the request names. A link is limited to
+`LINK_RATE_PER_MINUTE` requests a minute and `LINK_STREAMS` open streams. Guessing one is hopeless (179
+random bits), so a link that opens nothing costs one Redis read and is not counted per address (phones
+share addresses behind their carriers' NAT; the ingress bounds each address's requests). A link that
+opens nothing, or whose visit is over, gets a plain page (or answer) saying so: 404 or 410, in
+Norwegian or English."""
+
+from __future__ import annotations
+
+import html
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import redis.asyncio as aioredis
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from visitflow_events import CancelCause, CancelVisit, Command, HoldVisit, ReturnVisit
+from visitflow_offices import Clock
+from visitflow_platform.auth import by_visit_link
+from visitflow_platform.deps import IdempotencyKey, LastEventId
+from visitflow_platform.errors import ApiError
+from visitflow_platform.i18n import LANGUAGES, text
+from visitflow_platform.ids import idempotency_key, stable_id
+from visitflow_platform.kafka import EventPublisher
+from visitflow_platform.live import LiveHub
+from visitflow_platform.pages import page
+from visitflow_platform.pseudonyms import pseudonym
+from visitflow_platform.settings import ServiceSettings
+from visitflow_platform.visit_links import LinkStore, VisitLink
+from visitflow_platform.web import live_response
+
+from .visitor import ENDED, PENDING, own_view
+
+LINK_PATHS = "/api/visit/"
+LINK_RATE_PER_MINUTE = 60  # a page makes a handful a minute; a script trying one link, many
+LINK_STREAMS = 3  # a phone, a tablet and a laptop
+PENDING_AT_MOST = timedelta(minutes=10)  # minted but never queued (the day closed, or the check-in failed)
+VISIT_EVENT = "visit"
+
+
+class LinkRefused(ApiError):
+    """A link that opens nothing now: unknown (never minted, guessed, revoked), over, or too busy."""
+
+
+def _unknown() -> LinkRefused:
+    return LinkRefused(404, "unknown_link", "This link does not lead to a visit (any more).")
+
+
+def _over() -> LinkRefused:
+    return LinkRefused(410, "link_ended", "The visit this link belonged to is over.")
+
+
+async def refused(request: Request, refusal: Exception) -> Any:
+    """A refused link: a plain page for the page's address, the usual answer for its API."""
+    assert isinstance(refusal, LinkRefused)
+    if request.url.path.startswith(LINK_PATHS):
+        return refusal.response()
+    return refusal_page(refusal, request)
+
+
+def refusal_page(refused: LinkRefused, request: Request) -> HTMLResponse:
+    """A plain page saying why the link opens nothing, in the visitor's language."""
+    language = _language(request)
+    key = {404: "visitor.unknown_link", 410: "visitor.link_ended"}.get(refused.status, "visitor.too_many")
+    title, body = text("visitor.title", language), text(key, language)
+    document = (
+        f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>{html.escape(title)}</title><link rel="stylesheet" href="/static/common/common.css">'
+        '<link rel="stylesheet" href="/static/app/visitor.css"></head>'
+        f'<body class="visitor"><main><h1>{html.escape(title)}</h1>'
+        f'<p class="lead" id="refusal">{html.escape(body)}</p></main></body></html>'
+    )
+    return HTMLResponse(
+        document,
+        refused.status,
+        headers={
+            **(refused.headers or {}),
+            "Content-Security-Policy": "default-src 'none'; style-src 'self'; frame-ancestors 'none'",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _language(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    accepted = request.headers.get("accept-language", "").lower()
+    return "en" if accepted.startswith("en") else "nb"
+
+
+class VisitLinks:
+    """What a visit link opens, for one API process."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        redis: aioredis.Redis,
+        hub: LiveHub,
+        publisher: EventPublisher,
+        clock: Clock,
+    ) -> None:
+        self.settings, self.redis, self.hub = settings, redis, hub
+        self.publisher, self.clock = publisher, clock
+        self.links = LinkStore(redis, settings.pseudonym_secret)
+        self.streams: Counter[str] = Counter()
+
+    async def open(self, token: str) -> VisitLink:
+        """The link's visit, still open; refuses an unknown link, one over its rate, or one whose visit is
+        over (410; the link is ended for good then)."""
+        link = await self.links.resolve(token)
+        if link is None or self.settings.offices.office(link.office_id) is None:
+            raise _unknown()
+        await self._count(link)
+        own = await self.own(link)
+        if own["stage"] == ENDED or (
+            own["stage"] == PENDING and self.clock.now() - link.minted_at > PENDING_AT_MOST
+        ):
+            await self.links.revoke(link.visit_id)
+            raise _over()
+        return link
+
+    async def _count(self, link: VisitLink) -> None:
+        window = int(time.time() // 60)
+        key = f"vf:rate:link:{link.digest}:{window}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 120)
+            count, _ = await pipe.execute()
+        if count > LINK_RATE_PER_MINUTE:
+            raise LinkRefused(
+                429,
+                "too_many_requests",
+                "Too many requests with this link; wait a minute.",
+                headers={"Retry-After": str(60 - int(time.time()) % 60)},
+            )
+
+    async def own(self, link: VisitLink) -> dict[str, Any]:
+        frame = await self.hub.snapshot(link.office_id)
+        return own_view(frame.data, link.visit_id)
+
+    async def frames(self, link: VisitLink, last_event_id: str | None) -> AsyncIterator[ServerSentEvent]:
+        """The visit's own picture, then each change of it; ends after the visit's end is sent."""
+        self.streams[link.digest] += 1
+        try:
+            shown = None
+            async for frame in self.hub.subscribe(link.office_id, last_event_id):
+                own = own_view(frame.data, link.visit_id)
+                if own != shown:
+                    shown = own
+                    yield ServerSentEvent(orjson.dumps(own).decode(), event=VISIT_EVENT, id=frame.id)
+                if own["stage"] == ENDED:
+                    return
+        finally:
+            self.streams[link.digest] -= 1
+            if not self.streams[link.digest]:
+                del self.streams[link.digest]
+
+    async def command(
+        self, link: VisitLink, kind: type[Command], key: str | None, **asked: Any
+    ) -> JSONResponse:
+        """The visitor's act as a queue command for their own visit; the queue decides it, and the page
+        sees the outcome on its stream. The actor is the pseudonym of the link's visit."""
+        secret = self.settings.pseudonym_secret
+        digest = pseudonym(secret, idempotency_key(key))  # a client may put anything in its key
+        command_id = stable_id(link.office_id, "command", "visit-link", str(link.visit_id), digest)
+        command = kind(
+            command_id=command_id,
+            occurred_at=self.clock.now(),
+            office_id=link.office_id,
+            correlation_id=command_id,
+            producer=self.settings.service_name,
+            actor_id=pseudonym(secret, f"visit-link:{link.visit_id}"),
+            visit_id=link.visit_id,
+            **asked,
+        )
+        await self.publisher.publish(self.settings.topics.commands, command)
+        return JSONResponse({"status": "accepted", "command_id": str(command_id)}, 202)
+
+
+async def _opened(request: Request, token: str) -> VisitLink:
+    visits: VisitLinks = request.app.state.visit_links
+    return await visits.open(token)
+
+
+Link = Annotated[VisitLink, by_visit_link(_opened)]
+
+
+def visit_routes(visits: VisitLinks, web: Path) -> tuple[APIRouter, APIRouter]:
+    """The page (`/v/{token}`) and its API (`/api/visit/{token}`); `visits` is the app's
+    `state.visit_links`."""
+
+    api = APIRouter(prefix=LINK_PATHS.rstrip("/") + "/{token}")
+
+    @api.get("", summary="The visit's own picture: ticket, stage, place and expected wait, or the room")
+    async def own(link: Link) -> dict[str, Any]:
+        return await visits.own(link)
+
+    @api.get(
+        "/stream", summary="The visit's own picture, live (server-sent events); resumes from Last-Event-ID"
+    )
+    async def stream(link: Link, last_event_id: LastEventId) -> EventSourceResponse:
+        if visits.streams[link.digest] >= LINK_STREAMS:
+            raise ApiError(
+                429,
+                "too_many_streams",
+                "This link has its streams open already.",
+                headers={"Retry-After": "15"},
+            )
+        return live_response(visits.frames(link, last_event_id))
+
+    @api.post("/hold", status_code=202, summary="I have stepped out: hold my place")
+    async def hold(link: Link, key: IdempotencyKey = None) -> JSONResponse:
+        return await visits.command(link, HoldVisit, key)
+
+    @api.post("/return", status_code=202, summary="I am back")
+    async def back(link: Link, key: IdempotencyKey = None) -> JSONResponse:
+        return await visits.command(link, ReturnVisit, key)
+
+    @api.post("/cancel", status_code=202, summary="I no longer need to wait")
+    async def cancel(link: Link, key: IdempotencyKey = None) -> JSONResponse:
+        return await visits.command(link, CancelVisit, key, cause=CancelCause.VISITOR_LEFT)
+
+    pages = APIRouter()
+
+    @pages.get("/v/{token}", include_in_schema=False)
+    async def visit_page(link: Link) -> FileResponse:
+        return page(web / "visitor.html")
+
+    return api, pages
