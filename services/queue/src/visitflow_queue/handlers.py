@@ -196,18 +196,19 @@ class QueueHandlers:
     async def refresh_with_time(self) -> int:
         """Pushes again the picture of each office that the time alone changed since it was made (the
         closing notice began, a visitor waited past the office's limit and moved up, a booking came into
-        the next hour or is late, its staffing hint was made again); returns how many."""
+        the next hour or is late); returns how many. Makes again the staffing hints that are due; the
+        next batch of each office publishes its hint (a picture pushed for it alone would also move the
+        estimates the visitors were just told)."""
         async with self._batch:
             now = self.clock.now()
             today = business_date(now, self.offices.timezone)
-            rehinted = self._remake_staffing_hints(now)
+            self._remake_staffing_hints(now)
             changed = [
                 office_id
                 for office_id, made in self._pictured.items()
                 if (office := self.offices.office(office_id)) is not None
                 and (
-                    office_id in rehinted
-                    or time_changes(self.state(office_id), office, made, now, self.offices.timezone)
+                    time_changes(self.state(office_id), office, made, now, self.offices.timezone)
                     or appointments_moved(self.day(office_id, today), made, now)
                 )
             ]
@@ -311,21 +312,16 @@ class QueueHandlers:
             self._staffing[office.id] = made
         return made[2]
 
-    def _remake_staffing_hints(self, now: datetime) -> set[str]:
+    def _remake_staffing_hints(self, now: datetime) -> None:
         """Makes again each office's staffing hint older than `STAFFING_EVERY` (it looks an hour ahead,
-        and costs a play of the office per option); returns the offices whose hint changed. Their next
-        batch publishes it."""
-        changed = set()
-        for office_id, (made_at, _, hint) in list(self._staffing.items()):
+        and costs a play of the office per option)."""
+        for office_id, (made_at, _, _) in list(self._staffing.items()):
             office = self.offices.office(office_id)
             if office is None or timedelta(0) <= now - made_at < STAFFING_EVERY:
                 continue
             state = self.state(office_id)
             made = (now, serving_rooms(state, office), staffing(state, office, now, self.offices.timezone))
             self._staffing[office_id] = made
-            if made[2] != hint:
-                changed.add(office_id)
-        return changed
 
     def _store(self, batch: _Batch) -> None:
         for office_id in batch.events:

@@ -544,10 +544,10 @@ async def test_the_staffing_hint_is_made_again_by_the_timer_not_by_a_batch_of_ch
         await queue.handle(arrival().model_copy(update={"occurred_at": clock.now()}))
     assert outbox.projected[-1][2]["staffing"] == first  # the batches paid for no new hint
 
-    assert await queue.refresh_with_time() == 1
-    (_, view) = outbox.refreshed[-1]
-    assert view["staffing"] != first
+    await queue.refresh_with_time()  # the timer makes it again
     await queue.handle(arrival().model_copy(update={"occurred_at": clock.now()}))
+    view = outbox.projected[-1][2]
+    assert view["staffing"] != first
     assert [o.expected_wait_s for o in outbox.estimated[-1].staffing] == [
         o["expected_wait_s"] for o in view["staffing"]
     ]
