@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -13,13 +13,7 @@ import orjson
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter
-from visitflow_events import (
-    Appointment,
-    Reason,
-    RedirectCause,
-    VisitorCheckedIn,
-    VisitRedirected,
-)
+from visitflow_events import Reason
 from visitflow_offices import Office, business_date, office_hours
 from visitflow_platform.access import Action
 from visitflow_platform.auth import Principal, principal, require
@@ -35,13 +29,12 @@ from visitflow_platform.web import install_common
 
 from .bookings import booking_router
 from .config import CheckinSettings
-from .domain import Queue, Redirect, Refuse, alternatives_for, appointment_start, check_in_time, judge
+from .domain import Admit, Refusal, Steer, VisitIds, alternatives_for, check_in_time, decide_check_in
 from .idempotency import IdempotencyStore
 from .links import visit_link
 from .schemas import Accepted, CheckInRequest, PolicyHints, Queued, Redirected
 
 Answer = Queued | Redirected | Accepted
-APPOINTMENT_WITHIN = timedelta(days=1)
 
 
 def create_app(settings: CheckinSettings) -> FastAPI:
@@ -150,22 +143,23 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         await rate_limit.check(who, office.id)
         key = idempotency_key(idempotency_header)
         at = check_in_time(clock, uuid7_time(key), time.time())
-        starts_at = (
-            appointment_start(body.appointment.starts_at, at, offices.timezone) if body.appointment else None
-        )
-        _refuse_unknown(office, body, device_id, at, starts_at)
         # a client could put anything in its key: ids and Redis keys derive from its keyed digest
         digest = pseudonym(settings.pseudonym_secret, key)
         visit_id = stable_id(office.id, digest)
+        ids = VisitIds(visit_id, stable_id(office.id, digest, "event"), settings.service_name)
+        decision = decide_check_in(body, office, device_id, at, offices.timezone, ids)
+        if isinstance(decision, Refusal) and decision.status == 422:  # the request's own: nothing to claim
+            raise _refused(decision)
         async with idempotency.claim(visit_id, office.id, idempotency.fingerprint(body, device_id)) as claim:
             if claim.prior is not None:
                 prior = claim.prior.body
                 if prior.get("outcome") in ("queued", "accepted"):  # the same link as the first answer
                     prior = prior | {"visit_link": await given_link(office.id, visit_id, at)}
                 return JSONResponse(prior, claim.prior.status)
-            status, answer, outcome = await record(
-                office, body, device_id, visit_id, digest, at, starts_at, request
-            )
+            if isinstance(decision, Refusal):
+                checkins.labels("refused").inc()
+                raise _refused(decision)
+            status, answer, outcome = await record(office, body, decision, at, request)
             answered = answer.model_dump(mode="json", exclude_none=True)
             # the link's token is kept in the contact store only, never in the answer kept for resends
             await claim.keep(status, {k: v for k, v in answered.items() if k != "visit_link"})
@@ -189,81 +183,24 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         return await give_link(office_id, visit_id, at)
 
     async def record(
-        office: Office,
-        body: CheckInRequest,
-        device_id: str | None,
-        visit_id: UUID,
-        digest: str,
-        at: datetime,
-        starts_at: datetime | None,
-        request: Request,
+        office: Office, body: CheckInRequest, decision: Admit | Steer, at: datetime, request: Request
     ) -> tuple[int, Answer, str]:
-        """Applies the policy at the check-in's time and publishes what it decided. The event is a function
-        of the office, the key's digest, the request and its time alone, so a resend is the same event.
-        Answers (status, answer, outcome); a refusal is raised."""
-        day = business_date(at, offices.timezone)
-        verdict = judge(office, at, body.kind, starts_at, offices.timezone)
-        envelope: dict[str, Any] = {
-            "event_id": stable_id(office.id, digest, "event"),
-            "occurred_at": at,
-            "office_id": office.id,
-            "correlation_id": visit_id,
-            "producer": settings.service_name,
-            "visit_id": visit_id,
-            "business_date": day,
-            "reason": body.reason,
-        }
-
-        if body.redirect_to is not None or isinstance(verdict, Redirect):
-            if body.redirect_to is None:
-                assert isinstance(verdict, Redirect)
-                checkins.labels("refused").inc()
-                raise ApiError(
-                    409,
-                    verdict.cause.value,
-                    verdict.message,
-                    alternatives=[a.value for a in verdict.alternatives],
-                )
-            cause = verdict.cause if isinstance(verdict, Redirect) else RedirectCause.HOST_CHOICE
-            await runtime.publisher.publish(
-                settings.topics.visits,
-                VisitRedirected(**envelope, kind=body.kind, alternative=body.redirect_to, cause=cause),
-            )
+        """Publishes what was decided and answers (status, answer, outcome)."""
+        event = decision.event
+        if isinstance(decision, Steer):
+            await runtime.publisher.publish(settings.topics.visits, event)
             redirected = Redirected(
-                visit_id=visit_id,
+                visit_id=event.visit_id,
                 office_id=office.id,
-                cause=cause,
-                alternative=body.redirect_to,
-                message=verdict.message if isinstance(verdict, Redirect) else "Steered by the host.",
+                cause=decision.event.cause,
+                alternative=decision.event.alternative,
+                message=decision.message,
             )
             return 201, redirected, "redirected"
-
-        if isinstance(verdict, Refuse):
-            checkins.labels("refused").inc()
-            extra: dict[str, Any] = {"retry_at": verdict.retry_at.isoformat()} if verdict.retry_at else {}
-            if verdict.code == "office_closed":
-                extra["alternatives"] = [a.value for a in alternatives_for(office)]
-            raise ApiError(409, verdict.code, verdict.message, **extra)
-
-        assert isinstance(verdict, Queue)
-        line = office.line(body.line_id) if body.line_id else office.line_for(verdict.kind, body.reason)
-        assert line is not None
+        visit_id = event.visit_id
         if body.sms is not None:
-            await contacts.keep(visit_id, body.sms.phone, day, clock.now())
+            await contacts.keep(visit_id, body.sms.phone, event.business_date, clock.now())
         link = await give_link(office.id, visit_id, at)
-        event = VisitorCheckedIn(
-            **envelope,
-            kind=verdict.kind,
-            line_id=line.id,
-            needs=body.needs,
-            sms_opt_in=body.sms is not None,
-            device_id=device_id,
-            appointment=(
-                Appointment(**body.appointment.model_dump() | {"starts_at": starts_at})
-                if body.appointment
-                else None
-            ),
-        )
         waiting = runtime.replies.expect(str(visit_id))
         await runtime.publisher.publish(settings.topics.visits, event)
         reply = await runtime.replies.wait(str(visit_id), waiting, settings.reply_timeout_s)
@@ -276,7 +213,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
                 visit_link=link,
             )
             return 202, accepted, "accepted"
-        queued = Queued(office_id=office.id, note=verdict.note, visit_link=link, **orjson.loads(reply))
+        queued = Queued(office_id=office.id, note=decision.note, visit_link=link, **orjson.loads(reply))
         return 201, queued, "queued"
 
     @api.get(
@@ -307,21 +244,5 @@ def create_app(settings: CheckinSettings) -> FastAPI:
     return app
 
 
-def _refuse_unknown(
-    office: Office, body: CheckInRequest, device_id: str | None, at: datetime, starts_at: datetime | None
-) -> None:
-    """Whatever a check-in names is one of the office's own (DESIGN, principle 5), and its appointment is
-    near its time. The refusal names the field, never what was sent."""
-    counsellor_id = body.appointment.counsellor_id if body.appointment else None
-    if device_id is not None and office.device(device_id) is None:
-        raise ApiError(422, "unknown_device", f"X-Device-Id names no device of {office.name}.")
-    if counsellor_id is not None and office.counsellor(counsellor_id) is None:
-        raise ApiError(
-            422, "unknown_counsellor", f"appointment.counsellor_id names no counsellor of {office.name}."
-        )
-    if body.line_id is not None and office.line(body.line_id) is None:
-        raise ApiError(422, "unknown_line", f"line_id names no line of {office.name}.")
-    if starts_at is not None and abs(starts_at - at) > APPOINTMENT_WITHIN:
-        raise ApiError(
-            422, "appointment_out_of_range", "appointment.starts_at must be within a day of the check-in."
-        )
+def _refused(refusal: Refusal) -> ApiError:
+    return ApiError(refusal.status, refusal.code, refusal.message, **refusal.extra)
