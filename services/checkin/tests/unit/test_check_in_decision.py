@@ -4,7 +4,7 @@ to 15 late)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -199,16 +199,16 @@ def test_an_appointment_in_utc_is_the_same_instant_as_office_time() -> None:
 def test_on_a_day_the_clocks_change_the_window_is_read_on_that_days_office_clock(
     day: date, offset: str
 ) -> None:
-    """After the change the office's wall clock has the day's new offset: an appointment at 08:30 opens
-    for check-in at 08:00 local, the opening, whatever the offset was at midnight."""
+    """After the change the office's wall clock has the day's new offset: an appointment at 08:15 opens
+    for check-in at 08:00 local (the opening, not 07:45), whatever the offset was at midnight."""
     office = open_every_day()
-    body = request("appointment", appointment=appointment("08:30"))
+    body = request("appointment", appointment=appointment("08:15"))
 
-    early = refused(decide(body, datetime.combine(day, time(7, 45), OSLO), office))
+    early = refused(decide(body, datetime.combine(day, time(7, 50), OSLO), office))
     assert (early.code, early.extra["retry_at"]) == ("too_early", f"{day}T08:00:00{offset}")
-    event = admitted(decide(body, datetime.combine(day, time(8, 10), OSLO), office)).event
+    event = admitted(decide(body, datetime.combine(day, time(8, 5), OSLO), office)).event
     assert event.appointment is not None
-    assert event.appointment.starts_at.isoformat() == f"{day}T08:30:00{offset}"
+    assert event.appointment.starts_at.isoformat() == f"{day}T08:15:00{offset}"
     assert event.business_date == day
 
 
@@ -243,6 +243,15 @@ def test_emergencies_are_always_admitted_on_the_emergency_line(at: datetime) -> 
     assert (event.kind, event.line_id) == (VisitKind.EMERGENCY, "emergency")
     assert event.occurred_at.timestamp() == at.timestamp()  # fold=1 instants never compare equal across zones
     assert event.business_date == at.date()
+
+
+def test_the_visits_day_is_the_offices_date_of_an_instant_given_in_utc() -> None:
+    """00:30 on Monday in Oslo is still Sunday in UTC: the visit belongs to Monday."""
+    at = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)
+
+    assert admitted(decide(request("emergency", "emergency_assistance"), at)).event.business_date == date(
+        2026, 11, 23
+    )
 
 
 # --- lines, the host's choice -----------------------------------------------------------------------------
