@@ -186,17 +186,18 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         office: Office, body: CheckInRequest, decision: Admit | Steer, at: datetime, request: Request
     ) -> tuple[int, Answer, str]:
         """Publishes what was decided and answers (status, answer, outcome)."""
-        event = decision.event
         if isinstance(decision, Steer):
-            await runtime.publisher.publish(settings.topics.visits, event)
+            steered = decision.event
+            await runtime.publisher.publish(settings.topics.visits, steered)
             redirected = Redirected(
-                visit_id=event.visit_id,
+                visit_id=steered.visit_id,
                 office_id=office.id,
-                cause=decision.event.cause,
-                alternative=decision.event.alternative,
+                cause=steered.cause,
+                alternative=steered.alternative,
                 message=decision.message,
             )
             return 201, redirected, "redirected"
+        event = decision.event
         visit_id = event.visit_id
         if body.sms is not None:
             await contacts.keep(visit_id, body.sms.phone, event.business_date, clock.now())
