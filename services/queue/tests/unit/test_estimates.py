@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
+import statistics
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -9,12 +12,18 @@ from uuid import UUID, uuid4
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from visitflow_events import Reason, VisitKind, VisitorCheckedIn, VisitorQueued, VisitStage
-from visitflow_offices import Office, load_offices
-from visitflow_queue.domain import OfficeQueue, check_in, fold, snapshot
+from visitflow_events import WaitEstimate as Wait
+from visitflow_offices import OSLO, Office, load_offices
+from visitflow_queue.domain import OfficeQueue, OpenVisit, check_in, fold, snapshot
 from visitflow_queue.domain.estimates import (
     HORIZON,
+    STAFFING_HORIZON,
     TURNOVER_S,
     WALK_S,
+    Forecast,
+    _newcomer,
+    _Office,
+    _office,
     ahead_of,
     arrival_rates,
     forecast,
@@ -23,6 +32,7 @@ from visitflow_queue.domain.estimates import (
     staffing,
     wait_view,
 )
+from visitflow_queue.domain.ordering import call_order_key
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # a Monday, 12:30 in Løten: drop-in is open (12-15)
@@ -310,3 +320,141 @@ def test_a_burst_of_arrivals_is_expected_to_last_an_hour_not_all_day() -> None:
 
     # the next hour's emergencies overtake; after that, the configured rate (none) holds again
     assert 0 < after_burst - calm < 20 * 60
+
+
+def reference_play(played: _Office, waiting: list[OpenVisit], wanted: set[UUID]) -> dict[UUID, Wait]:
+    """The play as the model says it, plainly: each call scans everyone waiting for the first in the
+    call order at that moment."""
+    rooms = played.free_at()
+    if not rooms:
+        return dict.fromkeys(wanted, Wait(expected_s=0, low_s=0, high_s=0, no_room=True))
+    heapq.heapify(rooms)
+    arrivals = played.arrivals
+    real = {visit.visit_id for visit in waiting}
+    queue = list(waiting)
+    coming, overtakers, mean_cycle = 0, 0, 0.0
+    found: dict[UUID, Wait] = {}
+    while wanted - found.keys() and rooms:
+        t, variance = heapq.heappop(rooms)
+        while coming < len(arrivals) and arrivals[coming][0] <= t:
+            queue.append(arrivals[coming][1])
+            coming += 1
+        if not queue:
+            if coming >= len(arrivals):
+                break
+            heapq.heappush(rooms, (arrivals[coming][0], 0.0))
+            continue
+        at = played.now + timedelta(seconds=t)
+        visit = min(queue, key=lambda v: call_order_key(played.office, v, at))
+        queue.remove(visit)
+        if visit.visit_id in wanted:
+            found[visit.visit_id] = played._wait(t, variance, overtakers, mean_cycle)
+        if t > HORIZON.total_seconds():
+            break
+        cycle, spread = played.cycle(visit, visit.visit_id not in real)
+        overtakers += visit.visit_id not in real
+        mean_cycle = cycle if not mean_cycle else 0.8 * mean_cycle + 0.2 * cycle
+        heapq.heappush(rooms, (t + cycle, variance + spread))
+    ceiling = int(HORIZON.total_seconds())
+    return found | {v: Wait(expected_s=ceiling, low_s=ceiling, high_s=ceiling) for v in wanted - found.keys()}
+
+
+def reference_forecast(state: OfficeQueue, office: Office, now: datetime) -> Forecast:
+    played = _office(state, office, now, OSLO)
+    waiting = state.waiting()
+    visits = reference_play(played, waiting, {visit.visit_id for visit in waiting})
+    lines: dict[str, Wait] = {}
+    for line in office.lines:
+        in_line = [v for v in waiting if v.line_id == line.id]
+        if in_line:
+            lines[line.id] = visits[max(in_line, key=lambda v: call_order_key(office, v, now)).visit_id]
+        else:
+            joining = _newcomer(line.id, line.kind, now, 0)
+            lines[line.id] = reference_play(played, [*waiting, joining], {joining.visit_id})[joining.visit_id]
+    return Forecast(visits=visits, lines=lines)
+
+
+def reference_staffing(state: OfficeQueue, office: Office, now: datetime) -> list[tuple[int, int | None]]:
+    base = _office(state, office, now, OSLO)
+    coming = [(at, visit) for at, visit in base.arrivals if at < STAFFING_HORIZON.total_seconds()]
+    result = []
+    for change in (-1, 0, 1):
+        rooms = serving_rooms(state, office) + change
+        if rooms >= 1:
+            played = replace(base, rooms=rooms, room_change=change)
+            called = reference_play(played, state.waiting(), {visit.visit_id for _, visit in coming})
+            waits = [called[visit.visit_id].expected_s - at for at, visit in coming]
+            result.append((rooms, round(statistics.fmean(waits)) if waits else None))
+    return result
+
+
+LINE_KINDS = {line.id: line.kind for line in OFFICE.lines}
+visitors = st.lists(
+    st.tuples(
+        st.sampled_from(sorted(LINE_KINDS)),
+        st.integers(min_value=0, max_value=240),  # minutes since check-in: many past the ageing limit
+        st.integers(min_value=-60, max_value=60),  # an appointment's time from now
+        st.booleans(),  # on hold
+        st.sampled_from([None, *ROOMS]),  # in a room (in conversation for so many minutes) or waiting
+        st.sampled_from(list(Reason)),
+    ),
+    max_size=40,
+)
+
+
+@st.composite
+def offices_at_a_moment(draw: st.DrawFn) -> tuple[OfficeQueue, Office, datetime]:
+    """An office day at a random moment (drop-in open, ending or over) with every kind of visitor."""
+    office = OFFICE.model_copy(
+        update={
+            "policy": OFFICE.policy.model_copy(update={"max_wait_minutes": draw(st.sampled_from([10, 45]))})
+        }
+    )
+    now = NOW + timedelta(minutes=draw(st.integers(min_value=-240, max_value=200)))
+    visits: dict[UUID, OpenVisit] = {}
+    occupied: set[str] = set()
+    for n, (line_id, waited, booked, held, room, reason) in enumerate(draw(visitors)):
+        room = room if room not in occupied else None
+        occupied |= {room} if room else set()
+        visit = OpenVisit(
+            visit_id=UUID(int=10**9 + n),  # not an expected arrival's
+            ticket=f"A-{n:03d}",
+            line_id=line_id,
+            kind=LINE_KINDS[line_id],
+            reason=reason,
+            checked_in_at=now - timedelta(minutes=waited % 100 if room else waited),
+            appointment_at=now + timedelta(minutes=booked) if line_id == "appointment" else None,
+            held=held and room is None,
+            stage=VisitStage.IN_SERVICE if room else VisitStage.WAITING,
+            room_id=room,
+            called_at=now - timedelta(minutes=waited % 30) if room else None,
+            started_at=now - timedelta(minutes=waited % 30) if room and held else None,
+        )
+        visits[visit.visit_id] = visit
+    recent = st.lists(st.integers(min_value=60, max_value=1800), max_size=4)
+    state = OfficeQueue(
+        office_id="loten",
+        visits=visits,
+        closed_rooms=frozenset(draw(st.sets(st.sampled_from(ROOMS)))),
+        service_seconds=draw(st.dictionaries(st.sampled_from(sorted(LINE_KINDS)), recent)),
+        reason_seconds=draw(st.dictionaries(st.sampled_from([r.value for r in Reason]), recent)),
+        walk_seconds=draw(recent),
+        turnover_seconds=draw(recent),
+        arrived={
+            line_id: [now - timedelta(minutes=m) for m in draw(st.lists(st.integers(0, 59), max_size=30))]
+            for line_id in draw(st.sets(st.sampled_from(sorted(LINE_KINDS))))
+        },
+    )
+    return state, office, now
+
+
+@settings(max_examples=300, deadline=None)
+@given(offices_at_a_moment())
+def test_the_forecast_and_the_staffing_hint_are_those_of_the_plain_model(
+    moment: tuple[OfficeQueue, Office, datetime],
+) -> None:
+    state, office, now = moment
+
+    assert forecast(state, office, now) == reference_forecast(state, office, now)
+    hint = [(option.rooms, option.expected_wait_s) for option in staffing(state, office, now)]
+    assert hint == reference_staffing(state, office, now)

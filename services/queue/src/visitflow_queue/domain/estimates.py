@@ -6,7 +6,8 @@ whoever the call order (`ordering.call_order_key`, with the time, so ageing coun
 those waiting and those expected to arrive by then at each line's running arrival rate (drop-in lines
 until the drop-in window ends, the others until the office closes). A visitor's estimate is when they
 are called; a line's is its last visitor's, or that of one joining an empty line now. The spread of
-conversation lengths and of arrivals gives each estimate a range.
+conversation lengths and of arrivals gives each estimate a range. Those waiting are kept in the call
+order as the play goes (`ordering.CallQueue`), so a play costs n log n in the number waiting.
 
 One function, `forecast`, for the check-in answer, the tablet, the display and the SMS.
 """
@@ -27,7 +28,7 @@ from visitflow_events import WaitEstimate as Wait
 from visitflow_offices import OSLO, Office, RoomKind
 from visitflow_offices.calendar import local_instant, office_hours
 
-from .ordering import call_order_key
+from .ordering import CallQueue, call_order_key
 from .state import OfficeQueue, OpenVisit
 
 # The estimator's parameters (docs/ESTIMATES.md says why each is what it is).
@@ -198,7 +199,7 @@ class _Office:
     rooms: int
     walk_s: float
     turnover_s: float
-    arrivals: list[Arrivals]
+    arrivals: list[tuple[float, OpenVisit]]  # `expected_arrivals`
     room_change: int = 0  # for the staffing hint: rooms more (a free one) or fewer (the last to free)
 
     def cycle(self, visit: OpenVisit, hypothetical: bool) -> tuple[float, float]:
@@ -228,16 +229,6 @@ class _Office:
             return times + [(0.0, 0.0)] * self.room_change
         return sorted(times)[: max(0, len(times) + self.room_change)]
 
-    def expected_arrivals(self) -> list[tuple[float, OpenVisit]]:
-        """Arrivals at their expected times (`Arrivals.times`), in seconds from now."""
-        result: list[tuple[float, OpenVisit]] = []
-        for flow in self.arrivals:
-            span = min((flow.until - self.now).total_seconds(), HORIZON.total_seconds())
-            for at in flow.times(span):
-                moment = self.now + timedelta(seconds=at)
-                result.append((at, _newcomer(flow.line_id, flow.kind, moment, len(result) + 1)))
-        return sorted(result, key=lambda pair: pair[0])
-
     def play(self, waiting: list[OpenVisit], wanted: set[UUID]) -> dict[UUID, Wait]:
         """When each visitor in `wanted` is called, playing the office forward from now: each room's
         next free time with its variance (the conversations it holds until then)."""
@@ -245,31 +236,36 @@ class _Office:
         if not rooms:  # every room out of service: nobody is called until one opens
             return dict.fromkeys(wanted, _NO_ROOM)
         heapq.heapify(rooms)
-        arrivals = self.expected_arrivals()
+        arrivals = self.arrivals
         real = {visit.visit_id for visit in waiting}
-        queue = list(waiting)
+        queue = CallQueue(self.office)
+        for visit in waiting:
+            queue.add(visit)
+        cycles: dict[tuple[str, Reason | None], tuple[float, float]] = {}
         coming = 0
         overtakers, mean_cycle = 0, 0.0
         found: dict[UUID, Wait] = {}
         horizon = HORIZON.total_seconds()
-        while wanted - found.keys() and rooms:
+        while len(found) < len(wanted) and rooms:
             t, variance = heapq.heappop(rooms)
             while coming < len(arrivals) and arrivals[coming][0] <= t:
-                queue.append(arrivals[coming][1])
+                queue.add(arrivals[coming][1])
                 coming += 1
             if not queue:
                 if coming >= len(arrivals):
                     break
                 heapq.heappush(rooms, (arrivals[coming][0], 0.0))
                 continue
-            at = self.now + timedelta(seconds=t)
-            visit = min(queue, key=lambda v: call_order_key(self.office, v, at))
-            queue.remove(visit)
+            visit = queue.pop_first(self.now + timedelta(seconds=t))
             if visit.visit_id in wanted:
                 found[visit.visit_id] = self._wait(t, variance, overtakers, mean_cycle)
             if t > horizon:
                 break
-            cycle, spread = self.cycle(visit, visit.visit_id not in real)
+            hypothetical = visit.visit_id not in real
+            talk = (visit.line_id, None if hypothetical else visit.reason)
+            if talk not in cycles:
+                cycles[talk] = self.cycle(visit, hypothetical)
+            cycle, spread = cycles[talk]
             overtakers += visit.visit_id not in real
             mean_cycle = cycle if not mean_cycle else 0.8 * mean_cycle + 0.2 * cycle
             heapq.heappush(rooms, (t + cycle, variance + spread))
@@ -284,6 +280,17 @@ class _Office:
         return Wait(expected_s=round(t), low_s=max(0, round(t - sd)), high_s=round(t + sd))
 
 
+def expected_arrivals(flows: list[Arrivals], now: datetime) -> list[tuple[float, OpenVisit]]:
+    """Arrivals at their expected times (`Arrivals.times`), in seconds from now."""
+    result: list[tuple[float, OpenVisit]] = []
+    for flow in flows:
+        span = min((flow.until - now).total_seconds(), HORIZON.total_seconds())
+        for at in flow.times(span):
+            moment = now + timedelta(seconds=at)
+            result.append((at, _newcomer(flow.line_id, flow.kind, moment, len(result) + 1)))
+    return sorted(result, key=lambda pair: pair[0])
+
+
 def _office(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo) -> _Office:
     return _Office(
         office=office,
@@ -292,7 +299,7 @@ def _office(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo) -
         rooms=max(1, serving_rooms(state, office)),
         walk_s=_mean(state.walk_seconds, WALK_S),
         turnover_s=_mean(state.turnover_seconds, TURNOVER_S),
-        arrivals=arrival_rates(state, office, now, zone),
+        arrivals=expected_arrivals(arrival_rates(state, office, now, zone), now),
     )
 
 
@@ -323,7 +330,7 @@ def staffing(
     rates, with the rooms in service, one fewer and one more."""
     in_service = serving_rooms(state, office)
     base = _office(state, office, now, zone)
-    coming = [(at, visit) for at, visit in base.expected_arrivals() if at < STAFFING_HORIZON.total_seconds()]
+    coming = [(at, visit) for at, visit in base.arrivals if at < STAFFING_HORIZON.total_seconds()]
     result = []
     for change in (-1, 0, 1):
         rooms = in_service + change
