@@ -18,6 +18,7 @@ import httpx
 import pytest
 import segno
 from playwright.sync_api import expect
+from visitflow_checkin.links import QR_MASK
 from visitflow_devstack.paths import ROOT
 from visitflow_devstack.testing import System, axe_violations
 from visitflow_platform.access import Role
@@ -88,7 +89,7 @@ def test_a_visitor_follows_their_place_on_their_phone_from_check_in_to_their_con
     answer = sent.value.json()
     link = answer["visit_link"]["url"]
     expect(tablet.locator("#visit-link")).to_be_visible()
-    qr = segno.make(link, error="m").svg_data_uri(scale=6, border=2)
+    qr = segno.make(link, error="m", mask=QR_MASK, micro=False).svg_data_uri(scale=6, border=2)
     assert tablet.locator("#visit-link-code").get_attribute("src") == qr  # the code is of the link
     tablet.locator("#visit-link").evaluate("figure => figure.scrollIntoView({block: 'center'})")
     _keep(tablet, "tablet-visit-link", full_page=False)

@@ -7,8 +7,12 @@ import segno
 
 from .schemas import VisitLinkOut
 
+# segno tries all eight of the standard's masks and keeps the one it scores best, about 3 ms of pure
+# Python on every check-in; any of the eight is a valid code that phones read, so one is fixed.
+QR_MASK = 2
+
 
 def visit_link(page_base_url: str, token: str) -> VisitLinkOut:
     url = f"{page_base_url.rstrip('/')}/v/{token}"
-    code = segno.make(url, error="m")
+    code = segno.make(url, error="m", mask=QR_MASK, micro=False)
     return VisitLinkOut(url=url, qr_svg=code.svg_data_uri(scale=6, border=2))
