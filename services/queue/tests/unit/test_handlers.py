@@ -26,8 +26,9 @@ from visitflow_events import (
     WaitsEstimated,
 )
 from visitflow_offices import FixedClock, OfficeDirectory, load_offices
-from visitflow_queue.domain import OfficeQueue
 from visitflow_queue import handlers as handlers_module
+from visitflow_queue.domain import OfficeQueue
+from visitflow_queue.domain.estimates import forecast
 from visitflow_queue.handlers import STAFFING_EVERY, QueueHandlers
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
@@ -540,11 +541,10 @@ async def test_a_batch_forecasts_each_office_once_and_its_events_quote_what_the_
 ) -> None:
     queue, outbox, _ = handlers()
     forecasts: list[str] = []
-    real = handlers_module.forecast
 
     def counted(state: OfficeQueue, *args: Any, **kwargs: Any) -> Any:
         forecasts.append(state.office_id)
-        return real(state, *args, **kwargs)
+        return forecast(state, *args, **kwargs)
 
     monkeypatch.setattr(handlers_module, "forecast", counted)
     drop_ins = [arrival() for _ in range(5)]
