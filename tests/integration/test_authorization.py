@@ -5,6 +5,7 @@ accordingly: 401 without a token, 403 for a role the table does not allow or ano
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,13 @@ from visitflow_metrics.config import MetricsSettings
 from visitflow_notify.api import create_app as notify_app
 from visitflow_notify.config import NotifySettings
 from visitflow_platform.access import Action, markdown_table
-from visitflow_platform.auth import VISIT_LINK, Role, declared_action, declared_roles
+from visitflow_platform.auth import (
+    VISIT_LINK,
+    FailedAuthentications,
+    Role,
+    declared_action,
+    declared_roles,
+)
 from visitflow_queue.api import create_app as queue_app
 from visitflow_queue.config import QueueSettings
 
@@ -116,12 +123,42 @@ def test_each_role_gets_what_its_endpoints_declare_and_nothing_else(system: Syst
     assert checked >= len(Role)  # at least one endpoint with declared roles was tried with every role
 
 
-def test_a_forged_or_expired_token_is_refused(system: System) -> None:
+def _own_address() -> httpx.Client:
+    """A client whose requests come from a loopback address of its own. A service counts failed
+    authentications per client address (`auth.FailedAuthentications`) for as long as it runs, and the
+    system serves the whole test session: from 127.0.0.1, other tests' bad tokens would count here too."""
+    address = f"127.{secrets.randbelow(254) + 1}.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=10)
+
+
+def _forged(system: System) -> str:
     good = system.token(Role.HOST, (OFFICE,))
-    forged = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
-    answer = httpx.get(
-        f"{system.stack.url('queue')}/api/offices/{OFFICE}/queue",
-        headers={"Authorization": f"Bearer {forged}"},
-    )
+    return good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
+
+
+def test_a_forged_token_is_refused(system: System) -> None:
+    with _own_address() as client:
+        answer = client.get(
+            f"{system.stack.url('queue')}/api/offices/{OFFICE}/queue",
+            headers={"Authorization": f"Bearer {_forged(system)}"},
+        )
     assert answer.status_code == 401
     assert answer.json()["error"] == "unauthenticated"
+
+
+def test_an_address_sending_forged_tokens_is_slowed_down_but_its_valid_tokens_pass(system: System) -> None:
+    url = f"{system.stack.url('queue')}/api/offices/{OFFICE}/queue"
+    forged = {"Authorization": f"Bearer {_forged(system)}"}
+    with _own_address() as client:
+        answers = [
+            client.get(url, headers=forged).status_code for _ in range(FailedAuthentications().allowed)
+        ]
+        assert answers == [401] * len(answers)
+        slowed = client.get(url, headers=forged)
+        assert slowed.status_code == 429
+        assert slowed.json()["error"] == "too_many_failed_authentications"
+        assert slowed.headers["Retry-After"] == "60"
+        valid = {"Authorization": f"Bearer {system.token(Role.HOST, (OFFICE,))}"}
+        assert client.get(url, headers=valid).status_code == 200  # a shared NAT address is never locked out
+    with _own_address() as elsewhere:  # counted per address
+        assert elsewhere.get(url, headers=forged).status_code == 401
