@@ -27,10 +27,12 @@ from .dependencies import QueueApi, empty_picture
 def create_app(settings: QueueSettings) -> FastAPI:
     runtime = ApiRuntime(settings, publishes=True, awaits_replies=True, worker_service="queue")
     registry = CollectorRegistry()
+    empty = functools.cache(functools.partial(empty_picture, settings))
     queue = QueueApi(
         settings=settings,
         runtime=runtime,
-        hub=LiveHub(runtime.redis, SCOPE, functools.partial(empty_picture, settings)),
+        empty=empty,
+        hub=LiveHub(runtime.redis, SCOPE, empty),
         links=LinkStore(runtime.redis, settings.pseudonym_secret),
         commands_total=Counter(  # no office label: per-office figures are the metrics service's alone
             "visitflow_queue_commands",

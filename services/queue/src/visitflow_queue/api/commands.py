@@ -37,7 +37,7 @@ from visitflow_platform.auth import require
 from visitflow_platform.errors import ApiError
 
 from ..schemas import CallBody, CallNextBody, CancelBody, CompleteBody, EmptyBody, TransferBody
-from .dependencies import Origin, Queue, QueueApi, refuse_unknown
+from .dependencies import CommandOrigin, Origin, Queue, QueueApi, refuse_unknown
 
 COMMAND_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"description": "done; the body carries the event it caused"},
@@ -99,7 +99,7 @@ class CommandRoute:
         )
 
 
-async def send(queue: QueueApi, origin: Origin, kind: type[Command], **asked: Any) -> JSONResponse:
+async def send(queue: QueueApi, origin: CommandOrigin, kind: type[Command], **asked: Any) -> JSONResponse:
     """Publishes the command, waits for the queue's decision (up to the reply timeout) and answers it:
     200 with the events, 409 with the refusal, 202 if it has not come yet. A retry with the same
     Idempotency-Key gets the stored decision without publishing again."""
@@ -107,13 +107,12 @@ async def send(queue: QueueApi, origin: Origin, kind: type[Command], **asked: An
     refuse_unknown(office, asked)
     visit_id = asked.get("visit_id")
     day = business_date(origin.occurred_at, settings.offices.timezone)
+    about = visit_correlation(visit_id) if visit_id else office_day_correlation(office.id, day)
     command = kind(
         **new_envelope(
             command_id=origin.command_id,
             office_id=office.id,
-            correlation_id=visit_correlation(visit_id)
-            if visit_id
-            else office_day_correlation(office.id, day),
+            correlation_id=about,
             occurred_at=origin.occurred_at,
             producer=settings.service_name,
         ),

@@ -3,7 +3,7 @@ and the app's runtime, built once per app by `create_app` and found on `app.stat
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -38,6 +38,7 @@ class QueueApi:
 
     settings: QueueSettings
     runtime: ApiRuntime
+    empty: Callable[[str], str]  # an office's picture before anyone checked in (`empty_picture`)
     hub: LiveHub
     links: LinkStore
     commands_total: Counter
@@ -49,7 +50,7 @@ class QueueApi:
         """The office's snapshot. An office with none is shown empty only while the read model is known
         whole: after Redis was wiped, it may just not be back yet (503 `rebuilding` until it is)."""
         frame = await self.hub.snapshot(office_id)
-        if frame.data == empty_picture(self.settings, office_id) and not await self.read_model_whole():
+        if frame.data == self.empty(office_id) and not await self.read_model_whole():
             raise ApiError(
                 503,
                 "rebuilding",
@@ -59,7 +60,6 @@ class QueueApi:
         return frame
 
 
-@functools.cache
 def empty_picture(settings: QueueSettings, office_id: str) -> str:
     """The snapshot of an office nobody has checked in at yet."""
     office = settings.offices.office(office_id)
