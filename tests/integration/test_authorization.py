@@ -5,7 +5,6 @@ accordingly: 401 without a token, 403 for a role the table does not allow or ano
 from __future__ import annotations
 
 import re
-import secrets
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +16,7 @@ from fastapi.routing import APIRoute
 from visitflow_checkin.api import create_app as checkin_app
 from visitflow_checkin.config import CheckinSettings
 from visitflow_devstack.paths import ROOT
-from visitflow_devstack.testing import System
+from visitflow_devstack.testing import System, client_of_its_own
 from visitflow_metrics.api import create_app as metrics_app
 from visitflow_metrics.config import MetricsSettings
 from visitflow_notify.api import create_app as notify_app
@@ -123,21 +122,13 @@ def test_each_role_gets_what_its_endpoints_declare_and_nothing_else(system: Syst
     assert checked >= len(Role)  # at least one endpoint with declared roles was tried with every role
 
 
-def _own_address() -> httpx.Client:
-    """A client whose requests come from a loopback address of its own. A service counts failed
-    authentications per client address (`auth.FailedAuthentications`) for as long as it runs, and the
-    system serves the whole test session: from 127.0.0.1, other tests' bad tokens would count here too."""
-    address = f"127.{secrets.randbelow(254) + 1}.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
-    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=10)
-
-
 def _forged(system: System) -> str:
     good = system.token(Role.HOST, (OFFICE,))
     return good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
 
 
 def test_a_forged_token_is_refused(system: System) -> None:
-    with _own_address() as client:
+    with client_of_its_own(timeout=10) as client:
         answer = client.get(
             f"{system.stack.url('queue')}/api/offices/{OFFICE}/queue",
             headers={"Authorization": f"Bearer {_forged(system)}"},
@@ -149,7 +140,7 @@ def test_a_forged_token_is_refused(system: System) -> None:
 def test_an_address_sending_forged_tokens_is_slowed_down_but_its_valid_tokens_pass(system: System) -> None:
     url = f"{system.stack.url('queue')}/api/offices/{OFFICE}/queue"
     forged = {"Authorization": f"Bearer {_forged(system)}"}
-    with _own_address() as client:
+    with client_of_its_own(timeout=10) as client:
         answers = [
             client.get(url, headers=forged).status_code for _ in range(FailedAuthentications().allowed)
         ]
@@ -160,5 +151,5 @@ def test_an_address_sending_forged_tokens_is_slowed_down_but_its_valid_tokens_pa
         assert slowed.headers["Retry-After"] == "60"
         valid = {"Authorization": f"Bearer {system.token(Role.HOST, (OFFICE,))}"}
         assert client.get(url, headers=valid).status_code == 200  # a shared NAT address is never locked out
-    with _own_address() as elsewhere:  # counted per address
+    with client_of_its_own(timeout=10) as elsewhere:  # counted per address
         assert elsewhere.get(url, headers=forged).status_code == 401
