@@ -13,13 +13,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-import orjson
-import redis.asyncio as aioredis
-from fastapi import APIRouter, Depends, Request
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import Counter
 from pydantic import ValidationError
 from visitflow_events import (
     AppointmentBooked,
@@ -31,112 +29,49 @@ from visitflow_events import (
 )
 from visitflow_offices import Clock, OfficeDirectory, business_date, local_instant
 from visitflow_platform.access import Action, roles_for
-from visitflow_platform.auth import Principal, allows, principal, require
+from visitflow_platform.auth import Principal, allows
 from visitflow_platform.errors import ApiError
 from visitflow_platform.ids import stable_id
 from visitflow_platform.kafka import EventPublisher
 from visitflow_platform.privacy import looks_personal
 from visitflow_platform.topics import BOOKING_HORIZON_DAYS
 
+from .booking_index import BookingIndex
 from .domain import Booking, BookingStatus, Change, Recorded, change_of, overlapping
-from .schemas import MAX_BOOKINGS_PER_IMPORT, BookingBatch, BookingIn, BookingResult, ImportAnswer
+from .schemas import MAX_BOOKINGS_PER_IMPORT, BookingIn, BookingResult, ImportAnswer
 
 PAST_ALLOWED = timedelta(days=1)
-FORGOTTEN_AFTER = timedelta(days=2)  # the index forgets a booking two days after it ended
 CSV_COLUMNS = tuple(BookingIn.model_fields)
 CSV_REQUIRED = ("booking_id", "office_id", "counsellor_id", "starts_at", "duration_minutes")
 
 
-class BookingIndex:
-    """What the import last published of each booking, per office in one Redis hash: to tell a new
-    booking from a moved one, number its versions and flag overlaps. Only booking ids, configured ids
-    and times. If Redis loses it, a booking sent again is published again as booked, which the
-    consumers take as the booking as it now stands."""
+@dataclass(frozen=True)
+class BookingImport:
+    """Imports a batch of bookings onto `topic`, counting each booking by what it changed."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
-        self._redis = redis
+    offices: OfficeDirectory
+    clock: Clock
+    publisher: EventPublisher
+    index: BookingIndex
+    topic: str
+    producer: str
+    imported: Counter
 
-    @staticmethod
-    def _key(office_id: str) -> str:
-        return f"vf:bookings:{office_id}"
-
-    async def load(self, office_id: str) -> dict[str, Recorded]:
-        raw: dict[bytes, bytes] = await self._redis.hgetall(self._key(office_id))
-        return {field.decode(): _recorded(orjson.loads(value)) for field, value in raw.items()}
-
-    async def record(
-        self, office_id: str, changed: dict[str, Recorded], known: dict[str, Recorded], now: datetime
-    ) -> None:
-        """Keeps the changed bookings, and forgets those of `known` that ended two days ago."""
-        key = self._key(office_id)
-        stale = [b for b, rec in known.items() if rec.ends_at < now - FORGOTTEN_AFTER and b not in changed]
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={b: orjson.dumps(_stored(rec)) for b, rec in changed.items()})
-            if stale:
-                pipe.hdel(key, *stale)
-            await pipe.execute()
-
-
-def _stored(rec: Recorded) -> dict[str, Any]:
-    return {
-        "v": rec.version,
-        "f": rec.fingerprint,
-        "c": rec.counsellor_id,
-        "s": rec.starts_at.isoformat(),
-        "e": rec.ends_at.isoformat(),
-        "x": rec.cancelled,
-    }
-
-
-def _recorded(raw: dict[str, Any]) -> Recorded:
-    return Recorded(
-        version=raw["v"],
-        fingerprint=raw["f"],
-        counsellor_id=raw["c"],
-        starts_at=datetime.fromisoformat(raw["s"]),
-        ends_at=datetime.fromisoformat(raw["e"]),
-        cancelled=raw["x"],
-    )
-
-
-def booking_router(
-    offices: OfficeDirectory,
-    clock: Clock,
-    publisher: EventPublisher,
-    redis: aioredis.Redis,
-    topic: str,
-    producer: str,
-    registry: CollectorRegistry,
-) -> APIRouter:
-    index = BookingIndex(redis)
-    imported = Counter(
-        "visitflow_bookings_imported", "Imported bookings by what they changed", ["change"], registry=registry
-    )
-    router = APIRouter(prefix="/api")
-    refused: dict[int | str, dict[str, Any]] = {
-        403: {"description": "a booking of an office this token does not name"},
-        422: {
-            "description": "a booking names an unknown office or counsellor, or is not valid: nothing "
-            "imported; the answer names the booking and the field, never what it held"
-        },
-        503: {"description": "Kafka or Redis did not confirm: send the same batch again"},
-    }
-
-    async def upsert(bookings: Sequence[BookingIn], who: Principal) -> ImportAnswer:
-        now = clock.now()
-        checked = [_checked(i, b, offices, who, now) for i, b in enumerate(bookings)]
+    async def upsert(self, bookings: Sequence[BookingIn], who: Principal) -> ImportAnswer:
+        now = self.clock.now()
+        checked = [_checked(i, b, self.offices, who, now) for i, b in enumerate(bookings)]
         _refuse_repeats(checked)
         results: list[BookingResult] = []
         for office_id in dict.fromkeys(b.office_id for b in checked):
             ours = [b for b in checked if b.office_id == office_id]
-            known = await index.load(office_id)
+            known = await self.index.load(office_id)
             events, changed = [], {}
             for booking in ours:
                 prior = known.get(booking.booking_id)
                 change = change_of(booking, prior)
                 if change is not Change.UNCHANGED:
                     version = (prior.version if prior else 0) + 1
-                    events.append(_event(booking, change, version, now, producer))
+                    events.append(_event(booking, change, version, now, self.producer))
                     changed[booking.booking_id] = known[booking.booking_id] = Recorded(
                         version=version,
                         fingerprint=booking.fingerprint(),
@@ -154,38 +89,11 @@ def booking_router(
                     )
                 )
             if events:
-                await publisher.publish_all(topic, events)
-                await index.record(office_id, changed, known, now)
+                await self.publisher.publish_all(self.topic, events)
+                await self.index.record(office_id, changed, known, now)
         for result in results:
-            imported.labels(result.change.value).inc()
+            self.imported.labels(result.change.value).inc()
         return ImportAnswer(results=results)
-
-    @router.post(
-        "/bookings",
-        summary="Import bookings (upsert by booking id)",
-        responses={400: {"description": "the body cannot be read as JSON text"}, **refused},
-        dependencies=[require(Action.IMPORT_BOOKINGS)],
-    )
-    async def import_bookings(
-        batch: BookingBatch, who: Annotated[Principal, Depends(principal)]
-    ) -> ImportAnswer:
-        return await upsert(batch.bookings, who)
-
-    @router.post(
-        "/bookings/csv",
-        summary="Import bookings from a CSV file (the same rules)",
-        description="UTF-8, a header row naming the columns "
-        + ", ".join(CSV_COLUMNS)
-        + " (reason and status may be left out), one booking a row, at most "
-        + f"{MAX_BOOKINGS_PER_IMPORT} rows.",
-        responses=refused,
-        openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
-        dependencies=[require(Action.IMPORT_BOOKINGS)],
-    )
-    async def import_csv(request: Request, who: Annotated[Principal, Depends(principal)]) -> ImportAnswer:
-        return await upsert(_csv_bookings(await request.body()), who)
-
-    return router
 
 
 def _checked(i: int, given: BookingIn, offices: OfficeDirectory, who: Principal, now: datetime) -> Booking:
@@ -267,7 +175,7 @@ def _event(booking: Booking, change: Change, version: int, now: datetime, produc
     )
 
 
-def _csv_bookings(body: bytes) -> list[BookingIn]:
+def csv_bookings(body: bytes) -> list[BookingIn]:
     """The rows of a CSV file as bookings; a refusal names the row and column, never a cell."""
     try:
         text = body.decode("utf-8-sig")

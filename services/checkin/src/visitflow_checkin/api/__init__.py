@@ -1,0 +1,85 @@
+"""The check-in API for host tablets: the office's policy applied, the visit recorded in Kafka; and the
+booking system's import.
+
+`create_app` builds what the routes share (`dependencies.CheckinApi`) and includes one router per
+resource: offices and their policy, check-ins, and bookings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, Counter
+from visitflow_platform.contacts import ContactStore
+from visitflow_platform.ratelimit import RateLimit
+from visitflow_platform.runtime import ApiRuntime
+from visitflow_platform.visit_links import LinkStore
+from visitflow_platform.web import install_common
+
+from ..booking_import import BookingImport
+from ..booking_index import BookingIndex
+from ..config import CheckinSettings
+from ..idempotency import IdempotencyStore
+from . import bookings, check_ins, offices
+from .dependencies import CheckinApi
+
+
+def create_app(settings: CheckinSettings) -> FastAPI:
+    runtime = ApiRuntime(settings, publishes=True, awaits_replies=True)
+    registry = CollectorRegistry()
+    checkin = CheckinApi(
+        settings=settings,
+        runtime=runtime,
+        idempotency=IdempotencyStore(
+            runtime.redis,
+            settings.pseudonym_secret,
+            # longer than a check-in can take: Kafka's producer and its acknowledgement (each up to the
+            # Kafka timeout), then the wait for the queue's answer
+            in_flight_s=2 * settings.kafka_timeout_s + settings.reply_timeout_s + 5,
+        ),
+        contacts=ContactStore(runtime.redis),
+        links=LinkStore(runtime.redis, settings.pseudonym_secret),
+        rate_limit=RateLimit(
+            runtime.redis, "checkin", settings.checkin_rate_per_minute, settings.pseudonym_secret
+        ),
+        checkins=Counter(
+            "visitflow_checkins",
+            "Check-in answers by outcome (per office: the metrics service's /metrics/offices)",
+            ["outcome"],
+            registry=registry,
+        ),
+        bookings=BookingImport(
+            offices=settings.offices,
+            clock=settings.clock,
+            publisher=runtime.publisher,
+            index=BookingIndex(runtime.redis),
+            topic=settings.topics.appointments,
+            producer=settings.service_name,
+            imported=Counter(
+                "visitflow_bookings_imported",
+                "Imported bookings by what they changed",
+                ["change"],
+                registry=registry,
+            ),
+        ),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        yield
+        await runtime.stop()
+
+    app = FastAPI(
+        title="Visitflow check-in",
+        version="1.0.0",
+        lifespan=lifespan,
+        description="Check-in for host tablets and kiosks, with the office's policy applied.",
+    )
+    app.state.offices = settings.offices
+    app.state.checkin = checkin
+    install_common(app, settings, registry, runtime.checks(), phone_fields=["sms.phone"])  # SmsOptIn
+    for resource in (offices, check_ins, bookings):
+        app.include_router(resource.router)
+    return app
