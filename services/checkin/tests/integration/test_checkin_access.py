@@ -56,3 +56,29 @@ def test_rotating_device_ids_does_not_get_past_the_rate_limit(system: System) ->
     )
     assert elsewhere.status_code == 201  # nor the same caller in another office
     assert not [k for k in system.redis.scan_iter("vf:rate:*") if b"runaway-script" in k]
+
+
+def test_a_check_in_past_the_rate_limit_claims_nothing_and_one_refused_for_itself_is_counted_too(
+    system: System,
+) -> None:
+    office = "fredrikstad"
+    flooding = _host(system, "runaway-tablet", office)
+    for _ in range(450):
+        if (
+            system.checkin.post(f"/api/offices/{office}/check-ins", json=STEER, headers=flooding).status_code
+            == 429
+        ):
+            break
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    limited = system.checkin.post(f"/api/offices/{office}/check-ins", json=STEER, headers=flooding | key)
+    assert limited.status_code == 429
+    # the rate limit and the claim are one script: a refused request holds no record, so the same key
+    # from another caller is decided at once, not left waiting on a claim nobody will answer (409)
+    calm = system.checkin.post(
+        f"/api/offices/{office}/check-ins", json=STEER, headers=_host(system, "calm-tablet", office) | key
+    )
+    assert calm.status_code == 201, calm.text
+    malformed = system.checkin.post(
+        f"/api/offices/{office}/check-ins", json=STEER, headers=flooding | {"Idempotency-Key": "no"}
+    )
+    assert malformed.status_code == 429  # counted and refused as any request, before its own 400
