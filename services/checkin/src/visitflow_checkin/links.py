@@ -8,9 +8,7 @@ import segno
 from .schemas import VisitLinkOut
 
 # segno tries all eight of the standard's masks and keeps the one it scores best, about 3 ms of pure
-# Python on every check-in; any of the eight is a valid code that phones read, so one is fixed. Nor does
-# it look for a higher error correction level the same size of code could hold (`boost_error`, about
-# 0.7 ms): a link's address is too long for one in the size it needs, so the code is the same.
+# Python on every check-in; any of the eight is a valid code that phones read, so one is fixed.
 QR_MASK = 2
 
 
@@ -20,5 +18,5 @@ def link_url(page_base_url: str, token: str) -> str:
 
 def visit_link(page_base_url: str, token: str) -> VisitLinkOut:
     url = link_url(page_base_url, token)
-    code = segno.make(url, error="m", mask=QR_MASK, micro=False, boost_error=False)
+    code = segno.make(url, error="m", mask=QR_MASK, micro=False)
     return VisitLinkOut(url=url, qr_svg=code.svg_data_uri(scale=6, border=2))
