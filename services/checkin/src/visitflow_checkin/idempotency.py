@@ -10,9 +10,6 @@ the answer (201 or 202) for a day. A request that finds the record
 - with an answer gets that answer;
 - in flight waits up to `patience_s` for the answer, then is told to retry (409 `in_progress`).
 
-The claim also counts the request against its caller's rate limit (`visitflow_platform.ratelimit`), in
-the same round trip: one script counts, and only a request within the limit claims.
-
 A request that ends without an answer to keep (refused, or Kafka did not confirm) removes its claim, so
 the retry is decided afresh. If Redis has lost the record, the retry still lands on the same visit id,
 which the queue ignores as already queued and answers with the ticket it gave before.
@@ -32,22 +29,10 @@ from uuid import UUID
 import orjson
 import redis.asyncio as aioredis
 from pydantic import BaseModel
-from visitflow_platform import ratelimit
-from visitflow_platform.auth import Principal
 from visitflow_platform.errors import ApiError
-from visitflow_platform.ratelimit import RateLimit
 
 KEEP_S = 24 * 3600
 POLL_S = 0.05
-# KEYS: the caller's count this minute, the check-in's record. ARGV: the limit, how long a count is kept,
-# the record, how long a claim is held. {count, 1} once claimed; else {count, 0, the record held, if any}.
-COUNT_AND_CLAIM = """
-local count = redis.call('INCR', KEYS[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-if count > tonumber(ARGV[1]) then return {count, 0} end
-if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'EX', ARGV[4]) then return {count, 1} end
-return {count, 0, redis.call('GET', KEYS[2])}
-"""
 
 
 def _key(visit_id: UUID) -> str:
@@ -79,16 +64,10 @@ class Claim:
 
 class IdempotencyStore:
     def __init__(
-        self,
-        redis: aioredis.Redis,
-        secret: str,
-        rate_limit: RateLimit,
-        in_flight_s: float,
-        patience_s: float = 3.0,
+        self, redis: aioredis.Redis, secret: str, in_flight_s: float, patience_s: float = 3.0
     ) -> None:
-        self._redis, self._secret, self._rate_limit = redis, secret.encode(), rate_limit
+        self._redis, self._secret = redis, secret.encode()
         self._in_flight_s, self._patience_s = in_flight_s, patience_s
-        self._count_and_claim = redis.register_script(COUNT_AND_CLAIM)
 
     def fingerprint(self, request: BaseModel, *context: str | None) -> str:
         """The request's body and whatever else it names (its device), as a keyed digest: the body may
@@ -97,14 +76,12 @@ class IdempotencyStore:
         return hmac.new(self._secret, data, hashlib.sha256).hexdigest()
 
     @asynccontextmanager
-    async def claim(
-        self, visit_id: UUID, office_id: str, fingerprint: str, who: Principal
-    ) -> AsyncIterator[Claim]:
-        """Counts the request against the caller's rate limit (429 past it) and holds the check-in's
-        record while the request is decided; without an answer kept by the end, the claim is removed."""
+    async def claim(self, visit_id: UUID, office_id: str, fingerprint: str) -> AsyncIterator[Claim]:
+        """Holds the check-in's record while the request is decided; without an answer kept by the end,
+        the claim is removed."""
         key = _key(visit_id)
         record: dict[str, object] = {"office_id": office_id, "fingerprint": fingerprint}
-        claim = Claim(await self._take(key, record, who), record, self._redis, key)
+        claim = Claim(await self._take(key, record), record, self._redis, key)
         try:
             yield claim
         finally:
@@ -116,38 +93,29 @@ class IdempotencyStore:
         raw = await self._redis.get(_key(visit_id))
         return str(orjson.loads(raw)["office_id"]) if raw else None
 
-    async def _take(self, key: str, record: dict[str, object], who: Principal) -> Remembered | None:
+    async def _take(self, key: str, record: dict[str, object]) -> Remembered | None:
         """None once this request holds the record; the answer if one was given; or a refusal."""
         give_up = time.monotonic() + self._patience_s
-        value, hold_s = orjson.dumps(record), round(self._in_flight_s)
-        limit = self._rate_limit
-        count, taken, *held = await self._count_and_claim(
-            keys=[limit.key(who, str(record["office_id"])), key],
-            args=[limit.limit, ratelimit.KEEP_S, value, hold_s],
-        )
-        limit.refuse_over(count)
-        raw = held[0] if held else None
-        while not taken:
-            if raw is not None:
-                stored = orjson.loads(raw)
-                if stored["fingerprint"] != record["fingerprint"]:
-                    raise ApiError(
-                        422,
-                        "idempotency_key_reused",
-                        "This Idempotency-Key was already used for a different check-in.",
-                    )
-                if "status" in stored:
-                    return Remembered(stored["status"], stored["body"])
-                if time.monotonic() > give_up:
-                    retry = max(1, await self._redis.ttl(key))
-                    raise ApiError(
-                        409,
-                        "in_progress",
-                        "This check-in is still being recorded; try again in a moment.",
-                        headers={"Retry-After": str(retry)},
-                    )
-                await asyncio.sleep(POLL_S)
-            # still held, or let go in between (no record): claim it again
-            taken = await self._redis.set(key, value, nx=True, ex=hold_s)
-            raw = None if taken else await self._redis.get(key)
+        while not await self._redis.set(key, orjson.dumps(record), nx=True, ex=round(self._in_flight_s)):
+            raw = await self._redis.get(key)
+            if raw is None:  # the other request let go in between: claim it again
+                continue
+            stored = orjson.loads(raw)
+            if stored["fingerprint"] != record["fingerprint"]:
+                raise ApiError(
+                    422,
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was already used for a different check-in.",
+                )
+            if "status" in stored:
+                return Remembered(stored["status"], stored["body"])
+            if time.monotonic() > give_up:
+                retry = max(1, await self._redis.ttl(key))
+                raise ApiError(
+                    409,
+                    "in_progress",
+                    "This check-in is still being recorded; try again in a moment.",
+                    headers={"Retry-After": str(retry)},
+                )
+            await asyncio.sleep(POLL_S)
         return None

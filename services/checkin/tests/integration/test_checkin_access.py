@@ -72,8 +72,8 @@ def test_a_check_in_past_the_rate_limit_claims_nothing_and_one_refused_for_itsel
     key = {"Idempotency-Key": str(uuid.uuid4())}
     limited = system.checkin.post(f"/api/offices/{office}/check-ins", json=STEER, headers=flooding | key)
     assert limited.status_code == 429
-    # the rate limit and the claim are one script: a refused request holds no record, so the same key
-    # from another caller is decided at once, not left waiting on a claim nobody will answer (409)
+    # a refused request holds no record, so the same key from another caller is decided at once, not
+    # left waiting on a claim nobody will answer (409)
     calm = system.checkin.post(
         f"/api/offices/{office}/check-ins", json=STEER, headers=_host(system, "calm-tablet", office) | key
     )

@@ -28,23 +28,21 @@ from .dependencies import CheckinApi
 def create_app(settings: CheckinSettings) -> FastAPI:
     runtime = ApiRuntime(settings, publishes=True, awaits_replies=True)
     registry = CollectorRegistry()
-    rate_limit = RateLimit(
-        runtime.redis, "checkin", settings.checkin_rate_per_minute, settings.pseudonym_secret
-    )
     checkin = CheckinApi(
         settings=settings,
         runtime=runtime,
         idempotency=IdempotencyStore(
             runtime.redis,
             settings.pseudonym_secret,
-            rate_limit,
             # longer than a check-in can take: Kafka's producer and its acknowledgement (each up to the
             # Kafka timeout), then the wait for the queue's answer
             in_flight_s=2 * settings.kafka_timeout_s + settings.reply_timeout_s + 5,
         ),
         contacts=ContactStore(runtime.redis),
         links=LinkStore(runtime.redis, settings.pseudonym_secret),
-        rate_limit=rate_limit,
+        rate_limit=RateLimit(
+            runtime.redis, "checkin", settings.checkin_rate_per_minute, settings.pseudonym_secret
+        ),
         checkins=Counter(
             "visitflow_checkins",
             "Check-in answers by outcome (per office: the metrics service's /metrics/offices)",

@@ -59,21 +59,17 @@ async def check_in(
     ] = None,
 ) -> JSONResponse:
     settings, idempotency = api.settings, api.idempotency
-    try:
-        key = idempotency_key(idempotency_header)
-        at = check_in_time(settings.clock, uuid7_time(key), time.time())
-        # a client could put anything in its key: ids and Redis keys derive from its keyed digest
-        digest = pseudonym(settings.pseudonym_secret, key)
-        visit_id = stable_id(office.id, digest)
-        ids = VisitIds(visit_id, stable_id(office.id, digest, "event"), settings.service_name)
-        decision = decide_check_in(body, office, device_id, at, settings.offices.timezone, ids)
-        if isinstance(decision, Refusal) and decision.status == 422:  # the request's own: nothing to claim
-            raise _refused(decision)
-    except ApiError:  # refused before a claim: counted against the rate limit on its own (429 first)
-        await api.rate_limit.check(who, office.id)
-        raise
-    fingerprint = idempotency.fingerprint(body, device_id)
-    async with idempotency.claim(visit_id, office.id, fingerprint, who) as claim:  # counted, then claimed
+    await api.rate_limit.check(who, office.id)
+    key = idempotency_key(idempotency_header)
+    at = check_in_time(settings.clock, uuid7_time(key), time.time())
+    # a client could put anything in its key: ids and Redis keys derive from its keyed digest
+    digest = pseudonym(settings.pseudonym_secret, key)
+    visit_id = stable_id(office.id, digest)
+    ids = VisitIds(visit_id, stable_id(office.id, digest, "event"), settings.service_name)
+    decision = decide_check_in(body, office, device_id, at, settings.offices.timezone, ids)
+    if isinstance(decision, Refusal) and decision.status == 422:  # the request's own: nothing to claim
+        raise _refused(decision)
+    async with idempotency.claim(visit_id, office.id, idempotency.fingerprint(body, device_id)) as claim:
         if claim.prior is not None:
             prior = claim.prior.body
             if prior.get("outcome") in ("queued", "accepted"):  # the same link as the first answer
