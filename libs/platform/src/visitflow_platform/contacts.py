@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 from visitflow_offices import OSLO
 
 
@@ -49,8 +50,15 @@ class ContactStore:
         value = await self._redis.get(_key(visit_id))
         return value.decode() if value else None
 
-    async def keep_link(self, visit_id: UUID, link: str, day: date, now: datetime) -> None:
-        await self._redis.set(_link_key(visit_id), link, ex=seconds_left(day, now))
+    @staticmethod
+    def add_link(pipe: Pipeline, visit_id: UUID, link: str, day: date, now: datetime) -> None:
+        """Keeps the visit's link, as part of a pipeline (the check-in's one round trip for its link)."""
+        pipe.set(_link_key(visit_id), link, ex=seconds_left(day, now))
+
+    @staticmethod
+    def add_phone(pipe: Pipeline, visit_id: UUID, phone: str, day: date, now: datetime) -> None:
+        """`keep`, as part of a pipeline."""
+        pipe.set(_key(visit_id), phone, ex=seconds_left(day, now))
 
     async def link(self, visit_id: UUID) -> str | None:
         value = await self._redis.get(_link_key(visit_id))

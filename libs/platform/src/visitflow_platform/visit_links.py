@@ -15,12 +15,14 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
 import orjson
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 from .contacts import ContactStore, seconds_left
 
@@ -60,21 +62,34 @@ class LinkStore:
     def __init__(self, redis: aioredis.Redis, secret: str) -> None:
         self._redis, self._secret = redis, secret
 
-    async def mint(self, office_id: str, visit_id: UUID, day: date, now: datetime) -> str:
-        """A new link to the visit, valid until the end of `day`; the visit's earlier link stops working."""
+    async def mint(
+        self,
+        office_id: str,
+        visit_id: UUID,
+        day: date,
+        now: datetime,
+        also: Callable[[Pipeline, str], None] | None = None,
+    ) -> str:
+        """A new link to the visit, valid until the end of `day`; the visit's earlier link stops working.
+        `also(pipeline, token)` adds the caller's own writes of the link to the same round trip.
+
+        One round trip: the visit's digest is replaced and the one it held read back in the same
+        transaction (`SET ... GET`); only a visit that had a link (a resent check-in) takes a second, to
+        end the old one."""
         token = new_token()
         digest = link_digest(self._secret, token)
         record = orjson.dumps(
             {"office_id": office_id, "visit_id": str(visit_id), "minted_at": now.isoformat()}
         )
         ttl = seconds_left(day, now)
-        previous = await self._redis.get(_of(visit_id))
         async with self._redis.pipeline(transaction=True) as pipe:
-            if previous:
-                pipe.delete(_key(previous.decode()))
             pipe.set(_key(digest), record, ex=ttl)
-            pipe.set(_of(visit_id), digest, ex=ttl)
-            await pipe.execute()
+            pipe.set(_of(visit_id), digest, ex=ttl, get=True)
+            if also is not None:
+                also(pipe, token)
+            previous = (await pipe.execute())[1]
+        if previous and previous.decode() != digest:
+            await self._redis.delete(_key(previous.decode()))
         return token
 
     async def resolve(self, token: str) -> VisitLink | None:

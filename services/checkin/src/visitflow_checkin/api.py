@@ -13,6 +13,7 @@ import orjson
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter
+from redis.asyncio.client import Pipeline
 from visitflow_events import Reason
 from visitflow_offices import Office, business_date, office_hours
 from visitflow_platform.access import Action
@@ -31,7 +32,7 @@ from .bookings import booking_router
 from .config import CheckinSettings
 from .domain import Admit, Refusal, Steer, VisitIds, alternatives_for, check_in_time, decide_check_in
 from .idempotency import IdempotencyStore
-from .links import visit_link
+from .links import link_url, visit_link
 from .schemas import Accepted, CheckInRequest, PolicyHints, Queued, Redirected
 
 Answer = Queued | Redirected | Accepted
@@ -166,13 +167,21 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         checkins.labels(outcome).inc()
         return JSONResponse(answered, status)
 
-    async def give_link(office_id: str, visit_id: UUID, at: datetime) -> dict[str, Any]:
+    async def give_link(
+        office_id: str, visit_id: UUID, at: datetime, phone: str | None = None
+    ) -> dict[str, Any]:
         """Mints the visitor's own link, kept beside any SMS opt-in (the SMS carries it, a resend of the
-        check-in answers it again) until the day's end."""
+        check-in answers it again) until the day's end: the link, the contact and the phone (if any) in
+        one Redis round trip."""
         day, now = business_date(at, offices.timezone), clock.now()
-        link = visit_link(settings.notify_public_url, await links.mint(office_id, visit_id, day, now))
-        await contacts.keep_link(visit_id, link.url, day, now)
-        return link.model_dump(mode="json")
+
+        def keep(pipe: Pipeline, token: str) -> None:
+            contacts.add_link(pipe, visit_id, link_url(settings.notify_public_url, token), day, now)
+            if phone is not None:
+                contacts.add_phone(pipe, visit_id, phone, day, now)
+
+        token = await links.mint(office_id, visit_id, day, now, also=keep)
+        return visit_link(settings.notify_public_url, token).model_dump(mode="json")
 
     async def given_link(office_id: str, visit_id: UUID, at: datetime) -> dict[str, Any]:
         """The link the first answer gave, while it still opens the visit; else a new one."""
@@ -199,9 +208,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
             return 201, redirected, "redirected"
         event = decision.event
         visit_id = event.visit_id
-        if body.sms is not None:
-            await contacts.keep(visit_id, body.sms.phone, event.business_date, clock.now())
-        link = await give_link(office.id, visit_id, at)
+        link = await give_link(office.id, visit_id, at, body.sms.phone if body.sms is not None else None)
         waiting = runtime.replies.expect(str(visit_id))
         await runtime.publisher.publish(settings.topics.visits, event)
         reply = await runtime.replies.wait(str(visit_id), waiting, settings.reply_timeout_s)

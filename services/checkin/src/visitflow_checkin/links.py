@@ -12,7 +12,11 @@ from .schemas import VisitLinkOut
 QR_MASK = 2
 
 
+def link_url(page_base_url: str, token: str) -> str:
+    return f"{page_base_url.rstrip('/')}/v/{token}"
+
+
 def visit_link(page_base_url: str, token: str) -> VisitLinkOut:
-    url = f"{page_base_url.rstrip('/')}/v/{token}"
+    url = link_url(page_base_url, token)
     code = segno.make(url, error="m", mask=QR_MASK, micro=False)
     return VisitLinkOut(url=url, qr_svg=code.svg_data_uri(scale=6, border=2))

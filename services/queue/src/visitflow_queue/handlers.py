@@ -45,6 +45,7 @@ from visitflow_events import (
     OfficeDayClosed,
     StaffingOption,
     VisitorCheckedIn,
+    VisitorQueued,
     WaitEstimate,
     as_dict,
 )
@@ -264,7 +265,8 @@ class QueueHandlers:
 
     def _quote(self, batch: _Batch) -> dict[str, Forecast]:
         """The estimates of each office the batch changed or checked in to, made once, at its end; and
-        the check-in answers filled from them: the figure and place the tablet shows after the batch."""
+        the check-in answers and the batch's `VisitorQueued` filled from them: the figure and place the
+        tablet shows after the batch (one forecast per office and batch, not one per check-in)."""
         estimates_of = {}
         for office_id in {*batch.events, *batch.quotes}:
             office = self.offices.office(office_id)
@@ -272,6 +274,8 @@ class QueueHandlers:
             state = self._current(office_id, batch)
             estimates = forecast(state, office, batch.now, self.offices.timezone)
             estimates_of[office_id] = estimates
+            if office_id in batch.events:
+                batch.events[office_id] = [_quoted(event, estimates) for event in batch.events[office_id]]
             for visit_id, reply in batch.quotes.get(office_id, []):
                 visit = state.visit(visit_id)
                 wait = estimates.visits.get(visit_id, WaitEstimate(expected_s=0, low_s=0, high_s=0))
@@ -392,7 +396,7 @@ class QueueHandlers:
             return
         state = self._current(office.id, batch)
         now = batch.now
-        if events := check_in(state, office, event, now, self.offices.timezone):
+        if events := check_in(state, office, event, now, self.offices.timezone, estimate=False):
             state = batch.record(state, events, event)
         day = self._current_day(office.id, event.business_date, batch)
         if (arrived := arrive(day, event)) is not day:
@@ -444,6 +448,14 @@ class QueueHandlers:
             result["events"] = [as_dict(event) for event in decision.events]
         batch.results[key] = (command, result)
         batch.replies.append((key, result))
+
+
+def _quoted(event: Event, estimates: Forecast) -> Event:
+    """A `VisitorQueued` of the batch with the wait its visitor is told (none if called in the batch)."""
+    if not isinstance(event, VisitorQueued):
+        return event
+    wait = estimates.visits.get(event.visit_id)
+    return event.model_copy(update={"estimated_wait_s": wait.expected_s if wait else 0})
 
 
 def _empty_day(key: str) -> DayBook:

@@ -26,7 +26,9 @@ from visitflow_events import (
     WaitsEstimated,
 )
 from visitflow_offices import FixedClock, OfficeDirectory, load_offices
+from visitflow_queue import handlers as handlers_module
 from visitflow_queue.domain import OfficeQueue
+from visitflow_queue.domain.estimates import forecast
 from visitflow_queue.handlers import STAFFING_EVERY, QueueHandlers
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
@@ -532,6 +534,35 @@ async def test_a_check_in_answer_is_the_estimate_the_tablet_shows_after_its_batc
     assert (last["estimated_wait_s"], last["minutes"]) == (shown["expected_wait_s"], shown["minutes"])
     assert last["position"] == 6  # behind the emergency too
     assert answers[str(urgent.visit_id)]["position"] == 1
+
+
+async def test_a_batch_forecasts_each_office_once_and_its_events_quote_what_the_visitors_were_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    queue, outbox, _ = handlers()
+    forecasts: list[str] = []
+
+    def counted(state: OfficeQueue, *args: Any, **kwargs: Any) -> Any:
+        forecasts.append(state.office_id)
+        return forecast(state, *args, **kwargs)
+
+    monkeypatch.setattr(handlers_module, "forecast", counted)
+    drop_ins = [arrival() for _ in range(5)]
+    urgent = arrival(kind=VisitKind.EMERGENCY).model_copy(
+        update={"reason": Reason.EMERGENCY_ASSISTANCE, "line_id": "emergency"}
+    )
+
+    await queue.handle_batch([*drop_ins, arrival("hamar"), urgent])
+
+    assert sorted(forecasts) == ["hamar", "loten"]
+    answers = dict(outbox.replies)
+    queued = {str(e.visit_id): e for e in outbox.emitted if isinstance(e, VisitorQueued)}
+    assert len(queued) == 7
+    # the drop-ins' quotes are after the emergency who came later in the batch, as they were told
+    assert {visit_id: event.estimated_wait_s for visit_id, event in queued.items()} == {
+        visit_id: answers[visit_id]["estimated_wait_s"] for visit_id in queued
+    }
+    assert queued[str(drop_ins[-1].visit_id)].estimated_wait_s > 0
 
 
 async def test_the_staffing_hint_is_made_again_by_the_timer_not_by_a_batch_of_check_ins() -> None:

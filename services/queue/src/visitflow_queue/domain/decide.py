@@ -164,9 +164,17 @@ def close_day(
 
 
 def check_in(
-    state: OfficeQueue, office: Office, event: VisitorCheckedIn, now: datetime, zone: ZoneInfo = OSLO
+    state: OfficeQueue,
+    office: Office,
+    event: VisitorCheckedIn,
+    now: datetime,
+    zone: ZoneInfo = OSLO,
+    estimate: bool = True,
 ) -> list[Event]:
-    """Gives a checked-in visitor a ticket and a place. A visit already queued today gives nothing new."""
+    """Gives a checked-in visitor a ticket and a place. A visit already queued today gives nothing new.
+
+    With `estimate`, the `VisitorQueued` carries the wait a forecast of the office gives; without, its
+    wait is 0 for the caller to fill in (a batch forecasts each office once, after all its check-ins)."""
     if event.visit_id in state.tickets:
         return []
     if state.business_date is not None and event.business_date < state.business_date:
@@ -200,13 +208,10 @@ def check_in(
     after = evolve(state, queued)
     visit = after.visits[event.visit_id]
     ahead = ahead_of(after, office, visit, now)
-    queued = queued.model_copy(
-        update={
-            "position": ahead + 1,
-            "estimated_wait_s": forecast(after, office, now, zone).visits[visit.visit_id].expected_s,
-        }
-    )
-    return [*events, queued]
+    update: dict[str, int] = {"position": ahead + 1}
+    if estimate:
+        update["estimated_wait_s"] = forecast(after, office, now, zone).visits[visit.visit_id].expected_s
+    return [*events, queued.model_copy(update=update)]
 
 
 def _configured(office: Office, command: Command) -> None:
