@@ -17,9 +17,9 @@ from visitflow_platform.pages import mount_static
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.web import install_common
 
+from ..adapters.scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE, VISITOR_SCOPE
+from ..adapters.visitor_links import LINK_PATHS, LinkRefused, VisitLinks, refused
 from ..config import NotifySettings
-from ..scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE, VISITOR_SCOPE
-from ..visitor_links import LINK_PATHS, LinkRefused, VisitLinks, refused
 from . import alerts, displays, visitor_pages
 from .dependencies import NotifyApi, empty_counsellors, empty_display, empty_visits
 

@@ -15,7 +15,7 @@ from visitflow_platform.errors import ApiError
 from visitflow_platform.pages import page
 from visitflow_platform.web import live_response
 
-from ..visitor_links import LINK_PATHS, LINK_STREAMS
+from ..adapters.visitor_links import LINK_PATHS, LINK_STREAMS
 from .dependencies import Link, Notify
 from .displays import WEB
 

@@ -38,7 +38,7 @@ from visitflow_platform.replies import ReplyWaiter
 from visitflow_platform.settings import ServiceSettings
 from visitflow_platform.visit_links import LinkStore, VisitLink
 
-from .visitor import ENDED, PENDING, own_view
+from ..domain.visitor import ENDED, PENDING, own_view
 
 LINK_PATHS = "/api/visit/"
 LINK_RATE_PER_MINUTE = 60  # a page makes a handful a minute; a script trying one link, many
