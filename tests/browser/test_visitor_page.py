@@ -33,8 +33,6 @@ PHONE = {"width": 360, "height": 740}  # a small, cheap phone
 SCREENS = ROOT / "docs" / "screens"
 CATALOGUES = ROOT / "libs" / "platform" / "src" / "visitflow_platform" / "static" / "i18n"
 WORDS = {language: json.loads((CATALOGUES / f"{language}.json").read_text()) for language in ("nb", "en")}
-PAGE_TEXTS = ROOT / "services" / "notify" / "src" / "visitflow_notify" / "web" / "i18n"
-SAYS = {language: json.loads((PAGE_TEXTS / f"{language}.json").read_text()) for language in ("nb", "en")}
 NOTIFY_API = "notify-api"
 # records what the page asks the phone to vibrate (Chromium has no vibration motor to ask)
 VIBRATIONS = (
@@ -114,7 +112,7 @@ def test_a_visitor_follows_their_place_on_their_phone_from_check_in_to_their_con
     expect(phone.locator("#ticket")).to_have_text(answer["ticket"])
     line = _line_name(link)
     expect(phone.locator("#place")).to_have_text(f"Du er nummer 2 i køen for {line}")
-    expect(phone.locator("#other-lines")).to_have_text(SAYS["nb"]["visitor.other_lines"])
+    expect(phone.locator("#other-lines")).to_have_text(WORDS["nb"]["visitor.other_lines"])
     wait = _display_wait(system, office, answer["line_id"])
     expect(phone.locator("#wait")).to_have_text(f"Forventet ventetid: {wait}")
     assert ahead["ticket"] not in phone.content()  # nothing about anyone else
@@ -123,7 +121,7 @@ def test_a_visitor_follows_their_place_on_their_phone_from_check_in_to_their_con
     english = phone.context.new_page()
     english.goto(f"{link}?lang=en")
     expect(english.locator("#place")).to_have_text(f"You are number 2 in the line for {line}")
-    expect(english.locator("#other-lines")).to_have_text(SAYS["en"]["visitor.other_lines"])
+    expect(english.locator("#other-lines")).to_have_text(WORDS["en"]["visitor.other_lines"])
     _keep(english, "visitor-waiting-en")
     english.close()
     phone.evaluate("localStorage.setItem('visitflow.lang', 'nb')")
@@ -216,7 +214,7 @@ def test_an_act_the_queue_refuses_says_why_and_the_page_stays_usable(
     with phone.expect_response(lambda r: r.url.endswith("/return")) as sent:
         phone.locator("#back").evaluate("button => button.click()")
     assert sent.value.status == 409
-    expect(error).to_have_text(SAYS[language]["visitor.refused_stage"])
+    expect(error).to_have_text(WORDS[language]["visitor.refused_stage"])
     if language == "nb":
         _keep(phone, "visitor-refused")
     else:

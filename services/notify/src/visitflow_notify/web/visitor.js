@@ -1,6 +1,5 @@
 // A visitor's own page: their visit, live, and their three acts. The link in the address is the only
-// credential; the stream carries this visit alone. The page's own texts (`i18n/<language>.json`) come
-// besides the common catalogue.
+// credential; the stream carries this visit alone.
 import { languageToggle, loadCatalogue, saidWait } from "/static/common/common.js";
 
 const token = location.pathname.split("/").pop();
@@ -98,15 +97,7 @@ async function act(t, path) {
   $("leave-yes").hidden = true;
 }
 
-async function ownTexts(language) {
-  const answer = await fetch(`/static/app/i18n/${language}.json`).catch(() => null);
-  return answer && answer.ok ? answer.json() : {};
-}
-
-const { t: common, language } = await loadCatalogue();
-const own = await ownTexts(language);
-const t = (key, values = {}) => own[key] === undefined
-  ? common(key, values) : own[key].replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+const { t, language } = await loadCatalogue();
 for (const element of document.querySelectorAll("[data-i18n]")) element.textContent = t(element.dataset.i18n);
 languageToggle($("language"), language);
 $("language").textContent = language === "nb" ? "English" : "Norsk";
