@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -89,7 +88,7 @@ def test_hosts_call_to_free_conversation_rooms_start_after_the_walk_and_complete
             {"room_id": "m1", "kind": "meeting"},
         ],
     }
-    actions = next_actions(snapshot, NOW, no_shows=set(), rng=random.Random(1))
+    actions = next_actions(snapshot, NOW, no_shows=set(), seed="test")
     paths = [action.path for action in actions]
     assert "visits/c1/start" in paths
     assert "visits/c2/start" not in paths  # still walking to the room
@@ -100,14 +99,14 @@ def test_hosts_call_to_free_conversation_rooms_start_after_the_walk_and_complete
 def test_a_visitor_who_never_comes_is_recalled_not_started() -> None:
     old = (NOW - timedelta(minutes=5)).astimezone(UTC).isoformat()
     snapshot = {"called": [_visit("gone", called_at=old)], "rooms": []}
-    actions = next_actions(snapshot, NOW, no_shows={"gone"}, rng=random.Random(1))
+    actions = next_actions(snapshot, NOW, no_shows={"gone"}, seed="test")
     assert [action.path for action in actions] == ["visits/gone/recall"]
 
 
 def test_a_visitor_called_as_often_as_the_office_allows_is_marked_as_not_showing() -> None:
     old = (NOW - timedelta(minutes=5)).astimezone(UTC).isoformat()
     snapshot = {"called": [{**_visit("gone", called_at=old), "calls": 3}], "rooms": []}
-    actions = next_actions(snapshot, NOW, no_shows={"gone"}, rng=random.Random(1), calls_before_no_show=3)
+    actions = next_actions(snapshot, NOW, no_shows={"gone"}, seed="test", calls_before_no_show=3)
     assert [action.path for action in actions] == ["visits/gone/no-show"]
 
 

@@ -3,15 +3,16 @@
 The day's appointments are booked first, through the booking import; then arrivals check in at their
 planned time (a drop-in refused by the policy is steered to booking an appointment, as a host would; an
 appointment by its booking's reference; a booked visitor who never comes does not), and hosts look at
-the live waiting list once a simulated minute and call, start and complete. With an accelerated clock
-(make run) a day passes in minutes.
+the live waiting list every `host_step` of simulated time (a minute unless told) and call, start and
+complete. The hosts look at fixed moments of the simulated clock (each whole step), not a step after
+their last look, so a day played twice is looked at at the same moments whatever the machine's pace.
+With an accelerated clock (make run) a day passes in minutes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -46,8 +47,9 @@ class OfficeSimulation:
     scale: float = 1.0
     tally: Tally = field(default_factory=Tally)
     no_shows: set[str] = field(default_factory=set)
+    host_step: timedelta = timedelta(minutes=1)
 
-    async def _sleep_until(self, moment: datetime) -> None:
+    async def sleep_until(self, moment: datetime) -> None:
         delay = (moment - self.clock.now()).total_seconds() / self.speed
         if delay > 0:
             await asyncio.sleep(delay)
@@ -96,27 +98,51 @@ class OfficeSimulation:
             if not arrival.comes:
                 self.tally.add("appointment_not_met")
                 continue
-            await self._sleep_until(arrival.at)
+            await self.sleep_until(arrival.at)
             try:
                 await self.arrive(arrival, number)
             except httpx.HTTPError as exc:
                 self.tally.add("http_error")
                 log.warning("check-in failed", extra={"office": self.office.id, "error": repr(exc)})
 
+    async def play_room_closures(self, spans: list[tuple[datetime, datetime, tuple[str, ...]]]) -> None:
+        """Rooms taken out of service for a while (lunch, a meeting) and back, as a host does on the
+        tablet; a visitor in a room taken out finishes their conversation."""
+        acts = sorted(
+            [(start, f"rooms/{room}/close") for start, _, rooms in spans for room in rooms]
+            + [(end, f"rooms/{room}/open") for _, end, rooms in spans for room in rooms]
+        )
+        for at, path in acts:
+            await self.sleep_until(at)
+            try:
+                answer = await self.queue.post(f"/api/offices/{self.office.id}/{path}", headers=self._tap())
+                self.tally.add(f"{path.rsplit('/', 1)[-1]}:{answer.status_code}")
+            except httpx.HTTPError as exc:
+                self.tally.add("http_error")
+                log.warning("room change failed", extra={"office": self.office.id, "error": repr(exc)})
+
+    def _next_look(self) -> datetime:
+        """The next whole `host_step` of the simulated clock (never the moment just looked at)."""
+        now = self.clock.now()
+        step = self.host_step.total_seconds()
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        done = (now - midnight).total_seconds() // step + 1
+        return midnight + timedelta(seconds=done * step)
+
     async def host(self, until: datetime) -> None:
-        rng = random.Random(f"hosts:{self.office.id}:{self.seed}")
+        seed = f"hosts:{self.office.id}:{self.seed}"
         while self.clock.now() < until:
             try:
                 snapshot = (await self.queue.get(f"/api/offices/{self.office.id}/queue")).json()
                 calls = self.office.policy.no_show_after_calls
-                for action in next_actions(snapshot, self.clock.now(), self.no_shows, rng, calls):
+                for action in next_actions(snapshot, self.clock.now(), self.no_shows, seed, calls):
                     answer = await self.queue.post(
                         f"/api/offices/{self.office.id}/{action.path}", json=action.body
                     )
                     self.tally.add(f"{action.path.rsplit('/', 1)[-1]}:{answer.status_code}")
             except httpx.HTTPError as exc:
                 log.warning("host action failed", extra={"office": self.office.id, "error": repr(exc)})
-            await asyncio.sleep(max(0.2, 60 / self.speed))
+            await self.sleep_until(self._next_look())
 
     async def play_day(self) -> None:
         today = business_date(self.clock.now())
@@ -137,4 +163,4 @@ class OfficeSimulation:
                 time(7, 30),
                 tzinfo=self.clock.now().tzinfo,
             )
-            await self._sleep_until(tomorrow)
+            await self.sleep_until(tomorrow)
