@@ -2,7 +2,7 @@
 and queue APIs, Kafka, Redis) and compares each visitor's estimate given at check-in with the wait they
 had until first called.
 
-    .venv/bin/python bench/wait_estimates.py [--speed 90] [--events run.json]
+    .venv/bin/python bench/wait_estimates.py [--speed 75] [--events run.json]
 
 The days, all Monday 2026-11-23 (each office plays its own):
 - `halden_drop_in`: NAV Halden's drop-in day (100 drop-ins, 44 % documents or case status, 09-15, four rooms);
@@ -13,11 +13,12 @@ held out (`HELD_OUT`: a model change is judged on the first four and kept only i
 - `moss_busy`: NAV Moss, 100 drop-ins 09-15 with three rooms, another seed;
 - `grunerlokka_lunch`: NAV Grünerløkka, six rooms, three of them closed for lunch 11:30-12:15, another seed.
 
-The hosts look at the live list every `--host-step` simulated seconds, at fixed moments of the clock,
-and each conversation's length follows from the day's seed and the ticket (`visitflow_simulator.hosts`),
-so two runs of the same code call nearly the same visitors at nearly the same times (PERFORMANCE.md
-says how nearly). What is left is the system's own pace: a check-in or a call a few tenths of a real
-second later is that many simulated seconds later.
+The hosts look at the live list every `--host-step` simulated seconds (a minute), at fixed moments of
+the clock, arrivals come halfway between two looks, the hosts reckon walks and conversations from their
+own looks, and each conversation's length follows from the day's seed and the ticket
+(`visitflow_simulator.runner`, `.hosts`): two runs of the same code call the same visitors at nearly
+the same times (PERFORMANCE.md says how nearly), as long as the system takes in a check-in within half
+a step (30 simulated seconds: 0.4 s at 75 times real time).
 
 Writes bench/results/wait_estimates.json: per day and line (and `all`), the count of visitors called,
 the mean and median absolute error, the bias (estimate minus actual) and the share within ±5 minutes.
@@ -217,9 +218,9 @@ def report(played: dict[str, list[Quote]], details: Path | None) -> dict[str, An
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--speed", type=float, default=90)
+    parser.add_argument("--speed", type=float, default=75)
     parser.add_argument(
-        "--host-step", type=float, default=15, help="simulated seconds between the hosts' looks"
+        "--host-step", type=float, default=60, help="simulated seconds between the hosts' looks"
     )
     parser.add_argument("--details", type=Path, help="also write each visitor's quote and wait here")
     parser.add_argument("--events", type=Path, help="also keep the run's visit events here")

@@ -8,6 +8,7 @@ moment earlier or later, the same visitor still talks as long and leaves the sam
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,10 +35,11 @@ class Action:
     body: dict[str, Any] | None = None
 
 
-def _minutes_since(stamp: str | None, now: datetime) -> float:
+def _minutes_since(stamp: datetime | str | None, now: datetime) -> float:
     if stamp is None:
         return 0.0
-    return (now - datetime.fromisoformat(stamp)).total_seconds() / 60
+    moment = stamp if isinstance(stamp, datetime) else datetime.fromisoformat(stamp)
+    return (now - moment).total_seconds() / 60
 
 
 @dataclass(frozen=True)
@@ -61,15 +63,19 @@ def next_actions(
     no_shows: set[str],
     seed: str,
     calls_before_no_show: int = 3,
+    since: Mapping[str, datetime] | None = None,
     walk_minutes: float = 1.5,
 ) -> list[Action]:
     """Hosts call the next visitor to every free room; called visitors walk in (or never come: they are
     recalled, and marked as no-shows once called as often as the office allows); conversations end
-    after their `conversation`'s length with its outcome."""
+    after their `conversation`'s length with its outcome. Walks and conversations count from `since`
+    (a visit's last call or start as the hosts reckon it) where it knows the visit, else from the
+    snapshot's stamps."""
+    since = since or {}
     actions: list[Action] = []
     for visit in snapshot.get("called", []):
         visit_id = visit["visit_id"]
-        waited = _minutes_since(visit.get("called_at"), now)
+        waited = _minutes_since(since.get(visit_id) or visit.get("called_at"), now)
         if visit_id in no_shows:
             if waited >= walk_minutes:
                 gone = visit.get("calls", 1) >= calls_before_no_show
@@ -78,7 +84,7 @@ def next_actions(
             actions.append(Action(f"visits/{visit_id}/start"))
     for visit in snapshot.get("in_service", []):
         talk = conversation(seed, visit.get("ticket", visit["visit_id"]), visit["reason"])
-        if _minutes_since(visit.get("started_at"), now) >= talk.minutes:
+        if _minutes_since(since.get(visit["visit_id"]) or visit.get("started_at"), now) >= talk.minutes:
             actions.append(Action(f"visits/{visit['visit_id']}/complete", {"outcome": talk.outcome.value}))
     waiting = len(snapshot.get("waiting", []))
     for room in snapshot.get("rooms", []):

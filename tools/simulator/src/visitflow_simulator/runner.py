@@ -4,8 +4,9 @@ The day's appointments are booked first, through the booking import; then arriva
 planned time (a drop-in refused by the policy is steered to booking an appointment, as a host would; an
 appointment by its booking's reference; a booked visitor who never comes does not), and hosts look at
 the live waiting list every `host_step` of simulated time (a minute unless told) and call, start and
-complete. The hosts look at fixed moments of the simulated clock (each whole step), not a step after
-their last look, so a day played twice is looked at at the same moments whatever the machine's pace.
+complete. So that a day played twice plays the same whatever the machine's pace, the hosts look at
+fixed moments of the simulated clock (each whole step), arrivals come halfway between two looks (the
+system has half a step to take them in before the next), and the hosts reckon from their own looks.
 With an accelerated clock (make run) a day passes in minutes.
 """
 
@@ -98,7 +99,7 @@ class OfficeSimulation:
             if not arrival.comes:
                 self.tally.add("appointment_not_met")
                 continue
-            await self.sleep_until(arrival.at)
+            await self.sleep_until(self.between_looks(arrival.at))
             try:
                 await self.arrive(arrival, number)
             except httpx.HTTPError as exc:
@@ -113,7 +114,7 @@ class OfficeSimulation:
             + [(end, f"rooms/{room}/open") for _, end, rooms in spans for room in rooms]
         )
         for at, path in acts:
-            await self.sleep_until(at)
+            await self.sleep_until(self.between_looks(at))
             try:
                 answer = await self.queue.post(f"/api/offices/{self.office.id}/{path}", headers=self._tap())
                 self.tally.add(f"{path.rsplit('/', 1)[-1]}:{answer.status_code}")
@@ -121,28 +122,45 @@ class OfficeSimulation:
                 self.tally.add("http_error")
                 log.warning("room change failed", extra={"office": self.office.id, "error": repr(exc)})
 
+    def _steps(self, moment: datetime) -> tuple[datetime, float]:
+        midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+        return midnight, (moment - midnight).total_seconds() // self.host_step.total_seconds()
+
     def _next_look(self) -> datetime:
         """The next whole `host_step` of the simulated clock (never the moment just looked at)."""
-        now = self.clock.now()
-        step = self.host_step.total_seconds()
-        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        done = (now - midnight).total_seconds() // step + 1
-        return midnight + timedelta(seconds=done * step)
+        midnight, steps = self._steps(self.clock.now())
+        return midnight + (steps + 1) * self.host_step
+
+    def between_looks(self, moment: datetime) -> datetime:
+        """`moment` moved to the middle between two looks of the hosts (by half a step at most): what
+        happens there is in the system by the next look, whatever its pace."""
+        midnight, steps = self._steps(moment)
+        return midnight + (steps + 0.5) * self.host_step
 
     async def host(self, until: datetime) -> None:
+        """The hosts look at the list at each whole `host_step` and act on what they see, reckoning
+        walks and conversations from the looks at which they called and started them (`since`), not
+        from the system's stamps, which come a moment later or earlier with the machine's pace."""
         seed = f"hosts:{self.office.id}:{self.seed}"
-        while self.clock.now() < until:
+        calls = self.office.policy.no_show_after_calls
+        since: dict[str, datetime] = {}
+        look = self._next_look()
+        while look < until:
+            await self.sleep_until(look)
             try:
                 snapshot = (await self.queue.get(f"/api/offices/{self.office.id}/queue")).json()
-                calls = self.office.policy.no_show_after_calls
-                for action in next_actions(snapshot, self.clock.now(), self.no_shows, seed, calls):
+                for action in next_actions(snapshot, look, self.no_shows, seed, calls, since):
                     answer = await self.queue.post(
                         f"/api/offices/{self.office.id}/{action.path}", json=action.body
                     )
                     self.tally.add(f"{action.path.rsplit('/', 1)[-1]}:{answer.status_code}")
+                    if answer.status_code == 200:
+                        for event in answer.json().get("events", []):
+                            if "visit_id" in event:
+                                since[event["visit_id"]] = look
             except httpx.HTTPError as exc:
                 log.warning("host action failed", extra={"office": self.office.id, "error": repr(exc)})
-            await self.sleep_until(self._next_look())
+            look = self._next_look()
 
     async def play_day(self) -> None:
         today = business_date(self.clock.now())
