@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -167,3 +168,19 @@ def test_arrivals_come_halfway_between_two_looks() -> None:
 
     assert simulation.between_looks(NOW + timedelta(seconds=59)) == NOW + timedelta(seconds=30)
     assert simulation.between_looks(NOW + timedelta(seconds=61)) == NOW + timedelta(seconds=90)
+
+
+def test_a_look_waits_until_the_list_shows_every_visitor_queued_so_far() -> None:
+    shown = iter([0, 0, 1])
+
+    def queue(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"issued_today": next(shown), "waiting": []})
+
+    async def look() -> dict[str, object]:
+        office = OFFICES.office("halden")
+        assert office is not None
+        async with httpx.AsyncClient(transport=httpx.MockTransport(queue), base_url="http://q") as client:
+            simulation = OfficeSimulation(office, FixedClock(NOW), 60, client, client, queued_today=1)
+            return await simulation.see_list()
+
+    assert asyncio.run(look())["issued_today"] == 1  # the two earlier answers did not show the check-in

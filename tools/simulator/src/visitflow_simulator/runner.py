@@ -17,6 +17,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any, cast
 
 import httpx
 from visitflow_offices import Clock, Office, business_date
@@ -27,6 +28,7 @@ from .plan import Arrival, booking_reference, plan_day
 
 log = logging.getLogger("visitflow.simulator")
 BOOKINGS_PER_IMPORT = 50  # a batch well within the import's body limit
+LOOK_TRIES, LOOK_PAUSE_S = 100, 0.02  # how long a look waits for the list to show every check-in
 
 
 @dataclass
@@ -49,6 +51,8 @@ class OfficeSimulation:
     tally: Tally = field(default_factory=Tally)
     no_shows: set[str] = field(default_factory=set)
     host_step: timedelta = timedelta(minutes=1)
+    checking_in: int = 0  # check-ins sent and not yet answered
+    queued_today: int = 0  # check-ins answered "queued" today
 
     async def sleep_until(self, moment: datetime) -> None:
         delay = (moment - self.clock.now()).total_seconds() / self.speed
@@ -64,13 +68,18 @@ class OfficeSimulation:
         path = f"/api/offices/{self.office.id}/check-ins"
         reference = arrival.booking_id or booking_reference(number)
         body = arrival.body(reference=reference, phone=f"+47 4{number % 10_000_000:07d}")
-        answer = await self.checkin.post(path, json=body, headers=self._tap())
-        if answer.status_code == 409 and answer.json().get("error") == "drop_in_closed":
-            self.tally.add("refused_drop_in")
-            body["redirect_to"] = "book_appointment"
+        self.checking_in += 1
+        try:
             answer = await self.checkin.post(path, json=body, headers=self._tap())
+            if answer.status_code == 409 and answer.json().get("error") == "drop_in_closed":
+                self.tally.add("refused_drop_in")
+                body["redirect_to"] = "book_appointment"
+                answer = await self.checkin.post(path, json=body, headers=self._tap())
+        finally:
+            self.checking_in -= 1
         outcome = answer.json().get("outcome", answer.json().get("error", str(answer.status_code)))
         self.tally.add(outcome)
+        self.queued_today += outcome == "queued"
         if outcome == "queued" and not arrival.shows_up:
             self.no_shows.add(answer.json()["visit_id"])
 
@@ -137,10 +146,24 @@ class OfficeSimulation:
         midnight, steps = self._steps(moment)
         return midnight + (steps + 0.5) * self.host_step
 
+    async def see_list(self) -> dict[str, Any]:
+        """The live list once it shows every visitor queued so far: the hosts wait for the check-ins
+        still being answered and for the list to count them (`issued_today`), a second or two at most,
+        so that a slow moment of the system does not hide an arrival from a look."""
+        path = f"/api/offices/{self.office.id}/queue"
+        for _ in range(LOOK_TRIES):
+            if not self.checking_in:
+                snapshot: dict[str, Any] = (await self.queue.get(path)).json()
+                if snapshot.get("issued_today", 0) >= self.queued_today:
+                    return snapshot
+            await asyncio.sleep(LOOK_PAUSE_S)
+        return cast("dict[str, Any]", (await self.queue.get(path)).json())
+
     async def host(self, until: datetime) -> None:
         """The hosts look at the list at each whole `host_step` and act on what they see, reckoning
         walks and conversations from the looks at which they called and started them (`since`), not
-        from the system's stamps, which come a moment later or earlier with the machine's pace."""
+        from the system's stamps, which come a moment later or earlier with the machine's pace. A look
+        the machine was too slow for is made late, never left out."""
         seed = f"hosts:{self.office.id}:{self.seed}"
         calls = self.office.policy.no_show_after_calls
         since: dict[str, datetime] = {}
@@ -148,7 +171,7 @@ class OfficeSimulation:
         while look < until:
             await self.sleep_until(look)
             try:
-                snapshot = (await self.queue.get(f"/api/offices/{self.office.id}/queue")).json()
+                snapshot = await self.see_list()
                 for action in next_actions(snapshot, look, self.no_shows, seed, calls, since):
                     answer = await self.queue.post(
                         f"/api/offices/{self.office.id}/{action.path}", json=action.body
@@ -160,11 +183,12 @@ class OfficeSimulation:
                                 since[event["visit_id"]] = look
             except httpx.HTTPError as exc:
                 log.warning("host action failed", extra={"office": self.office.id, "error": repr(exc)})
-            look = self._next_look()
+            look += self.host_step
 
     async def play_day(self) -> None:
         today = business_date(self.clock.now())
         arrivals = plan_day(self.office, today, self.seed, self.scale)
+        self.queued_today = 0
         await self.book(arrivals)
         closing = datetime.combine(today, time(17, 0), tzinfo=self.clock.now().tzinfo)
         for arrival in arrivals:
