@@ -14,11 +14,10 @@ held out (`HELD_OUT`: a model change is judged on the first four and kept only i
 - `grunerlokka_lunch`: NAV Grünerløkka, six rooms, three of them closed for lunch 11:30-12:15, another seed.
 
 The hosts look at the live list every `--host-step` simulated seconds (a minute), at fixed moments of
-the clock, arrivals come halfway between two looks, the hosts reckon walks and conversations from their
-own looks, and each conversation's length follows from the day's seed and the ticket
-(`visitflow_simulator.runner`, `.hosts`): two runs of the same code call the same visitors at nearly
-the same times (PERFORMANCE.md says how nearly), as long as the system takes in a check-in within half
-a step (30 simulated seconds: 0.4 s at 75 times real time).
+the clock, each look once the list shows every check-in answered so far; arrivals come halfway between
+two looks, the hosts reckon walks and conversations from their own looks, and each conversation's
+length follows from the day's seed and the ticket (`visitflow_simulator.runner`, `.hosts`): two runs
+of the same code call the same visitors at nearly the same times (PERFORMANCE.md says how nearly).
 
 Writes bench/results/wait_estimates.json: per day and line (and `all`), the count of visitors called,
 the mean and median absolute error, the bias (estimate minus actual) and the share within ±5 minutes.
