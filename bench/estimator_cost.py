@@ -21,7 +21,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import orjson
-from visitflow_events import Reason, VisitKind, VisitorCheckedIn
+from visitflow_events import Reason, VisitKind, VisitorCheckedIn, new_envelope, visit_correlation
 from visitflow_offices import Office, load_offices
 from visitflow_platform.settings import DEFAULT_OFFICES_FILE
 from visitflow_queue.domain import OfficeQueue, check_in, fold
@@ -51,13 +51,16 @@ def office_with(office: Office, waiting: int) -> OfficeQueue:
     for n in range(waiting):
         kind, reason = MIX[n % len(MIX)]
         at = NOW - timedelta(minutes=waiting - n)
+        visit_id = uuid4()
         event = VisitorCheckedIn(
-            event_id=uuid4(),
-            occurred_at=at,
-            office_id=office.id,
-            correlation_id=uuid4(),
-            producer="bench",
-            visit_id=uuid4(),
+            **new_envelope(
+                event_id=uuid4(),
+                occurred_at=at,
+                office_id=office.id,
+                correlation_id=visit_correlation(visit_id),
+                producer="bench",
+            ),
+            visit_id=visit_id,
             business_date=date(2026, 11, 23),
             kind=kind,
             reason=reason,

@@ -23,7 +23,16 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 from visitflow_devstack.stack import SERVICES
-from visitflow_events import CancelVisit, Message, Reason, VisitKind, VisitorCheckedIn, encode
+from visitflow_events import (
+    CancelVisit,
+    Message,
+    Reason,
+    VisitKind,
+    VisitorCheckedIn,
+    encode,
+    new_envelope,
+    visit_correlation,
+)
 from visitflow_metrics.lag import measure_lag
 from visitflow_platform.ids import stable_id
 
@@ -338,13 +347,16 @@ def top_up(bench: Bench, events: int) -> int:
         office_id = bench.offices[number % len(bench.offices)]
         key = f"topup-{number}"
         now = settings.clock.now()
+        visit_id = stable_id(office_id, key)
         return VisitorCheckedIn(
-            event_id=stable_id(office_id, key, "event"),
-            occurred_at=now,
-            office_id=office_id,
-            correlation_id=stable_id(office_id, key),
-            producer="bench",
-            visit_id=stable_id(office_id, key),
+            **new_envelope(
+                event_id=stable_id(office_id, key, "event"),
+                occurred_at=now,
+                office_id=office_id,
+                correlation_id=visit_correlation(visit_id),
+                producer="bench",
+            ),
+            visit_id=visit_id,
             business_date=now.astimezone(settings.offices.timezone).date(),
             reason=Reason.CASE_STATUS,
             kind=VisitKind.DROP_IN,
@@ -364,11 +376,13 @@ def send_home(bench: Bench, records: list[CheckIn]) -> int:
     leaving = [(record.office_id, record.visit_id) for record in records if record.visit_id]
     cancels = (
         CancelVisit(
-            command_id=stable_id(office_id, visit_id, "bench-leaves"),
-            occurred_at=now,
-            office_id=office_id,
-            correlation_id=UUID(visit_id),
-            producer="bench",
+            **new_envelope(
+                command_id=stable_id(office_id, visit_id, "bench-leaves"),
+                occurred_at=now,
+                office_id=office_id,
+                correlation_id=visit_correlation(UUID(visit_id)),
+                producer="bench",
+            ),
             visit_id=UUID(visit_id),
         )
         for office_id, visit_id in leaving

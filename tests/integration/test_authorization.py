@@ -16,13 +16,19 @@ from fastapi.routing import APIRoute
 from visitflow_checkin.api import create_app as checkin_app
 from visitflow_checkin.config import CheckinSettings
 from visitflow_devstack.paths import ROOT
-from visitflow_devstack.testing import System
+from visitflow_devstack.testing import System, client_of_its_own
 from visitflow_metrics.api import create_app as metrics_app
 from visitflow_metrics.config import MetricsSettings
 from visitflow_notify.api import create_app as notify_app
 from visitflow_notify.config import NotifySettings
 from visitflow_platform.access import Action, markdown_table
-from visitflow_platform.auth import VISIT_LINK, Role, declared_action, declared_roles
+from visitflow_platform.auth import (
+    VISIT_LINK,
+    FailedAuthentications,
+    Role,
+    declared_action,
+    declared_roles,
+)
 from visitflow_queue.api import create_app as queue_app
 from visitflow_queue.config import QueueSettings
 
@@ -116,12 +122,34 @@ def test_each_role_gets_what_its_endpoints_declare_and_nothing_else(system: Syst
     assert checked >= len(Role)  # at least one endpoint with declared roles was tried with every role
 
 
-def test_a_forged_or_expired_token_is_refused(system: System) -> None:
+def _forged(system: System) -> str:
     good = system.token(Role.HOST, (OFFICE,))
-    forged = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
-    answer = httpx.get(
-        f"{system.stack.url('queue')}/api/offices/{OFFICE}/queue",
-        headers={"Authorization": f"Bearer {forged}"},
-    )
+    return good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
+
+
+def test_a_forged_token_is_refused(system: System) -> None:
+    with client_of_its_own(timeout=10) as client:
+        answer = client.get(
+            f"{system.stack.url('queue')}/api/offices/{OFFICE}/queue",
+            headers={"Authorization": f"Bearer {_forged(system)}"},
+        )
     assert answer.status_code == 401
     assert answer.json()["error"] == "unauthenticated"
+
+
+def test_an_address_sending_forged_tokens_is_slowed_down_but_its_valid_tokens_pass(system: System) -> None:
+    url = f"{system.stack.url('queue')}/api/offices/{OFFICE}/queue"
+    forged = {"Authorization": f"Bearer {_forged(system)}"}
+    with client_of_its_own(timeout=10) as client:
+        answers = [
+            client.get(url, headers=forged).status_code for _ in range(FailedAuthentications().allowed)
+        ]
+        assert answers == [401] * len(answers)
+        slowed = client.get(url, headers=forged)
+        assert slowed.status_code == 429
+        assert slowed.json()["error"] == "too_many_failed_authentications"
+        assert slowed.headers["Retry-After"] == "60"
+        valid = {"Authorization": f"Bearer {system.token(Role.HOST, (OFFICE,))}"}
+        assert client.get(url, headers=valid).status_code == 200  # a shared NAT address is never locked out
+    with client_of_its_own(timeout=10) as elsewhere:  # counted per address
+        assert elsewhere.get(url, headers=forged).status_code == 401

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from visitflow_devstack.testing import System
+from visitflow_devstack.testing import System, client_of_its_own
 from visitflow_platform.access import Role
 from visitflow_platform.web import SECURITY_HEADERS
 
@@ -46,7 +46,7 @@ def assert_refused(answer: httpx.Response, status: int, error: str, *unquoted: s
 
 @pytest.fixture
 def anonymous(system: System) -> Iterator[dict[str, httpx.Client]]:
-    clients = {name: httpx.Client(base_url=system.stack.url(name), timeout=20) for name in PROTECTED}
+    clients = {name: client_of_its_own(system.stack.url(name), timeout=20) for name in PROTECTED}
     yield clients
     for client in clients.values():
         client.close()

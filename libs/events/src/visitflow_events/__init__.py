@@ -28,7 +28,15 @@ from .commands import (
     UndoRemoval,
 )
 from .dead_letter import DeadLetter
-from .envelope import Command, Event, Message
+from .envelope import (
+    Command,
+    Event,
+    Message,
+    booking_correlation,
+    new_envelope,
+    office_day_correlation,
+    visit_correlation,
+)
 from .notifications import NotificationEvent, NotificationFailed, NotificationRequested, NotificationSent
 from .topics import Topics
 from .visits import (
@@ -144,6 +152,10 @@ __all__ = [
     "WaitEstimate",
     "WaitsEstimated",
     "as_dict",
+    "booking_correlation",
     "decode",
     "encode",
+    "new_envelope",
+    "office_day_correlation",
+    "visit_correlation",
 ]

@@ -26,6 +26,8 @@ from visitflow_events import (
     AppointmentCancelled,
     AppointmentEvent,
     AppointmentRescheduled,
+    booking_correlation,
+    new_envelope,
 )
 from visitflow_offices import Clock, OfficeDirectory, business_date, local_instant
 from visitflow_platform.access import Action, roles_for
@@ -243,11 +245,13 @@ def _refuse_repeats(bookings: list[Booking]) -> None:
 
 def _event(booking: Booking, change: Change, version: int, now: datetime, producer: str) -> AppointmentEvent:
     envelope: dict[str, Any] = {
-        "event_id": stable_id("booking", booking.office_id, booking.booking_id, str(version)),
-        "occurred_at": now,
-        "office_id": booking.office_id,
-        "correlation_id": stable_id("booking", booking.office_id, booking.booking_id),
-        "producer": producer,
+        **new_envelope(
+            event_id=stable_id("booking", booking.office_id, booking.booking_id, str(version)),
+            occurred_at=now,
+            office_id=booking.office_id,
+            correlation_id=booking_correlation(booking.office_id, booking.booking_id),
+            producer=producer,
+        ),
         "booking_id": booking.booking_id,
         "business_date": booking.business_date,
     }

@@ -1,5 +1,6 @@
 """Bodies of the host commands, as the tablet sends them. Rooms, lines and counsellors are the office's
-own ids (the snapshot lists them); the API refuses any other before it publishes (`api.refuse_unknown`)."""
+own ids (the snapshot lists them); the API refuses any other before it publishes
+(`api.dependencies.refuse_unknown`)."""
 
 from __future__ import annotations
 

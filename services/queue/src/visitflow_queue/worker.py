@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 import faust
-from visitflow_events import CheckAppointments, CloseDay, encode
+from visitflow_events import CheckAppointments, CloseDay, encode, new_envelope, office_day_correlation
 from visitflow_offices import business_date, closing_time
 from visitflow_platform.ids import stable_id
 from visitflow_platform.redis_client import redis_client
@@ -90,13 +90,15 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
             )
             if due:
                 command = CloseDay(
-                    command_id=stable_id(
-                        "close", office_id, state.business_date.isoformat(), str(len(state.tickets))
+                    **new_envelope(
+                        command_id=stable_id(
+                            "close", office_id, state.business_date.isoformat(), str(len(state.tickets))
+                        ),
+                        occurred_at=now,
+                        office_id=office_id,
+                        producer="queue-rollover",
+                        correlation_id=office_day_correlation(office_id, state.business_date),
                     ),
-                    occurred_at=now,
-                    office_id=office_id,
-                    producer="queue-rollover",
-                    correlation_id=stable_id("close", office_id),
                     business_date=state.business_date,
                 )
                 await commands.send(key=office_id.encode(), value=encode(command))
@@ -115,11 +117,13 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
             if not due and not handlers.stale_days(office_id, today):
                 continue
             command = CheckAppointments(
-                command_id=stable_id("appointments", office_id, f"{now:%Y-%m-%dT%H:%M}"),
-                occurred_at=now,
-                office_id=office_id,
-                producer="queue-timer",
-                correlation_id=stable_id("appointments", office_id),
+                **new_envelope(
+                    command_id=stable_id("appointments", office_id, f"{now:%Y-%m-%dT%H:%M}"),
+                    occurred_at=now,
+                    office_id=office_id,
+                    producer="queue-timer",
+                    correlation_id=office_day_correlation(office_id, today),
+                ),
                 business_date=today,
             )
             await commands.send(key=office_id.encode(), value=encode(command))

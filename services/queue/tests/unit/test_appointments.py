@@ -19,6 +19,7 @@ from visitflow_events import (
     Reason,
     VisitKind,
     VisitorCheckedIn,
+    booking_correlation,
 )
 from visitflow_offices import FixedClock, Office, load_offices
 from visitflow_queue.domain.appointments import DayBook, Status, book, expected, missed, time_changes
@@ -122,6 +123,8 @@ def test_an_appointment_is_missed_at_its_start_plus_the_grace_period_and_not_bef
     assert missed(day, OFFICE, NOW + grace - timedelta(seconds=1), "queue") == []
     (event,) = missed(day, OFFICE, NOW + grace, "queue")
     assert (event.booking_id, event.counsellor_id, event.starts_at) == ("TA-MISS", "veileder-1", NOW)
+    # correlated with its booking as the check-in service's booking events are
+    assert event.correlation_id == booking_correlation(OFFICE.id, "TA-MISS")
     assert (
         missed(day, OFFICE, NOW + grace, "queue")[0].event_id == event.event_id
     )  # decided again: same event

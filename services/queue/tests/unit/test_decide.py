@@ -32,6 +32,7 @@ from visitflow_events import (
     ServiceCompleted,
     ServiceStarted,
     StartService,
+    TicketedEvent,
     TransferVisit,
     UndoRemoval,
     VisitCancelled,
@@ -49,6 +50,8 @@ from visitflow_events import (
     VisitTransferred,
     decode,
     encode,
+    office_day_correlation,
+    visit_correlation,
 )
 from visitflow_offices import Office, load_offices
 from visitflow_queue.domain import (
@@ -98,13 +101,14 @@ def arrival(
         if appointment_at
         else None
     )
+    visit_id = visit_id or uuid4()
     return VisitorCheckedIn(
         event_id=uuid4(),
         occurred_at=at,
         office_id="loten",
-        correlation_id=uuid4(),
+        correlation_id=visit_id,
         producer="checkin",
-        visit_id=visit_id or uuid4(),
+        visit_id=visit_id,
         business_date=day,
         kind=kind,
         reason=reason,
@@ -1248,3 +1252,62 @@ def test_every_room_opens_with_the_next_day() -> None:
 
 def test_an_unknown_room_cannot_be_closed() -> None:
     assert rejected(empty(), CloseRoom(**envelope(), room_id="rom-99")).code == "unknown_room"
+
+
+# --- correlation ids -----------------------------------------------------------------------------------
+
+
+def test_everything_about_a_visit_carries_the_visit_as_its_correlation_id() -> None:
+    """Whatever correlation id a command came with (here random ones; a call of the next names no visit),
+    each event about a visit is correlated with that visit: its queueing, call, recall, conversation,
+    outcome, hold and return, transfer, no-show, cancel and undo."""
+    first, second, third = arrival(), arrival(), arrival()
+    state = queued(empty(), first, second, third)
+    state, call = called(state)
+    steps: list[Event] = [call]
+    for command in (
+        Recall(**envelope(), visit_id=first.visit_id),
+        StartService(**envelope(), visit_id=first.visit_id),
+        CompleteService(**envelope(), visit_id=first.visit_id, outcome=Outcome.SERVED),
+        undo(first.visit_id),
+        CompleteService(**envelope(), visit_id=first.visit_id, outcome=Outcome.SERVED),
+        hold(second.visit_id),
+        back(second.visit_id),
+        TransferVisit(**envelope(), visit_id=second.visit_id, to_line_id="self_service"),
+        MarkNoShow(**envelope(), visit_id=third.visit_id),
+        undo(third.visit_id),
+        CancelVisit(**envelope(), visit_id=third.visit_id),
+    ):
+        state, event = accepted(state, command)
+        steps.append(event)
+    queued_events = [e for e in check_in(empty(), OFFICE, first, NOW) if isinstance(e, VisitorQueued)]
+    for event in [*queued_events, *steps]:
+        assert isinstance(event, TicketedEvent)
+        assert event.correlation_id == event.visit_id == visit_correlation(event.visit_id), event
+    assert {type(e) for e in steps} >= {VisitorCalled, ServiceStarted, ServiceCompleted, VisitRestored,
+                                        VisitHeld, VisitReturned, VisitTransferred, VisitorNoShow,
+                                        VisitCancelled}  # fmt: skip
+
+
+def test_the_day_end_correlates_each_visit_with_itself_and_the_close_with_the_office_day() -> None:
+    state, *_ = busy_day()
+    events = close_day(state, DAY, CloseDay(**envelope(), business_date=DAY), NOW)
+    closed = events.pop()
+    assert isinstance(closed, OfficeDayClosed)
+    assert closed.correlation_id == office_day_correlation("loten", DAY)
+    assert len(events) == 3
+    for event in events:
+        assert isinstance(event, TicketedEvent)
+        assert event.correlation_id == event.visit_id
+
+
+def test_office_wide_events_carry_the_office_days_correlation_id_and_a_rejection_its_commands() -> None:
+    state, out = accepted(empty(), CloseRoom(**envelope(), room_id=ROOM))
+    _, back_in = accepted(state, OpenRoom(**envelope(), room_id=ROOM))
+    assert isinstance(out, RoomClosed)
+    assert isinstance(back_in, RoomOpened)
+    assert out.correlation_id == back_in.correlation_id == office_day_correlation("loten", DAY)
+    assert office_day_correlation("loten", DAY) != office_day_correlation("loten", DAY + timedelta(days=1))
+    assert office_day_correlation("loten", DAY) != office_day_correlation("halden", DAY)
+    command = call_next()
+    assert rejected(empty(), command).correlation_id == command.correlation_id

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import http.server
 import json
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -163,6 +164,16 @@ def _frames(lines: Iterator[str], deadline: float) -> Iterator[dict[str, str]]:
         elif not line.startswith(":"):
             name, _, value = line.partition(":")
             frame[name] = value.removeprefix(" ")
+
+
+def client_of_its_own(base_url: str = "", **options: Any) -> httpx.Client:
+    """A client whose requests come from a loopback address of its own (127.x.y.z, never 127.0.0.1). Each
+    service counts failed authentications per client address for as long as it runs (after ten, 429),
+    and the system serves the whole session: a test that sends a bad token and expects 401 uses one, so
+    the bad tokens other tests sent from 127.0.0.1 before it do not count against it."""
+    address = f"127.{secrets.randbelow(254) + 1}.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+    transport = httpx.HTTPTransport(local_address=address)
+    return httpx.Client(base_url=base_url, transport=transport, **options)
 
 
 def move_ports(patch: pytest.MonkeyPatch, by: int) -> None:

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from visitflow_events import Appointment, RedirectCause, VisitorCheckedIn, VisitRedirected
+from visitflow_events import (
+    Appointment,
+    RedirectCause,
+    VisitorCheckedIn,
+    VisitRedirected,
+    new_envelope,
+    visit_correlation,
+)
 from visitflow_offices import Office, business_date
 
 from .policy import Redirect, Refuse, alternatives_for, judge
@@ -83,11 +90,13 @@ def decide_check_in(
         return unknown
     verdict = judge(office, at, request.kind, starts_at, zone)
     envelope: dict[str, Any] = {
-        "event_id": ids.event_id,
-        "occurred_at": at,
-        "office_id": office.id,
-        "correlation_id": ids.visit_id,
-        "producer": ids.producer,
+        **new_envelope(
+            event_id=ids.event_id,
+            occurred_at=at,
+            office_id=office.id,
+            correlation_id=visit_correlation(ids.visit_id),
+            producer=ids.producer,
+        ),
         "visit_id": ids.visit_id,
         "business_date": business_date(at, zone),
         "reason": request.reason,

@@ -20,6 +20,8 @@ from visitflow_events import (
     VisitorCalled,
     VisitorCheckedIn,
     VisitorQueued,
+    new_envelope,
+    visit_correlation,
 )
 
 YOUR_PAGE = "your_page"  # the link itself is in the contact store only: the sender adds it
@@ -43,12 +45,14 @@ def _request(
     event: Event, visit_id: UUID, channel: Channel, template: str, **details: object
 ) -> NotificationRequested:
     return NotificationRequested(
-        event_id=uuid5(NAMESPACE_URL, f"notify:{visit_id}:{template}:{event.event_id}"),
-        occurred_at=event.occurred_at,
-        office_id=event.office_id,
-        correlation_id=event.correlation_id,
-        causation_id=event.event_id,
-        producer=PRODUCER,
+        **new_envelope(
+            event_id=uuid5(NAMESPACE_URL, f"notify:{visit_id}:{template}:{event.event_id}"),
+            occurred_at=event.occurred_at,
+            office_id=event.office_id,
+            correlation_id=visit_correlation(visit_id),
+            causation_id=event.event_id,
+            producer=PRODUCER,
+        ),
         visit_id=visit_id,
         channel=channel,
         template=template,
@@ -135,12 +139,14 @@ def outcome(
 
     Its id follows from the cause, so a delivery repeated after a restart records the same event."""
     envelope = {
-        "event_id": uuid5(NAMESPACE_URL, f"outcome:{cause.event_id}"),
-        "occurred_at": at,
-        "office_id": cause.office_id,
-        "correlation_id": cause.correlation_id,
-        "causation_id": cause.event_id,
-        "producer": PRODUCER,
+        **new_envelope(
+            event_id=uuid5(NAMESPACE_URL, f"outcome:{cause.event_id}"),
+            occurred_at=at,
+            office_id=cause.office_id,
+            correlation_id=cause.correlation_id,  # its visit's, as the request's or the call's
+            causation_id=cause.event_id,
+            producer=PRODUCER,
+        ),
         "visit_id": cause.visit_id,
         "channel": channel,
         "template": template,

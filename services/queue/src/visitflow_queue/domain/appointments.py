@@ -25,6 +25,8 @@ from visitflow_events import (
     AppointmentRescheduled,
     Reason,
     VisitorCheckedIn,
+    booking_correlation,
+    new_envelope,
 )
 from visitflow_offices import OSLO, Office
 
@@ -127,11 +129,13 @@ def missed(day: DayBook, office: Office, now: datetime, producer: str) -> list[A
         return []
     return [
         AppointmentMissed(
-            event_id=uuid5(_IDS, f"{office.id}:{b.booking_id}:{b.starts_at.isoformat()}"),
-            occurred_at=b.starts_at + grace(office),
-            office_id=office.id,
-            correlation_id=uuid5(_IDS, f"{office.id}:{b.booking_id}"),
-            producer=producer,
+            **new_envelope(
+                event_id=uuid5(_IDS, f"{office.id}:{b.booking_id}:{b.starts_at.isoformat()}"),
+                occurred_at=b.starts_at + grace(office),
+                office_id=office.id,
+                correlation_id=booking_correlation(office.id, b.booking_id),
+                producer=producer,
+            ),
             booking_id=b.booking_id,
             business_date=day.business_date,
             counsellor_id=b.counsellor_id,

@@ -50,6 +50,9 @@ from visitflow_events import (
     VisitReturned,
     VisitStage,
     VisitTransferred,
+    new_envelope,
+    office_day_correlation,
+    visit_correlation,
 )
 from visitflow_offices import OSLO, Office, business_date
 
@@ -96,16 +99,18 @@ def unknown_ids(office: Office, fields: Mapping[str, object]) -> list[tuple[str,
 
 
 def _envelope(
-    cause_id: UUID, index: int, source: VisitorCheckedIn | Command, now: datetime
+    cause_id: UUID, index: int, source: VisitorCheckedIn | Command, now: datetime, about: UUID
 ) -> dict[str, object]:
-    return {
-        "event_id": uuid5(_IDS, f"{cause_id}:{index}"),
-        "occurred_at": now,
-        "office_id": source.office_id,
-        "correlation_id": source.correlation_id,
-        "causation_id": source.message_id,
-        "producer": PRODUCER,
-    }
+    """The envelope of the `index`th event `source` caused; `about` is its correlation id (the visit's,
+    or the office day's)."""
+    return new_envelope(
+        event_id=uuid5(_IDS, f"{cause_id}:{index}"),
+        occurred_at=now,
+        office_id=source.office_id,
+        correlation_id=about,
+        causation_id=source.message_id,
+        producer=PRODUCER,
+    )
 
 
 def fold(state: OfficeQueue, events: list[Event]) -> OfficeQueue:
@@ -125,7 +130,7 @@ def close_day(
     events: list[Event] = []
     for index, visit in enumerate(sorted(state.visits.values(), key=lambda v: v.ticket)):
         common = {
-            **_envelope(cause, index, source, now),
+            **_envelope(cause, index, source, now, visit_correlation(visit.visit_id)),
             "visit_id": visit.visit_id,
             "business_date": business_date,
             "ticket": visit.ticket,
@@ -146,7 +151,9 @@ def close_day(
             events.append(VisitClosedAtDayEnd(**common, kind=visit.kind, stage=visit.stage))
     events.append(
         OfficeDayClosed(
-            **_envelope(cause, len(events), source, now),
+            **_envelope(
+                cause, len(events), source, now, office_day_correlation(state.office_id, business_date)
+            ),
             business_date=business_date,
             closed_visits=sum(1 for e in events if isinstance(e, VisitClosedAtDayEnd)),
             completed_visits=sum(1 for e in events if isinstance(e, ServiceCompleted)),
@@ -176,7 +183,7 @@ def check_in(
         office.counsellor(appointment.counsellor_id) if appointment and appointment.counsellor_id else None
     )
     queued = VisitorQueued(
-        **_envelope(event.visit_id, 0, event, now),
+        **_envelope(event.visit_id, 0, event, now, visit_correlation(event.visit_id)),
         visit_id=event.visit_id,
         business_date=event.business_date,
         ticket=ticket,
@@ -329,8 +336,10 @@ def _resolve(
 def _decide(
     state: OfficeQueue, office: Office, command: Command, now: datetime, zone: ZoneInfo
 ) -> list[Event]:
-    def envelope(index: int = 0) -> dict[str, object]:
-        return _envelope(command.command_id, index, command, now)
+    def envelope(visit_id: UUID | None = None) -> dict[str, object]:
+        """Of the command's event: about the visit it names or calls, else about the office's day."""
+        about = visit_correlation(visit_id) if visit_id else office_day_correlation(command.office_id, day)
+        return _envelope(command.command_id, 0, command, now, about)
 
     day = state.business_date or business_date(now)
     _configured(office, command)
@@ -343,14 +352,18 @@ def _decide(
                 line = office.line(command.line_id) if command.line_id else None
                 raise Rejected("nobody_waiting", "Nobody is waiting" + (f" in {line.name}." if line else "."))
             visit = queue[0]
-            return [_called(state, office, visit, command.room_id, 1, day, envelope(), now, zone)]
+            return [
+                _called(state, office, visit, command.room_id, 1, day, envelope(visit.visit_id), now, zone)
+            ]
         case CallVisit():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.WAITING)
             _callable(visit)
             _in_service(state, office, command.room_id)
             _free_room(state, office, command.room_id)
-            return [_called(state, office, visit, command.room_id, 1, day, envelope(), now, zone)]
+            return [
+                _called(state, office, visit, command.room_id, 1, day, envelope(visit.visit_id), now, zone)
+            ]
         case Recall():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.CALLED)
@@ -360,13 +373,15 @@ def _decide(
                     f"{visit.ticket} was called {visit.calls} times; mark a no-show or put them on hold.",
                 )
             room = visit.room_id or ""
-            return [_called(state, office, visit, room, visit.calls + 1, day, envelope(), now, zone)]
+            return [
+                _called(state, office, visit, room, visit.calls + 1, day, envelope(visit.visit_id), now, zone)
+            ]
         case StartService():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.CALLED)
             return [
                 ServiceStarted(
-                    **envelope(),
+                    **envelope(visit.visit_id),
                     visit_id=visit.visit_id,
                     business_date=day,
                     ticket=visit.ticket,
@@ -377,7 +392,7 @@ def _decide(
             visit = _open(state, office, command.visit_id)
             return [
                 ServiceCompleted(
-                    **envelope(),
+                    **envelope(visit.visit_id),
                     visit_id=visit.visit_id,
                     business_date=day,
                     ticket=visit.ticket,
@@ -390,7 +405,7 @@ def _decide(
             _require(visit, VisitStage.WAITING, VisitStage.CALLED)
             return [
                 VisitorNoShow(
-                    **envelope(),
+                    **envelope(visit.visit_id),
                     visit_id=visit.visit_id,
                     business_date=day,
                     ticket=visit.ticket,
@@ -403,7 +418,7 @@ def _decide(
                 raise Rejected("same_line", f"{visit.ticket} is already waiting there.")
             return [
                 VisitTransferred(
-                    **envelope(),
+                    **envelope(visit.visit_id),
                     visit_id=visit.visit_id,
                     business_date=day,
                     ticket=visit.ticket,
@@ -416,7 +431,7 @@ def _decide(
             visit = _open(state, office, command.visit_id)
             return [
                 VisitCancelled(
-                    **envelope(),
+                    **envelope(visit.visit_id),
                     visit_id=visit.visit_id,
                     business_date=day,
                     ticket=visit.ticket,
@@ -430,7 +445,7 @@ def _decide(
                 raise Rejected("wrong_stage", f"{visit.ticket} is on hold already.")
             return [
                 VisitHeld(
-                    **envelope(),
+                    **envelope(visit.visit_id),
                     visit_id=visit.visit_id,
                     business_date=day,
                     ticket=visit.ticket,
@@ -444,7 +459,7 @@ def _decide(
                 raise Rejected("wrong_stage", f"{visit.ticket} is not on hold.")
             return [
                 VisitReturned(
-                    **envelope(),
+                    **envelope(visit.visit_id),
                     visit_id=visit.visit_id,
                     business_date=day,
                     ticket=visit.ticket,
@@ -452,9 +467,9 @@ def _decide(
                 )
             ]
         case UndoRemoval():
-            return [_undo(state, office, command, day, envelope())]
+            return [_undo(state, office, command, day, envelope(command.visit_id))]
         case ResolveFollowUp():
-            return [_resolve(state, office, command, envelope())]
+            return [_resolve(state, office, command, envelope(command.visit_id))]
         case CloseRoom():
             if command.room_id in state.closed_rooms:
                 raise Rejected(
@@ -480,7 +495,7 @@ def decide(
     except Rejected as rejected:
         return Decision(
             rejection=CommandRejected(
-                **_envelope(command.command_id, 0, command, now),
+                **_envelope(command.command_id, 0, command, now, command.correlation_id),
                 command_id=command.command_id,
                 command_type=str(command.model_dump()["type"]),
                 code=rejected.code,

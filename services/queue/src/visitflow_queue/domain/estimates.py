@@ -23,7 +23,16 @@ from datetime import date, datetime, timedelta
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
-from visitflow_events import LineWait, Message, Reason, StaffingOption, VisitKind, WaitsEstimated
+from visitflow_events import (
+    LineWait,
+    Message,
+    Reason,
+    StaffingOption,
+    VisitKind,
+    WaitsEstimated,
+    new_envelope,
+    office_day_correlation,
+)
 from visitflow_events import WaitEstimate as Wait
 from visitflow_offices import OSLO, Office, RoomKind
 from visitflow_offices.calendar import local_instant, office_hours
@@ -376,12 +385,14 @@ def waits_estimated(
     """The lines' estimates and the staffing hint as published after `cause`; its id follows from the
     cause, so a batch decided again after a crash publishes the same event, which consumers ignore."""
     return WaitsEstimated(
-        event_id=uuid5(_IDS, f"waits:{cause.message_id}"),
-        occurred_at=now,
-        office_id=cause.office_id,
-        correlation_id=cause.correlation_id,
-        causation_id=cause.message_id,
-        producer="queue",
+        **new_envelope(
+            event_id=uuid5(_IDS, f"waits:{cause.message_id}"),
+            occurred_at=now,
+            office_id=cause.office_id,
+            correlation_id=office_day_correlation(cause.office_id, day),
+            causation_id=cause.message_id,
+            producer="queue",
+        ),
         business_date=day,
         lines=lines,
         staffing=hint,

@@ -1,6 +1,6 @@
-"""A visitor's own page, opened by the visit link (`visitflow_platform.visit_links`): the page, its
-visit's picture and live stream, and the visitor's three acts (stepped out, back, no longer waiting),
-which go to the queue as host commands do.
+"""What a visitor's link (`visitflow_platform.visit_links`) opens: its visit's picture and live stream,
+and the visitor's three acts (stepped out, back, no longer waiting), which go to the queue as host
+commands do. The routes are `api.visitor_pages`.
 
 The link is the only credential and reaches one visit: every answer is built for the visit the link
 is bound to, and every command names that visit, never one the request names. A link is limited to
@@ -17,28 +17,23 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
-from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from sse_starlette import EventSourceResponse, ServerSentEvent
-from visitflow_events import CancelCause, CancelVisit, Command, HoldVisit, ReturnVisit
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from sse_starlette import ServerSentEvent
+from visitflow_events import Command, new_envelope, visit_correlation
 from visitflow_offices import Clock
-from visitflow_platform.auth import by_visit_link
-from visitflow_platform.deps import IdempotencyKey, LastEventId
 from visitflow_platform.errors import ApiError
 from visitflow_platform.i18n import LANGUAGES, text
 from visitflow_platform.ids import idempotency_key, stable_id
 from visitflow_platform.kafka import EventPublisher
 from visitflow_platform.live import LiveHub
-from visitflow_platform.pages import page
 from visitflow_platform.pseudonyms import pseudonym
 from visitflow_platform.settings import ServiceSettings
 from visitflow_platform.visit_links import LinkStore, VisitLink
-from visitflow_platform.web import live_response
 
 from .visitor import ENDED, PENDING, own_view
 
@@ -177,66 +172,16 @@ class VisitLinks:
         digest = pseudonym(secret, idempotency_key(key))  # a client may put anything in its key
         command_id = stable_id(link.office_id, "command", "visit-link", str(link.visit_id), digest)
         command = kind(
-            command_id=command_id,
-            occurred_at=self.clock.now(),
-            office_id=link.office_id,
-            correlation_id=command_id,
-            producer=self.settings.service_name,
+            **new_envelope(
+                command_id=command_id,
+                office_id=link.office_id,
+                correlation_id=visit_correlation(link.visit_id),
+                occurred_at=self.clock.now(),
+                producer=self.settings.service_name,
+            ),
             actor_id=pseudonym(secret, f"visit-link:{link.visit_id}"),
             visit_id=link.visit_id,
             **asked,
         )
         await self.publisher.publish(self.settings.topics.commands, command)
         return JSONResponse({"status": "accepted", "command_id": str(command_id)}, 202)
-
-
-async def _opened(request: Request, token: str) -> VisitLink:
-    visits: VisitLinks = request.app.state.visit_links
-    return await visits.open(token)
-
-
-Link = Annotated[VisitLink, by_visit_link(_opened)]
-
-
-def visit_routes(visits: VisitLinks, web: Path) -> tuple[APIRouter, APIRouter]:
-    """The page (`/v/{token}`) and its API (`/api/visit/{token}`); `visits` is the app's
-    `state.visit_links`."""
-
-    api = APIRouter(prefix=LINK_PATHS.rstrip("/") + "/{token}")
-
-    @api.get("", summary="The visit's own picture: ticket, stage, place and expected wait, or the room")
-    async def own(link: Link) -> dict[str, Any]:
-        return await visits.own(link)
-
-    @api.get(
-        "/stream", summary="The visit's own picture, live (server-sent events); resumes from Last-Event-ID"
-    )
-    async def stream(link: Link, last_event_id: LastEventId) -> EventSourceResponse:
-        if visits.streams[link.digest] >= LINK_STREAMS:
-            raise ApiError(
-                429,
-                "too_many_streams",
-                "This link has its streams open already.",
-                headers={"Retry-After": "15"},
-            )
-        return live_response(visits.frames(link, last_event_id))
-
-    @api.post("/hold", status_code=202, summary="I have stepped out: hold my place")
-    async def hold(link: Link, key: IdempotencyKey = None) -> JSONResponse:
-        return await visits.command(link, HoldVisit, key)
-
-    @api.post("/return", status_code=202, summary="I am back")
-    async def back(link: Link, key: IdempotencyKey = None) -> JSONResponse:
-        return await visits.command(link, ReturnVisit, key)
-
-    @api.post("/cancel", status_code=202, summary="I no longer need to wait")
-    async def cancel(link: Link, key: IdempotencyKey = None) -> JSONResponse:
-        return await visits.command(link, CancelVisit, key, cause=CancelCause.VISITOR_LEFT)
-
-    pages = APIRouter()
-
-    @pages.get("/v/{token}", include_in_schema=False)
-    async def visit_page(link: Link) -> FileResponse:
-        return page(web / "visitor.html")
-
-    return api, pages

@@ -1,0 +1,70 @@
+"""The notify API: each office's waiting-room display and counsellor alerts, and each visitor's own
+page, as pages, snapshots and live streams.
+
+`create_app` builds what the routes share (`dependencies.NotifyApi`) and includes one router per
+resource: displays, counsellor alerts, and visitors' pages."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, Gauge
+from visitflow_platform.live import LiveHub
+from visitflow_platform.pages import mount_static
+from visitflow_platform.runtime import ApiRuntime
+from visitflow_platform.web import install_common
+
+from ..config import NotifySettings
+from ..scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE, VISITOR_SCOPE
+from ..visitor_links import LINK_PATHS, LinkRefused, VisitLinks, refused
+from . import alerts, displays, visitor_pages
+from .dependencies import NotifyApi, empty_counsellors, empty_display, empty_visits
+
+
+def create_app(settings: NotifySettings) -> FastAPI:
+    runtime = ApiRuntime(settings, publishes=True, worker_service="notify")
+    visitors = LiveHub(runtime.redis, VISITOR_SCOPE, functools.partial(empty_visits, settings))
+    notify = NotifyApi(
+        settings=settings,
+        displays=LiveHub(runtime.redis, DISPLAY_SCOPE, functools.partial(empty_display, settings)),
+        counsellors=LiveHub(runtime.redis, COUNSELLOR_SCOPE, functools.partial(empty_counsellors, settings)),
+        visitors=visitors,
+        visit_links=VisitLinks(settings, runtime.redis, visitors, runtime.publisher, settings.clock),
+    )
+    registry = CollectorRegistry()
+    Gauge("visitflow_live_clients", "Open live-stream connections", ["service"], registry=registry).labels(
+        "notify"
+    ).set_function(lambda: sum(hub.listeners for hub in notify.hubs))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        for hub in notify.hubs:
+            await hub.start()
+        yield
+        for hub in reversed(notify.hubs):
+            await hub.stop()
+        await runtime.stop()
+
+    app = FastAPI(
+        title="Visitflow notify",
+        version="1.0.0",
+        lifespan=lifespan,
+        description="Waiting-room displays and notifications.",
+    )
+    app.state.offices = settings.offices
+    app.state.notify = notify
+    # the displays stay ready without Kafka (only a visitor's acts publish): its check is left out
+    checks = {name: check for name, check in runtime.checks().items() if name != "kafka"}
+    checks["live"] = notify.displays.ready
+    install_common(app, settings, registry, checks, link_paths=LINK_PATHS)
+    app.add_exception_handler(LinkRefused, refused)
+    mount_static(app, displays.WEB)
+    for resource in (displays, alerts, visitor_pages):
+        app.include_router(resource.router)
+    for resource in (visitor_pages, displays, alerts):
+        app.include_router(resource.pages)
+    return app

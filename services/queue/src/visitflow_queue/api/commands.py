@@ -1,0 +1,240 @@
+"""Host commands: each is a route of one shape, POST a path that names its target (a visit, or a room)
+with the command's fields in the body, and one function (`send`) publishes it to the queue and answers
+with the queue's decision. `CommandRoute.add_to` authorizes and wires each of them."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID
+
+import orjson
+from fastapi import APIRouter, Body, Path
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from visitflow_events import (
+    CallNext,
+    CallVisit,
+    CancelVisit,
+    Command,
+    CompleteService,
+    HoldVisit,
+    MarkNoShow,
+    Recall,
+    ResolveFollowUp,
+    ReturnVisit,
+    StartService,
+    TransferVisit,
+    UndoRemoval,
+    new_envelope,
+    office_day_correlation,
+    visit_correlation,
+)
+from visitflow_offices import business_date
+from visitflow_platform.access import Action
+from visitflow_platform.auth import require
+from visitflow_platform.errors import ApiError
+
+from ..schemas import CallBody, CallNextBody, CancelBody, CompleteBody, EmptyBody, TransferBody
+from .dependencies import CommandOrigin, Origin, Queue, QueueApi, refuse_unknown
+
+COMMAND_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "done; the body carries the event it caused"},
+    202: {"description": "recorded; the queue has not answered yet"},
+    409: {
+        "description": "refused by the queue (`nobody_waiting`, `room_busy`, `wrong_stage`, `on_hold`, "
+        "`recall_limit`, `nothing_to_undo`, `undo_expired`, `unknown_visit`, ...)"
+    },
+    503: {"description": "Kafka did not confirm; nothing recorded, retry"},
+}
+# what a path may name as the command's target, as the endpoint's parameter
+_TARGETS: dict[str, Any] = {"visit_id": Annotated[UUID, Path()], "room_id": Annotated[str, Path()]}
+_NAMED = inspect.Parameter.KEYWORD_ONLY
+
+
+@dataclass(frozen=True)
+class CommandRoute:
+    """POST `path` asks the queue for a `kind` command, allowed to `action`. The command's fields are the
+    path's target (`{visit_id}` or `{room_id}`) and the body's; a body that `may_omit` its fields is
+    optional (`{}` or none), its defaults taken then."""
+
+    name: str
+    path: str
+    kind: type[Command]
+    action: Action
+    summary: str
+    body: type[BaseModel] = EmptyBody
+    may_omit: bool = True
+
+    def add_to(self, router: APIRouter) -> None:
+        target = next((name for name in _TARGETS if f"{{{name}}}" in self.path), None)
+
+        async def endpoint(queue: Queue, origin: Origin, **fields: Any) -> JSONResponse:
+            body: BaseModel = fields.pop("body", None) or self.body()
+            return await send(queue, origin, self.kind, **fields, **body.model_dump())
+
+        # what FastAPI reads the endpoint's parameters from: the target in the path, and the body
+        parameters = [
+            inspect.Parameter("queue", _NAMED, annotation=Queue),
+            inspect.Parameter("origin", _NAMED, annotation=Origin),
+        ]
+        if target is not None:
+            parameters.append(inspect.Parameter(target, _NAMED, annotation=_TARGETS[target]))
+        if self.may_omit:
+            model: Any = self.body
+            optional = Annotated[model | None, Body()]
+            parameters.append(inspect.Parameter("body", _NAMED, annotation=optional, default=None))
+        else:
+            parameters.append(inspect.Parameter("body", _NAMED, annotation=self.body))
+        endpoint.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        router.add_api_route(
+            self.path,
+            endpoint,
+            methods=["POST"],
+            name=self.name,
+            summary=self.summary,
+            responses=COMMAND_ANSWERS,
+            dependencies=[require(self.action)],
+        )
+
+
+async def send(queue: QueueApi, origin: CommandOrigin, kind: type[Command], **asked: Any) -> JSONResponse:
+    """Publishes the command, waits for the queue's decision (up to the reply timeout) and answers it:
+    200 with the events, 409 with the refusal, 202 if it has not come yet. A retry with the same
+    Idempotency-Key gets the stored decision without publishing again."""
+    office, settings, runtime = origin.office, queue.settings, queue.runtime
+    refuse_unknown(office, asked)
+    visit_id = asked.get("visit_id")
+    day = business_date(origin.occurred_at, settings.offices.timezone)
+    about = visit_correlation(visit_id) if visit_id else office_day_correlation(office.id, day)
+    command = kind(
+        **new_envelope(
+            command_id=origin.command_id,
+            office_id=office.id,
+            correlation_id=about,
+            occurred_at=origin.occurred_at,
+            producer=settings.service_name,
+        ),
+        actor_id=origin.actor_id,
+        **asked,
+    )
+    key = str(command.command_id)
+    stored = await runtime.replies.stored(key)
+    if stored is None:
+        waiting = runtime.replies.expect(key)
+        await runtime.publisher.publish(settings.topics.commands, command)
+        stored = await runtime.replies.wait(key, waiting, settings.reply_timeout_s)
+    name = command.model_dump()["type"]
+    counted = queue.commands_total
+    if stored is None:
+        counted.labels(name, "accepted").inc()
+        return JSONResponse(
+            {"status": "accepted", "command_id": key, "message": "Recorded; the queue has not answered yet."},
+            202,
+        )
+    result = orjson.loads(stored)
+    # a result stored before results carried their command's fingerprint is taken as this command's
+    if result.get("fingerprint", command.fingerprint) != command.fingerprint:
+        counted.labels(name, "key_reused").inc()
+        raise ApiError(
+            422, "idempotency_key_reused", "This Idempotency-Key was already used for another command."
+        )
+    if "rejected" in result:
+        rejected = result["rejected"]
+        counted.labels(name, "rejected").inc()
+        return JSONResponse(
+            {"error": rejected["code"], "message": rejected["detail"], "command_id": key}, 409
+        )
+    counted.labels(name, "done").inc()
+    events = result["events"]
+    return JSONResponse({"command_id": key, "event": events[-1], "events": events})
+
+
+router = APIRouter(prefix="/api/offices/{office_id}")
+
+VISIT_COMMANDS = (
+    CommandRoute(
+        "call_next",
+        "/call-next",
+        CallNext,
+        Action.CALL,
+        "Call the next visitor to a room",
+        body=CallNextBody,
+        may_omit=False,
+    ),
+    CommandRoute(
+        "call",
+        "/visits/{visit_id}/call",
+        CallVisit,
+        Action.CALL,
+        "Call a given visitor to a room",
+        body=CallBody,
+        may_omit=False,
+    ),
+    CommandRoute(
+        "recall",
+        "/visits/{visit_id}/recall",
+        Recall,
+        Action.RECALL,
+        "Call again; refused (`recall_limit`) after the office's configured calls",
+    ),
+    CommandRoute(
+        "start", "/visits/{visit_id}/start", StartService, Action.START, "The visitor arrived in the room"
+    ),
+    CommandRoute(
+        "complete",
+        "/visits/{visit_id}/complete",
+        CompleteService,
+        Action.COMPLETE,
+        "Complete with an outcome",
+        body=CompleteBody,
+        may_omit=False,
+    ),
+    CommandRoute(
+        "no_show", "/visits/{visit_id}/no-show", MarkNoShow, Action.NO_SHOW, "The visitor did not come"
+    ),
+    CommandRoute(
+        "transfer",
+        "/visits/{visit_id}/transfer",
+        TransferVisit,
+        Action.TRANSFER,
+        "Move to another line or counsellor",
+        body=TransferBody,
+        may_omit=False,
+    ),
+    CommandRoute(
+        "cancel", "/visits/{visit_id}/cancel", CancelVisit, Action.CANCEL, "The visitor left", body=CancelBody
+    ),
+    CommandRoute(
+        "hold",
+        "/visits/{visit_id}/hold",
+        HoldVisit,
+        Action.HOLD,
+        "The visitor stepped out: keeps their place, is not called until back",
+    ),
+    CommandRoute(
+        "return_",
+        "/visits/{visit_id}/return",
+        ReturnVisit,
+        Action.HOLD,
+        "A visitor on hold is back in line, at their own place",
+    ),
+    CommandRoute(
+        "undo",
+        "/visits/{visit_id}/undo",
+        UndoRemoval,
+        Action.UNDO,
+        "Undo the visit's last removal (complete, no-show, cancel, transfer) within the office's "
+        "`undo_seconds`; later it is refused `undo_expired`",
+    ),
+    CommandRoute(
+        "resolve_follow_up",
+        "/follow-ups/{visit_id}/resolve",
+        ResolveFollowUp,
+        Action.RESOLVE_FOLLOW_UP,
+        "An emergency carried over from an earlier day has been followed up",
+    ),
+)
+for _route in VISIT_COMMANDS:
+    _route.add_to(router)
