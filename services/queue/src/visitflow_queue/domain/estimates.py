@@ -46,6 +46,7 @@ TURNOVER_S = 30  # a room freed to its next call, before the office has any toda
 SPREAD = 0.4  # a conversation's length varies by this share of its mean, before a line has three today
 RATE_PRIOR_H = 0.5  # the configured arrival rate counts as this many hours of observed arrivals
 RATE_WINDOW = timedelta(hours=1)  # arrivals counted for a line's running rate (state.ARRIVALS_WINDOW)
+BURST_WINDOW = timedelta(minutes=15)  # the same for an emergency line: emergencies come with an incident
 HORIZON = timedelta(hours=8)  # no estimate beyond
 
 
@@ -112,11 +113,19 @@ def ahead_of(state: OfficeQueue, office: Office, visit: OpenVisit, now: datetime
     return sum(1 for other in state.waiting() if call_order_key(office, other, now) < key)
 
 
+def rate_window(kind: VisitKind) -> timedelta:
+    """How far back a line's check-ins are counted for its running rate, and how far ahead that rate
+    is expected to hold: an hour (what the last hour says of the next), but for emergencies a quarter
+    of an hour: they are no steady stream but come with an incident, a few close together, and once
+    a quarter of an hour has passed without one, the incident is expected to be over."""
+    return BURST_WINDOW if kind is VisitKind.EMERGENCY else RATE_WINDOW
+
+
 @dataclass(frozen=True)
 class Arrivals:
     """A line's expected arrivals from now until `until`: at its running rate for the next
-    `RATE_WINDOW` (what the last hour says of the next), at its configured rate after that (a burst is
-    not expected to last all day). Rates per second."""
+    `rate_window` (what the last window says of the next), at its configured rate after that (a burst
+    is not expected to last all day). Rates per second."""
 
     line_id: str
     kind: VisitKind
@@ -127,7 +136,7 @@ class Arrivals:
     def times(self, span_s: float) -> list[float]:
         """The expected arrivals' times in seconds from now, within `span_s`: the k-th when the
         expected count reaches k - 1/2."""
-        near = min(span_s, RATE_WINDOW.total_seconds())
+        near = min(span_s, rate_window(self.kind).total_seconds())
         result = []
         for start, end, rate in ((0.0, near, self.per_s), (near, span_s, self.configured_per_s)):
             k = 0
@@ -153,9 +162,10 @@ def _spans(office: Office, now: datetime, zone: ZoneInfo, drop_in: bool) -> list
 
 
 def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> list[Arrivals]:
-    """Each line's running arrival rate: the last hour's check-ins, started from the configured rate (the
-    office's expected drop-ins a day over its drop-in hours, shared by its drop-in lines; none for the
-    other lines) as if it had been seen for `RATE_PRIOR_H`. Only while the line's window is open."""
+    """Each line's running arrival rate: the check-ins of its last `rate_window`, started from the
+    configured rate (the office's expected drop-ins a day over its drop-in hours, shared by its drop-in
+    lines; none for the other lines) as if it had been seen for `RATE_PRIOR_H`. Only while the line's
+    window is open."""
     drop_in_spans = _spans(office, now, zone, drop_in=True)
     opening_spans = _spans(office, now, zone, drop_in=False)
     drop_in_hours = sum((end - start).total_seconds() for start, end in drop_in_spans) / 3600
@@ -173,8 +183,9 @@ def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneI
             if drop_in and drop_in_hours
             else 0.0
         )
-        seen_h = min(RATE_WINDOW, now - current[0]).total_seconds() / 3600
-        counted = sum(1 for at in state.arrived.get(line.id, []) if now - RATE_WINDOW < at <= now)
+        window = rate_window(line.kind)
+        seen_h = min(window, now - current[0]).total_seconds() / 3600
+        counted = sum(1 for at in state.arrived.get(line.id, []) if now - window < at <= now)
         per_h = (counted + prior * RATE_PRIOR_H) / (seen_h + RATE_PRIOR_H)
         if per_h > 0 or prior > 0:
             result.append(Arrivals(line.id, line.kind, per_h / 3600, current[1], prior / 3600))
