@@ -365,13 +365,13 @@ def reference_play(played: _Office, waiting: list[OpenVisit], wanted: set[UUID])
     found: dict[UUID, Wait] = {}
     while wanted - found.keys() and rooms:
         t, variance = heapq.heappop(rooms)
-        while coming < len(arrivals) and arrivals[coming][0] <= t:
-            queue.append(arrivals[coming][1])
+        while coming < len(arrivals) and arrivals[coming].at <= t:
+            queue.append(arrivals[coming].visit(played.now))
             coming += 1
         if not queue:
             if coming >= len(arrivals):
                 break
-            heapq.heappush(rooms, (arrivals[coming][0], 0.0))
+            heapq.heappush(rooms, (arrivals[coming].at, 0.0))
             continue
         at = played.now + timedelta(seconds=t)
         visit = min(queue, key=lambda v: call_order_key(played.office, v, at))
@@ -405,14 +405,14 @@ def reference_forecast(state: OfficeQueue, office: Office, now: datetime) -> For
 
 def reference_staffing(state: OfficeQueue, office: Office, now: datetime) -> list[tuple[int, int | None]]:
     base = _office(state, office, now, OSLO)
-    coming = [(at, visit) for at, visit in base.arrivals if at < STAFFING_HORIZON.total_seconds()]
+    coming = [expected for expected in base.arrivals if expected.at < STAFFING_HORIZON.total_seconds()]
     result = []
     for change in (-1, 0, 1):
         rooms = serving_rooms(state, office) + change
         if rooms >= 1:
             played = replace(base, rooms=rooms, room_change=change)
-            called = reference_play(played, state.waiting(), {visit.visit_id for _, visit in coming})
-            waits = [called[visit.visit_id].expected_s - at for at, visit in coming]
+            called = reference_play(played, state.waiting(), {expected.visit_id for expected in coming})
+            waits = [called[expected.visit_id].expected_s - expected.at for expected in coming]
             result.append((rooms, round(statistics.fmean(waits)) if waits else None))
     return result
 

@@ -18,17 +18,20 @@ import heapq
 import math
 import statistics
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
 from visitflow_events import (
     LineWait,
     Message,
+    Needs,
     Reason,
     StaffingOption,
     VisitKind,
+    VisitStage,
     WaitsEstimated,
     new_envelope,
     office_day_correlation,
@@ -196,7 +199,11 @@ _NO_ROOM = Wait(expected_s=0, low_s=0, high_s=0, no_room=True)
 _HYPOTHETICAL = "ZZZ-9999"  # sorts after every ticket: an arrival goes behind its equals
 
 
+_ANY_NEEDS = Needs()
+
+
 def _newcomer(line_id: str, kind: VisitKind, at: datetime, number: int) -> OpenVisit:
+    # every field given: `model_construct` copies the defaults it fills in, a third of a play's cost
     return OpenVisit.model_construct(
         visit_id=UUID(int=number),
         ticket=_HYPOTHETICAL,
@@ -205,8 +212,32 @@ def _newcomer(line_id: str, kind: VisitKind, at: datetime, number: int) -> OpenV
         reason=Reason.OTHER,
         checked_in_at=at,
         appointment_at=None,
+        counsellor_id=None,
+        needs=_ANY_NEEDS,
+        stage=VisitStage.WAITING,
+        room_id=None,
+        calls=0,
+        called_at=None,
+        started_at=None,
         held=False,
     )
+
+
+class Expected(NamedTuple):
+    """An arrival the play expects, `at` seconds from now; made a visitor only when the play reaches
+    it (most plays end long before the last expected arrival)."""
+
+    at: float
+    line_id: str
+    kind: VisitKind
+    number: int
+
+    @property
+    def visit_id(self) -> UUID:
+        return UUID(int=self.number)
+
+    def visit(self, now: datetime) -> OpenVisit:
+        return _newcomer(self.line_id, self.kind, now + timedelta(seconds=self.at), self.number)
 
 
 @dataclass(frozen=True)
@@ -219,8 +250,10 @@ class _Office:
     rooms: int
     walk_s: float
     turnover_s: float
-    arrivals: list[tuple[float, OpenVisit]]  # `expected_arrivals`
+    arrivals: list[Expected]  # `expected_arrivals`
     room_change: int = 0  # for the staffing hint: rooms more (a free one) or fewer (the last to free)
+    # the expected arrivals a play reached, as visitors, kept for the next play of the same office
+    made: dict[int, OpenVisit] = field(default_factory=dict, compare=False)
 
     def cycle(self, visit: OpenVisit, hypothetical: bool) -> tuple[float, float]:
         """How long a call to `visit` keeps a room, and that time's variance."""
@@ -249,6 +282,12 @@ class _Office:
             return times + [(0.0, 0.0)] * self.room_change
         return sorted(times)[: max(0, len(times) + self.room_change)]
 
+    def arrival(self, expected: Expected) -> OpenVisit:
+        visit = self.made.get(expected.number)
+        if visit is None:
+            visit = self.made[expected.number] = expected.visit(self.now)
+        return visit
+
     def play(self, waiting: list[OpenVisit], wanted: set[UUID]) -> dict[UUID, Wait]:
         """When each visitor in `wanted` is called, playing the office forward from now: each room's
         next free time with its variance (the conversations it holds until then)."""
@@ -268,13 +307,13 @@ class _Office:
         horizon = HORIZON.total_seconds()
         while len(found) < len(wanted) and rooms:
             t, variance = heapq.heappop(rooms)
-            while coming < len(arrivals) and arrivals[coming][0] <= t:
-                queue.add(arrivals[coming][1])
+            while coming < len(arrivals) and arrivals[coming].at <= t:
+                queue.add(self.arrival(arrivals[coming]))
                 coming += 1
             if not queue:
                 if coming >= len(arrivals):
                     break
-                heapq.heappush(rooms, (arrivals[coming][0], 0.0))
+                heapq.heappush(rooms, (arrivals[coming].at, 0.0))
                 continue
             visit = queue.pop_first(self.now + timedelta(seconds=t))
             if visit.visit_id in wanted:
@@ -300,15 +339,14 @@ class _Office:
         return Wait(expected_s=round(t), low_s=max(0, round(t - sd)), high_s=round(t + sd))
 
 
-def expected_arrivals(flows: list[Arrivals], now: datetime) -> list[tuple[float, OpenVisit]]:
-    """Arrivals at their expected times (`Arrivals.times`), in seconds from now."""
-    result: list[tuple[float, OpenVisit]] = []
+def expected_arrivals(flows: list[Arrivals], now: datetime) -> list[Expected]:
+    """Arrivals at their expected times (`Arrivals.times`), in seconds from now, in time order."""
+    result: list[Expected] = []
     for flow in flows:
         span = min((flow.until - now).total_seconds(), HORIZON.total_seconds())
         for at in flow.times(span):
-            moment = now + timedelta(seconds=at)
-            result.append((at, _newcomer(flow.line_id, flow.kind, moment, len(result) + 1)))
-    return sorted(result, key=lambda pair: pair[0])
+            result.append(Expected(at, flow.line_id, flow.kind, len(result) + 1))
+    return sorted(result, key=lambda expected: expected.at)
 
 
 def _office(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo) -> _Office:
@@ -350,15 +388,15 @@ def staffing(
     rates, with the rooms in service, one fewer and one more."""
     in_service = serving_rooms(state, office)
     base = _office(state, office, now, zone)
-    coming = [(at, visit) for at, visit in base.arrivals if at < STAFFING_HORIZON.total_seconds()]
+    coming = [expected for expected in base.arrivals if expected.at < STAFFING_HORIZON.total_seconds()]
     result = []
     for change in (-1, 0, 1):
         rooms = in_service + change
         if rooms < 1:
             continue
         played = replace(base, rooms=rooms, room_change=change)
-        called = played.play(state.waiting(), {visit.visit_id for _, visit in coming})
-        waits = [called[visit.visit_id].expected_s - at for at, visit in coming]
+        called = played.play(state.waiting(), {expected.visit_id for expected in coming})
+        waits = [called[expected.visit_id].expected_s - expected.at for expected in coming]
         expected = round(statistics.fmean(waits)) if waits else None
         result.append(StaffingOption(rooms=rooms, as_now=change == 0, expected_wait_s=expected))
     return tuple(result)
