@@ -33,7 +33,7 @@ from visitflow_events import (
     new_envelope,
     visit_correlation,
 )
-from visitflow_metrics.lag import measure_lag
+from visitflow_metrics.adapters.lag import measure_lag
 from visitflow_platform.ids import stable_id
 
 from .harness import Bench, CheckIn, event_ticket

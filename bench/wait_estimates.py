@@ -1,18 +1,30 @@
-"""How right are the wait estimates? Plays four simulated office days at once on the real system (check-in
+"""How right are the wait estimates? Plays six simulated office days at once on the real system (check-in
 and queue APIs, Kafka, Redis) and compares each visitor's estimate given at check-in with the wait they
 had until first called.
 
-    .venv/bin/python bench/wait_estimates.py [--speed 120]
+    .venv/bin/python bench/wait_estimates.py [--speed 75] [--events run.json]
 
 The days, all Monday 2026-11-23 (each office plays its own):
 - `halden_drop_in`: NAV Halden's drop-in day (100 drop-ins, 44 % documents or case status, 09-15, four rooms);
 - `loten_monday`: NAV Løten's Monday, drop-in 12-15 with three rooms;
 - `emergency_burst`: NAV Fredrikstad's day with eight emergencies besides in the half hour after 10:00;
-- `quiet_appointments`: NAV Elverum, no drop-in on Mondays: appointments and an emergency or two.
+- `quiet_appointments`: NAV Elverum, no drop-in on Mondays: appointments and an emergency or two;
+held out (`HELD_OUT`: a model change is judged on the first four and kept only if these are no worse):
+- `moss_busy`: NAV Moss, 100 drop-ins 09-15 with three rooms, another seed;
+- `grunerlokka_lunch`: NAV Grünerløkka, six rooms, three of them closed for lunch 11:30-12:15, another seed.
+
+The hosts look at the live list every `--host-step` simulated seconds (a minute), at fixed moments of
+the clock, each look once the list shows every check-in answered so far; arrivals come halfway between
+two looks, the hosts reckon walks and conversations from their own looks, and each conversation's
+length follows from the day's seed and the ticket (`visitflow_simulator.runner`, `.hosts`): two runs
+of the same code call the same visitors at nearly the same times (PERFORMANCE.md says how nearly).
 
 Writes bench/results/wait_estimates.json: per day and line (and `all`), the count of visitors called,
 the mean and median absolute error, the bias (estimate minus actual) and the share within ±5 minutes.
-A report, not a test: nothing here fails on a number.
+`--events` also keeps the run's visit events, so a change to the estimator can be scored again on the
+very same days without playing them (`--rescore`, with the estimator of the working tree: the hosts do
+not look at the estimates, so the days would be played the same). A report, not a test: nothing here
+fails on a number.
 """
 
 from __future__ import annotations
@@ -32,23 +44,49 @@ import httpx
 import orjson
 from visitflow_devstack.stack import running
 from visitflow_devstack.testing import System
-from visitflow_events import Reason, UndecodableMessage, VisitKind, VisitorCalled, VisitorQueued, decode
-from visitflow_offices import OSLO
+from visitflow_events import (
+    Event,
+    Reason,
+    UndecodableMessage,
+    VisitKind,
+    VisitorCalled,
+    VisitorQueued,
+    decode,
+)
+from visitflow_offices import OSLO, OfficeDirectory
 from visitflow_platform.auth import Role, issue_token
 from visitflow_platform.settings import ServiceSettings
+from visitflow_queue.domain.estimates import forecast
+from visitflow_queue.domain.state import OfficeQueue, evolve
 from visitflow_simulator.plan import Arrival
 from visitflow_simulator.runner import OfficeSimulation
 
 RESULTS = Path(__file__).parent / "results" / "wait_estimates.json"
 START = datetime(2026, 11, 23, 8, 0, tzinfo=OSLO)  # a Monday
 END = datetime(2026, 11, 23, 16, 30, tzinfo=OSLO)
+
+
+@dataclass(frozen=True)
+class Day:
+    office_id: str
+    seed: int = 0
+    emergencies: tuple[datetime, ...] = ()  # checked in besides the planned day
+    closed: tuple[tuple[datetime, datetime, tuple[str, ...]], ...] = ()  # rooms out of service a while
+
+
+BURST = tuple(START.replace(hour=10) + timedelta(minutes=4 * n) for n in range(8))
+LUNCH = (START.replace(hour=11, minute=30), START.replace(hour=12, minute=15))
 DAYS = {
-    "halden_drop_in": "halden",
-    "loten_monday": "loten",
-    "emergency_burst": "fredrikstad",
-    "quiet_appointments": "elverum",
+    "halden_drop_in": Day("halden"),
+    "loten_monday": Day("loten"),
+    "emergency_burst": Day("fredrikstad", emergencies=BURST),
+    "quiet_appointments": Day("elverum"),
+    "moss_busy": Day("moss", seed=1),
+    "grunerlokka_lunch": Day(
+        "grunerlokka", seed=2, closed=((*LUNCH, ("samtalerom-1", "samtalerom-2", "samtalerom-3")),)
+    ),
 }
-BURST = [START.replace(hour=10) + timedelta(minutes=4 * n) for n in range(8)]
+HELD_OUT = ("moss_busy", "grunerlokka_lunch")
 WITHIN_MIN = 5.0
 STARTUP_S = 150
 
@@ -61,15 +99,20 @@ class Quote:
     checked_in_at: datetime
 
 
-def quotes(values: list[bytes], office_id: str) -> list[Quote]:
+def decoded(values: list[bytes]) -> list[Event]:
+    events = []
+    for value in values:
+        with contextlib.suppress(UndecodableMessage):
+            if isinstance(message := decode(value), Event):
+                events.append(message)
+    return events
+
+
+def quotes(events: list[Event], office_id: str) -> list[Quote]:
     """Each visitor called: the wait quoted at check-in and the wait until the first call."""
     queued: dict[str, VisitorQueued] = {}
     called: dict[str, VisitorCalled] = {}
-    for value in values:
-        try:
-            event = decode(value)
-        except UndecodableMessage:
-            continue
+    for event in events:
         if event.office_id != office_id:
             continue
         if isinstance(event, VisitorQueued):
@@ -107,13 +150,13 @@ def by_line(pairs: list[Quote]) -> dict[str, Any]:
     return {"lines": {**every, **{line: summary(q) for line, q in sorted(lines.items())}}}
 
 
-async def burst(simulation: OfficeSimulation) -> None:
+async def burst(simulation: OfficeSimulation, day: Day) -> None:
     """Emergencies besides the planned day, checked in as any other arrival."""
     emergency = (VisitKind.EMERGENCY, Reason.EMERGENCY_ASSISTANCE)
-    await simulation.play_arrivals([Arrival(at, *emergency) for at in BURST])
+    await simulation.play_arrivals([Arrival(at, *emergency) for at in day.emergencies])
 
 
-async def play(checkin_url: str, queue_url: str, real_s: float) -> None:
+async def play(checkin_url: str, queue_url: str, real_s: float, host_step: timedelta) -> None:
     settings = ServiceSettings(service_name="simulator")
     await asyncio.sleep(max(0.0, (START - settings.clock.now()).total_seconds() / settings.clock_speed))
     token = issue_token(settings, Role.ADMIN, "bench", hours=24)
@@ -123,21 +166,72 @@ async def play(checkin_url: str, queue_url: str, real_s: float) -> None:
         httpx.AsyncClient(base_url=queue_url, timeout=30, headers=auth) as queue,
     ):
         simulations = {
-            day: OfficeSimulation(office, settings.clock, settings.clock_speed, checkin, queue)
-            for day, office_id in DAYS.items()
-            if (office := settings.offices.office(office_id)) is not None
+            name: OfficeSimulation(
+                office, settings.clock, settings.clock_speed, checkin, queue, day.seed, host_step=host_step
+            )
+            for name, day in DAYS.items()
+            if (office := settings.offices.office(day.office_id)) is not None
         }
         plays = [simulation.play_day() for simulation in simulations.values()]
-        plays.append(burst(simulations["emergency_burst"]))
+        plays += [burst(simulations[name], day) for name, day in DAYS.items() if day.emergencies]
+        plays += [
+            simulations[name].play_room_closures(list(day.closed)) for name, day in DAYS.items() if day.closed
+        ]
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*plays), real_s)
 
 
+def rescored(events: list[Event], offices: OfficeDirectory) -> dict[str, list[Quote]]:
+    """Each day's quotes again, from its recorded events, with the estimator as it is now: each office's
+    queue folded event by event (`evolve`), and each visitor's estimate made as the queue makes it,
+    right after their `VisitorQueued`, at its moment."""
+    states: dict[str, OfficeQueue] = {}
+    replayed: list[Event] = []
+    for event in events:
+        office = offices.office(event.office_id)
+        if office is None:
+            continue
+        state = evolve(states.get(event.office_id) or OfficeQueue(office_id=event.office_id), event)
+        states[event.office_id] = state
+        if isinstance(event, VisitorQueued):
+            wait = forecast(state, office, event.occurred_at, offices.timezone).visits[event.visit_id]
+            event = event.model_copy(update={"estimated_wait_s": wait.expected_s})
+        replayed.append(event)
+    return {name: quotes(replayed, day.office_id) for name, day in DAYS.items()}
+
+
+def report(played: dict[str, list[Quote]], details: Path | None) -> dict[str, Any]:
+    result = {"days": {day: by_line(pairs) for day, pairs in played.items()}, "held_out": list(HELD_OUT)}
+    if details:
+        details.write_bytes(
+            orjson.dumps(
+                {
+                    day: [q.__dict__ for q in sorted(pairs, key=lambda q: q.checked_in_at)]
+                    for day, pairs in played.items()
+                },
+                option=orjson.OPT_INDENT_2,
+            )
+        )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--speed", type=float, default=120)
+    parser.add_argument("--speed", type=float, default=75)
+    parser.add_argument(
+        "--host-step", type=float, default=60, help="simulated seconds between the hosts' looks"
+    )
     parser.add_argument("--details", type=Path, help="also write each visitor's quote and wait here")
+    parser.add_argument("--events", type=Path, help="also keep the run's visit events here")
+    parser.add_argument(
+        "--rescore", type=Path, help="score kept events again (no play); print, write nothing"
+    )
     args = parser.parse_args()
+    if args.rescore:
+        kept = decoded([v.encode() for v in orjson.loads(args.rescore.read_bytes())])
+        result = report(rescored(kept, ServiceSettings(service_name="bench").offices), args.details)
+        print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+        return
     env = {
         "VISITFLOW_CLOCK_START": START.isoformat(),
         "VISITFLOW_CLOCK_SPEED": str(args.speed),
@@ -148,17 +242,13 @@ def main() -> None:
         system = System(stack)
         os.environ.update(stack.env())
         real_s = (END - START).total_seconds() / args.speed
-        asyncio.run(play(stack.url("checkin"), stack.url("queue"), real_s))
+        asyncio.run(play(stack.url("checkin"), stack.url("queue"), real_s, timedelta(seconds=args.host_step)))
         values = system.read_topic(system.topics.visits)
         system.close()
-    played = {day: quotes(values, office_id) for day, office_id in DAYS.items()}
-    result = {"days": {day: by_line(pairs) for day, pairs in played.items()}}
-    if args.details:
-        details = {
-            day: [q.__dict__ for q in sorted(pairs, key=lambda q: q.checked_in_at)]
-            for day, pairs in played.items()
-        }
-        args.details.write_bytes(orjson.dumps(details, option=orjson.OPT_INDENT_2))
+    if args.events:
+        args.events.write_bytes(orjson.dumps([v.decode() for v in values]))
+    events = decoded(values)
+    result = report({name: quotes(events, day.office_id) for name, day in DAYS.items()}, args.details)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())

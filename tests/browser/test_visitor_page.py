@@ -1,11 +1,14 @@
 """A visitor's own page on their phone, in Chromium at phone size against the real running system.
 
 The story: the host checks the visitor in on the tablet, which shows a QR code of the visitor's link;
-the visitor opens it and sees their ticket, their place and the display's expected wait, live; steps
-out and comes back (the tablet says so); the phone sleeps (offline) and is called meanwhile: on waking
-the page catches up and shows the room, vibrating; the conversation ends and so does the link. A forged
-link and one past its day get a plain page saying so. axe-core finds nothing serious; the screens are
-kept in docs/screens/ (visitor-*.png, tablet-visit-link.png, display-follow-on-phone.png)."""
+the visitor opens it and sees their ticket, their place in their own line (labelled so: other lines are
+called in between) and the display's expected wait, live; steps out and comes back (the tablet says
+so); the phone sleeps (offline) and is called meanwhile: on waking the page catches up and shows the
+room, vibrating; the conversation ends and so does the link. A forged
+link and one past its day get a plain page saying so. An act the queue refuses says why, in the page's
+language; the host withdraws a waiting visitor's link from their row on the tablet. axe-core finds
+nothing serious; the screens are kept in docs/screens/ (visitor-*.png, tablet-visit-link.png,
+tablet-row-link.png, display-follow-on-phone.png)."""
 
 from __future__ import annotations
 
@@ -56,12 +59,23 @@ def phone(browser: Any) -> Iterator[Any]:
         context.close()
 
 
-def _keep(page: Any, name: str, full_page: bool = True) -> None:
-    """The page as it is now: axe-core finds no serious or critical violation; kept in docs/screens/."""
+def _accessible(page: Any) -> None:
+    """axe-core finds no serious or critical violation on the page as it is now."""
     serious = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
     assert serious == []
+
+
+def _keep(page: Any, name: str, full_page: bool = True) -> None:
+    """The page as it is now, accessible (`_accessible`), kept in docs/screens/."""
+    _accessible(page)
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=full_page)
+
+
+def _line_name(link: str) -> str:
+    """The name of the line the link's visit waits in, as its own picture gives it."""
+    notify, token = link.rsplit("/v/", 1)
+    return str(httpx.get(f"{notify}/api/visit/{token}", timeout=10).json()["line"])
 
 
 def _display_wait(system: System, office: str, line_id: str, language: str = "nb") -> str:
@@ -96,7 +110,9 @@ def test_a_visitor_follows_their_place_on_their_phone_from_check_in_to_their_con
 
     phone.goto(link)  # scanned
     expect(phone.locator("#ticket")).to_have_text(answer["ticket"])
-    expect(phone.locator("#place")).to_have_text("Du er nummer 2 i køen")
+    line = _line_name(link)
+    expect(phone.locator("#place")).to_have_text(f"Du er nummer 2 i køen for {line}")
+    expect(phone.locator("#other-lines")).to_have_text(WORDS["nb"]["visitor.other_lines"])
     wait = _display_wait(system, office, answer["line_id"])
     expect(phone.locator("#wait")).to_have_text(f"Forventet ventetid: {wait}")
     assert ahead["ticket"] not in phone.content()  # nothing about anyone else
@@ -104,14 +120,15 @@ def test_a_visitor_follows_their_place_on_their_phone_from_check_in_to_their_con
 
     english = phone.context.new_page()
     english.goto(f"{link}?lang=en")
-    expect(english.locator("#place")).to_have_text("You are number 2 in line")
+    expect(english.locator("#place")).to_have_text(f"You are number 2 in the line for {line}")
+    expect(english.locator("#other-lines")).to_have_text(WORDS["en"]["visitor.other_lines"])
     _keep(english, "visitor-waiting-en")
     english.close()
     phone.evaluate("localStorage.setItem('visitflow.lang', 'nb')")
 
     called = system.command(office, f"visits/{ahead['visit_id']}/call", {"room_id": "samtalerom-1"})
     assert called.status_code == 200, called.text
-    expect(phone.locator("#place")).to_have_text("Du er nummer 1 i køen")  # live
+    expect(phone.locator("#place")).to_have_text(f"Du er nummer 1 i køen for {line}")  # live
 
     phone.click("#hold")
     expect(phone.locator("#visit")).to_have_attribute("data-stage", "held")
@@ -179,6 +196,58 @@ def test_the_host_withdraws_a_link_from_the_tablet(system: System, browser: Any,
     assert any(
         v["visit_id"] == answer["visit_id"] for v in system.waiting_list(office)["waiting"]
     )  # still in line
+    tablet.context.close()
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_an_act_the_queue_refuses_says_why_and_the_page_stays_usable(
+    system: System, phone: Any, office: str, language: str
+) -> None:
+    answer = system.check_in(office, {"kind": "drop_in", "reason": "case_status"}).json()
+    phone.goto(f"{answer['visit_link']['url']}?lang={language}")
+    expect(phone.locator("#visit")).to_have_attribute("data-stage", "waiting")
+    error = phone.locator("#error")
+    expect(error).to_have_attribute("role", "alert")  # read out as it appears
+    expect(error).to_have_attribute("aria-live", "assertive")
+
+    # a page behind the queue (another tab put the visitor back already): "I am back" when not held
+    with phone.expect_response(lambda r: r.url.endswith("/return")) as sent:
+        phone.locator("#back").evaluate("button => button.click()")
+    assert sent.value.status == 409
+    expect(error).to_have_text(WORDS[language]["visitor.refused_stage"])
+    if language == "nb":
+        _keep(phone, "visitor-refused")
+    else:
+        _accessible(phone)
+
+    phone.click("#hold")  # still usable: the next act works and clears the refusal
+    expect(phone.locator("#visit")).to_have_attribute("data-stage", "held")
+    expect(error).to_be_empty()
+    expect(phone.locator("#said")).not_to_be_empty()
+
+
+def test_the_host_withdraws_a_waiting_visitors_link_from_their_row(
+    system: System, browser: Any, office: str
+) -> None:
+    answer = system.check_in(office, {"kind": "drop_in", "reason": "case_status"}).json()
+    link = answer["visit_link"]["url"]
+    assert httpx.get(link, timeout=10).status_code == 200
+    tablet = browser.new_context(viewport={"width": 1280, "height": 800}, locale="nb-NO").new_page()
+    tablet.goto(system.page_url("queue", f"/tablet/{office}", Role.HOST, office))  # later, not at check-in
+    expect(tablet.locator("#status")).to_have_attribute("data-status", "live")
+    expect(tablet.locator("#visit-link")).to_be_hidden()
+    row = tablet.locator(f"#lines li[data-id='{answer['visit_id']}']")
+    withdraw = row.get_by_role("button", name=f"{WORDS['nb']['tablet.link_revoke']} {answer['ticket']}")
+    row.scroll_into_view_if_needed()
+    _keep(tablet, "tablet-row-link", full_page=False)
+
+    withdraw.click()
+
+    expect(tablet.locator("#said")).to_have_text(f"Lenken for {answer['ticket']} virker ikke lenger.")
+    expect(withdraw).to_be_hidden()
+    expect(row).to_be_visible()  # still in line
+    assert httpx.get(link, timeout=10).status_code == 404
+    assert any(v["visit_id"] == answer["visit_id"] for v in system.waiting_list(office)["waiting"])
     tablet.context.close()
 
 

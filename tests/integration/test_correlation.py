@@ -57,9 +57,9 @@ def test_one_visit_from_check_in_to_completion_has_one_correlation_id(system: Sy
     page = f"{system.stack.url('notify')}/api/visit/{token}"
 
     eventually(lambda: system.waiting_list(office)["waiting"] or None, what="the visit is queued")
-    assert httpx.post(f"{page}/hold", timeout=10).status_code == 202  # the visitor steps out ...
+    assert httpx.post(f"{page}/hold", timeout=10).status_code in (200, 202)  # the visitor steps out ...
     eventually(lambda: any(v["held"] for v in system.waiting_list(office)["waiting"]) or None, what="on hold")
-    assert httpx.post(f"{page}/return", timeout=10).status_code == 202  # ... and is back
+    assert httpx.post(f"{page}/return", timeout=10).status_code in (200, 202)  # ... and is back
     eventually(
         lambda: not any(v["held"] for v in system.waiting_list(office)["waiting"]) or None, what="back"
     )

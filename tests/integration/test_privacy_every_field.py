@@ -241,7 +241,7 @@ def test_a_visitors_link_and_what_it_did_leave_only_opaque_ids_behind(
     assert records
     assert all(set(orjson.loads(record)) == {"office_id", "visit_id", "minted_at"} for record in records)
     for act, stage in (("hold", "held"), ("return", "waiting"), ("cancel", "ended")):
-        assert httpx.post(f"{own}/{act}", timeout=10).status_code == 202
+        assert httpx.post(f"{own}/{act}", timeout=10).status_code in (200, 202)  # done, or not yet answered
         eventually(functools.partial(shown, stage), what=stage)
     sent = eventually(lambda: sms_gateway.to(phone), what="the SMS with the link")
     assert link in sent[0]["text"]

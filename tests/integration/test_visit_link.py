@@ -54,9 +54,19 @@ def _stage(system: System, token: str, stage: str) -> dict[str, Any]:
     return eventually(seen, what=f"the page shows {stage}")
 
 
-def _act(system: System, token: str, act: str) -> None:
+def _act(system: System, token: str, act: str) -> httpx.Response:
     answer = httpx.post(f"{system.stack.url('notify')}/api/visit/{token}/{act}", timeout=10)
-    assert answer.status_code == 202, answer.text
+    assert answer.status_code in (200, 202), answer.text  # done, or not answered yet by the queue
+    return answer
+
+
+def _refused(system: System, token: str, act: str, key: str | None = None) -> dict[str, Any]:
+    headers = {"Idempotency-Key": key} if key else {}
+    url = f"{system.stack.url('notify')}/api/visit/{token}/{act}"
+    answer = httpx.post(url, headers=headers, timeout=10)
+    assert answer.status_code == 409, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
 
 
 def _waiting(system: System, office: str, visit_id: str) -> dict[str, Any] | None:
@@ -129,6 +139,30 @@ def test_stepping_out_coming_back_and_leaving_from_the_page_are_events_every_scr
     records = [record for record in system.read_topic(system.topics.visits) if visit_id.encode() in record]
     for kind in (b'"VisitHeld"', b'"VisitReturned"', b'"VisitCancelled"'):
         assert any(kind in record for record in records), kind  # events, as a host's acts are
+
+
+def test_an_act_the_queue_refuses_is_answered_with_its_code_and_no_echo(system: System, office: str) -> None:
+    visitor = _checked_in(system, office)
+    token = _token(visitor)
+    _stage(system, token, "waiting")
+    key = f"page-{uuid.uuid4().hex}"
+
+    not_held = _refused(system, token, "return", key)  # "I am back" without having stepped out
+    assert not_held["error"] == "wrong_stage"
+    assert key not in str(not_held)
+    assert visitor["ticket"] not in not_held["message"]  # the page words it; nothing of the queue's
+    assert _refused(system, token, "return", key) == not_held  # a retry gets the same decision
+    reused = httpx.post(
+        f"{system.stack.url('notify')}/api/visit/{token}/hold", headers={"Idempotency-Key": key}, timeout=10
+    )
+    assert reused.status_code == 422, reused.text
+    assert key not in reused.text
+
+    for step, body in (("call", {"room_id": ROOM}), ("start", None)):
+        done = system.command(office, f"visits/{visitor['visit_id']}/{step}", body)
+        assert done.status_code == 200, done.text
+    assert _refused(system, token, "hold")["error"] == "wrong_stage"  # in conversation already
+    assert _stage(system, token, "in_room")["room"] == "Samtalerom 1"  # the refusal changed nothing
 
 
 def test_a_called_visitor_sees_the_room(system: System, office: str) -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import random
+import asyncio
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import httpx
 from visitflow_events import Reason, VisitKind
 from visitflow_events.ids import REFERENCE_PATTERN
-from visitflow_offices import OSLO, load_offices, office_hours
-from visitflow_simulator.hosts import next_actions
+from visitflow_offices import OSLO, FixedClock, load_offices, office_hours
+from visitflow_simulator.hosts import conversation, next_actions
 from visitflow_simulator.plan import DROP_IN_REASONS, apportion, booking_reference, plan_day
+from visitflow_simulator.runner import OfficeSimulation
 
 OFFICES = load_offices(Path(__file__).resolve().parents[3] / "deploy" / "config" / "offices.yaml")
 MONDAY = date(2026, 11, 23)
@@ -89,7 +91,7 @@ def test_hosts_call_to_free_conversation_rooms_start_after_the_walk_and_complete
             {"room_id": "m1", "kind": "meeting"},
         ],
     }
-    actions = next_actions(snapshot, NOW, no_shows=set(), rng=random.Random(1))
+    actions = next_actions(snapshot, NOW, no_shows=set(), seed="test")
     paths = [action.path for action in actions]
     assert "visits/c1/start" in paths
     assert "visits/c2/start" not in paths  # still walking to the room
@@ -100,14 +102,14 @@ def test_hosts_call_to_free_conversation_rooms_start_after_the_walk_and_complete
 def test_a_visitor_who_never_comes_is_recalled_not_started() -> None:
     old = (NOW - timedelta(minutes=5)).astimezone(UTC).isoformat()
     snapshot = {"called": [_visit("gone", called_at=old)], "rooms": []}
-    actions = next_actions(snapshot, NOW, no_shows={"gone"}, rng=random.Random(1))
+    actions = next_actions(snapshot, NOW, no_shows={"gone"}, seed="test")
     assert [action.path for action in actions] == ["visits/gone/recall"]
 
 
 def test_a_visitor_called_as_often_as_the_office_allows_is_marked_as_not_showing() -> None:
     old = (NOW - timedelta(minutes=5)).astimezone(UTC).isoformat()
     snapshot = {"called": [{**_visit("gone", called_at=old), "calls": 3}], "rooms": []}
-    actions = next_actions(snapshot, NOW, no_shows={"gone"}, rng=random.Random(1), calls_before_no_show=3)
+    actions = next_actions(snapshot, NOW, no_shows={"gone"}, seed="test", calls_before_no_show=3)
     assert [action.path for action in actions] == ["visits/gone/no-show"]
 
 
@@ -133,3 +135,52 @@ def test_appointments_are_booked_ahead_and_some_come_late_or_not_at_all() -> Non
     }
     tuesday = [a.booking_id for a in plan_day(OFFICES.office("halden"), date(2026, 11, 24))]  # type: ignore[arg-type]
     assert not set(tuesday) & set(references)  # each day's bookings are new bookings
+
+
+def test_each_conversation_lasts_as_long_whenever_the_hosts_look() -> None:
+    talk = conversation("hosts:halden:0", "D-007", "case_status")
+
+    assert talk == conversation("hosts:halden:0", "D-007", "case_status")  # the same visitor, the same talk
+    assert 7 * 0.6 <= talk.minutes <= 7 * 1.6
+    others = {conversation("hosts:halden:0", f"D-{n:03d}", "case_status").minutes for n in range(20)}
+    assert len(others) == 20  # each visitor their own
+
+
+def test_walks_and_conversations_count_from_the_hosts_own_looks() -> None:
+    stamp = (NOW - timedelta(seconds=80)).astimezone(UTC).isoformat()  # the system's, a moment late
+    snapshot = {
+        "called": [_visit("c1", called_at=stamp)],
+        "in_service": [_visit("s1", started_at=(NOW - timedelta(hours=1)).astimezone(UTC).isoformat())],
+        "rooms": [],
+    }
+    since = {"c1": NOW - timedelta(minutes=2), "s1": NOW - timedelta(minutes=1)}
+
+    paths = [action.path for action in next_actions(snapshot, NOW, set(), "test", since=since)]
+
+    assert paths == ["visits/c1/start"]  # walked since the look that called; s1 started a minute ago
+
+
+def test_arrivals_come_halfway_between_two_looks() -> None:
+    office = OFFICES.office("halden")
+    assert office is not None
+    clients = httpx.AsyncClient(), httpx.AsyncClient()
+    simulation = OfficeSimulation(office, FixedClock(NOW), 60, *clients, host_step=timedelta(minutes=1))
+
+    assert simulation.between_looks(NOW + timedelta(seconds=59)) == NOW + timedelta(seconds=30)
+    assert simulation.between_looks(NOW + timedelta(seconds=61)) == NOW + timedelta(seconds=90)
+
+
+def test_a_look_waits_until_the_list_shows_every_visitor_queued_so_far() -> None:
+    shown = iter([0, 0, 1])
+
+    def queue(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"issued_today": next(shown), "waiting": []})
+
+    async def look() -> dict[str, object]:
+        office = OFFICES.office("halden")
+        assert office is not None
+        async with httpx.AsyncClient(transport=httpx.MockTransport(queue), base_url="http://q") as client:
+            simulation = OfficeSimulation(office, FixedClock(NOW), 60, client, client, queued_today=1)
+            return await simulation.see_list()
+
+    assert asyncio.run(look())["issued_today"] == 1  # the two earlier answers did not show the check-in

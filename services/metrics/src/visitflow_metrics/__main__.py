@@ -27,7 +27,7 @@ def main(argv: list[str]) -> int:
 
         from visitflow_platform.logs import configure_logging
 
-        from .history import rebuild
+        from .adapters.history import rebuild
 
         configure_logging(settings.service_name, settings.log_level)
         asyncio.run(rebuild(settings))

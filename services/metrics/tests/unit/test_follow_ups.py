@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+from visitflow_metrics.adapters.exporter import OfficeFigures
 from visitflow_metrics.domain import (
     OfficeDays,
     empty_summary,
@@ -15,7 +16,6 @@ from visitflow_metrics.domain import (
     open_follow_ups,
     opening_seconds,
 )
-from visitflow_metrics.exporter import OfficeFigures
 from visitflow_offices import OSLO, load_offices
 from visitflow_platform.settings import DEFAULT_OFFICES_FILE
 

@@ -20,7 +20,7 @@ from visitflow_events import (
     UndecodableMessage,
     decode,
 )
-from visitflow_notify.sender import Sender
+from visitflow_notify.adapters.sender import Sender
 from visitflow_platform.contacts import ContactStore
 
 T = TypeVar("T")

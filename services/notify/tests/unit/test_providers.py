@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from visitflow_notify.providers import HttpGatewayProvider, OutboxFileProvider, SmsRejected
+from visitflow_notify.adapters.providers import HttpGatewayProvider, OutboxFileProvider, SmsRejected
 
 
 async def test_the_outbox_provider_appends_one_json_line_per_message(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from visitflow_events import (
     WaitsEstimated,
 )
 from visitflow_notify.domain import Board, apply
-from visitflow_notify.views import counsellor_view, current, day_view, display_view
+from visitflow_notify.domain.views import counsellor_view, current, day_view, display_view
 from visitflow_offices import load_offices
 
 OFFICES = load_offices(Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml")

@@ -28,8 +28,8 @@ from visitflow_events import (
     WaitsEstimated,
 )
 from visitflow_notify.domain import Board, apply
-from visitflow_notify.views import display_view
-from visitflow_notify.visitor import own_view, visits_frame, visits_view
+from visitflow_notify.domain.views import display_view
+from visitflow_notify.domain.visitor import own_view, visits_frame, visits_view
 from visitflow_offices import load_offices
 
 OFFICES = load_offices(Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml")

@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
 
         run_worker(create_worker(settings), settings, answers_requests=True)  # call-next waits for it
     elif command == "rebuild":
-        from .rebuild import rebuild
+        from .adapters.rebuild import rebuild
 
         print(orjson.dumps(rebuild(settings)).decode())
     else:

@@ -38,6 +38,7 @@ from visitflow_events import (
     AppointmentEvent,
     AppointmentMissed,
     CheckAppointments,
+    CloseDay,
     Command,
     Event,
     LineWait,
@@ -48,14 +49,17 @@ from visitflow_events import (
     VisitorQueued,
     WaitEstimate,
     as_dict,
+    new_envelope,
+    office_day_correlation,
 )
-from visitflow_offices import Clock, Office, OfficeDirectory, business_date
+from visitflow_offices import Clock, Office, OfficeDirectory, business_date, closing_time
+from visitflow_platform.ids import stable_id
 from visitflow_platform.tables import ParsedTable
 
 from .domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
 from .domain.appointments import DayBook, arrive, book, day_key, missed
 from .domain.appointments import time_changes as appointments_moved
-from .domain.decide import PRODUCER
+from .domain.decide import DAY_CLOSES_AFTER, PRODUCER
 from .domain.estimates import (
     Forecast,
     ahead_of,
@@ -376,6 +380,65 @@ class QueueHandlers:
             if key.startswith(f"{office_id}:")
             and date.fromisoformat(key.partition(":")[2]) < today - DAYS_KEPT
         ]
+
+    def days_to_close(self, now: datetime) -> list[CloseDay]:
+        """A `CloseDay` for each held office whose day is over: after closing time, or a business day
+        that has passed. Its id derives from the day and its tickets, so asking again is the same
+        command (and a day reopened by a late emergency closes again)."""
+        due_days = []
+        for office_id in list(self.states.keys()):
+            office = self.offices.office(office_id)
+            state = self.state(office_id)
+            if office is None or state.business_date is None or state.day_closed:
+                continue
+            closes = closing_time(office, state.business_date, self.offices.timezone)
+            due = state.business_date < business_date(now, self.offices.timezone) or (
+                closes is not None and now >= closes + DAY_CLOSES_AFTER
+            )
+            if due:
+                due_days.append(
+                    CloseDay(
+                        **new_envelope(
+                            command_id=stable_id(
+                                "close", office_id, state.business_date.isoformat(), str(len(state.tickets))
+                            ),
+                            occurred_at=now,
+                            office_id=office_id,
+                            producer="queue-rollover",
+                            correlation_id=office_day_correlation(office_id, state.business_date),
+                        ),
+                        business_date=state.business_date,
+                    )
+                )
+        return due_days
+
+    def appointments_to_check(self, now: datetime) -> list[CheckAppointments]:
+        """A `CheckAppointments` for each held office with an appointment past its grace period and
+        nobody checked in, or with days of bookings that are over: the office's one writer then decides
+        it missed, or forgets them. The command's id is the minute's: asked again within it, the command
+        is the same."""
+        checks = []
+        for office_id in self.offices_held():
+            office = self.offices.office(office_id)
+            if office is None:
+                continue
+            today = business_date(now, self.offices.timezone)
+            due = missed(self.day(office_id, today), office, now, "queue-timer")
+            if not due and not self.stale_days(office_id, today):
+                continue
+            checks.append(
+                CheckAppointments(
+                    **new_envelope(
+                        command_id=stable_id("appointments", office_id, f"{now:%Y-%m-%dT%H:%M}"),
+                        occurred_at=now,
+                        office_id=office_id,
+                        producer="queue-timer",
+                        correlation_id=office_day_correlation(office_id, today),
+                    ),
+                    business_date=today,
+                )
+            )
+        return checks
 
     def _check_appointments(self, command: CheckAppointments, batch: _Batch) -> None:
         office = self.offices.office(command.office_id)

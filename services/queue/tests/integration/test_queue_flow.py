@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import pytest
 from visitflow_devstack.testing import System, eventually
-from visitflow_queue.changes import apply as apply_changes
+from visitflow_queue.domain.changes import apply as apply_changes
 
 pytestmark = pytest.mark.integration
 

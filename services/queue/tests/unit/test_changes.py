@@ -25,8 +25,8 @@ from visitflow_events import (
     VisitorCheckedIn,
 )
 from visitflow_offices import load_offices
-from visitflow_queue.changes import Shown, apply, changes
 from visitflow_queue.domain import OfficeQueue, check_in, decide, fold, snapshot
+from visitflow_queue.domain.changes import Shown, apply, changes
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 OFFICE = load_offices(CONFIG).offices["loten"]

@@ -307,19 +307,48 @@ def test_the_staffing_hint_expects_nobody_when_the_office_has_closed() -> None:
     assert {option.expected_wait_s for option in staffing(state, OFFICE, closed)} == {None}
 
 
-def test_a_burst_of_arrivals_is_expected_to_last_an_hour_not_all_day() -> None:
+def test_a_burst_of_emergencies_is_expected_to_go_on_for_a_quarter_of_an_hour_not_all_day() -> None:
     state, visit_ids = with_waiting(25)
     state = in_rooms(state, visit_ids[:3])
     burst = state.model_copy(
+        update={"arrived": {**state.arrived, "emergency": [NOW - timedelta(minutes=4 * m) for m in range(8)]}}
+    )
+    waiting = visit_ids[3:]  # the last called in about two hours
+
+    calm = forecast(state, OFFICE, NOW).visits
+    after_burst = forecast(burst, OFFICE, NOW).visits
+    later = [after_burst[v].expected_s - calm[v].expected_s for v in waiting]
+
+    # the next quarter hour's emergency overtakes (a round later for some); after that, none again
+    assert min(later) >= 0
+    assert statistics.fmean(later) > 0
+    assert max(later) <= 15 * 60
+
+
+def test_once_a_quarter_of_an_hour_passes_without_an_emergency_the_burst_is_over() -> None:
+    state, visit_ids = with_waiting(25)
+    state = in_rooms(state, visit_ids[:3])
+    ended = [NOW - timedelta(minutes=16 + 4 * m) for m in range(8)]  # eight, the last 16 minutes ago
+    burst = state.model_copy(update={"arrived": {**state.arrived, "emergency": ended}})
+
+    assert "emergency" not in {a.line_id for a in arrival_rates(burst, OFFICE, NOW)}
+    assert forecast(burst, OFFICE, NOW) == forecast(state, OFFICE, NOW)
+    # drop-ins are a steady stream: the same check-ins still count for the next hour
+    steady = state.model_copy(update={"arrived": {"drop_in": ended}})
+    (drop_in,) = [a for a in arrival_rates(steady, OFFICE, NOW) if a.line_id == "drop_in"]
+    assert drop_in.per_s * 3600 == (8 + 2.5 * 0.5) / (0.5 + 0.5)  # drop-in opened half an hour ago
+
+
+def test_an_emergency_burst_is_expected_at_the_rate_of_its_last_quarter_of_an_hour() -> None:
+    state, _ = with_waiting(0)
+    burst = state.model_copy(
         update={"arrived": {"emergency": [NOW - timedelta(minutes=4 * m) for m in range(8)]}}
     )
-    last = visit_ids[-1]  # called in about two hours
+    (emergency,) = [a for a in arrival_rates(burst, OFFICE, NOW) if a.line_id == "emergency"]
 
-    calm = forecast(state, OFFICE, NOW).visits[last].expected_s
-    after_burst = forecast(burst, OFFICE, NOW).visits[last].expected_s
-
-    # the next hour's emergencies overtake; after that, the configured rate (none) holds again
-    assert 0 < after_burst - calm < 20 * 60
+    # four of the eight in the last quarter hour, with no configured rate seen for half an hour
+    assert emergency.per_s * 3600 == 4 / (0.25 + 0.5)
+    assert len(emergency.times(3600)) == 1  # one more expected within the quarter hour, none after
 
 
 def reference_play(played: _Office, waiting: list[OpenVisit], wanted: set[UUID]) -> dict[UUID, Wait]:
@@ -336,13 +365,13 @@ def reference_play(played: _Office, waiting: list[OpenVisit], wanted: set[UUID])
     found: dict[UUID, Wait] = {}
     while wanted - found.keys() and rooms:
         t, variance = heapq.heappop(rooms)
-        while coming < len(arrivals) and arrivals[coming][0] <= t:
-            queue.append(arrivals[coming][1])
+        while coming < len(arrivals) and arrivals[coming].at <= t:
+            queue.append(arrivals[coming].visit(played.now))
             coming += 1
         if not queue:
             if coming >= len(arrivals):
                 break
-            heapq.heappush(rooms, (arrivals[coming][0], 0.0))
+            heapq.heappush(rooms, (arrivals[coming].at, 0.0))
             continue
         at = played.now + timedelta(seconds=t)
         visit = min(queue, key=lambda v: call_order_key(played.office, v, at))
@@ -376,14 +405,14 @@ def reference_forecast(state: OfficeQueue, office: Office, now: datetime) -> For
 
 def reference_staffing(state: OfficeQueue, office: Office, now: datetime) -> list[tuple[int, int | None]]:
     base = _office(state, office, now, OSLO)
-    coming = [(at, visit) for at, visit in base.arrivals if at < STAFFING_HORIZON.total_seconds()]
+    coming = [expected for expected in base.arrivals if expected.at < STAFFING_HORIZON.total_seconds()]
     result = []
     for change in (-1, 0, 1):
         rooms = serving_rooms(state, office) + change
         if rooms >= 1:
             played = replace(base, rooms=rooms, room_change=change)
-            called = reference_play(played, state.waiting(), {visit.visit_id for _, visit in coming})
-            waits = [called[visit.visit_id].expected_s - at for at, visit in coming]
+            called = reference_play(played, state.waiting(), {expected.visit_id for expected in coming})
+            waits = [called[expected.visit_id].expected_s - expected.at for expected in coming]
             result.append((rooms, round(statistics.fmean(waits)) if waits else None))
     return result
 

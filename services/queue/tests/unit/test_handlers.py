@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis.asyncio as aioredis
 from visitflow_events import (
+    AppointmentBooked,
     CallNext,
     CloseDay,
     CloseRoom,
@@ -582,3 +584,47 @@ async def test_the_staffing_hint_is_made_again_by_the_timer_not_by_a_batch_of_ch
     assert [o.expected_wait_s for o in outbox.estimated[-1].staffing] == [
         o["expected_wait_s"] for o in view["staffing"]
     ]
+
+
+async def test_a_day_is_due_to_close_half_an_hour_after_closing_or_once_passed_asked_alike() -> None:
+    queue, _, _ = handlers()
+    await queue.handle(arrival())  # Løten closes at 15:30 on a Monday
+    oslo = ZoneInfo("Europe/Oslo")
+
+    assert queue.days_to_close(datetime(2026, 11, 23, 15, 59, tzinfo=oslo)) == []
+    (due,) = queue.days_to_close(datetime(2026, 11, 23, 16, 0, tzinfo=oslo))
+    (again,) = queue.days_to_close(datetime(2026, 11, 23, 16, 5, tzinfo=oslo))
+    (next_morning,) = queue.days_to_close(datetime(2026, 11, 24, 7, 0, tzinfo=oslo))
+    assert (due.office_id, due.business_date, due.producer) == ("loten", DAY, "queue-rollover")
+    assert due.command_id == again.command_id == next_morning.command_id
+
+    await queue.handle(due)
+    assert queue.days_to_close(datetime(2026, 11, 24, 7, 0, tzinfo=oslo)) == []  # closed
+
+
+async def test_appointments_are_checked_once_a_booking_is_past_its_grace_period_with_the_minutes_id() -> None:
+    queue, _, clock = handlers()
+    booking = AppointmentBooked(
+        event_id=uuid4(),
+        occurred_at=NOW - timedelta(days=2),
+        office_id="loten",
+        correlation_id=uuid4(),
+        producer="checkin",
+        booking_id="TA-LATE",
+        business_date=DAY,
+        counsellor_id="veileder-1",
+        starts_at=NOW,
+        duration_minutes=30,
+        reason=Reason.COUNSELLOR_APPOINTMENT,
+    )
+    await queue.handle(booking)
+
+    assert queue.appointments_to_check(NOW + timedelta(minutes=14)) == []  # within the grace period
+    (check,) = queue.appointments_to_check(NOW + timedelta(minutes=16))
+    (same,) = queue.appointments_to_check(NOW + timedelta(minutes=16, seconds=30))
+    assert (check.office_id, check.business_date, check.producer) == ("loten", DAY, "queue-timer")
+    assert check.command_id == same.command_id
+
+    clock.advance(timedelta(minutes=16))
+    await queue.handle(check)  # decided missed: nothing more to check
+    assert queue.appointments_to_check(NOW + timedelta(minutes=17)) == []

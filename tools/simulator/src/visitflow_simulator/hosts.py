@@ -1,8 +1,14 @@
-"""What the simulated hosts and counsellors do, decided from the queue's snapshot (pure, seeded)."""
+"""What the simulated hosts and counsellors do, decided from the queue's snapshot (pure, seeded).
+
+Each conversation's length and outcome follow from the day's seed and the visitor's ticket alone
+(`conversation`), not from a stream of draws shared by the day: when the hosts look at the list a
+moment earlier or later, the same visitor still talks as long and leaves the same way.
+"""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,27 +35,47 @@ class Action:
     body: dict[str, Any] | None = None
 
 
-def _minutes_since(stamp: str | None, now: datetime) -> float:
+def _minutes_since(stamp: datetime | str | None, now: datetime) -> float:
     if stamp is None:
         return 0.0
-    return (now - datetime.fromisoformat(stamp)).total_seconds() / 60
+    moment = stamp if isinstance(stamp, datetime) else datetime.fromisoformat(stamp)
+    return (now - moment).total_seconds() / 60
+
+
+@dataclass(frozen=True)
+class Conversation:
+    minutes: float
+    outcome: Outcome
+
+
+def conversation(seed: str, ticket: str, reason: str) -> Conversation:
+    """How long a visitor's conversation lasts (0.6 to 1.6 times its reason's typical length) and how it
+    ends: drawn from the seed and the ticket, so the same visitor of the same day always gets the same."""
+    rng = random.Random(f"{seed}:{ticket}")
+    minutes = SERVICE_MINUTES.get(reason, 12) * rng.uniform(0.6, 1.6)
+    outcome = rng.choices(list(OUTCOMES), weights=list(OUTCOMES.values()))[0]
+    return Conversation(minutes, outcome)
 
 
 def next_actions(
     snapshot: dict[str, Any],
     now: datetime,
     no_shows: set[str],
-    rng: random.Random,
+    seed: str,
     calls_before_no_show: int = 3,
+    since: Mapping[str, datetime] | None = None,
     walk_minutes: float = 1.5,
 ) -> list[Action]:
     """Hosts call the next visitor to every free room; called visitors walk in (or never come: they are
     recalled, and marked as no-shows once called as often as the office allows); conversations end
-    after a while with an outcome."""
+    after their `conversation`'s length with its outcome. Walks and conversations count from `since`
+    (a visit's last call or start as the hosts reckon it) where it knows the visit, else from the
+    snapshot's stamps."""
+    since = since or {}
     actions: list[Action] = []
     for visit in snapshot.get("called", []):
         visit_id = visit["visit_id"]
-        waited = _minutes_since(visit.get("called_at"), now)
+        waited = _minutes_since(since.get(visit_id) or visit.get("called_at"), now)
         if visit_id in no_shows:
             if waited >= walk_minutes:
                 gone = visit.get("calls", 1) >= calls_before_no_show
@@ -57,10 +83,9 @@ def next_actions(
         elif waited >= walk_minutes:
             actions.append(Action(f"visits/{visit_id}/start"))
     for visit in snapshot.get("in_service", []):
-        typical = SERVICE_MINUTES.get(visit["reason"], 12)
-        if _minutes_since(visit.get("started_at"), now) >= typical * rng.uniform(0.6, 1.6):
-            outcome = rng.choices(list(OUTCOMES), weights=list(OUTCOMES.values()))[0]
-            actions.append(Action(f"visits/{visit['visit_id']}/complete", {"outcome": outcome.value}))
+        talk = conversation(seed, visit.get("ticket", visit["visit_id"]), visit["reason"])
+        if _minutes_since(since.get(visit["visit_id"]) or visit.get("started_at"), now) >= talk.minutes:
+            actions.append(Action(f"visits/{visit['visit_id']}/complete", {"outcome": talk.outcome.value}))
     waiting = len(snapshot.get("waiting", []))
     for room in snapshot.get("rooms", []):
         if (

@@ -20,11 +20,11 @@ from visitflow_platform.pages import mount_common
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.web import install_common
 
+from ..adapters.exporter import OfficeFigures
+from ..adapters.lag import LagGauge
+from ..adapters.overview import Overview
+from ..adapters.store import LIVE_SCOPE, SummaryStore
 from ..config import MetricsSettings
-from ..exporter import OfficeFigures
-from ..lag import LagGauge
-from ..overview import Overview
-from ..store import LIVE_SCOPE, SummaryStore
 from . import dashboard, exporter, offices, regions
 from .dependencies import MetricsApi
 

@@ -17,9 +17,9 @@ from visitflow_offices import Office, OfficeDirectory, Region
 from visitflow_platform.errors import ApiError
 from visitflow_platform.live import LiveHub
 
+from ..adapters.overview import Overview, as_csv
 from ..config import MetricsSettings
 from ..domain import DaySummary, OpenFollowUps
-from ..overview import Overview, as_csv
 
 FIRST_DAY = date(2000, 1, 1)  # the first day a history may ask for (before Visitflow); the last is tomorrow
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -17,22 +17,24 @@ from visitflow_platform.pages import mount_static
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.web import install_common
 
+from ..adapters.scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE, VISITOR_SCOPE
+from ..adapters.visitor_links import LINK_PATHS, LinkRefused, VisitLinks, refused
 from ..config import NotifySettings
-from ..scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE, VISITOR_SCOPE
-from ..visitor_links import LINK_PATHS, LinkRefused, VisitLinks, refused
 from . import alerts, displays, visitor_pages
 from .dependencies import NotifyApi, empty_counsellors, empty_display, empty_visits
 
 
 def create_app(settings: NotifySettings) -> FastAPI:
-    runtime = ApiRuntime(settings, publishes=True, worker_service="notify")
+    runtime = ApiRuntime(settings, publishes=True, awaits_replies=True, worker_service="notify")
     visitors = LiveHub(runtime.redis, VISITOR_SCOPE, functools.partial(empty_visits, settings))
     notify = NotifyApi(
         settings=settings,
         displays=LiveHub(runtime.redis, DISPLAY_SCOPE, functools.partial(empty_display, settings)),
         counsellors=LiveHub(runtime.redis, COUNSELLOR_SCOPE, functools.partial(empty_counsellors, settings)),
         visitors=visitors,
-        visit_links=VisitLinks(settings, runtime.redis, visitors, runtime.publisher, settings.clock),
+        visit_links=VisitLinks(
+            settings, runtime.redis, visitors, runtime.publisher, runtime.replies, settings.clock
+        ),
     )
     registry = CollectorRegistry()
     Gauge("visitflow_live_clients", "Open live-stream connections", ["service"], registry=registry).labels(

@@ -11,11 +11,11 @@ from visitflow_platform.auth import by_visit_link
 from visitflow_platform.live import LiveHub
 from visitflow_platform.visit_links import VisitLink
 
+from ..adapters.visitor_links import VisitLinks
 from ..config import NotifySettings
 from ..domain import Board
-from ..views import counsellor_frame, counsellor_view, display_frame, display_view
-from ..visitor import visits_frame, visits_view
-from ..visitor_links import VisitLinks
+from ..domain.views import counsellor_frame, counsellor_view, display_frame, display_view
+from ..domain.visitor import visits_frame, visits_view
 
 
 @dataclass(frozen=True)

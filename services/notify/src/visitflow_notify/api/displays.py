@@ -14,7 +14,7 @@ from visitflow_platform.deps import LastEventId, OfficeDep
 from visitflow_platform.pages import page
 from visitflow_platform.web import live_response
 
-from ..views import current, day_view
+from ..domain.views import current, day_view
 from .dependencies import Notify
 
 WEB = Path(__file__).parent.parent / "web"

@@ -15,11 +15,17 @@ from visitflow_platform.errors import ApiError
 from visitflow_platform.pages import page
 from visitflow_platform.web import live_response
 
-from ..visitor_links import LINK_PATHS, LINK_STREAMS
+from ..adapters.visitor_links import LINK_PATHS, LINK_STREAMS
 from .dependencies import Link, Notify
 from .displays import WEB
 
 router = APIRouter(prefix=LINK_PATHS.rstrip("/") + "/{token}")
+ACT_ANSWERS: dict[int | str, dict[str, Any]] = {
+    202: {"description": "recorded; the queue has not answered yet (the stream shows the outcome)"},
+    409: {"description": "refused by the queue (`wrong_stage`, `unknown_visit`): it does not fit the visit"},
+    422: {"description": "the Idempotency-Key was used for another act"},
+    503: {"description": "Kafka did not confirm; nothing recorded, retry"},
+}
 
 
 @router.get("", summary="The visit's own picture: ticket, stage, place and expected wait, or the room")
@@ -42,17 +48,17 @@ async def stream(link: Link, api: Notify, last_event_id: LastEventId) -> EventSo
     return live_response(visits.frames(link, last_event_id))
 
 
-@router.post("/hold", status_code=202, summary="I have stepped out: hold my place")
+@router.post("/hold", responses=ACT_ANSWERS, summary="I have stepped out: hold my place")
 async def hold(link: Link, api: Notify, key: IdempotencyKey = None) -> JSONResponse:
     return await api.visit_links.command(link, HoldVisit, key)
 
 
-@router.post("/return", status_code=202, summary="I am back")
+@router.post("/return", responses=ACT_ANSWERS, summary="I am back")
 async def back(link: Link, api: Notify, key: IdempotencyKey = None) -> JSONResponse:
     return await api.visit_links.command(link, ReturnVisit, key)
 
 
-@router.post("/cancel", status_code=202, summary="I no longer need to wait")
+@router.post("/cancel", responses=ACT_ANSWERS, summary="I no longer need to wait")
 async def cancel(link: Link, api: Notify, key: IdempotencyKey = None) -> JSONResponse:
     return await api.visit_links.command(link, CancelVisit, key, cause=CancelCause.VISITOR_LEFT)
 

@@ -31,7 +31,9 @@ function show(t, visit) {
   if (visit.ticket) $("ticket").textContent = visit.ticket;
   $("state").textContent = t(`visitor.${visit.stage}`, { room: visit.room || "" });
   const waiting = visit.stage === "waiting" || visit.stage === "held";
-  $("place").textContent = waiting ? t("visitor.place", { place: visit.place }) : "";
+  // the place counts the visitor's own line; the office calls its lines in its own order, so it says so
+  $("place").textContent = waiting ? t("visitor.place_in_line", { place: visit.place, line: visit.line || "" }) : "";
+  $("other-lines").hidden = !waiting;
   $("wait").textContent = waiting && visit.expected_minutes  // the display's own words for its figure
     ? t("visitor.expected", { wait: saidWait(t, visit.expected_minutes, visit.expected_minutes_to) }) : "";
   $("hold").hidden = visit.stage !== "waiting";
@@ -69,14 +71,34 @@ function stream(t) {
   window.addEventListener("offline", () => { $("offline").hidden = false; });
 }
 
+// what the page says after an act: the queue's decision, or why there is none (never the answer's words)
+const REFUSALS = { wrong_stage: "visitor.refused_stage", unknown_visit: "visitor.refused_over" };
+
+async function said(answer) {
+  if (!answer || answer.status >= 500) return ["error", "visitor.unavailable"];
+  if (answer.status === 200) return ["said", "visitor.done"];
+  if (answer.status === 202) return ["said", "visitor.sent"];
+  if (answer.status === 429) return ["error", "visitor.too_many"];
+  if (answer.status === 409) {
+    const body = await answer.json().catch(() => ({}));
+    return ["error", REFUSALS[body.error] || "visitor.refused"];
+  }
+  return ["error", "visitor.refused"];
+}
+
 async function act(t, path) {
   $("said").textContent = "";
+  $("error").textContent = "";
   const answer = await fetch(`${base}/${path}`, { method: "POST", headers: { "Idempotency-Key": crypto.randomUUID() } })
     .catch(() => null);
-  $("said").textContent = t(answer && answer.ok ? "visitor.sent" : "visitor.failed");
+  if (answer && (answer.status === 404 || answer.status === 410)) { location.reload(); return; }  // the link says why
+  const [where, key] = await said(answer);
+  $(where).textContent = t(key);
+  $("leave-yes").hidden = true;
 }
 
 const { t, language } = await loadCatalogue();
+for (const element of document.querySelectorAll("[data-i18n]")) element.textContent = t(element.dataset.i18n);
 languageToggle($("language"), language);
 $("language").textContent = language === "nb" ? "English" : "Norsk";
 $("language").lang = language === "nb" ? "en" : "nb";

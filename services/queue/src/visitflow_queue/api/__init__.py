@@ -18,8 +18,8 @@ from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.visit_links import LinkStore
 from visitflow_platform.web import install_common
 
+from ..adapters.frames import SCOPE
 from ..config import QueueSettings
-from ..frames import SCOPE
 from . import commands, rooms, tablet, visit_links, waiting_list
 from .dependencies import QueueApi, empty_picture
 

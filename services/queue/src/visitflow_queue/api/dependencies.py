@@ -21,10 +21,10 @@ from visitflow_platform.pseudonyms import pseudonym
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.visit_links import LinkStore
 
-from .. import projection
+from ..adapters import projection
+from ..adapters.frames import snapshot_frame
 from ..config import QueueSettings
 from ..domain import OfficeQueue, snapshot, unknown_ids
-from ..frames import snapshot_frame
 
 READ_ANSWERS: dict[int | str, dict[str, Any]] = {
     503: {"description": "`rebuilding`: Redis lost the read model and it is being rebuilt; retry"},

@@ -18,17 +18,20 @@ import heapq
 import math
 import statistics
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
 from visitflow_events import (
     LineWait,
     Message,
+    Needs,
     Reason,
     StaffingOption,
     VisitKind,
+    VisitStage,
     WaitsEstimated,
     new_envelope,
     office_day_correlation,
@@ -46,6 +49,7 @@ TURNOVER_S = 30  # a room freed to its next call, before the office has any toda
 SPREAD = 0.4  # a conversation's length varies by this share of its mean, before a line has three today
 RATE_PRIOR_H = 0.5  # the configured arrival rate counts as this many hours of observed arrivals
 RATE_WINDOW = timedelta(hours=1)  # arrivals counted for a line's running rate (state.ARRIVALS_WINDOW)
+BURST_WINDOW = timedelta(minutes=15)  # the same for an emergency line: emergencies come with an incident
 HORIZON = timedelta(hours=8)  # no estimate beyond
 
 
@@ -112,11 +116,19 @@ def ahead_of(state: OfficeQueue, office: Office, visit: OpenVisit, now: datetime
     return sum(1 for other in state.waiting() if call_order_key(office, other, now) < key)
 
 
+def rate_window(kind: VisitKind) -> timedelta:
+    """How far back a line's check-ins are counted for its running rate, and how far ahead that rate
+    is expected to hold: an hour (what the last hour says of the next), but for emergencies a quarter
+    of an hour: they are no steady stream but come with an incident, a few close together, and once
+    a quarter of an hour has passed without one, the incident is expected to be over."""
+    return BURST_WINDOW if kind is VisitKind.EMERGENCY else RATE_WINDOW
+
+
 @dataclass(frozen=True)
 class Arrivals:
     """A line's expected arrivals from now until `until`: at its running rate for the next
-    `RATE_WINDOW` (what the last hour says of the next), at its configured rate after that (a burst is
-    not expected to last all day). Rates per second."""
+    `rate_window` (what the last window says of the next), at its configured rate after that (a burst
+    is not expected to last all day). Rates per second."""
 
     line_id: str
     kind: VisitKind
@@ -127,7 +139,7 @@ class Arrivals:
     def times(self, span_s: float) -> list[float]:
         """The expected arrivals' times in seconds from now, within `span_s`: the k-th when the
         expected count reaches k - 1/2."""
-        near = min(span_s, RATE_WINDOW.total_seconds())
+        near = min(span_s, rate_window(self.kind).total_seconds())
         result = []
         for start, end, rate in ((0.0, near, self.per_s), (near, span_s, self.configured_per_s)):
             k = 0
@@ -153,9 +165,10 @@ def _spans(office: Office, now: datetime, zone: ZoneInfo, drop_in: bool) -> list
 
 
 def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> list[Arrivals]:
-    """Each line's running arrival rate: the last hour's check-ins, started from the configured rate (the
-    office's expected drop-ins a day over its drop-in hours, shared by its drop-in lines; none for the
-    other lines) as if it had been seen for `RATE_PRIOR_H`. Only while the line's window is open."""
+    """Each line's running arrival rate: the check-ins of its last `rate_window`, started from the
+    configured rate (the office's expected drop-ins a day over its drop-in hours, shared by its drop-in
+    lines; none for the other lines) as if it had been seen for `RATE_PRIOR_H`. Only while the line's
+    window is open."""
     drop_in_spans = _spans(office, now, zone, drop_in=True)
     opening_spans = _spans(office, now, zone, drop_in=False)
     drop_in_hours = sum((end - start).total_seconds() for start, end in drop_in_spans) / 3600
@@ -173,8 +186,9 @@ def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneI
             if drop_in and drop_in_hours
             else 0.0
         )
-        seen_h = min(RATE_WINDOW, now - current[0]).total_seconds() / 3600
-        counted = sum(1 for at in state.arrived.get(line.id, []) if now - RATE_WINDOW < at <= now)
+        window = rate_window(line.kind)
+        seen_h = min(window, now - current[0]).total_seconds() / 3600
+        counted = sum(1 for at in state.arrived.get(line.id, []) if now - window < at <= now)
         per_h = (counted + prior * RATE_PRIOR_H) / (seen_h + RATE_PRIOR_H)
         if per_h > 0 or prior > 0:
             result.append(Arrivals(line.id, line.kind, per_h / 3600, current[1], prior / 3600))
@@ -185,7 +199,11 @@ _NO_ROOM = Wait(expected_s=0, low_s=0, high_s=0, no_room=True)
 _HYPOTHETICAL = "ZZZ-9999"  # sorts after every ticket: an arrival goes behind its equals
 
 
+_ANY_NEEDS = Needs()
+
+
 def _newcomer(line_id: str, kind: VisitKind, at: datetime, number: int) -> OpenVisit:
+    # every field given: `model_construct` copies the defaults it fills in, a third of a play's cost
     return OpenVisit.model_construct(
         visit_id=UUID(int=number),
         ticket=_HYPOTHETICAL,
@@ -194,8 +212,32 @@ def _newcomer(line_id: str, kind: VisitKind, at: datetime, number: int) -> OpenV
         reason=Reason.OTHER,
         checked_in_at=at,
         appointment_at=None,
+        counsellor_id=None,
+        needs=_ANY_NEEDS,
+        stage=VisitStage.WAITING,
+        room_id=None,
+        calls=0,
+        called_at=None,
+        started_at=None,
         held=False,
     )
+
+
+class Expected(NamedTuple):
+    """An arrival the play expects, `at` seconds from now; made a visitor only when the play reaches
+    it (most plays end long before the last expected arrival)."""
+
+    at: float
+    line_id: str
+    kind: VisitKind
+    number: int
+
+    @property
+    def visit_id(self) -> UUID:
+        return UUID(int=self.number)
+
+    def visit(self, now: datetime) -> OpenVisit:
+        return _newcomer(self.line_id, self.kind, now + timedelta(seconds=self.at), self.number)
 
 
 @dataclass(frozen=True)
@@ -208,8 +250,10 @@ class _Office:
     rooms: int
     walk_s: float
     turnover_s: float
-    arrivals: list[tuple[float, OpenVisit]]  # `expected_arrivals`
+    arrivals: list[Expected]  # `expected_arrivals`
     room_change: int = 0  # for the staffing hint: rooms more (a free one) or fewer (the last to free)
+    # the expected arrivals a play reached, as visitors, kept for the next play of the same office
+    made: dict[int, OpenVisit] = field(default_factory=dict, compare=False)
 
     def cycle(self, visit: OpenVisit, hypothetical: bool) -> tuple[float, float]:
         """How long a call to `visit` keeps a room, and that time's variance."""
@@ -238,6 +282,12 @@ class _Office:
             return times + [(0.0, 0.0)] * self.room_change
         return sorted(times)[: max(0, len(times) + self.room_change)]
 
+    def arrival(self, expected: Expected) -> OpenVisit:
+        visit = self.made.get(expected.number)
+        if visit is None:
+            visit = self.made[expected.number] = expected.visit(self.now)
+        return visit
+
     def play(self, waiting: list[OpenVisit], wanted: set[UUID]) -> dict[UUID, Wait]:
         """When each visitor in `wanted` is called, playing the office forward from now: each room's
         next free time with its variance (the conversations it holds until then)."""
@@ -257,13 +307,13 @@ class _Office:
         horizon = HORIZON.total_seconds()
         while len(found) < len(wanted) and rooms:
             t, variance = heapq.heappop(rooms)
-            while coming < len(arrivals) and arrivals[coming][0] <= t:
-                queue.add(arrivals[coming][1])
+            while coming < len(arrivals) and arrivals[coming].at <= t:
+                queue.add(self.arrival(arrivals[coming]))
                 coming += 1
             if not queue:
                 if coming >= len(arrivals):
                     break
-                heapq.heappush(rooms, (arrivals[coming][0], 0.0))
+                heapq.heappush(rooms, (arrivals[coming].at, 0.0))
                 continue
             visit = queue.pop_first(self.now + timedelta(seconds=t))
             if visit.visit_id in wanted:
@@ -289,15 +339,14 @@ class _Office:
         return Wait(expected_s=round(t), low_s=max(0, round(t - sd)), high_s=round(t + sd))
 
 
-def expected_arrivals(flows: list[Arrivals], now: datetime) -> list[tuple[float, OpenVisit]]:
-    """Arrivals at their expected times (`Arrivals.times`), in seconds from now."""
-    result: list[tuple[float, OpenVisit]] = []
+def expected_arrivals(flows: list[Arrivals], now: datetime) -> list[Expected]:
+    """Arrivals at their expected times (`Arrivals.times`), in seconds from now, in time order."""
+    result: list[Expected] = []
     for flow in flows:
         span = min((flow.until - now).total_seconds(), HORIZON.total_seconds())
         for at in flow.times(span):
-            moment = now + timedelta(seconds=at)
-            result.append((at, _newcomer(flow.line_id, flow.kind, moment, len(result) + 1)))
-    return sorted(result, key=lambda pair: pair[0])
+            result.append(Expected(at, flow.line_id, flow.kind, len(result) + 1))
+    return sorted(result, key=lambda expected: expected.at)
 
 
 def _office(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo) -> _Office:
@@ -339,15 +388,15 @@ def staffing(
     rates, with the rooms in service, one fewer and one more."""
     in_service = serving_rooms(state, office)
     base = _office(state, office, now, zone)
-    coming = [(at, visit) for at, visit in base.arrivals if at < STAFFING_HORIZON.total_seconds()]
+    coming = [expected for expected in base.arrivals if expected.at < STAFFING_HORIZON.total_seconds()]
     result = []
     for change in (-1, 0, 1):
         rooms = in_service + change
         if rooms < 1:
             continue
         played = replace(base, rooms=rooms, room_change=change)
-        called = played.play(state.waiting(), {visit.visit_id for _, visit in coming})
-        waits = [called[visit.visit_id].expected_s - at for at, visit in coming]
+        called = played.play(state.waiting(), {expected.visit_id for expected in coming})
+        waits = [called[expected.visit_id].expected_s - expected.at for expected in coming]
         expected = round(statistics.fmean(waits)) if waits else None
         result.append(StaffingOption(rooms=rooms, as_now=change == 0, expected_wait_s=expected))
     return tuple(result)

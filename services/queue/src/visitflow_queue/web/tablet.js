@@ -199,8 +199,9 @@ async function submit(redirectTo = null) {
 }
 $("checkin-form").addEventListener("submit", (event) => { event.preventDefault(); submit(); });
 
-// The visitor's own page: its QR code right after the check-in, until the next one; the host may
-// withdraw the link (it opens nothing from then on).
+// The visitor's own page: its QR code right after the check-in, until the next one. The host may
+// withdraw a waiting visitor's link there or from their row at any time (it opens nothing from then on;
+// the tablet never shows a link again, see docs/decisions/withdraw-a-visit-link-from-its-row.md).
 let linked = null;  // the visit whose link is shown, and its ticket
 function showLink(answer) {
   linked = answer.visit_link ? { visit_id: answer.visit_id, ticket: answer.ticket || "" } : null;
@@ -210,16 +211,25 @@ function showLink(answer) {
   $("visit-link-code").alt = t("tablet.link_alt");
   $("visit-link-revoke").disabled = false;
 }
-$("visit-link-revoke").addEventListener("click", async () => {
-  if (!linked) return;
-  const { status, answer } = await post(`/api/offices/${office}/visits/${linked.visit_id}/link/revoke`, undefined,
+
+// true once the visit has no link (withdrawn now, or before: 404); false if the tablet could not tell
+async function withdrawLink(visit) {
+  const { status, answer } = await post(`/api/offices/${office}/visits/${visit.visit_id}/link/revoke`, undefined,
                                         crypto.randomUUID()).catch(() => ({ status: 0, answer: {} }));
-  if (status === 200 || status === 404) {
-    tell(status === 200 ? t("tablet.link_revoked", { ticket: linked.ticket }) : explain(status, answer));
+  if (status !== 200 && status !== 404) {
+    tell(status ? explain(status, answer) : t("error.network"), { error: true });
+    return false;
+  }
+  tell(status === 200 ? t("tablet.link_revoked", { ticket: visit.ticket }) : explain(status, answer));
+  if (linked && linked.visit_id === visit.visit_id) {
     $("visit-link").hidden = true;
     linked = null;
-  } else tell(status ? explain(status, answer) : t("error.network"), { error: true });
-});
+  }
+  const row = document.querySelector(`#lines li[data-id="${visit.visit_id}"]`);
+  if (row) { row.linkGone = true; show(row.parts.link, false); }
+  return true;
+}
+$("visit-link-revoke").addEventListener("click", () => { if (linked) withdrawLink(linked); });
 
 // --- host commands --------------------------------------------------------------------------------
 const roomName = (roomId) => snapshot?.rooms.find((room) => room.room_id === roomId)?.name || roomId;
@@ -527,11 +537,13 @@ function waitingItem(visit) {
     hold: button(t("tablet.hold"), () => hold(item.visit)),
     back: button(t("tablet.return"), () => back(item.visit), { class: "primary" }),
     cancel: button(t("tablet.cancel"), () => cancel(item.visit), { class: "danger" }),
+    link: button(t("tablet.link_revoke"), () => withdrawLink(item.visit), { class: "link-revoke" }),
   };
   parts.transfer = transferControl(item);
   item.parts = parts;
   item.append(el("div", { class: "head" }, parts.ticket, parts.reason, parts.waited, parts.tags),
-              el("div", { class: "acts" }, parts.call, parts.hold, parts.back, parts.transfer.toggle, parts.cancel),
+              el("div", { class: "acts" }, parts.call, parts.hold, parts.back, parts.transfer.toggle, parts.cancel,
+                 parts.link),
               parts.transfer.choices);
   return item;
 }
@@ -558,7 +570,8 @@ function updateWaiting(item, visit) {
   enable(parts.call, !visit.held && freeRooms().length > 0);
   show(parts.hold, !visit.held);
   show(parts.back, Boolean(visit.held));
-  for (const node of [parts.call, parts.hold, parts.back, parts.cancel, parts.transfer.toggle]) {
+  show(parts.link, !item.linkGone);
+  for (const node of [parts.call, parts.hold, parts.back, parts.cancel, parts.transfer.toggle, parts.link]) {
     setText(node.about, ` ${visit.ticket}`);
   }
   for (const choice of parts.transfer.choices.children) show(choice, choice.dataset.line !== visit.line_id);

@@ -14,8 +14,8 @@ from visitflow_events import Event, encode
 from visitflow_platform.live import LiveFeed, Outgoing, office_frames
 from visitflow_platform.replies import add_replies
 
-from .changes import Shown
-from .changes import changes as view_changes
+from ..domain.changes import Shown
+from ..domain.changes import changes as view_changes
 from .frames import SCOPE, frame, snapshot_frame
 
 

@@ -11,7 +11,7 @@ import orjson
 from visitflow_events import Event, as_dict
 from visitflow_offices import Office, office_hours
 
-from .domain import Board, shown
+from .board import Board, shown
 
 
 def _room(office: Office, room_id: str) -> str:

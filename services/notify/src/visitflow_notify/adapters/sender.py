@@ -20,7 +20,7 @@ from visitflow_platform.contacts import ContactStore
 from visitflow_platform.i18n import text
 from visitflow_platform.live import LiveFeed
 
-from .domain.notices import YOUR_PAGE, outcome
+from ..domain.notices import YOUR_PAGE, outcome
 from .providers import SmsProvider, SmsRejected
 from .scopes import COUNSELLOR_SCOPE
 

@@ -13,7 +13,7 @@ from datetime import date
 import redis.asyncio as aioredis
 from visitflow_platform.live import HISTORY, LiveKeys
 
-from .domain import DaySummary, OpenFollowUps
+from ..domain import DaySummary, OpenFollowUps
 
 LIVE_SCOPE = "metrics-region"
 LOADED_KEY = "vf:metrics:history-loaded"

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
+import faust
 from kafka import KafkaConsumer, TopicPartition
 from visitflow_offices import OfficeDirectory
 from visitflow_platform.redis_client import redis_client
 from visitflow_platform.topics import metrics_history_topic
 
-from .config import MetricsSettings
-from .domain import DaySummary
+from ..config import MetricsSettings
+from ..domain import DaySummary
 from .store import SummaryStore
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,21 @@ log = logging.getLogger(__name__)
 
 def history_key(summary: DaySummary) -> bytes:
     return f"{summary.office_id}:{summary.business_date.isoformat()}".encode()
+
+
+class HistoryTopic:
+    """The worker's side of the history topic: each changed day's summary, keyed by office and date."""
+
+    def __init__(self, topic: faust.TopicT) -> None:
+        self._topic = topic
+
+    async def publish(self, summaries: Sequence[DaySummary]) -> None:
+        sent = [
+            await self._topic.send(key=history_key(summary), value=summary.model_dump_json().encode())
+            for summary in summaries
+        ]
+        for acknowledged in sent:
+            await acknowledged  # the history never lags behind the read model
 
 
 def _records(bootstrap: str, topic: str) -> Iterator[bytes]:

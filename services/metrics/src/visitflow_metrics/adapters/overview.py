@@ -10,7 +10,7 @@ from typing import Any
 
 from visitflow_offices import Clock, Office, OfficeDirectory, Region, business_date
 
-from .domain import (
+from ..domain import (
     HISTORY_COLUMNS,
     DaySummary,
     OpenFollowUps,

@@ -11,7 +11,7 @@ from typing import Protocol
 import httpx
 import orjson
 
-from .config import NotifySettings
+from ..config import NotifySettings
 
 
 class SmsRejected(Exception):

@@ -11,7 +11,7 @@ from uuid import UUID
 import orjson
 from visitflow_offices import Office
 
-from .domain import Board
+from .board import Board
 
 # a visit's stages as its page shows them
 VISITS_FRAME = "visits"

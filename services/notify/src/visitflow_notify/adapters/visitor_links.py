@@ -1,6 +1,8 @@
 """What a visitor's link (`visitflow_platform.visit_links`) opens: its visit's picture and live stream,
 and the visitor's three acts (stepped out, back, no longer waiting), which go to the queue as host
-commands do. The routes are `api.visitor_pages`.
+commands do and wait, as theirs do, for the queue's decision: a refusal (the visit is not held, or
+called or over already) is answered 409 with the queue's code, so the page can say so. The routes are
+`api.visitor_pages`.
 
 The link is the only credential and reaches one visit: every answer is built for the visit the link
 is bound to, and every command names that visit, never one the request names. A link is limited to
@@ -32,16 +34,23 @@ from visitflow_platform.ids import idempotency_key, stable_id
 from visitflow_platform.kafka import EventPublisher
 from visitflow_platform.live import LiveHub
 from visitflow_platform.pseudonyms import pseudonym
+from visitflow_platform.replies import ReplyWaiter
 from visitflow_platform.settings import ServiceSettings
 from visitflow_platform.visit_links import LinkStore, VisitLink
 
-from .visitor import ENDED, PENDING, own_view
+from ..domain.visitor import ENDED, PENDING, own_view
 
 LINK_PATHS = "/api/visit/"
 LINK_RATE_PER_MINUTE = 60  # a page makes a handful a minute; a script trying one link, many
 LINK_STREAMS = 3  # a phone, a tablet and a laptop
 PENDING_AT_MOST = timedelta(minutes=10)  # minted but never queued (the day closed, or the check-in failed)
 VISIT_EVENT = "visit"
+# the queue's refusals of a visitor's act, as the answer says them (the page says them in nb or en)
+REFUSED = {
+    "wrong_stage": "Your visit is not where that act fits any more; the page shows where it stands.",
+    "unknown_visit": "Your visit is no longer in the queue.",
+}
+REFUSED_OTHERWISE = "The queue could not do that now."
 
 
 class LinkRefused(ApiError):
@@ -105,10 +114,11 @@ class VisitLinks:
         redis: aioredis.Redis,
         hub: LiveHub,
         publisher: EventPublisher,
+        replies: ReplyWaiter,
         clock: Clock,
     ) -> None:
         self.settings, self.redis, self.hub = settings, redis, hub
-        self.publisher, self.clock = publisher, clock
+        self.publisher, self.replies, self.clock = publisher, replies, clock
         self.links = LinkStore(redis, settings.pseudonym_secret)
         self.streams: Counter[str] = Counter()
 
@@ -166,8 +176,11 @@ class VisitLinks:
     async def command(
         self, link: VisitLink, kind: type[Command], key: str | None, **asked: Any
     ) -> JSONResponse:
-        """The visitor's act as a queue command for their own visit; the queue decides it, and the page
-        sees the outcome on its stream. The actor is the pseudonym of the link's visit."""
+        """The visitor's act as a queue command for their own visit, and the queue's decision: 200 done,
+        409 refused (the queue's code; the page words it), 422 for a key reused for another act, 202 if
+        the queue has not answered within the reply timeout (the stream shows the outcome). A retry with
+        the same key gets the stored decision without publishing again. The actor is the pseudonym of
+        the link's visit."""
         secret = self.settings.pseudonym_secret
         digest = pseudonym(secret, idempotency_key(key))  # a client may put anything in its key
         command_id = stable_id(link.office_id, "command", "visit-link", str(link.visit_id), digest)
@@ -183,5 +196,23 @@ class VisitLinks:
             visit_id=link.visit_id,
             **asked,
         )
-        await self.publisher.publish(self.settings.topics.commands, command)
-        return JSONResponse({"status": "accepted", "command_id": str(command_id)}, 202)
+        reply_key = str(command_id)
+        stored = await self.replies.stored(reply_key)
+        if stored is None:
+            waiting = self.replies.expect(reply_key)
+            await self.publisher.publish(self.settings.topics.commands, command)
+            stored = await self.replies.wait(reply_key, waiting, self.settings.reply_timeout_s)
+        if stored is None:
+            return JSONResponse({"status": "accepted", "command_id": reply_key}, 202)
+        result = orjson.loads(stored)
+        if result.get("fingerprint", command.fingerprint) != command.fingerprint:
+            raise ApiError(
+                422, "idempotency_key_reused", "This Idempotency-Key was already used for another act."
+            )
+        if "rejected" in result:
+            code = str(result["rejected"]["code"])
+            # the queue's detail is written for hosts; the page words the code in the visitor's language
+            return JSONResponse(
+                {"error": code, "message": REFUSED.get(code, REFUSED_OTHERWISE), "command_id": reply_key}, 409
+            )
+        return JSONResponse({"status": "done", "command_id": reply_key})

@@ -13,7 +13,7 @@ from prometheus_client.registry import Collector
 from visitflow_events import Reason, VisitKind
 from visitflow_offices import Office
 
-from .domain import DaySummary, OpenFollowUps, kpis, longest_wait_s, oldest_open_seconds
+from ..domain import DaySummary, OpenFollowUps, kpis, longest_wait_s, oldest_open_seconds
 
 OFFICE = ["office", "region"]
 

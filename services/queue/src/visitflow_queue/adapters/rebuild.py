@@ -32,10 +32,10 @@ from visitflow_offices import business_date
 from visitflow_platform.live import LiveFeed, Outgoing
 from visitflow_platform.redis_client import redis_client
 
+from ..config import QueueSettings
+from ..domain import OfficeQueue, evolve, snapshot
+from ..domain.appointments import DayBook, arrive, book, day_key
 from . import projection
-from .config import QueueSettings
-from .domain import OfficeQueue, evolve, snapshot
-from .domain.appointments import DayBook, arrive, book, day_key
 from .frames import SCOPE, snapshot_frame
 
 log = logging.getLogger(__name__)
