@@ -36,7 +36,7 @@ from visitflow_platform.kafka import EventPublisher
 from visitflow_platform.privacy import looks_personal
 from visitflow_platform.topics import BOOKING_HORIZON_DAYS
 
-from .booking_index import BookingIndex
+from .adapters.booking_index import BookingIndex
 from .domain import Booking, BookingStatus, Change, Recorded, change_of, overlapping
 from .schemas import MAX_BOOKINGS_PER_IMPORT, BookingIn, BookingResult, ImportAnswer
 

@@ -17,10 +17,10 @@ from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.visit_links import LinkStore
 from visitflow_platform.web import install_common
 
+from ..adapters.booking_index import BookingIndex
+from ..adapters.idempotency import IdempotencyStore
 from ..booking_import import BookingImport
-from ..booking_index import BookingIndex
 from ..config import CheckinSettings
-from ..idempotency import IdempotencyStore
 from . import bookings, check_ins, offices
 from .dependencies import CheckinApi
 

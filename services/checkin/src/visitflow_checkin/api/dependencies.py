@@ -14,9 +14,9 @@ from visitflow_platform.ratelimit import RateLimit
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.visit_links import LinkStore
 
+from ..adapters.idempotency import IdempotencyStore
 from ..booking_import import BookingImport
 from ..config import CheckinSettings
-from ..idempotency import IdempotencyStore
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import redis.asyncio as aioredis
 
-from .domain import Recorded
+from ..domain import Recorded
 
 FORGOTTEN_AFTER = timedelta(days=2)  # the index forgets a booking two days after it ended
 
