@@ -88,19 +88,31 @@ def _display_wait(system: System, office: str, line_id: str, language: str = "nb
     return str(WORDS[language]["wait.range"].format(low=low, high=high))
 
 
-def test_a_visitor_follows_their_place_on_their_phone_from_check_in_to_their_conversation(
-    system: System, browser: Any, phone: Any, office: str
-) -> None:
-    ahead = system.check_in(office, {"kind": "drop_in", "reason": "case_status"}).json()
+def _tablet(system: System, browser: Any, office: str) -> Any:
+    """The office's host tablet, live."""
     tablet = browser.new_context(viewport={"width": 1280, "height": 800}, locale="nb-NO").new_page()
     tablet.goto(system.page_url("queue", f"/tablet/{office}", Role.HOST, office))
     expect(tablet.locator("#status")).to_have_attribute("data-status", "live")
+    return tablet
+
+
+def _check_in_on(tablet: Any) -> dict[str, Any]:
+    """A drop-in checked in from the tablet's form; the check-in API's answer."""
     tablet.select_option("#reason", "case_status")
     with tablet.expect_response(
         lambda r: r.url.endswith("/check-ins") and r.request.method == "POST"
     ) as sent:
         tablet.click("button[type=submit]")
-    answer = sent.value.json()
+    answer: dict[str, Any] = sent.value.json()
+    return answer
+
+
+def test_a_visitor_follows_their_place_on_their_phone_from_check_in_to_their_conversation(
+    system: System, browser: Any, phone: Any, office: str
+) -> None:
+    ahead = system.check_in(office, {"kind": "drop_in", "reason": "case_status"}).json()
+    tablet = _tablet(system, browser, office)
+    answer = _check_in_on(tablet)
     link = answer["visit_link"]["url"]
     expect(tablet.locator("#visit-link")).to_be_visible()
     qr = segno.make(link, error="m", mask=QR_MASK, micro=False).svg_data_uri(scale=6, border=2)
@@ -177,15 +189,8 @@ def test_the_display_points_to_the_visitors_page_where_the_office_turned_it_on(
 
 
 def test_the_host_withdraws_a_link_from_the_tablet(system: System, browser: Any, office: str) -> None:
-    tablet = browser.new_context(viewport={"width": 1280, "height": 800}, locale="nb-NO").new_page()
-    tablet.goto(system.page_url("queue", f"/tablet/{office}", Role.HOST, office))
-    expect(tablet.locator("#status")).to_have_attribute("data-status", "live")
-    tablet.select_option("#reason", "case_status")
-    with tablet.expect_response(
-        lambda r: r.url.endswith("/check-ins") and r.request.method == "POST"
-    ) as sent:
-        tablet.click("button[type=submit]")
-    answer = sent.value.json()
+    tablet = _tablet(system, browser, office)
+    answer = _check_in_on(tablet)
     assert httpx.get(answer["visit_link"]["url"], timeout=10).status_code == 200
 
     tablet.click("#visit-link-revoke")
@@ -232,9 +237,7 @@ def test_the_host_withdraws_a_waiting_visitors_link_from_their_row(
     answer = system.check_in(office, {"kind": "drop_in", "reason": "case_status"}).json()
     link = answer["visit_link"]["url"]
     assert httpx.get(link, timeout=10).status_code == 200
-    tablet = browser.new_context(viewport={"width": 1280, "height": 800}, locale="nb-NO").new_page()
-    tablet.goto(system.page_url("queue", f"/tablet/{office}", Role.HOST, office))  # later, not at check-in
-    expect(tablet.locator("#status")).to_have_attribute("data-status", "live")
+    tablet = _tablet(system, browser, office)  # opened later, not at the check-in
     expect(tablet.locator("#visit-link")).to_be_hidden()
     row = tablet.locator(f"#lines li[data-id='{answer['visit_id']}']")
     withdraw = row.get_by_role("button", name=f"{WORDS['nb']['tablet.link_revoke']} {answer['ticket']}")
