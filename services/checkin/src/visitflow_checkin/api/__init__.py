@@ -6,16 +6,13 @@ resource: offices and their policy, check-ins, and bookings."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter
 from visitflow_platform.contacts import ContactStore
 from visitflow_platform.ratelimit import RateLimit
 from visitflow_platform.runtime import ApiRuntime
+from visitflow_platform.service_app import service_app
 from visitflow_platform.visit_links import LinkStore
-from visitflow_platform.web import install_common
 
 from ..adapters.booking_index import BookingIndex
 from ..adapters.idempotency import IdempotencyStore
@@ -78,21 +75,16 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         ),
     )
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
-        yield
-        await runtime.stop()
-
-    app = FastAPI(
+    app = service_app(
+        settings,
         title="Visitflow check-in",
-        version="1.0.0",
-        lifespan=lifespan,
         description="Check-in for host tablets and kiosks, with the office's policy applied.",
+        parts=[runtime],
+        registry=registry,
+        checks=runtime.checks(),
+        phone_fields=["sms.phone"],  # SmsOptIn
     )
-    app.state.offices = settings.offices
     app.state.checkin = checkin
-    install_common(app, settings, registry, runtime.checks(), phone_fields=["sms.phone"])  # SmsOptIn
     for resource in (offices, check_ins, bookings):
         app.include_router(resource.router)
     return app
