@@ -3,7 +3,7 @@
 
 A batch is checked whole before anything is published: a booking naming an unknown office or counsellor
 refuses the batch with 422 naming the field (never its value), and nothing is published. Then each
-booking is compared with what the import recorded of it (`BookingIndex`), the changes are published
+booking is compared with what the import recorded of it (`ports.BookingRecords`), the changes are published
 together and only then recorded. An import that fails half way (Kafka or Redis away: 503) is sent again
 as it was: it makes the same events with the same ids, which the consumers apply once.
 """
