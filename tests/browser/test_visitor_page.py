@@ -21,7 +21,7 @@ import httpx
 import pytest
 import segno
 from playwright.sync_api import expect
-from visitflow_checkin.links import QR_MASK
+from visitflow_checkin.domain.visit_link import QR_MASK
 from visitflow_devstack.paths import ROOT
 from visitflow_devstack.testing import System, axe_violations
 from visitflow_platform.access import Role
