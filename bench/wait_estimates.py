@@ -11,7 +11,8 @@ The days, all Monday 2026-11-23 (each office plays its own):
 - `quiet_appointments`: NAV Elverum, no drop-in on Mondays: appointments and an emergency or two;
 held out (`HELD_OUT`: a model change is judged on the first four and kept only if these are no worse):
 - `moss_busy`: NAV Moss, 100 drop-ins 09-15 with three rooms, another seed;
-- `grunerlokka_lunch`: NAV Grünerløkka, six rooms, three of them closed for lunch 11:30-12:15, another seed.
+- `grunerlokka_lunch`: NAV Grünerløkka, six rooms, three of them closed for lunch 11:30-12:15, another seed
+  (the hosts close them saying until 12:15, and open them again then).
 
 The hosts look at the live list every `--host-step` simulated seconds (a minute), at fixed moments of
 the clock, each look once the list shows every check-in answered so far; arrivals come halfway between
@@ -23,7 +24,8 @@ Writes bench/results/wait_estimates.json: per day and line (and `all`), the coun
 the mean and median absolute error, the bias (estimate minus actual) and the share within ±5 minutes.
 `--events` also keeps the run's visit events (and the booking feed), so a change to the estimator can
 be scored again on the very same days without playing them (`--rescore`, with the estimator of the
-working tree: the hosts do not look at the estimates, so the days would be played the same). A report,
+working tree: the hosts do not look at the estimates, so the days would be played the same; with
+`--without bookings` and/or `--without until`, as the estimator was before each of those). A report,
 not a test: nothing here fails on a number.
 """
 
@@ -32,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import heapq
 import os
 import statistics
 import time
@@ -45,17 +48,22 @@ import orjson
 from visitflow_devstack.stack import running
 from visitflow_devstack.testing import System
 from visitflow_events import (
+    AppointmentEvent,
+    AppointmentMissed,
     Event,
     Reason,
+    RoomClosed,
     UndecodableMessage,
     VisitKind,
     VisitorCalled,
+    VisitorCheckedIn,
     VisitorQueued,
     decode,
 )
 from visitflow_offices import OSLO, OfficeDirectory
 from visitflow_platform.auth import Role, issue_token
 from visitflow_platform.settings import ServiceSettings
+from visitflow_queue.domain.appointments import DayBook, arrive, book
 from visitflow_queue.domain.estimates import forecast
 from visitflow_queue.domain.state import OfficeQueue, evolve
 from visitflow_simulator.plan import Arrival
@@ -181,20 +189,53 @@ async def play(checkin_url: str, queue_url: str, real_s: float, host_step: timed
             await asyncio.wait_for(asyncio.gather(*plays), real_s)
 
 
-def rescored(events: list[Event], offices: OfficeDirectory) -> dict[str, list[Quote]]:
+def in_order(events: list[Event]) -> list[Event]:
+    """The visits topic's events in their order, with the booking feed's put in by time (the feed is
+    another topic: kept after the visits)."""
+
+    def booking(event: Event) -> bool:
+        return isinstance(event, AppointmentEvent) and not isinstance(event, AppointmentMissed)
+
+    feed = [event for event in events if booking(event)]
+    visits = [event for event in events if not booking(event)]
+    return list(heapq.merge(feed, visits, key=lambda event: event.occurred_at))
+
+
+WITHOUT = {
+    "bookings": "the forecast not given the office's bookings of the day",
+    "until": "the rooms' closes taken as until further notice (their `until` dropped)",
+}
+
+
+def rescored(
+    events: list[Event], offices: OfficeDirectory, without: frozenset[str] = frozenset()
+) -> dict[str, list[Quote]]:
     """Each day's quotes again, from its recorded events, with the estimator as it is now: each office's
-    queue folded event by event (`evolve`), and each visitor's estimate made as the queue makes it,
-    right after their `VisitorQueued`, at its moment."""
+    queue and bookings of the day folded event by event (`evolve`, `book`, `arrive`), and each visitor's
+    estimate made as the queue makes it, right after their `VisitorQueued`, at its moment; `without`
+    leaves out what `WITHOUT` names, to compare with the estimator before it."""
     states: dict[str, OfficeQueue] = {}
+    days: dict[str, DayBook] = {}
     replayed: list[Event] = []
-    for event in events:
+    for event in in_order(events):
         office = offices.office(event.office_id)
         if office is None:
             continue
+        if "until" in without and isinstance(event, RoomClosed):
+            event = event.model_copy(update={"until": None})
+        if isinstance(event, AppointmentEvent | VisitorCheckedIn):
+            day = days.get(event.office_id)
+            if day is None or day.business_date != event.business_date:
+                day = DayBook(office_id=event.office_id, business_date=event.business_date)
+            days[event.office_id] = (
+                book(day, event) if isinstance(event, AppointmentEvent) else arrive(day, event)
+            )
         state = evolve(states.get(event.office_id) or OfficeQueue(office_id=event.office_id), event)
         states[event.office_id] = state
         if isinstance(event, VisitorQueued):
-            wait = forecast(state, office, event.occurred_at, offices.timezone).visits[event.visit_id]
+            day = None if "bookings" in without else days.get(event.office_id)
+            at = event.occurred_at
+            wait = forecast(state, office, at, offices.timezone, day).visits[event.visit_id]
             event = event.model_copy(update={"estimated_wait_s": wait.expected_s})
         replayed.append(event)
     return {name: quotes(replayed, day.office_id) for name, day in DAYS.items()}
@@ -226,10 +267,18 @@ def main() -> None:
     parser.add_argument(
         "--rescore", type=Path, help="score kept events again (no play); print, write nothing"
     )
+    parser.add_argument(
+        "--without",
+        action="append",
+        choices=sorted(WITHOUT),
+        default=[],
+        help="when rescoring, leave out: " + "; ".join(f"{k}: {v}" for k, v in WITHOUT.items()),
+    )
     args = parser.parse_args()
     if args.rescore:
         kept = decoded([v.encode() for v in orjson.loads(args.rescore.read_bytes())])
-        result = report(rescored(kept, ServiceSettings(service_name="bench").offices), args.details)
+        offices = ServiceSettings(service_name="bench").offices
+        result = report(rescored(kept, offices, frozenset(args.without)), args.details)
         print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
         return
     env = {
@@ -243,8 +292,7 @@ def main() -> None:
         os.environ.update(stack.env())
         real_s = (END - START).total_seconds() / args.speed
         asyncio.run(play(stack.url("checkin"), stack.url("queue"), real_s, timedelta(seconds=args.host_step)))
-        # the visits, and the booking feed (kept, so that an estimator given the day's bookings can be
-        # rescored on these days: docs/decisions/wait-estimates-without-the-days-bookings.md)
+        # the visits, and the bookings the queue was given (the estimator's day of appointments)
         values = system.read_topic(system.topics.visits) + system.read_topic(system.topics.appointments)
         system.close()
     if args.events:

@@ -6,6 +6,8 @@ from datetime import date
 from typing import Literal
 from uuid import UUID
 
+from pydantic import AwareDatetime
+
 from .envelope import Command
 from .ids import ConfiguredId
 from .vocabulary import CancelCause, Outcome
@@ -92,10 +94,12 @@ class CloseDay(Command):
 
 
 class CloseRoom(Command):
-    """A room goes out of service (lunch, a meeting, the end of a shift): nobody is called to it."""
+    """A room goes out of service (lunch, a meeting, the end of a shift): nobody is called to it. `until`:
+    when the host expects it back (within the day's opening); none, until further notice."""
 
     type: Literal["CloseRoom"] = "CloseRoom"
     room_id: ConfiguredId
+    until: AwareDatetime | None = None
 
 
 class OpenRoom(Command):

@@ -205,11 +205,13 @@ class OfficeDayClosed(Event):
 
 class RoomClosed(Event):
     """A room is out of service until opened again, or until the day ends (every room opens with the
-    day). A visitor in it finishes their conversation."""
+    day). A visitor in it finishes their conversation. `until`: when the host expects it back (the wait
+    estimates do; it is not opened by itself); none, until further notice (so are records without it)."""
 
     type: Literal["RoomClosed"] = "RoomClosed"
     business_date: date
     room_id: ConfiguredId
+    until: AwareDatetime | None = None
 
 
 class RoomOpened(Event):

@@ -117,15 +117,23 @@ class OfficeSimulation:
 
     async def play_room_closures(self, spans: list[tuple[datetime, datetime, tuple[str, ...]]]) -> None:
         """Rooms taken out of service for a while (lunch, a meeting) and back, as a host does on the
-        tablet; a visitor in a room taken out finishes their conversation."""
-        acts = sorted(
-            [(start, f"rooms/{room}/close") for start, _, rooms in spans for room in rooms]
-            + [(end, f"rooms/{room}/open") for _, end, rooms in spans for room in rooms]
+        tablet, saying when each will be back (the span's end); a visitor in a room taken out finishes
+        their conversation."""
+        acts: list[tuple[datetime, str, dict[str, str] | None]] = sorted(
+            [
+                (start, f"rooms/{room}/close", {"until": end.isoformat()})
+                for start, end, rooms in spans
+                for room in rooms
+            ]
+            + [(end, f"rooms/{room}/open", None) for _, end, rooms in spans for room in rooms],
+            key=lambda act: (act[0], act[1]),
         )
-        for at, path in acts:
+        for at, path, body in acts:
             await self.sleep_until(self.between_looks(at))
             try:
-                answer = await self.queue.post(f"/api/offices/{self.office.id}/{path}", headers=self._tap())
+                answer = await self.queue.post(
+                    f"/api/offices/{self.office.id}/{path}", json=body, headers=self._tap()
+                )
                 self.tally.add(f"{path.rsplit('/', 1)[-1]}:{answer.status_code}")
             except httpx.HTTPError as exc:
                 self.tally.add("http_error")

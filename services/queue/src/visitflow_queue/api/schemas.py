@@ -4,6 +4,8 @@ own ids (the snapshot lists them); the API refuses any other before it publishes
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from pydantic import BaseModel, ConfigDict, Field
 from visitflow_events import CancelCause, Outcome
 
@@ -35,6 +37,14 @@ class TransferBody(_Body):
 
 class CancelBody(_Body):
     cause: CancelCause = CancelCause.VISITOR_LEFT
+
+
+class CloseRoomBody(_Body):
+    until: datetime | time | None = Field(
+        default=None,
+        description="when the host expects the room back: an instant, or a time of day in office time "
+        "(`12:15`); later than now and within today's opening. None: until further notice",
+    )
 
 
 class EmptyBody(_Body):

@@ -58,6 +58,7 @@ from visitflow_offices import OSLO, Office, business_date
 
 from .estimates import ahead_of, forecast
 from .ordering import callable_in_order
+from .rooms import until_refusal
 from .state import OfficeQueue, OpenVisit, evolve, new_day
 
 PRODUCER = "queue"
@@ -480,7 +481,9 @@ def _decide(
                 raise Rejected(
                     "room_closed", f"{_room_name(office, command.room_id)} is already out of service."
                 )
-            return [RoomClosed(**envelope(), business_date=day, room_id=command.room_id)]
+            if command.until is not None and (refusal := until_refusal(office, command.until, now, zone)):
+                raise Rejected("bad_until", refusal)
+            return [RoomClosed(**envelope(), business_date=day, room_id=command.room_id, until=command.until)]
         case OpenRoom():
             if command.room_id not in state.closed_rooms:
                 raise Rejected("room_open", f"{_room_name(office, command.room_id)} is already in service.")

@@ -1,10 +1,12 @@
 """Wait estimates: when each visitor waiting will be called, found by playing the office forward.
 
 The office is played from `now` with expected values (docs/ESTIMATES.md): each room in service comes
-free when its conversation is expected to end, and is then given, after the office's turnover, to
+free when its conversation is expected to end (a room closed until a time the host said, at that
+time), and is then given, after the office's turnover, to
 whoever the call order (`ordering.call_order_key`, with the time, so ageing counts) puts first among
-those waiting and those expected to arrive by then at each line's running arrival rate (drop-in lines
-until the drop-in window ends, the others until the office closes). A visitor's estimate is when they
+those waiting and those expected to arrive by then: at each line's running arrival rate (drop-in lines
+until the drop-in window ends, the others until the office closes), and, given the office's bookings
+of the day, the booked visitors at their start less the day's earliness. A visitor's estimate is when they
 are called; a line's is its last visitor's, or that of one joining an empty line now. The spread of
 conversation lengths and of arrivals gives each estimate a range. Those waiting are kept in the call
 order as the play goes (`ordering.CallQueue`), so a play costs n log n in the number waiting.
@@ -18,6 +20,7 @@ import heapq
 import math
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -40,6 +43,7 @@ from visitflow_events import WaitEstimate as Wait
 from visitflow_offices import OSLO, Office, RoomKind
 from visitflow_offices.calendar import local_instant, office_hours
 
+from .appointments import DayBook, Status
 from .ordering import CallQueue, call_order_key
 from .state import OfficeQueue, OpenVisit
 
@@ -51,6 +55,8 @@ RATE_PRIOR_H = 0.5  # the configured arrival rate counts as this many hours of o
 RATE_WINDOW = timedelta(hours=1)  # arrivals counted for a line's running rate (state.ARRIVALS_WINDOW)
 BURST_WINDOW = timedelta(minutes=15)  # the same for an emergency line: emergencies come with an incident
 HORIZON = timedelta(hours=8)  # no estimate beyond
+EARLY_S = 5 * 60  # a booked visitor checks in this long before their start, before any has today
+LATE_BACK_S = 60  # a room still closed after the time its host said is expected back this soon
 
 
 def wait_view(wait: Wait) -> dict[str, int | bool | None]:
@@ -95,15 +101,26 @@ def _spread(state: OfficeQueue, line_id: str) -> float:
     return statistics.pstdev(recent) / max(1.0, statistics.fmean(recent))
 
 
+def _calling_rooms(office: Office) -> list[str]:
+    conversation = [room.id for room in office.rooms if room.kind is RoomKind.CONVERSATION]
+    return conversation or [r.id for r in office.rooms]
+
+
 def rooms_in_service(state: OfficeQueue, office: Office) -> list[str]:
     """The rooms visitors are called to: the conversation rooms (every room, in an office without), but
     those out of service today."""
-    conversation = [room.id for room in office.rooms if room.kind is RoomKind.CONVERSATION]
-    return [
-        room_id
-        for room_id in conversation or [r.id for r in office.rooms]
-        if room_id not in state.closed_rooms
-    ]
+    return [room_id for room_id in _calling_rooms(office) if room_id not in state.closed_rooms]
+
+
+def rooms_expected_back(state: OfficeQueue, office: Office, now: datetime) -> dict[str, float]:
+    """The rooms out of service whose host said until when (`RoomClosed.until`): in how many seconds
+    each is expected back; one still closed after its time is expected back in a minute (the host is
+    late opening it, not gone for the day). Those closed until further notice are not expected back."""
+    return {
+        room_id: max((state.closed_until[room_id] - now).total_seconds(), LATE_BACK_S)
+        for room_id in _calling_rooms(office)
+        if room_id in state.closed_rooms and room_id in state.closed_until
+    }
 
 
 def serving_rooms(state: OfficeQueue, office: Office) -> int:
@@ -202,7 +219,9 @@ _HYPOTHETICAL = "ZZZ-9999"  # sorts after every ticket: an arrival goes behind i
 _ANY_NEEDS = Needs()
 
 
-def _newcomer(line_id: str, kind: VisitKind, at: datetime, number: int) -> OpenVisit:
+def _newcomer(
+    line_id: str, kind: VisitKind, at: datetime, number: int, appointment_at: datetime | None = None
+) -> OpenVisit:
     # every field given: `model_construct` copies the defaults it fills in, a third of a play's cost
     return OpenVisit.model_construct(
         visit_id=UUID(int=number),
@@ -211,7 +230,7 @@ def _newcomer(line_id: str, kind: VisitKind, at: datetime, number: int) -> OpenV
         kind=kind,
         reason=Reason.OTHER,
         checked_in_at=at,
-        appointment_at=None,
+        appointment_at=appointment_at,
         counsellor_id=None,
         needs=_ANY_NEEDS,
         stage=VisitStage.WAITING,
@@ -231,13 +250,15 @@ class Expected(NamedTuple):
     line_id: str
     kind: VisitKind
     number: int
+    appointment_at: datetime | None = None  # a booked visitor's start
 
     @property
     def visit_id(self) -> UUID:
         return UUID(int=self.number)
 
     def visit(self, now: datetime) -> OpenVisit:
-        return _newcomer(self.line_id, self.kind, now + timedelta(seconds=self.at), self.number)
+        at = now + timedelta(seconds=self.at)
+        return _newcomer(self.line_id, self.kind, at, self.number, self.appointment_at)
 
 
 @dataclass(frozen=True)
@@ -262,12 +283,14 @@ class _Office:
         return self.walk_s + service + self.turnover_s, (_spread(self.state, visit.line_id) * service) ** 2
 
     def free_at(self) -> list[tuple[float, float]]:
-        """When each room in service comes free, in seconds from now, and that time's variance."""
+        """When each room in service, or closed and expected back (`rooms_expected_back`), comes free,
+        in seconds from now, and that time's variance."""
         times = []
-        for room_id in rooms_in_service(self.state, self.office):
+        back = rooms_expected_back(self.state, self.office, self.now)
+        for room_id in [*rooms_in_service(self.state, self.office), *back]:
             occupant = self.state.occupant(room_id)
             if occupant is None:
-                times.append((0.0, 0.0))
+                times.append((back.get(room_id, 0.0), 0.0))
                 continue
             service = service_seconds(self.state, self.office, occupant.line_id, occupant.reason)
             if occupant.started_at is not None:
@@ -277,7 +300,7 @@ class _Office:
             # a conversation already longer than expected ends soon, not now
             remaining = max((ends - self.now).total_seconds(), min(service, 60.0))
             spread = _spread(self.state, occupant.line_id) * min(remaining, service)
-            times.append((remaining + self.turnover_s, spread**2))
+            times.append((max(remaining + self.turnover_s, back.get(room_id, 0.0)), spread**2))
         if self.room_change >= 0:
             return times + [(0.0, 0.0)] * self.room_change
         return sorted(times)[: max(0, len(times) + self.room_change)]
@@ -292,7 +315,7 @@ class _Office:
         """When each visitor in `wanted` is called, playing the office forward from now: each room's
         next free time with its variance (the conversations it holds until then)."""
         rooms = self.free_at()
-        if not rooms:  # every room out of service: nobody is called until one opens
+        if not rooms:  # every room out of service until further notice: nobody is called until one opens
             return dict.fromkeys(wanted, _NO_ROOM)
         heapq.heapify(rooms)
         arrivals = self.arrivals
@@ -339,17 +362,57 @@ class _Office:
         return Wait(expected_s=round(t), low_s=max(0, round(t - sd)), high_s=round(t + sd))
 
 
-def expected_arrivals(flows: list[Arrivals], now: datetime) -> list[Expected]:
-    """Arrivals at their expected times (`Arrivals.times`), in seconds from now, in time order."""
+def earliness_s(day: DayBook) -> float:
+    """How long before their start booked visitors check in: the mean of the last ten of the day (late
+    ones count as negative), else `EARLY_S`."""
+    arrived = sorted(
+        (b.arrived_at, (b.starts_at - b.arrived_at).total_seconds())
+        for b in day.bookings.values()
+        if b.status is Status.ARRIVED and b.arrived_at is not None
+    )
+    return _mean([round(early) for _, early in arrived[-10:]], EARLY_S)
+
+
+def booked_arrivals(day: DayBook, office: Office, now: datetime) -> list[tuple[float, str, datetime]]:
+    """The bookings still to come: each expected at its start less the usual earliness, in seconds from
+    now, on the line it will join, with its start. One already past that moment but not yet missed (its
+    start plus the grace period) is late and expected now."""
+    early = earliness_s(day)
+    grace_s = office.policy.appointment_grace_minutes * 60
+    result = []
+    for b in day.bookings.values():
+        until_start = (b.starts_at - now).total_seconds()
+        if b.status is not Status.BOOKED or until_start + grace_s <= 0:
+            continue
+        line = office.line_for(VisitKind.APPOINTMENT, b.reason)
+        result.append((max(0.0, until_start - early), line.id, b.starts_at))
+    return result
+
+
+def expected_arrivals(
+    flows: list[Arrivals], now: datetime, booked: Sequence[tuple[float, str, datetime]] = ()
+) -> list[Expected]:
+    """Arrivals at their expected times (`Arrivals.times`), and the bookings to come
+    (`booked_arrivals`), in seconds from now, in time order."""
     result: list[Expected] = []
     for flow in flows:
         span = min((flow.until - now).total_seconds(), HORIZON.total_seconds())
         for at in flow.times(span):
             result.append(Expected(at, flow.line_id, flow.kind, len(result) + 1))
+    for at, line_id, starts_at in booked:
+        if at < HORIZON.total_seconds():
+            result.append(Expected(at, line_id, VisitKind.APPOINTMENT, len(result) + 1, starts_at))
     return sorted(result, key=lambda expected: expected.at)
 
 
-def _office(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo) -> _Office:
+def _office(
+    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo, day: DayBook | None = None
+) -> _Office:
+    flows = arrival_rates(state, office, now, zone)
+    booked: list[tuple[float, str, datetime]] = []
+    if day is not None and day.bookings:  # the booked times, not a rate, for the appointment lines
+        flows = [flow for flow in flows if flow.kind is not VisitKind.APPOINTMENT]
+        booked = booked_arrivals(day, office, now)
     return _Office(
         office=office,
         state=state,
@@ -357,13 +420,16 @@ def _office(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo) -
         rooms=max(1, serving_rooms(state, office)),
         walk_s=_mean(state.walk_seconds, WALK_S),
         turnover_s=_mean(state.turnover_seconds, TURNOVER_S),
-        arrivals=expected_arrivals(arrival_rates(state, office, now, zone), now),
+        arrivals=expected_arrivals(flows, now, booked),
     )
 
 
-def forecast(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> Forecast:
-    """Every waiting visitor's estimate, and every line's, at `now`."""
-    played = _office(state, office, now, zone)
+def forecast(
+    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO, day: DayBook | None = None
+) -> Forecast:
+    """Every waiting visitor's estimate, and every line's, at `now`; with the office's bookings of the
+    day (`day`), the coming appointments are expected at their booked times."""
+    played = _office(state, office, now, zone, day)
     waiting = state.waiting()
     visits = played.play(waiting, {visit.visit_id for visit in waiting})
     lines: dict[str, Wait] = {}
@@ -382,12 +448,12 @@ STAFFING_HORIZON = timedelta(hours=1)
 
 
 def staffing(
-    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO
+    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO, day: DayBook | None = None
 ) -> tuple[StaffingOption, ...]:
     """For the office lead: the expected wait of those arriving over the next hour at the current
-    rates, with the rooms in service, one fewer and one more."""
+    rates (and the bookings of `day`), with the rooms in service, one fewer and one more."""
     in_service = serving_rooms(state, office)
-    base = _office(state, office, now, zone)
+    base = _office(state, office, now, zone, day)
     coming = [expected for expected in base.arrivals if expected.at < STAFFING_HORIZON.total_seconds()]
     result = []
     for change in (-1, 0, 1):

@@ -147,7 +147,7 @@ def snapshot(
     )
     waiting = waiting_in_order(state, office, now=now)
     in_lines = Counter(visit.line_id for visit in waiting)
-    estimates = estimates or forecast(state, office, now or _last_change(state), zone)
+    estimates = estimates or forecast(state, office, now or _last_change(state), zone, day)
     lines = [
         {
             "line_id": line.id,
@@ -166,6 +166,11 @@ def snapshot(
             "name": room.name,
             "kind": room.kind.value,
             "in_service": room.id not in state.closed_rooms,
+            **(
+                {"closed_until": state.closed_until[room.id].isoformat()}
+                if room.id in state.closed_rooms and room.id in state.closed_until
+                else {}
+            ),
             **(
                 {
                     "ticket": occupied[room.id].ticket,

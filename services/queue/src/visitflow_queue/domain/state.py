@@ -116,6 +116,9 @@ class OfficeQueue(BaseModel):
     )
     freed_at: dict[str, datetime] = Field(default_factory=dict, description="rooms freed, not called to")
     closed_rooms: frozenset[str] = Field(default_factory=frozenset, description="out of service today")
+    closed_until: dict[str, datetime] = Field(
+        default_factory=dict, description="closed rooms' expected return, those the host said"
+    )
     arrived: dict[str, list[datetime]] = Field(default_factory=dict, description="the last hour's, per line")
     removed: dict[UUID, Removal] = Field(default_factory=dict, description="the last minutes' removals")
     follow_ups: dict[UUID, FollowUp] = Field(default_factory=dict, description="kept across days")
@@ -263,7 +266,10 @@ def evolve(state: OfficeQueue, event: Event) -> OfficeQueue:
             if isinstance(event, RoomClosed)
             else state.closed_rooms - {event.room_id}
         )
-        return state.model_copy(update={"closed_rooms": closed})
+        until = {room: at for room, at in state.closed_until.items() if room != event.room_id}
+        if isinstance(event, RoomClosed) and event.until is not None:
+            until[event.room_id] = event.until
+        return state.model_copy(update={"closed_rooms": closed, "closed_until": until})
     if not isinstance(event, VisitEvent):
         return state
     state = _forget_old_removals(state, event.occurred_at)
