@@ -195,7 +195,9 @@ def sample(model: type[Message]) -> Message:
             completed_visits=2,
             carried_over_visits=1,
         ),
-        RoomClosed: lambda: RoomClosed(**event_envelope(), business_date=DAY, room_id="samtalerom-2"),
+        RoomClosed: lambda: RoomClosed(
+            **event_envelope(), business_date=DAY, room_id="samtalerom-2", until=NOW + timedelta(minutes=45)
+        ),
         RoomOpened: lambda: RoomOpened(**event_envelope(), business_date=DAY, room_id="samtalerom-2"),
         WaitsEstimated: lambda: WaitsEstimated(
             **event_envelope(),
@@ -266,7 +268,9 @@ def sample(model: type[Message]) -> Message:
         ResolveFollowUp: lambda: ResolveFollowUp(**command_envelope(), visit_id=uuid4()),
         CloseDay: lambda: CloseDay(**command_envelope(), business_date=DAY),
         CheckAppointments: lambda: CheckAppointments(**command_envelope(), business_date=DAY),
-        CloseRoom: lambda: CloseRoom(**command_envelope(), room_id="samtalerom-2"),
+        CloseRoom: lambda: CloseRoom(
+            **command_envelope(), room_id="samtalerom-2", until=NOW + timedelta(minutes=45)
+        ),
         OpenRoom: lambda: OpenRoom(**command_envelope(), room_id="samtalerom-2"),
     }
     build = builders[model]

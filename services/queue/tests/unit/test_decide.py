@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
+import orjson
+import pytest
 from visitflow_events import (
     Appointment,
     CallNext,
@@ -60,6 +62,7 @@ from visitflow_queue.domain import (
     check_in,
     close_day,
     decide,
+    evolve,
     fold,
     waiting_in_order,
 )
@@ -1248,6 +1251,57 @@ def test_every_room_opens_with_the_next_day() -> None:
     state, _ = admit(state, tomorrow, tomorrow.occurred_at)
 
     assert state.closed_rooms == frozenset()
+
+
+def test_a_room_closed_until_a_time_says_so_and_stays_closed_until_a_host_opens_it() -> None:
+    lunch_ends = NOW + timedelta(minutes=45)  # 13:15 in Oslo
+
+    state, closed = accepted(empty(), CloseRoom(**envelope(), room_id=ROOM, until=lunch_ends))
+
+    assert isinstance(closed, RoomClosed)
+    assert closed.until == lunch_ends
+    assert state.closed_until == {ROOM: lunch_ends}
+    # past that time it is still closed: it is a host who opens it
+    state = queued(state, arrival(at=lunch_ends + timedelta(minutes=5)))
+    assert rejected(state, call_next(ROOM)).code == "room_closed"
+    state, _ = accepted(state, OpenRoom(**envelope(), room_id=ROOM))
+    assert state.closed_until == {}
+    # closed again until further notice: no time kept from before
+    state, closed = accepted(state, CloseRoom(**envelope(), room_id=ROOM))
+    assert isinstance(closed, RoomClosed)
+    assert closed.until is None
+    assert state.closed_rooms == {ROOM}
+    assert state.closed_until == {}
+
+
+@pytest.mark.parametrize(
+    "until",
+    [NOW, NOW - timedelta(minutes=1), datetime(2026, 11, 23, 14, 31, tzinfo=UTC), NOW + timedelta(days=1)],
+    ids=["now", "past", "after-the-opening", "tomorrow"],
+)
+def test_a_room_is_closed_until_a_time_later_than_now_and_within_the_days_opening(until: datetime) -> None:
+    refusal = rejected(empty(), CloseRoom(**envelope(), room_id=ROOM, until=until))
+
+    assert refusal.code == "bad_until"
+    # Løten's opening ends at 15:30; until then it may be closed
+    state, _ = accepted(
+        empty(), CloseRoom(**envelope(), room_id=ROOM, until=datetime(2026, 11, 23, 14, 30, tzinfo=UTC))
+    )
+    assert state.closed_rooms == {ROOM}
+
+
+def test_a_room_closed_record_without_until_is_closed_until_further_notice() -> None:
+    fields = {"event_id": uuid4(), "occurred_at": NOW, "office_id": "loten", "correlation_id": uuid4()}
+    record = encode(RoomClosed(**fields, producer="queue", business_date=DAY, room_id=ROOM))
+    older = orjson.dumps({k: v for k, v in orjson.loads(record).items() if k != "until"})
+
+    event = decode(older)
+
+    assert isinstance(event, RoomClosed)
+    assert event.until is None
+    state = evolve(empty(), event)
+    assert state.closed_rooms == {ROOM}
+    assert state.closed_until == {}
 
 
 def test_an_unknown_room_cannot_be_closed() -> None:

@@ -20,6 +20,7 @@ from visitflow_queue.domain.appointments import Status as BookingStatus
 from visitflow_queue.domain.estimates import (
     EARLY_S,
     HORIZON,
+    LATE_BACK_S,
     STAFFING_HORIZON,
     TURNOVER_S,
     WALK_S,
@@ -272,6 +273,32 @@ def test_a_room_out_of_service_counts_no_more() -> None:
     assert serving_rooms(lunch, OFFICE) == 2
     assert all_in.expected_s == WALK_S + DEFAULT_S + TURNOVER_S  # the second round of three rooms
     assert without.expected_s == 2 * (WALK_S + DEFAULT_S + TURNOVER_S)  # the third round of two
+
+
+def test_a_room_closed_until_a_time_is_expected_back_then() -> None:
+    state, visit_ids = with_waiting(5)
+    cycle = WALK_S + DEFAULT_S + TURNOVER_S
+    further_notice = state.model_copy(update={"closed_rooms": frozenset({"samtalerom-3"})})
+    lunch = further_notice.model_copy(update={"closed_until": {"samtalerom-3": NOW + timedelta(minutes=20)}})
+
+    # two rooms take the first four in two rounds; the fifth gets samtalerom-3 when it is back
+    assert forecast(further_notice, OFFICE, NOW).visits[visit_ids[4]].expected_s == 2 * cycle
+    assert forecast(lunch, OFFICE, NOW).visits[visit_ids[4]].expected_s == 20 * 60
+    # still closed after the time its host said: expected back in a minute (for the third), not never
+    late = further_notice.model_copy(update={"closed_until": {"samtalerom-3": NOW - timedelta(minutes=10)}})
+    assert forecast(late, OFFICE, NOW).visits[visit_ids[2]].expected_s == LATE_BACK_S
+
+
+def test_every_room_closed_but_one_expected_back_gives_a_figure_from_then() -> None:
+    state, visit_ids = with_waiting(2)
+    closed = state.model_copy(
+        update={"closed_rooms": frozenset(ROOMS), "closed_until": {ROOMS[0]: NOW + timedelta(minutes=30)}}
+    )
+
+    waits = forecast(closed, OFFICE, NOW).visits
+
+    assert waits[visit_ids[0]] == Wait(expected_s=30 * 60, low_s=30 * 60, high_s=30 * 60)
+    assert waits[visit_ids[1]].expected_s == 30 * 60 + WALK_S + DEFAULT_S + TURNOVER_S
 
 
 def test_every_room_closed_says_no_room_open_not_a_ceiling() -> None:

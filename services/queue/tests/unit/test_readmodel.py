@@ -12,6 +12,7 @@ from visitflow_events import (
     CallNext,
     CallVisit,
     CloseDay,
+    CloseRoom,
     Command,
     HoldVisit,
     Reason,
@@ -317,3 +318,21 @@ def test_time_changes_the_snapshot_when_the_closing_notice_begins_or_a_visitor_c
     assert not time_changes(state, OFFICE, NOW + limit + timedelta(seconds=1), NOW + limit * 2)
     assert time_changes(state, OFFICE, notice - timedelta(seconds=1), notice)
     assert not time_changes(state, OFFICE, notice, notice + timedelta(minutes=10))
+
+
+def test_a_room_closed_until_a_time_shows_that_time_and_one_closed_until_further_notice_none() -> None:
+    state = OfficeQueue(office_id="loten")
+    lunch_ends = NOW + timedelta(minutes=45)
+    for command in (
+        CloseRoom(**command_fields(), room_id="samtalerom-1", until=lunch_ends),
+        CloseRoom(**command_fields(), room_id="samtalerom-2"),
+    ):
+        state = fold(state, decide(state, OFFICE, command, NOW).events)
+
+    rooms = {room["room_id"]: room for room in snapshot(state, OFFICE, now=NOW)["rooms"]}
+
+    assert rooms["samtalerom-1"]["in_service"] is False
+    assert rooms["samtalerom-1"]["closed_until"] == lunch_ends.isoformat()
+    assert rooms["samtalerom-2"]["in_service"] is False
+    assert "closed_until" not in rooms["samtalerom-2"]
+    assert "closed_until" not in rooms["samtalerom-3"]
