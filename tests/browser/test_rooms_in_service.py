@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -101,7 +103,11 @@ def test_the_host_closes_a_room_from_the_tablet_and_the_display_says_so(
     expect(screen.locator("#status")).to_have_attribute("data-status", "live")
     try:
         card = tablet.locator(f"#rooms > li[data-room='{ROOM}']")
-        card.get_by_role("button", name=f"{words['tablet.close_room']} – {NAME}").click()
+        close = card.get_by_role("button", name=f"{words['tablet.close_room']} – {NAME}")
+        close.click()
+        expect(close).to_have_attribute("aria-expanded", "true")
+        how_long = card.get_by_role("group", name=words["tablet.close_how_long"].replace("{room}", NAME))
+        how_long.get_by_role("button", name=words["tablet.close_further_notice"]).click()
 
         expect(card).to_have_class("closed")
         expect(card.locator(".stage")).to_have_text(words["tablet.room_closed"])
@@ -133,6 +139,63 @@ def test_the_host_closes_a_room_from_the_tablet_and_the_display_says_so(
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
         tablet.screenshot(path=str(ARTIFACTS / f"rooms-in-service-{language}.png"))
+        context.close()
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_the_host_closes_a_room_for_half_an_hour_by_keyboard_and_the_tablet_says_until_when(
+    browser: Any, system: System, office: str, language: str
+) -> None:
+    words = WORDS[language]
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    tablet = context.new_page()
+    tablet.goto(system.page_url("queue", f"/tablet/{office}?lang={language}", Role.HOST, office))
+    expect(tablet.locator("#status")).to_have_attribute("data-status", "live")
+    try:
+        card = tablet.locator(f"#rooms > li[data-room='{ROOM}']")
+        close = card.get_by_role("button", name=f"{words['tablet.close_room']} – {NAME}")
+        how_long = card.get_by_role("group", name=words["tablet.close_how_long"].replace("{room}", NAME))
+        expect(how_long).to_be_hidden()
+        close.focus()
+        tablet.keyboard.press("Enter")
+        expect(close).to_have_attribute("aria-expanded", "true")
+        choices = [
+            words["tablet.close_for_minutes"].replace("{minutes}", "15"),
+            words["tablet.close_for_minutes"].replace("{minutes}", "30"),
+            words["tablet.close_for_an_hour"],
+            words["tablet.close_further_notice"],
+        ]
+        expect(how_long.get_by_role("button")).to_have_text(choices)
+        assert axe_violations(tablet) == []
+        tablet.keyboard.press("Tab")
+        tablet.keyboard.press("Tab")  # past "open room" (hidden) to the first choice, then the second
+        expect(how_long.get_by_role("button", name=choices[1])).to_be_focused()
+        asked_at = datetime.fromisoformat(system.queue.get("/api/clock").json()["now"])
+        tablet.keyboard.press("Enter")
+
+        expect(card).to_have_class("closed")
+        room = eventually(
+            lambda: next(r for r in system.waiting_list(office)["rooms"] if r["room_id"] == ROOM).get(
+                "closed_until"
+            ),
+            what="the queue keeps when the room is expected back",
+        )
+        until = datetime.fromisoformat(room)
+        assert timedelta(minutes=29) < until - asked_at <= timedelta(minutes=31)
+        shown = f"{until.astimezone(ZoneInfo('Europe/Oslo')):%H:%M}"
+        expect(card.locator(".stage")).to_have_text(
+            words["tablet.room_closed_until"].replace("{time}", shown)
+        )
+        said = words["tablet.said_room_closed_until"].replace("{room}", NAME).replace("{time}", shown)
+        expect(tablet.locator("#said")).to_have_text(said)
+        expect(how_long).to_be_hidden()
+        assert axe_violations(tablet) == []
+
+        card.get_by_role("button", name=f"{words['tablet.open_room']} – {NAME}").click()
+        expect(card).to_have_class("free")
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        tablet.screenshot(path=str(ARTIFACTS / f"rooms-closed-until-{language}.png"))
         context.close()
 
 

@@ -293,8 +293,14 @@ const hold = (visit) => act(`visits/${visit.visit_id}/hold`, undefined,
   () => t("tablet.said_held", { ticket: visit.ticket }));
 const back = (visit) => act(`visits/${visit.visit_id}/return`, undefined,
   () => t("tablet.said_returned", { ticket: visit.ticket }));
-const closeRoom = (room) => act(`rooms/${room.room_id}/close`, undefined,
-  () => t("tablet.said_room_closed", { room: room.name }));
+// Closed for `minutes` from now on the office's clock, or until further notice (none): the queue
+// expects the room back then in its wait estimates; a host still opens it.
+const closeRoom = (room, minutes) => {
+  const until = minutes ? new Date(serverNow().getTime() + minutes * 60000).toISOString() : null;
+  return act(`rooms/${room.room_id}/close`, until ? { until } : undefined, (event) => event.until
+    ? t("tablet.said_room_closed_until", { room: room.name, time: timeOf(event.until) })
+    : t("tablet.said_room_closed", { room: room.name }));
+};
 const openRoom = (room) => act(`rooms/${room.room_id}/open`, undefined,
   () => t("tablet.said_room_opened", { room: room.name }));
 const resolve = (item) => act(`follow-ups/${item.visit_id}/resolve`, undefined,
@@ -427,6 +433,29 @@ function transferControl(card) {
   return { toggle, choices };
 }
 
+// "Steng rommet": a button that shows how long the room will be out, one button each (15 and 30
+// minutes, an hour, until further notice), never a select that acts on change.
+const CLOSE_FOR = [15, 30, 60];
+function closeControl(card, room) {
+  const id = `close-${card.dataset.id}`;
+  const choose = (minutes) => () => {
+    if (choices.contains(document.activeElement)) toggle.focus();  // before its button hides
+    toggle.setAttribute("aria-expanded", "false");
+    choices.hidden = true;
+    closeRoom(card.room, minutes);
+  };
+  const choices = el("div", { id, class: "choices", role: "group", "aria-label": t("tablet.close_how_long", { room: room.name }), hidden: "hidden" },
+    ...CLOSE_FOR.map((minutes) => button(minutes === 60 ? t("tablet.close_for_an_hour")
+      : t("tablet.close_for_minutes", { minutes }), choose(minutes), { "data-minutes": String(minutes) })),
+    button(t("tablet.close_further_notice"), choose(null), { "data-minutes": "" }));
+  const toggle = button(t("tablet.close_room"), () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    choices.hidden = !open;
+  }, { "aria-expanded": "false", "aria-controls": id });
+  return { toggle, choices };
+}
+
 const isOpen = (visitId) => LISTS.some((list) => snapshot?.[list].some((visit) => visit.visit_id === visitId));
 const callable = () => snapshot.waiting.filter((visit) => !visit.held).length;
 const serving = () => snapshot.rooms.filter((room) => room.kind !== "public_pc");
@@ -461,9 +490,10 @@ function roomCard(room) {
     start: button(t("tablet.start"), () => start(card.visit), { class: "primary" }),
     noShow: button(t("tablet.no_show"), () => noShow(card.visit), { class: "danger" }),
     hold: button(t("tablet.hold"), () => hold(card.visit)),
-    close: button(t("tablet.close_room"), () => closeRoom(card.room)),
     open: button(t("tablet.open_room"), () => openRoom(card.room), { class: "primary" }),
   };
+  parts.closing = closeControl(card, room);
+  parts.close = parts.closing.toggle;
   parts.callNext.about.textContent = ` – ${room.name}`;
   parts.close.about.textContent = ` – ${room.name}`;
   parts.open.about.textContent = ` – ${room.name}`;
@@ -478,7 +508,7 @@ function roomCard(room) {
   card.parts = parts;
   card.append(el("div", { class: "head" }, el("span", { class: "name" }, room.name), parts.ticket, parts.stage, parts.who),
               parts.callNext, parts.called, parts.serving, parts.moving, parts.transfer.choices,
-              el("div", { class: "acts service" }, parts.close, parts.open));
+              el("div", { class: "acts service" }, parts.close, parts.open), parts.closing.choices);
   return card;
 }
 
@@ -489,7 +519,8 @@ function updateRoom(card, room, visits) {
   card.room = room;
   card.className = visit ? room.stage : inService(room) ? "free" : "closed";
   setText(parts.ticket, room.ticket || "");
-  setText(parts.stage, !visit ? t(inService(room) ? "tablet.room_free" : "tablet.room_closed")
+  setText(parts.stage, !visit ? (inService(room) ? t("tablet.room_free")
+    : room.closed_until ? t("tablet.room_closed_until", { time: timeOf(room.closed_until) }) : t("tablet.room_closed"))
     : room.stage === "called" && visit.calls > 1 ? t("tablet.called_times", { count: visit.calls })
     : t(`stage.${room.stage}`));
   setText(parts.who, visit?.counsellor || "");
@@ -497,6 +528,10 @@ function updateRoom(card, room, visits) {
   show(parts.callNext, !visit && inService(room));
   enable(parts.callNext, callable() > 0);
   show(parts.close, inService(room));
+  if (!inService(room)) {  // closed (here or by another host): its choices are folded away
+    parts.close.setAttribute("aria-expanded", "false");
+    parts.closing.choices.hidden = true;
+  }
   show(parts.open, !inService(room));
   show(parts.called, room.stage === "called");
   show(parts.serving, room.stage === "in_service");
