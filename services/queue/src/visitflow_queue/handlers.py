@@ -276,9 +276,7 @@ class QueueHandlers:
             office = self.offices.office(office_id)
             assert office is not None  # only known offices decide or answer anything
             state = self._current(office_id, batch)
-            zone = self.offices.timezone
-            today = self._current_day(office_id, business_date(batch.now, zone), batch)
-            estimates = forecast(state, office, batch.now, zone, today)
+            estimates = forecast(state, office, batch.now, self.offices.timezone)
             estimates_of[office_id] = estimates
             if office_id in batch.events:
                 batch.events[office_id] = [_quoted(event, estimates) for event in batch.events[office_id]]
@@ -318,13 +316,9 @@ class QueueHandlers:
         made = self._staffing.get(office.id)
         rooms = serving_rooms(state, office)
         if made is None or made[1] != rooms:
-            made = (now, rooms, self._staffing_now(state, office, now))
+            made = (now, rooms, staffing(state, office, now, self.offices.timezone))
             self._staffing[office.id] = made
         return made[2]
-
-    def _staffing_now(self, state: OfficeQueue, office: Office, now: datetime) -> tuple[StaffingOption, ...]:
-        zone = self.offices.timezone
-        return staffing(state, office, now, zone, self.day(office.id, business_date(now, zone)))
 
     def _remake_staffing_hints(self, now: datetime) -> None:
         """Makes again each office's staffing hint older than `STAFFING_EVERY` (it looks an hour ahead,
@@ -334,7 +328,7 @@ class QueueHandlers:
             if office is None or timedelta(0) <= now - made_at < STAFFING_EVERY:
                 continue
             state = self.state(office_id)
-            made = (now, serving_rooms(state, office), self._staffing_now(state, office, now))
+            made = (now, serving_rooms(state, office), staffing(state, office, now, self.offices.timezone))
             self._staffing[office_id] = made
 
     def _store(self, batch: _Batch) -> None:

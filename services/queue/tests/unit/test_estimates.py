@@ -15,10 +15,7 @@ from visitflow_events import Reason, VisitKind, VisitorCheckedIn, VisitorQueued,
 from visitflow_events import WaitEstimate as Wait
 from visitflow_offices import OSLO, Office, load_offices
 from visitflow_queue.domain import OfficeQueue, OpenVisit, check_in, fold, snapshot
-from visitflow_queue.domain.appointments import Booked, DayBook
-from visitflow_queue.domain.appointments import Status as BookingStatus
 from visitflow_queue.domain.estimates import (
-    EARLY_S,
     HORIZON,
     LATE_BACK_S,
     STAFFING_HORIZON,
@@ -30,7 +27,6 @@ from visitflow_queue.domain.estimates import (
     _office,
     ahead_of,
     arrival_rates,
-    earliness_s,
     forecast,
     mean_service_seconds,
     serving_rooms,
@@ -518,82 +514,3 @@ def test_the_forecast_and_the_staffing_hint_are_those_of_the_plain_model(
     assert forecast(state, office, now) == reference_forecast(state, office, now)
     hint = [(option.rooms, option.expected_wait_s) for option in staffing(state, office, now)]
     assert hint == reference_staffing(state, office, now)
-
-
-def booking(booking_id: str, starts_in_minutes: float, arrived_minutes_before: float | None = None) -> Booked:
-    starts = NOW + timedelta(minutes=starts_in_minutes)
-    if arrived_minutes_before is None:
-        return Booked(
-            booking_id=booking_id,
-            counsellor_id="veileder-1",
-            starts_at=starts,
-            duration_minutes=30,
-            reason=Reason.COUNSELLOR_APPOINTMENT,
-        )
-    return Booked(
-        booking_id=booking_id,
-        counsellor_id="veileder-1",
-        starts_at=starts,
-        duration_minutes=30,
-        reason=Reason.COUNSELLOR_APPOINTMENT,
-        status=BookingStatus.ARRIVED,
-        visit_id=uuid4(),
-        arrived_at=starts - timedelta(minutes=arrived_minutes_before),
-    )
-
-
-def day_of(*bookings: Booked) -> DayBook:
-    return DayBook(office_id="loten", business_date=DAY, bookings={b.booking_id: b for b in bookings})
-
-
-def test_coming_appointments_are_expected_at_their_booked_times_not_at_a_rate() -> None:
-    # every room busy for twenty minutes more, a drop-in waiting; three appointments start in ten
-    state, visit_ids = with_waiting(4)
-    state = in_rooms(state, visit_ids[:3], started_minutes_ago=DEFAULT_S / 60 - 20)
-    day = day_of(*(booking(f"B-{n}", 10) for n in range(3)))
-
-    unknown = forecast(state, OFFICE, NOW).visits[visit_ids[3]].expected_s
-    booked = forecast(state, OFFICE, NOW, day=day).visits[visit_ids[3]].expected_s
-
-    # they come (five minutes early) before the rooms free, and go first: the drop-in waits a round more
-    assert unknown == 20 * 60 + TURNOVER_S
-    assert booked == unknown + WALK_S + DEFAULT_S + TURNOVER_S
-    # and the appointment line's estimate is that of the booked visitors, not of one at a rate
-    assert forecast(state, OFFICE, NOW, day=day).lines["appointment"].expected_s == 20 * 60 + TURNOVER_S
-
-
-def test_bookings_arrived_missed_or_past_their_grace_are_not_expected_again() -> None:
-    state, visit_ids = with_waiting(4)
-    state = in_rooms(state, visit_ids[:3], started_minutes_ago=DEFAULT_S / 60 - 20)
-    grace = OFFICE.policy.appointment_grace_minutes
-    gone = day_of(
-        booking("B-1", 5, arrived_minutes_before=5),  # arrived: waiting or called already
-        booking("B-2", 10).model_copy(update={"status": BookingStatus.MISSED}),
-        booking("B-3", -grace),  # nobody came by its start plus the grace: about to be called missed
-    )
-
-    assert forecast(state, OFFICE, NOW, day=gone) == forecast(state, OFFICE, NOW, day=day_of())
-    # late ones within the grace period may still come: expected now (three, one for each room)
-    late = day_of(*(booking(f"B-{n}", -5) for n in range(4, 7)))
-    assert (
-        forecast(state, OFFICE, NOW, day=late).visits[visit_ids[3]].expected_s
-        > forecast(state, OFFICE, NOW, day=gone).visits[visit_ids[3]].expected_s
-    )
-
-
-def test_how_early_booked_visitors_come_is_learned_from_the_day() -> None:
-    assert earliness_s(day_of()) == EARLY_S
-    day = day_of(
-        booking("B-1", -60, arrived_minutes_before=12), booking("B-2", -30, arrived_minutes_before=8)
-    )
-    assert earliness_s(day) == 10 * 60
-
-    # so a booking starting in sixteen minutes is expected in six, before the one room frees in ten
-    state, visit_ids = with_waiting(2)
-    state = in_rooms(state, visit_ids[:1], started_minutes_ago=DEFAULT_S / 60 - 10)
-    state = state.model_copy(update={"closed_rooms": frozenset(ROOMS[1:])})
-    coming = booking("B-3", 16)
-    usual = forecast(state, OFFICE, NOW, day=day_of(coming)).visits[visit_ids[1]].expected_s
-    learned = forecast(state, OFFICE, NOW, day=day_of(*day.bookings.values(), coming)).visits[visit_ids[1]]
-    assert usual == 10 * 60 + TURNOVER_S  # expected at eleven minutes: after the drop-in's call
-    assert learned.expected_s == usual + WALK_S + DEFAULT_S + TURNOVER_S  # expected at six: called first

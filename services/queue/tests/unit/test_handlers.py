@@ -628,32 +628,3 @@ async def test_appointments_are_checked_once_a_booking_is_past_its_grace_period_
     clock.advance(timedelta(minutes=16))
     await queue.handle(check)  # decided missed: nothing more to check
     assert queue.appointments_to_check(NOW + timedelta(minutes=17)) == []
-
-
-async def test_the_check_in_answer_expects_the_offices_coming_appointments_at_their_booked_times() -> None:
-    def booked(number: int) -> AppointmentBooked:
-        return AppointmentBooked(
-            event_id=uuid4(),
-            occurred_at=NOW - timedelta(days=1),
-            office_id="loten",
-            correlation_id=uuid4(),
-            producer="checkin",
-            booking_id=f"TA-BOOK{number}",
-            business_date=DAY,
-            counsellor_id="veileder-1",
-            starts_at=NOW + timedelta(minutes=10),
-            duration_minutes=30,
-            reason=Reason.COUNSELLOR_APPOINTMENT,
-        )
-
-    drop_ins = [arrival() for _ in range(4)]  # three take Løten's three rooms, the fourth waits
-    without, outbox_without, _ = handlers()
-    await without.handle_batch(drop_ins)
-    with_bookings, outbox_with, _ = handlers()
-    await with_bookings.handle_batch([booked(n) for n in range(3)])
-    await with_bookings.handle_batch(drop_ins)
-
-    fourth = str(drop_ins[-1].visit_id)
-    quoted = dict(outbox_with.replies)[fourth]["estimated_wait_s"]
-    # the three booked come before the rooms free and go first: the fourth waits a round more
-    assert quoted > dict(outbox_without.replies)[fourth]["estimated_wait_s"] + 10 * 60

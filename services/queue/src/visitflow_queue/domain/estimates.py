@@ -4,9 +4,8 @@ The office is played from `now` with expected values (docs/ESTIMATES.md): each r
 free when its conversation is expected to end (a room closed until a time the host said, at that
 time), and is then given, after the office's turnover, to
 whoever the call order (`ordering.call_order_key`, with the time, so ageing counts) puts first among
-those waiting and those expected to arrive by then: at each line's running arrival rate (drop-in lines
-until the drop-in window ends, the others until the office closes), and, given the office's bookings
-of the day, the booked visitors at their start less the day's earliness. A visitor's estimate is when they
+those waiting and those expected to arrive by then at each line's running arrival rate (drop-in lines
+until the drop-in window ends, the others until the office closes). A visitor's estimate is when they
 are called; a line's is its last visitor's, or that of one joining an empty line now. The spread of
 conversation lengths and of arrivals gives each estimate a range. Those waiting are kept in the call
 order as the play goes (`ordering.CallQueue`), so a play costs n log n in the number waiting.
@@ -20,7 +19,6 @@ import heapq
 import math
 import statistics
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -43,7 +41,6 @@ from visitflow_events import WaitEstimate as Wait
 from visitflow_offices import OSLO, Office, RoomKind
 from visitflow_offices.calendar import local_instant, office_hours
 
-from .appointments import DayBook, Status
 from .ordering import CallQueue, call_order_key
 from .state import OfficeQueue, OpenVisit
 
@@ -55,7 +52,6 @@ RATE_PRIOR_H = 0.5  # the configured arrival rate counts as this many hours of o
 RATE_WINDOW = timedelta(hours=1)  # arrivals counted for a line's running rate (state.ARRIVALS_WINDOW)
 BURST_WINDOW = timedelta(minutes=15)  # the same for an emergency line: emergencies come with an incident
 HORIZON = timedelta(hours=8)  # no estimate beyond
-EARLY_S = 5 * 60  # a booked visitor checks in this long before their start, before any has today
 LATE_BACK_S = 60  # a room still closed after the time its host said is expected back this soon
 
 
@@ -219,9 +215,7 @@ _HYPOTHETICAL = "ZZZ-9999"  # sorts after every ticket: an arrival goes behind i
 _ANY_NEEDS = Needs()
 
 
-def _newcomer(
-    line_id: str, kind: VisitKind, at: datetime, number: int, appointment_at: datetime | None = None
-) -> OpenVisit:
+def _newcomer(line_id: str, kind: VisitKind, at: datetime, number: int) -> OpenVisit:
     # every field given: `model_construct` copies the defaults it fills in, a third of a play's cost
     return OpenVisit.model_construct(
         visit_id=UUID(int=number),
@@ -230,7 +224,7 @@ def _newcomer(
         kind=kind,
         reason=Reason.OTHER,
         checked_in_at=at,
-        appointment_at=appointment_at,
+        appointment_at=None,
         counsellor_id=None,
         needs=_ANY_NEEDS,
         stage=VisitStage.WAITING,
@@ -250,15 +244,13 @@ class Expected(NamedTuple):
     line_id: str
     kind: VisitKind
     number: int
-    appointment_at: datetime | None = None  # a booked visitor's start
 
     @property
     def visit_id(self) -> UUID:
         return UUID(int=self.number)
 
     def visit(self, now: datetime) -> OpenVisit:
-        at = now + timedelta(seconds=self.at)
-        return _newcomer(self.line_id, self.kind, at, self.number, self.appointment_at)
+        return _newcomer(self.line_id, self.kind, now + timedelta(seconds=self.at), self.number)
 
 
 @dataclass(frozen=True)
@@ -362,57 +354,17 @@ class _Office:
         return Wait(expected_s=round(t), low_s=max(0, round(t - sd)), high_s=round(t + sd))
 
 
-def earliness_s(day: DayBook) -> float:
-    """How long before their start booked visitors check in: the mean of the last ten of the day (late
-    ones count as negative), else `EARLY_S`."""
-    arrived = sorted(
-        (b.arrived_at, (b.starts_at - b.arrived_at).total_seconds())
-        for b in day.bookings.values()
-        if b.status is Status.ARRIVED and b.arrived_at is not None
-    )
-    return _mean([round(early) for _, early in arrived[-10:]], EARLY_S)
-
-
-def booked_arrivals(day: DayBook, office: Office, now: datetime) -> list[tuple[float, str, datetime]]:
-    """The bookings still to come: each expected at its start less the usual earliness, in seconds from
-    now, on the line it will join, with its start. One already past that moment but not yet missed (its
-    start plus the grace period) is late and expected now."""
-    early = earliness_s(day)
-    grace_s = office.policy.appointment_grace_minutes * 60
-    result = []
-    for b in day.bookings.values():
-        until_start = (b.starts_at - now).total_seconds()
-        if b.status is not Status.BOOKED or until_start + grace_s <= 0:
-            continue
-        line = office.line_for(VisitKind.APPOINTMENT, b.reason)
-        result.append((max(0.0, until_start - early), line.id, b.starts_at))
-    return result
-
-
-def expected_arrivals(
-    flows: list[Arrivals], now: datetime, booked: Sequence[tuple[float, str, datetime]] = ()
-) -> list[Expected]:
-    """Arrivals at their expected times (`Arrivals.times`), and the bookings to come
-    (`booked_arrivals`), in seconds from now, in time order."""
+def expected_arrivals(flows: list[Arrivals], now: datetime) -> list[Expected]:
+    """Arrivals at their expected times (`Arrivals.times`), in seconds from now, in time order."""
     result: list[Expected] = []
     for flow in flows:
         span = min((flow.until - now).total_seconds(), HORIZON.total_seconds())
         for at in flow.times(span):
             result.append(Expected(at, flow.line_id, flow.kind, len(result) + 1))
-    for at, line_id, starts_at in booked:
-        if at < HORIZON.total_seconds():
-            result.append(Expected(at, line_id, VisitKind.APPOINTMENT, len(result) + 1, starts_at))
     return sorted(result, key=lambda expected: expected.at)
 
 
-def _office(
-    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo, day: DayBook | None = None
-) -> _Office:
-    flows = arrival_rates(state, office, now, zone)
-    booked: list[tuple[float, str, datetime]] = []
-    if day is not None and day.bookings:  # the booked times, not a rate, for the appointment lines
-        flows = [flow for flow in flows if flow.kind is not VisitKind.APPOINTMENT]
-        booked = booked_arrivals(day, office, now)
+def _office(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo) -> _Office:
     return _Office(
         office=office,
         state=state,
@@ -420,16 +372,13 @@ def _office(
         rooms=max(1, serving_rooms(state, office)),
         walk_s=_mean(state.walk_seconds, WALK_S),
         turnover_s=_mean(state.turnover_seconds, TURNOVER_S),
-        arrivals=expected_arrivals(flows, now, booked),
+        arrivals=expected_arrivals(arrival_rates(state, office, now, zone), now),
     )
 
 
-def forecast(
-    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO, day: DayBook | None = None
-) -> Forecast:
-    """Every waiting visitor's estimate, and every line's, at `now`; with the office's bookings of the
-    day (`day`), the coming appointments are expected at their booked times."""
-    played = _office(state, office, now, zone, day)
+def forecast(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> Forecast:
+    """Every waiting visitor's estimate, and every line's, at `now`."""
+    played = _office(state, office, now, zone)
     waiting = state.waiting()
     visits = played.play(waiting, {visit.visit_id for visit in waiting})
     lines: dict[str, Wait] = {}
@@ -448,12 +397,12 @@ STAFFING_HORIZON = timedelta(hours=1)
 
 
 def staffing(
-    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO, day: DayBook | None = None
+    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO
 ) -> tuple[StaffingOption, ...]:
     """For the office lead: the expected wait of those arriving over the next hour at the current
-    rates (and the bookings of `day`), with the rooms in service, one fewer and one more."""
+    rates, with the rooms in service, one fewer and one more."""
     in_service = serving_rooms(state, office)
-    base = _office(state, office, now, zone, day)
+    base = _office(state, office, now, zone)
     coming = [expected for expected in base.arrivals if expected.at < STAFFING_HORIZON.total_seconds()]
     result = []
     for change in (-1, 0, 1):

@@ -147,7 +147,7 @@ def snapshot(
     )
     waiting = waiting_in_order(state, office, now=now)
     in_lines = Counter(visit.line_id for visit in waiting)
-    estimates = estimates or forecast(state, office, now or _last_change(state), zone, day)
+    estimates = estimates or forecast(state, office, now or _last_change(state), zone)
     lines = [
         {
             "line_id": line.id,
