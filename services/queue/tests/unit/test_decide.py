@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -67,6 +67,7 @@ from visitflow_queue.domain import (
     waiting_in_order,
 )
 from visitflow_queue.domain.estimates import TURNOVER_S, WALK_S
+from visitflow_queue.domain.rooms import office_instant, until_refusal
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # Monday 12:30 in Oslo
@@ -1288,6 +1289,14 @@ def test_a_room_is_closed_until_a_time_later_than_now_and_within_the_days_openin
         empty(), CloseRoom(**envelope(), room_id=ROOM, until=datetime(2026, 11, 23, 14, 30, tzinfo=UTC))
     )
     assert state.closed_rooms == {ROOM}
+
+
+def test_until_is_read_in_office_time_and_refused_on_a_day_the_office_does_not_open() -> None:
+    assert office_instant(time(12, 45), NOW) == datetime(2026, 11, 23, 11, 45, tzinfo=UTC)
+    assert office_instant(datetime(2026, 11, 23, 12, 45), NOW) == datetime(2026, 11, 23, 11, 45, tzinfo=UTC)
+    assert until_refusal(OFFICE, datetime(2026, 11, 23, 11, 45, tzinfo=UTC), NOW) is None
+    sunday = NOW - timedelta(days=1)
+    assert until_refusal(OFFICE, sunday + timedelta(hours=1), sunday) is not None
 
 
 def test_a_room_closed_record_without_until_is_closed_until_further_notice() -> None:
