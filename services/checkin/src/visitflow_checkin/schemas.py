@@ -97,7 +97,6 @@ class CheckInRequest(BaseModel):
 
 class VisitLinkOut(BaseModel):
     url: str = Field(description="the visitor's own page; works until the visit ends or the day closes")
-    qr_svg: str = Field(description="the same address as a QR code (an SVG data URI)")
 
 
 class Queued(BaseModel):

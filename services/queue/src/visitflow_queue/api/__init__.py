@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from visitflow_platform.live import LiveHub
-from visitflow_platform.pages import mount_static
+from visitflow_platform.pages import mount_npm, mount_static
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.visit_links import LinkStore
 from visitflow_platform.web import install_common
@@ -68,5 +68,6 @@ def create_app(settings: QueueSettings) -> FastAPI:
     for resource in (waiting_list, commands, visit_links, rooms):
         app.include_router(resource.router)
     mount_static(app, tablet.WEB)
+    mount_npm(app, settings.web_modules_dir, "qrcode-generator", "dist")  # the visitor link's QR code
     app.include_router(tablet.router)
     return app
