@@ -21,10 +21,10 @@ of the same code call the same visitors at nearly the same times (PERFORMANCE.md
 
 Writes bench/results/wait_estimates.json: per day and line (and `all`), the count of visitors called,
 the mean and median absolute error, the bias (estimate minus actual) and the share within ±5 minutes.
-`--events` also keeps the run's visit events, so a change to the estimator can be scored again on the
-very same days without playing them (`--rescore`, with the estimator of the working tree: the hosts do
-not look at the estimates, so the days would be played the same). A report, not a test: nothing here
-fails on a number.
+`--events` also keeps the run's visit events (and the booking feed), so a change to the estimator can
+be scored again on the very same days without playing them (`--rescore`, with the estimator of the
+working tree: the hosts do not look at the estimates, so the days would be played the same). A report,
+not a test: nothing here fails on a number.
 """
 
 from __future__ import annotations
@@ -243,7 +243,9 @@ def main() -> None:
         os.environ.update(stack.env())
         real_s = (END - START).total_seconds() / args.speed
         asyncio.run(play(stack.url("checkin"), stack.url("queue"), real_s, timedelta(seconds=args.host_step)))
-        values = system.read_topic(system.topics.visits)
+        # the visits, and the booking feed (kept, so that an estimator given the day's bookings can be
+        # rescored on these days: docs/decisions/wait-estimates-without-the-days-bookings.md)
+        values = system.read_topic(system.topics.visits) + system.read_topic(system.topics.appointments)
         system.close()
     if args.events:
         args.events.write_bytes(orjson.dumps([v.decode() for v in values]))

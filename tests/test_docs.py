@@ -1,5 +1,6 @@
-"""The docs are a reference that stays whole: every link leads to a file in the repository, and the
-decision index lists exactly the records in docs/decisions/."""
+"""The docs are a reference that stays whole: every link leads to a file in the repository, the
+decision index lists exactly the records in docs/decisions/, and every file and test RULES.md names
+exists."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 RECORDS = DOCS / "decisions"
 INDEX = DOCS / "DECISIONS.md"
+RULES = DOCS / "RULES.md"
 
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 PARENT_PATH = re.compile(r"(?<![\w./-])((?:\.\./)+[\w./-]*)")
@@ -19,6 +21,9 @@ WEB = ("http://", "https://")
 RECORD_PARTS = ("## Context", "## Decision", "## Consequences")
 SCREEN_LINES = 50
 INDEX_LINE = re.compile(r"^- \[[^\]]+\]\(decisions/([a-z0-9-]+)\.md\): \S.*$")
+NAMED_TEST = re.compile(r"`(test_\w+)`")
+NAMED_FILE = re.compile(r"`([\w./-]+\.(?:py|js|html|css|yaml|json))`")
+TEST_DEF = re.compile(r"^\s*(?:async\s+)?def (test_\w+)", re.MULTILINE)
 DIARY = re.compile(
     r"\u00a7|\bround \d+|\bissue #?\d+|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
     r"tenth|eleventh|twelfth|thirteenth|this|last|next) round\b",
@@ -74,6 +79,35 @@ def index_problems(index: Path = INDEX, records: Path = RECORDS) -> list[str]:
     return problems
 
 
+def _repository_files(root: Path) -> list[Path]:
+    skipped = {"node_modules", "__pycache__"}
+    return [
+        path.relative_to(root)
+        for path in root.rglob("*")
+        if path.is_file() and not any(p.startswith(".") or p in skipped for p in path.relative_to(root).parts)
+    ]
+
+
+def rules_problems(rules: Path = RULES, root: Path = ROOT) -> list[str]:
+    """The tests RULES.md names that no test file defines, and the files it names (by a path's end, as
+    the rules abbreviate them) that are not in the repository."""
+    text = rules.read_text(encoding="utf-8")
+    files = _repository_files(root)
+    defined: set[str] = set()
+    for path in files:
+        if path.name.startswith("test") and path.suffix == ".py":
+            defined.update(TEST_DEF.findall((root / path).read_text(encoding="utf-8")))
+    # `checkin/api/x.py` is services/checkin/src/visitflow_checkin/api/x.py
+    ends = {
+        "/" + end for path in files for end in (path.as_posix(), path.as_posix().replace("visitflow_", ""))
+    }
+    problems = [f"no such test: {name}" for name in sorted(set(NAMED_TEST.findall(text)) - defined)]
+    for named in sorted(set(NAMED_FILE.findall(text))):
+        if not any(end.endswith("/" + named) for end in ends):
+            problems.append(f"no such file: {named}")
+    return problems
+
+
 @pytest.mark.parametrize("doc", documents(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_link_leads_to_a_file_in_the_repository(doc: Path) -> None:
     assert link_problems(doc) == []
@@ -81,6 +115,10 @@ def test_every_link_leads_to_a_file_in_the_repository(doc: Path) -> None:
 
 def test_the_decision_index_lists_exactly_the_records() -> None:
     assert index_problems() == []
+
+
+def test_every_file_and_test_the_rules_name_exists() -> None:
+    assert rules_problems() == []
 
 
 @pytest.mark.parametrize("record", sorted(RECORDS.glob("*.md")), ids=lambda p: p.stem)
@@ -139,6 +177,23 @@ def test_an_index_that_lists_a_missing_record_or_misses_one_is_found(tmp_path: P
         "listed, no record: decisions/gone.md",
         "a record the index misses: decisions/unlisted.md",
     ]
+
+
+def test_a_rule_naming_a_missing_test_or_file_is_found(tmp_path: Path) -> None:
+    (tmp_path / "services" / "queue" / "tests").mkdir(parents=True)
+    (tmp_path / "services" / "queue" / "decide.py").write_text("", encoding="utf-8")
+    (tmp_path / "services" / "queue" / "tests" / "test_decide.py").write_text(
+        "def test_kept() -> None:\n    pass\n\nasync def test_awaited() -> None:\n    pass\n",
+        encoding="utf-8",
+    )
+    rules = tmp_path / "RULES.md"
+    rules.write_text(
+        "| rule | `queue/decide.py` | `test_decide.py`: `test_kept`, `test_awaited`, `test_gone` |\n"
+        "| other | `queue/moved.py` | `tests/test_decide.py` |\n",
+        encoding="utf-8",
+    )
+
+    assert rules_problems(rules, tmp_path) == ["no such test: test_gone", "no such file: queue/moved.py"]
 
 
 def test_diary_wording_is_recognised() -> None:

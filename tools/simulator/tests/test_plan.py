@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 from visitflow_events import Reason, VisitKind
 from visitflow_events.ids import REFERENCE_PATTERN
-from visitflow_offices import OSLO, FixedClock, load_offices, office_hours
+from visitflow_offices import OSLO, FixedClock, Office, load_offices, office_hours
+from visitflow_simulator.__main__ import chosen
 from visitflow_simulator.hosts import conversation, next_actions
 from visitflow_simulator.plan import DROP_IN_REASONS, apportion, booking_reference, plan_day
 from visitflow_simulator.runner import OfficeSimulation
@@ -184,3 +185,15 @@ def test_a_look_waits_until_the_list_shows_every_visitor_queued_so_far() -> None
             return await simulation.see_list()
 
     assert asyncio.run(look())["issued_today"] == 1  # the two earlier answers did not show the check-in
+
+
+def ids(offices: list[Office]) -> list[str]:
+    return [office.id for office in offices]
+
+
+def test_the_offices_named_are_played_and_only_of_the_region_named() -> None:
+    assert ids(chosen(OFFICES, ["halden", "sarpsborg"], None)) == ["halden", "sarpsborg"]
+    assert "moss" not in ids(chosen(OFFICES, ["halden", "sarpsborg"], None))
+    assert ids(chosen(OFFICES, ["halden", "loten"], "ostfold")) == ["halden"]
+    assert "moss" in ids(chosen(OFFICES, [], "ostfold"))
+    assert len(chosen(OFFICES, [], None)) == len(chosen(OFFICES, [], "all")) == len(list(OFFICES))

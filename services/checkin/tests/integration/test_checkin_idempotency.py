@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from visitflow_checkin.schemas import CheckInRequest
+from visitflow_checkin.domain import CheckInRequest
 from visitflow_devstack.testing import System
 
 pytestmark = pytest.mark.integration

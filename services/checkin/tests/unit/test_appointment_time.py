@@ -8,8 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from pydantic import ValidationError
-from visitflow_checkin.domain import appointment_start
-from visitflow_checkin.schemas import AppointmentIn
+from visitflow_checkin.domain import AppointmentIn, appointment_start
 from visitflow_offices import OSLO
 
 CHECKED_IN = datetime(2026, 11, 23, 15, 0, tzinfo=OSLO)

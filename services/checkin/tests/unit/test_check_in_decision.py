@@ -10,8 +10,15 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from visitflow_checkin.domain import Admit, Decision, Refusal, Steer, VisitIds, decide_check_in
-from visitflow_checkin.schemas import CheckInRequest
+from visitflow_checkin.domain import (
+    Admit,
+    CheckInRequest,
+    Decision,
+    Refusal,
+    Steer,
+    VisitIds,
+    decide_check_in,
+)
 from visitflow_events import Alternative, RedirectCause, VisitKind
 from visitflow_offices import OSLO, Office, Window, load_offices
 

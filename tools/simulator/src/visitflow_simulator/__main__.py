@@ -1,6 +1,6 @@
 """python -m visitflow_simulator: plays realistic office days through the public HTTP APIs.
 
-    --office halden            one office, or --region ostfold, or (default) every office
+    --office halden            one office (repeat for several), or --region ostfold, or (default) every office
     --scale 2                  twice the usual number of visitors
     --duration 60              stop after 60 real seconds (default: run until stopped)
 
@@ -14,9 +14,11 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Iterable, Sequence
 
 import httpx
 import orjson
+from visitflow_offices import Office
 from visitflow_platform.auth import Role, issue_token
 from visitflow_platform.logs import configure_logging
 from visitflow_platform.settings import ServiceSettings
@@ -26,15 +28,20 @@ from .runner import OfficeSimulation
 log = logging.getLogger("visitflow.simulator")
 
 
+def chosen(offices: Iterable[Office], office_ids: Sequence[str], region: str | None) -> list[Office]:
+    """The offices named (all when none is), of the region named (any when none or "all" is)."""
+    return [
+        office
+        for office in offices
+        if (not office_ids or office.id in office_ids) and region in (None, "all", office.region_id)
+    ]
+
+
 async def simulate(args: argparse.Namespace) -> dict[str, dict[str, int]]:
     settings = ServiceSettings(service_name="simulator")
-    offices = [
-        office
-        for office in settings.offices
-        if (args.office in (None, office.id)) and (args.region in (None, "all", office.region_id))
-    ]
+    offices = chosen(settings.offices, args.office, args.region)
     if not offices:
-        raise SystemExit(f"no office matches --office {args.office} --region {args.region}")
+        raise SystemExit("no office matches the --office and --region given")
     limits = httpx.Limits(max_connections=50)
     token = args.token or issue_token(settings, Role.ADMIN, "simulator", hours=24 * 30)
     auth = {"Authorization": f"Bearer {token}"}
@@ -64,7 +71,7 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--checkin-url", default="http://127.0.0.1:8101")
     parser.add_argument("--queue-url", default="http://127.0.0.1:8102")
-    parser.add_argument("--office")
+    parser.add_argument("--office", action="append", default=[], help="repeat for several offices")
     parser.add_argument("--region")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)

@@ -1,3 +1,3 @@
 """What the check-in service talks to besides Kafka: each check-in's record in Redis, claimed before
-anything is published (`idempotency`), and what the booking import last published of each booking
-(`booking_index`)."""
+anything is published (`idempotency`), the visitors' links with their contacts (`visitor_links`), and
+what the booking import last published of each booking (`booking_index`)."""

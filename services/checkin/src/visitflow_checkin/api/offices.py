@@ -11,8 +11,8 @@ from visitflow_platform.auth import require
 from visitflow_platform.deps import OfficeDep
 
 from ..domain import alternatives_for
-from ..schemas import PolicyHints
 from .dependencies import Checkin
+from .schemas import PolicyHints
 
 router = APIRouter(prefix="/api")
 

@@ -1,4 +1,5 @@
-"""Bookings as the booking system sends them: what each one changes, and which ones overlap.
+"""Bookings as the booking system sends them (`BookingIn`): what each one changes, and which ones overlap;
+and what the import answers of each (`BookingResult`).
 
 A booking is upserted by its id: the import compares it with what it last recorded of the same booking
 (`Recorded`) and says what happened to it. Each change is the booking's next version, and its event id
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from pydantic import BaseModel, ConfigDict, Field
 from visitflow_events import Reason
+from visitflow_events.ids import REFERENCE_PATTERN
 
 
 class BookingStatus(StrEnum):
@@ -91,3 +94,47 @@ def overlapping(booking: Booking, others: Iterable[tuple[str, Recorded]]) -> lis
         and other.starts_at < booking.ends_at
         and booking.starts_at < other.ends_at
     )
+
+
+MAX_BOOKINGS_PER_IMPORT = 100  # and a batch must fit VISITFLOW_MAX_BODY_BYTES (16 KiB: about 100)
+
+
+class BookingIn(BaseModel):
+    """One booking as the booking system sends it: ids from the office configuration, codes from closed
+    sets, times and numbers. No name, identity number, phone number or free text has a place in it."""
+
+    model_config = ConfigDict(
+        extra="forbid", regex_engine="python-re", str_strip_whitespace=True, hide_input_in_errors=True
+    )
+
+    booking_id: str = Field(
+        pattern=REFERENCE_PATTERN,
+        description="The booking's reference, which the visitor shows at the office: 2 to 4 capital letters, "
+        "a dash, 4 to 6 capital letters or digits with at most four digits in a row (TA-4K7Q).",
+        examples=["TA-4K7Q"],
+    )
+    office_id: str = Field(max_length=40, description="one of the offices (`GET /api/offices`)")
+    counsellor_id: str = Field(max_length=64, description="one of the office's counsellors (its policy)")
+    starts_at: datetime = Field(
+        description="When it starts: a date and time with a UTC offset, or without one on the office's "
+        "clock (Europe/Oslo), read as a check-in's appointment time is. From a day ago to 90 days ahead.",
+        examples=["2026-11-23T10:30:00+01:00", "2026-11-23T10:30"],
+    )
+    duration_minutes: int = Field(ge=5, le=240)
+    reason: Reason = Reason.COUNSELLOR_APPOINTMENT
+    status: BookingStatus = Field(
+        BookingStatus.BOOKED, description="`cancelled` cancels the booking; sending it again changes nothing"
+    )
+
+
+class BookingResult(BaseModel):
+    booking_id: str
+    office_id: str
+    change: Change = Field(description="what the import did: booked, rescheduled, cancelled or unchanged")
+    overlaps: list[str] = Field(
+        description="the same counsellor's other bookings whose time meets this one's: accepted, flagged"
+    )
+
+
+class ImportAnswer(BaseModel):
+    results: list[BookingResult]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -25,11 +25,9 @@ from visitflow_events import (
 )
 from visitflow_offices import Office, business_date
 
+from .check_in_request import CheckInRequest
 from .policy import Redirect, Refuse, alternatives_for, judge
 from .timing import appointment_start
-
-if TYPE_CHECKING:  # the request's schema imports this package's booking types
-    from ..schemas import CheckInRequest
 
 APPOINTMENT_WITHIN = timedelta(days=1)
 STEERED_BY_THE_HOST = "Steered by the host."

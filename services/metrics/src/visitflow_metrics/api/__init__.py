@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -18,7 +17,7 @@ from prometheus_client import CollectorRegistry
 from visitflow_platform.live import LiveHub
 from visitflow_platform.pages import mount_common
 from visitflow_platform.runtime import ApiRuntime
-from visitflow_platform.web import install_common
+from visitflow_platform.service_app import service_app
 
 from ..adapters.exporter import OfficeFigures
 from ..adapters.lag import LagGauge
@@ -53,32 +52,23 @@ def create_app(settings: MetricsSettings) -> FastAPI:
     async def measure_lag() -> None:
         await asyncio.get_running_loop().run_in_executor(None, lag.refresh)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
-        await metrics.hub.start()
-        tasks = [
-            asyncio.create_task(_every(REFRESH_S, metrics.refresh_today)),
-            asyncio.create_task(_every(settings.lag_interval_s, measure_lag)),
-        ]
-        yield
-        for task in tasks:
-            task.cancel()
-        await metrics.hub.stop()
-        await runtime.stop()
-
-    app = FastAPI(
-        title="Visitflow metrics",
-        version="1.0.0",
-        lifespan=lifespan,
-        description="Footfall and KPIs per office and region, the regional dashboard and its live stream.",
-    )
-    app.state.offices = settings.offices
-    app.state.metrics = metrics
     checks = runtime.checks()
     checks["live"] = metrics.hub.ready
     checks["read_model"] = store.history_loaded  # not ready while Redis has lost the day summaries
-    install_common(app, settings, registry, checks)
+    app = service_app(
+        settings,
+        title="Visitflow metrics",
+        description="Footfall and KPIs per office and region, the regional dashboard and its live stream.",
+        parts=[
+            runtime,
+            metrics.hub,
+            Every(REFRESH_S, metrics.refresh_today),
+            Every(settings.lag_interval_s, measure_lag),
+        ],
+        registry=registry,
+        checks=checks,
+    )
+    app.state.metrics = metrics
     for resource in (exporter, regions, offices, dashboard):
         app.include_router(resource.router)
     app.mount("/dashboard/assets", StaticFiles(directory=dashboard.WEB), name="dashboard-assets")
@@ -86,10 +76,24 @@ def create_app(settings: MetricsSettings) -> FastAPI:
     return app
 
 
-async def _every(interval_s: float, job: Callable[[], Awaitable[None]]) -> None:
-    while True:
-        try:
-            await job()
-        except Exception:
-            log.exception("background refresh failed")
-        await asyncio.sleep(interval_s)
+class Every:
+    """A job run every `interval_s` while the app runs; a failed run is logged and the next one comes."""
+
+    def __init__(self, interval_s: float, job: Callable[[], Awaitable[None]]) -> None:
+        self._interval_s, self._job = interval_s, job
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._job()
+            except Exception:
+                log.exception("background refresh failed")
+            await asyncio.sleep(self._interval_s)

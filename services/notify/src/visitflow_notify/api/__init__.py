@@ -7,15 +7,13 @@ resource: displays, counsellor alerts, and visitors' pages."""
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Gauge
 from visitflow_platform.live import LiveHub
 from visitflow_platform.pages import mount_static
 from visitflow_platform.runtime import ApiRuntime
-from visitflow_platform.web import install_common
+from visitflow_platform.service_app import service_app
 
 from ..adapters.scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE, VISITOR_SCOPE
 from ..adapters.visitor_links import LINK_PATHS, LinkRefused, VisitLinks, refused
@@ -41,28 +39,19 @@ def create_app(settings: NotifySettings) -> FastAPI:
         "notify"
     ).set_function(lambda: sum(hub.listeners for hub in notify.hubs))
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
-        for hub in notify.hubs:
-            await hub.start()
-        yield
-        for hub in reversed(notify.hubs):
-            await hub.stop()
-        await runtime.stop()
-
-    app = FastAPI(
-        title="Visitflow notify",
-        version="1.0.0",
-        lifespan=lifespan,
-        description="Waiting-room displays and notifications.",
-    )
-    app.state.offices = settings.offices
-    app.state.notify = notify
     # the displays stay ready without Kafka (only a visitor's acts publish): its check is left out
     checks = {name: check for name, check in runtime.checks().items() if name != "kafka"}
     checks["live"] = notify.displays.ready
-    install_common(app, settings, registry, checks, link_paths=LINK_PATHS)
+    app = service_app(
+        settings,
+        title="Visitflow notify",
+        description="Waiting-room displays and notifications.",
+        parts=[runtime, *notify.hubs],
+        registry=registry,
+        checks=checks,
+        link_paths=LINK_PATHS,
+    )
+    app.state.notify = notify
     app.add_exception_handler(LinkRefused, refused)
     mount_static(app, displays.WEB)
     for resource in (displays, alerts, visitor_pages):

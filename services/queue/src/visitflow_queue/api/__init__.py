@@ -7,16 +7,14 @@ tablet's page."""
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from visitflow_platform.live import LiveHub
 from visitflow_platform.pages import mount_npm, mount_static
 from visitflow_platform.runtime import ApiRuntime
+from visitflow_platform.service_app import service_app
 from visitflow_platform.visit_links import LinkStore
-from visitflow_platform.web import install_common
 
 from ..adapters.frames import SCOPE
 from ..config import QueueSettings
@@ -45,26 +43,18 @@ def create_app(settings: QueueSettings) -> FastAPI:
         "queue"
     ).set_function(lambda: queue.hub.listeners)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
-        await queue.hub.start()
-        yield
-        await queue.hub.stop()
-        await runtime.stop()
-
-    app = FastAPI(
-        title="Visitflow queue",
-        version="1.0.0",
-        lifespan=lifespan,
-        description="Live waiting lists, rooms and host commands per office.",
-    )
-    app.state.offices = settings.offices
-    app.state.queue = queue
     checks = runtime.checks()
     checks["live"] = queue.hub.ready
     checks["read_model"] = queue.read_model_whole
-    install_common(app, settings, registry, checks)
+    app = service_app(
+        settings,
+        title="Visitflow queue",
+        description="Live waiting lists, rooms and host commands per office.",
+        parts=[runtime, queue.hub],
+        registry=registry,
+        checks=checks,
+    )
+    app.state.queue = queue
     for resource in (waiting_list, commands, visit_links, rooms):
         app.include_router(resource.router)
     mount_static(app, tablet.WEB)

@@ -36,8 +36,8 @@ from visitflow_platform.access import Action
 from visitflow_platform.auth import require
 from visitflow_platform.errors import ApiError
 
-from ..schemas import CallBody, CallNextBody, CancelBody, CompleteBody, EmptyBody, TransferBody
 from .dependencies import CommandOrigin, Origin, Queue, QueueApi, refuse_unknown
+from .schemas import CallBody, CallNextBody, CancelBody, CompleteBody, EmptyBody, TransferBody
 
 COMMAND_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"description": "done; the body carries the event it caused"},

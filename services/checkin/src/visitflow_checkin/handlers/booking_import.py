@@ -1,24 +1,20 @@
-"""The booking import: the booking system's bookings, as JSON or as a CSV file, onto
+"""The booking import: the booking system's bookings (the API reads them from JSON or a CSV file) onto
 `visitflow.appointments.v1` (docs/decisions/booking-import.md).
 
 A batch is checked whole before anything is published: a booking naming an unknown office or counsellor
 refuses the batch with 422 naming the field (never its value), and nothing is published. Then each
-booking is compared with what the import recorded of it (`BookingIndex`), the changes are published
+booking is compared with what the import recorded of it (`ports.BookingRecords`), the changes are published
 together and only then recorded. An import that fails half way (Kafka or Redis away: 503) is sent again
 as it was: it makes the same events with the same ids, which the consumers apply once.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from prometheus_client import Counter
-from pydantic import ValidationError
 from visitflow_events import (
     AppointmentBooked,
     AppointmentCancelled,
@@ -32,17 +28,22 @@ from visitflow_platform.access import Action, roles_for
 from visitflow_platform.auth import Principal, allows
 from visitflow_platform.errors import ApiError
 from visitflow_platform.ids import stable_id
-from visitflow_platform.kafka import EventPublisher
-from visitflow_platform.privacy import looks_personal
 from visitflow_platform.topics import BOOKING_HORIZON_DAYS
 
-from .adapters.booking_index import BookingIndex
-from .domain import Booking, BookingStatus, Change, Recorded, change_of, overlapping
-from .schemas import MAX_BOOKINGS_PER_IMPORT, BookingIn, BookingResult, ImportAnswer
+from ..domain import (
+    Booking,
+    BookingIn,
+    BookingResult,
+    BookingStatus,
+    Change,
+    ImportAnswer,
+    Recorded,
+    change_of,
+    overlapping,
+)
+from .ports import BookingRecords, Publisher
 
 PAST_ALLOWED = timedelta(days=1)
-CSV_COLUMNS = tuple(BookingIn.model_fields)
-CSV_REQUIRED = ("booking_id", "office_id", "counsellor_id", "starts_at", "duration_minutes")
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,11 @@ class BookingImport:
 
     offices: OfficeDirectory
     clock: Clock
-    publisher: EventPublisher
-    index: BookingIndex
+    publisher: Publisher
+    index: BookingRecords
     topic: str
     producer: str
-    imported: Counter
+    counted: Callable[[str], None]
 
     async def upsert(self, bookings: Sequence[BookingIn], who: Principal) -> ImportAnswer:
         now = self.clock.now()
@@ -92,7 +93,7 @@ class BookingImport:
                 await self.publisher.publish_all(self.topic, events)
                 await self.index.record(office_id, changed, known, now)
         for result in results:
-            self.imported.labels(result.change.value).inc()
+            self.counted(result.change.value)
         return ImportAnswer(results=results)
 
 
@@ -173,52 +174,3 @@ def _event(booking: Booking, change: Change, version: int, now: datetime, produc
         duration_minutes=booking.duration_minutes,
         reason=booking.reason,
     )
-
-
-def csv_bookings(body: bytes) -> list[BookingIn]:
-    """The rows of a CSV file as bookings; a refusal names the row and column, never a cell."""
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ApiError(422, "invalid_csv", "The file is not UTF-8 text.") from None
-    try:
-        return _rows(csv.DictReader(io.StringIO(text)))
-    except csv.Error:
-        raise ApiError(422, "invalid_csv", "The file is not CSV as the import reads it.") from None
-
-
-def _rows(reader: csv.DictReader[str]) -> list[BookingIn]:
-    header = reader.fieldnames or []
-    if any(column not in CSV_COLUMNS for column in header):
-        raise ApiError(
-            422,
-            "invalid_csv",
-            "The header names a column the import does not know: " + ", ".join(CSV_COLUMNS),
-        )
-    if missing := [column for column in CSV_REQUIRED if column not in header]:
-        raise ApiError(422, "invalid_csv", "The header lacks the column(s) " + ", ".join(missing) + ".")
-    bookings: list[BookingIn] = []
-    for row_number, row in enumerate(reader, start=2):
-        if len(bookings) == MAX_BOOKINGS_PER_IMPORT:
-            raise ApiError(422, "invalid_csv", f"At most {MAX_BOOKINGS_PER_IMPORT} bookings a file.")
-        if None in row:
-            raise ApiError(422, "invalid_csv", f"Row {row_number} has more cells than the header.")
-        for column, cell in row.items():
-            if cell and looks_personal(cell):
-                raise ApiError(
-                    422,
-                    "personal_data",
-                    f"Row {row_number}, column {column} looks like it holds a national identity number "
-                    "or a phone number. Visitflow does not take personal data; leave it out and try again.",
-                )
-        try:
-            bookings.append(BookingIn.model_validate({k: v for k, v in row.items() if v not in (None, "")}))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            place = ".".join(str(p) for p in first["loc"]) or "row"
-            raise ApiError(
-                422, "invalid_csv", f"Row {row_number}, {place}: {first['msg']}", field=f"row {row_number}"
-            ) from None
-    if not bookings:
-        raise ApiError(422, "invalid_csv", "The file holds no bookings.")
-    return bookings

@@ -3,7 +3,11 @@ itself (services/queue web/tablet.js), so a check-in spends no CPU on it."""
 
 from __future__ import annotations
 
-from .schemas import VisitLinkOut
+from pydantic import BaseModel, Field
+
+
+class VisitLinkOut(BaseModel):
+    url: str = Field(description="the visitor's own page; works until the visit ends or the day closes")
 
 
 def link_url(page_base_url: str, token: str) -> str:

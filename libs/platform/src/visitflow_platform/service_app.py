@@ -1,0 +1,51 @@
+"""A service's FastAPI app as all four build it: its parts started before the first request and stopped
+after the last, the offices on `app.state.offices` (`deps.OfficeDep` reads them), and the edge, error
+handlers, health, readiness and /metrics that every service shares (`web.install_common`). The
+service's factory builds its dependencies, calls this, and includes its routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Protocol
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from .settings import ServiceSettings
+from .web import Check, install_common
+
+
+class Part(Protocol):
+    """What runs beside the app's requests: the runtime's Kafka and Redis, a live hub, a refresh."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+def service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    parts: Sequence[Part],
+    registry: CollectorRegistry,
+    checks: Mapping[str, Check],
+    phone_fields: Collection[str] = (),
+    link_paths: str | None = None,
+) -> FastAPI:
+    """`parts` start in order and stop in reverse; `registry`, `checks`, `phone_fields` and `link_paths`
+    are `install_common`'s."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for part in parts:
+            await part.start()
+        yield
+        for part in reversed(parts):
+            await part.stop()
+
+    app = FastAPI(title=title, version="1.0.0", lifespan=lifespan, description=description)
+    app.state.offices = settings.offices
+    install_common(app, settings, registry, checks, phone_fields=phone_fields, link_paths=link_paths)
+    return app

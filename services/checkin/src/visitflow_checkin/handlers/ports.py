@@ -1,0 +1,80 @@
+"""What the check-in's use cases are given: Kafka to publish on, the queue's replies, each check-in's
+record, the visitors' links, and what the booking import recorded. `adapters/` and the platform
+implement them; the unit tests give fakes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import date, datetime
+from typing import Protocol
+from uuid import UUID
+
+from pydantic import BaseModel
+from visitflow_events import Message
+
+from ..domain import Recorded
+
+
+class Publisher(Protocol):
+    """Kafka: returns once every message is acknowledged (acks=all), else raises."""
+
+    async def publish(self, topic: str, message: Message) -> None: ...
+    async def publish_all(self, topic: str, messages: Sequence[Message]) -> None: ...
+
+
+class Replies(Protocol):
+    """The queue's answers by visit id: awaited once expected, or read once stored."""
+
+    def expect(self, key: str) -> asyncio.Future[str]: ...
+    async def wait(self, key: str, future: asyncio.Future[str], timeout_s: float) -> str | None: ...
+    async def stored(self, key: str) -> str | None: ...
+
+
+class Given(Protocol):
+    """An answer a check-in was given: its status and body."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def body(self) -> dict[str, object]: ...
+
+
+class Claim(Protocol):
+    """A request's hold on its check-in's record: `prior` is the answer already given, if any."""
+
+    @property
+    def prior(self) -> Given | None: ...
+    async def keep(self, status: int, body: dict[str, object]) -> None: ...
+
+
+class CheckInRecords(Protocol):
+    """One record per check-in (idempotency). A claim that ends without an answer kept is let go; a
+    claim of a record with another fingerprint, or one still in flight too long, raises the refusal."""
+
+    def fingerprint(self, request: BaseModel, *context: str | None) -> str: ...
+    def claim(
+        self, visit_id: UUID, office_id: str, fingerprint: str
+    ) -> AbstractAsyncContextManager[Claim]: ...
+    async def office_of(self, visit_id: UUID) -> str | None: ...
+
+
+class VisitorLinks(Protocol):
+    """The visitors' own links, as tokens, with any SMS opt-in's phone kept beside them until `day` ends."""
+
+    async def give(
+        self, office_id: str, visit_id: UUID, day: date, now: datetime, phone: str | None = None
+    ) -> str: ...
+    async def given(self, visit_id: UUID) -> str | None:
+        """The token the visit was given, while it still opens the visit."""
+        ...
+
+
+class BookingRecords(Protocol):
+    """What the import recorded of each booking, per office."""
+
+    async def load(self, office_id: str) -> dict[str, Recorded]: ...
+    async def record(
+        self, office_id: str, changed: dict[str, Recorded], known: dict[str, Recorded], now: datetime
+    ) -> None: ...
