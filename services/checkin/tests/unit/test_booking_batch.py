@@ -17,7 +17,8 @@ BOOKING = {
 
 
 def test_a_batch_holds_one_to_the_most_bookings_per_import() -> None:
-    assert len(BookingBatch.model_validate({"bookings": [BOOKING] * MAX_BOOKINGS_PER_IMPORT}).bookings) == 100
+    most = BookingBatch.model_validate({"bookings": [BOOKING] * MAX_BOOKINGS_PER_IMPORT})
+    assert len(most.bookings) == MAX_BOOKINGS_PER_IMPORT == 100
     for count in (0, MAX_BOOKINGS_PER_IMPORT + 1):
         with pytest.raises(ValidationError):
             BookingBatch.model_validate({"bookings": [BOOKING] * count})
