@@ -76,7 +76,7 @@ from .vocabulary import (
     VisitKind,
     VisitStage,
 )
-from .waits import LineWait, StaffingOption, WaitEstimate, WaitsEstimated
+from .waits import LineWait, OfficeWaits, StaffingOption, WaitEstimate, WaitsEstimated
 
 __all__ = [
     "COMMAND_TYPES",
@@ -114,6 +114,7 @@ __all__ = [
     "NotificationRequested",
     "NotificationSent",
     "OfficeDayClosed",
+    "OfficeWaits",
     "OpenRoom",
     "Outcome",
     "Reason",
