@@ -527,7 +527,8 @@ async def test_a_check_in_batchs_estimates_ride_on_its_last_queueing_and_a_comma
 
     await queue.handle(CloseRoom(**command_fields(), room_id="samtalerom-3"))
     (_, events, _) = outbox.projected[-1]
-    assert [type(event) for event in events] == [RoomClosed, WaitsEstimated]
+    closed_then_estimated: list[type[Event]] = [RoomClosed, WaitsEstimated]
+    assert [type(event) for event in events] == closed_then_estimated
     assert isinstance(events[-1], WaitsEstimated)
     assert [o.rooms for o in events[-1].staffing if o.as_now] == [2]
 
