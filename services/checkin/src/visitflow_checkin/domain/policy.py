@@ -25,8 +25,6 @@ from zoneinfo import ZoneInfo
 from visitflow_events import Alternative, RedirectCause, VisitKind
 from visitflow_offices import OSLO, Office, OfficeHours, office_hours, opening_span
 
-CONTACT_CENTRE_PHONE = "55 55 33 33"
-
 
 @dataclass(frozen=True)
 class Queue:
