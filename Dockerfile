@@ -9,9 +9,17 @@
 # build, one vulnerability scan and one tag to promote cover all seven processes; per-service images
 # would differ only in their default command. Build: `docker build -t visitflow:1.0.0 .`
 #
-# Stage 1 installs the locked dependencies (uv.lock, `uv sync --frozen --no-dev`), then the workspace
-# packages, non-editable, into /app/.venv. Stage 2 is the slim runtime: no compilers, no uv, no sources
-# beyond the installed packages, a non-root user, and a HEALTHCHECK that knows API from worker.
+# Stage "web" installs the npm packages the pages load (package-lock.json, `npm ci --omit=dev`). Stage
+# "build" installs the locked dependencies (uv.lock, `uv sync --frozen --no-dev`), then the workspace
+# packages, non-editable, into /app/.venv. "runtime" is the slim runtime: no compilers, no uv, no node,
+# no sources beyond the installed packages, a non-root user, and a HEALTHCHECK that knows API from worker.
+
+FROM node:22.12.0-bookworm-slim AS web
+
+WORKDIR /web
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 
 FROM python:3.11.14-slim-bookworm AS build
 
@@ -61,6 +69,7 @@ RUN groupadd --system --gid 10001 visitflow \
        --shell /usr/sbin/nologin visitflow
 
 COPY --from=build /app/.venv /app/.venv
+COPY --from=web /web/node_modules /app/node_modules
 COPY deploy/config/offices.yaml /etc/visitflow/offices.yaml
 COPY deploy/docker/healthcheck.py /app/healthcheck.py
 
@@ -71,6 +80,7 @@ ENV PATH=/app/.venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     VISITFLOW_HOST=0.0.0.0 \
     VISITFLOW_OFFICES_FILE=/etc/visitflow/offices.yaml \
+    VISITFLOW_WEB_MODULES_DIR=/app/node_modules \
     VISITFLOW_SMS_OUTBOX_FILE=/var/lib/visitflow/sms-outbox.jsonl
 
 WORKDIR /var/lib/visitflow

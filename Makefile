@@ -60,13 +60,14 @@ KUSTOMIZE_VER := v5.8.2
 	GOBIN=$(CURDIR)/.cache/bin GOTOOLCHAIN=local go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VER)
 	@cp .cache/bin/kustomize $@
 
-# axe-core, which the browser tests inject into every page (npm registry, pinned by package-lock.json).
+# The browser-side packages (npm registry, pinned by package-lock.json): qrcode-generator, which the
+# tablet's page loads, and axe-core and jsqr, which the browser tests inject.
 node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm is needed for the browser tests: apt-get install npm"; exit 1; }
+	@command -v npm >/dev/null || { echo "npm is needed for the pages' packages: apt-get install npm"; exit 1; }
 	npm ci --no-audit --no-fund --silent
 	@touch $@
 
-install: $(VENV)/.synced .cache/kafka/libs/.fetched .cache/debian.checked
+install: $(VENV)/.synced .cache/kafka/libs/.fetched .cache/debian.checked node_modules/.installed
 
 # --- the two commands ------------------------------------------------------------------------------
 run: install
@@ -75,7 +76,7 @@ run: install
 stop:
 	-@$(BIN)/python -m visitflow_devstack stop
 
-test: install node_modules/.installed .cache/bin/kustomize-$(KUSTOMIZE_VER) lint typecheck
+test: install .cache/bin/kustomize-$(KUSTOMIZE_VER) lint typecheck
 	$(BIN)/pytest
 
 # The benchmark suite: writes bench/results/latest.json and the tables in docs/PERFORMANCE.md.

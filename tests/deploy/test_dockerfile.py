@@ -60,6 +60,10 @@ def parse_dockerfile(text: str) -> list[Stage]:
     return stages
 
 
+def _stage(stages: list[Stage], name: str) -> Stage:
+    return next(stage for stage in stages if stage.name == name)
+
+
 @pytest.fixture(scope="module")
 def stages() -> list[Stage]:
     return parse_dockerfile(DOCKERFILE.read_text())
@@ -76,7 +80,7 @@ def test_hadolint_finds_nothing(find_tool: Callable[[str], str | None]) -> None:
 
 def test_base_images_are_slim_python_311_pinned_by_tag(stages: list[Stage]) -> None:
     names = {stage.name for stage in stages if stage.name}
-    external = [stage.base for stage in stages if stage.base not in names]
+    external = [stage.base for stage in stages if stage.base not in names and stage.name != "web"]
     assert external, "no FROM"
     for image in external:
         assert ":" in image, f"{image}: pin the base image by tag"
@@ -87,8 +91,17 @@ def test_base_images_are_slim_python_311_pinned_by_tag(stages: list[Stage]) -> N
     assert len(set(external)) == 1, "build and runtime stages must use the same base"
 
 
+def test_the_pages_npm_packages_come_from_the_lock_file_without_the_test_tools(stages: list[Stage]) -> None:
+    web = _stage(stages, "web")
+    assert re.fullmatch(r"node:\d+\.\d+\.\d+-\w+-slim", web.base), f"{web.base}: a patch-pinned node slim tag"
+    assert any("npm ci" in run and "--omit=dev" in run for run in web.all("RUN"))
+    runtime = stages[-1]
+    assert any("--from=web" in c and "/app/node_modules" in c for c in runtime.all("COPY"))
+    assert "VISITFLOW_WEB_MODULES_DIR=/app/node_modules" in " ".join(runtime.all("ENV"))
+
+
 def test_multi_stage_runtime_has_no_build_tools(stages: list[Stage]) -> None:
-    assert [stage.name for stage in stages] == ["build", "runtime"]
+    assert [stage.name for stage in stages] == ["web", "build", "runtime"]
     runtime = stages[-1]
     copies = runtime.all("COPY")
     assert any("--from=build" in args and "/app/.venv" in args for args in copies)
@@ -108,7 +121,7 @@ def test_runs_as_a_fixed_non_root_user(stages: list[Stage], facts: Any) -> None:
 
 
 def test_dependencies_come_from_the_lock_file(stages: list[Stage]) -> None:
-    runs = list(stages[0].all("RUN"))
+    runs = list(_stage(stages, "build").all("RUN"))
     syncs = [args for args in runs if "uv sync" in args]
     assert syncs, "dependencies are installed with uv sync"
     for args in syncs:
@@ -129,11 +142,12 @@ def test_every_workspace_member_manifest_is_copied_before_the_dependency_layer(s
         for pattern in workspace
         for path in ROOT.glob(f"{pattern}/pyproject.toml")
     )
-    copies = " ".join(stages[0].all("COPY"))
+    copies = " ".join(_stage(stages, "build").all("COPY"))
     missing = [member for member in members if f"{member}/pyproject.toml" not in copies]
     assert not missing, f"add `COPY <member>/pyproject.toml <member>/` for: {missing}"
+    copied = "\n".join(f"COPY {c}" for c in _stage(stages, "build").all("COPY"))
     for top in {member.split("/")[0] for member in members}:
-        assert re.search(rf"\bCOPY {top} {top}\b", "\n".join(f"COPY {c}" for c in stages[0].all("COPY")))
+        assert re.search(rf"\bCOPY {top} {top}\b", copied)
 
 
 def test_healthcheck_and_default_command(stages: list[Stage], facts: Any) -> None:

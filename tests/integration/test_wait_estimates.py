@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from visitflow_devstack.testing import System, eventually
-from visitflow_events import UndecodableMessage, VisitorCalled, VisitorQueued, WaitsEstimated, decode
+from visitflow_events import (
+    OfficeWaits,
+    UndecodableMessage,
+    VisitorCalled,
+    VisitorQueued,
+    WaitsEstimated,
+    decode,
+)
 from visitflow_platform.access import Role
 
 pytestmark = pytest.mark.integration
@@ -35,7 +42,8 @@ def test_the_tablet_and_the_display_show_the_same_figure_for_the_same_visitor(sy
     me = answer.json()
 
     # The display counts the waiting from the visits it is told of and takes the estimate from the
-    # queue's WaitsEstimated published after them in the same batch: for a moment it may show the
+    # queue's estimates published with them (on the batch's last VisitorQueued, else a WaitsEstimated
+    # after them): for a moment it may show the
     # three waiting with the figure from before this check-in. It must come to the queue's figure.
     def both() -> tuple[dict[str, Any], dict[str, Any]] | None:
         tablet = system.waiting_list(OFFICE)
@@ -58,14 +66,18 @@ def test_the_tablet_and_the_display_show_the_same_figure_for_the_same_visitor(sy
     )
     assert (display_line["expected_minutes"], display_line["expected_minutes_to"]) == said
 
-    published = []
+    published: list[WaitsEstimated | OfficeWaits] = []
     for value in system.read_topic(system.topics.visits):
         try:
             event = decode(value)
         except UndecodableMessage:
             continue
-        if isinstance(event, WaitsEstimated) and event.office_id == OFFICE:
+        if event.office_id != OFFICE:
+            continue
+        if isinstance(event, WaitsEstimated):
             published.append(event)
+        elif isinstance(event, VisitorQueued) and event.waits is not None:
+            published.append(event.waits)
     last = {line.line_id: line for line in published[-1].lines}
     assert last["emergency"].waiting == 3
     assert last["emergency"].estimate.expected_s == me["estimated_wait_s"]

@@ -39,6 +39,7 @@ from visitflow_events import (
     NotificationRequested,
     NotificationSent,
     OfficeDayClosed,
+    OfficeWaits,
     OpenRoom,
     Outcome,
     Reason,
@@ -151,6 +152,16 @@ def sample(model: type[Message]) -> Message:
             needs=Needs(accessibility=True),
             position=3,
             estimated_wait_s=720,
+            waits=OfficeWaits(
+                lines=(
+                    LineWait(
+                        line_id="drop_in",
+                        waiting=3,
+                        estimate=WaitEstimate(expected_s=720, low_s=600, high_s=900),
+                    ),
+                ),
+                staffing=(StaffingOption(rooms=2, as_now=True, expected_wait_s=720),),
+            ),
         ),
         VisitorCalled: lambda: VisitorCalled(
             **ticketed(), line_id="drop_in", room_id="samtalerom-1", call_number=2

@@ -77,7 +77,7 @@ from .vocabulary import (
     VisitKind,
     VisitStage,
 )
-from .waits import LineWait, StaffingOption, WaitEstimate, WaitsEstimated
+from .waits import LineWait, OfficeWaits, StaffingOption, WaitEstimate, WaitsEstimated
 
 __all__ = [
     "BOOKING_HORIZON_DAYS",
@@ -116,6 +116,7 @@ __all__ = [
     "NotificationRequested",
     "NotificationSent",
     "OfficeDayClosed",
+    "OfficeWaits",
     "OpenRoom",
     "Outcome",
     "Reason",

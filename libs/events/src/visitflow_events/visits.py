@@ -19,7 +19,7 @@ from .vocabulary import (
     VisitKind,
     VisitStage,
 )
-from .waits import WaitEstimate
+from .waits import OfficeWaits, WaitEstimate
 
 TICKET_PATTERN = r"^[A-Z]{1,3}-\d{3,4}$"
 UP_NEXT_MAX = 10  # the most visits a call names as next in line; an office's "nearly your turn" is within it
@@ -82,6 +82,11 @@ class VisitorQueued(TicketedEvent):
     needs: Needs = Needs()
     position: int = Field(ge=1)
     estimated_wait_s: int = Field(ge=0)
+    waits: OfficeWaits | None = Field(
+        default=None,
+        description="the office's estimates after the batch this queueing ended, when the batch changed "
+        "them: then no `WaitsEstimated` follows (one record fewer on the topic per check-in)",
+    )
 
 
 class VisitorCalled(TicketedEvent):

@@ -60,6 +60,18 @@ class StaffingOption(BaseModel):
     expected_wait_s: int | None = Field(default=None, ge=0, description="None: nobody is expected")
 
 
+class OfficeWaits(BaseModel):
+    """Each line's count and wait estimate, and the office's staffing hint, as a batch of the queue left
+    them: what a `WaitsEstimated` says, carried by the `VisitorQueued` that ends a batch of check-ins."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lines: tuple[LineWait, ...] = Field(max_length=32)
+    staffing: tuple[StaffingOption, ...] = Field(
+        default=(), max_length=3, description="the office lead's hint: the next hour, a room more or fewer"
+    )
+
+
 class WaitsEstimated(Event):
     """The office's wait estimates per line, or its staffing hint, changed: what the display and the
     regional dashboard show."""

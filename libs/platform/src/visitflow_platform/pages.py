@@ -21,6 +21,11 @@ def mount_static(app: FastAPI, own: Path) -> None:
     app.mount("/static/app", StaticFiles(directory=own), name="app")
 
 
+def mount_npm(app: FastAPI, modules: Path, package: str, folder: str) -> None:
+    """An npm package's browser files (package.json pins it), at /static/npm/{package}/."""
+    app.mount(f"/static/npm/{package}", StaticFiles(directory=modules / package / folder), name=package)
+
+
 def page(path: Path, connect: str = "") -> FileResponse:
     """An HTML page; scripts and styles only from this origin, live connections also to `connect`."""
     policy = (

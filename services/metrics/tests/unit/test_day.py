@@ -27,6 +27,7 @@ from visitflow_events import (
     VisitTransferred,
     WaitsEstimated,
 )
+from visitflow_events.waits import OfficeWaits
 from visitflow_metrics.domain import DayRules, OfficeDay, OfficeDays, Stage, apply
 from visitflow_metrics.domain.figures import live_view
 from visitflow_offices import load_offices
@@ -230,3 +231,11 @@ def test_the_queues_latest_staffing_hint_is_the_days_and_reaches_the_dashboards_
     assert apply(day, later, RULES) is None
     # estimates that leave the hint as it was count nothing either
     assert apply(day, _hinted(6, (2, 900), (3, 300), (4, 0)), RULES) is None
+
+
+def test_the_staffing_hint_on_the_queueing_that_ended_a_batch_is_the_days_too() -> None:
+    hint = _hinted(5, (2, 900), (3, 300), (4, 0))
+    queued = _queued(uuid4(), 5).model_copy(update={"waits": OfficeWaits(lines=(), staffing=hint.staffing)})
+    day = _play(_hinted(0, (2, 1500), (3, 600), (4, 120)), queued)
+    assert day.summary().staffing == hint.staffing
+    assert day.counters == _play(queued).counters  # and the visitor is counted as queued

@@ -28,6 +28,7 @@ from visitflow_events import (
     WaitEstimate,
     WaitsEstimated,
 )
+from visitflow_events.waits import OfficeWaits
 from visitflow_notify.domain import Board, apply, shown
 
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)
@@ -389,6 +390,16 @@ def test_a_line_shows_the_queues_estimate_never_an_arrivals_own() -> None:
     assert board.lines["drop_in"].waiting == (second,)
     board = apply(board, VisitCancelled(**fields(second, "D-002"), cause=CancelCause.VISITOR_LEFT))
     assert board.lines["drop_in"].waiting == ()
+
+
+def test_the_estimates_on_the_queueing_that_ended_a_batch_are_the_lines_after_it() -> None:
+    first, second = uuid4(), uuid4()
+    waits = _estimated(drop_in=660, self_service=120)
+    last = _queued(second, 2, 660).model_copy(update={"waits": OfficeWaits(lines=waits.lines)})
+    board = board_after(_queued(first, 1, 300), last)
+    assert board.lines["drop_in"].waiting == (first, second)  # joined, then its batch's estimates
+    assert (estimate_of(board, "drop_in"), estimate_of(board, "self_service")) == (660, 120)
+    assert apply(board, last) is board  # delivered again: nothing changes
 
 
 def test_a_transfer_puts_the_visitor_last_in_the_other_line_which_keeps_its_own_estimate() -> None:

@@ -44,6 +44,7 @@ from visitflow_events import (
     LineWait,
     Message,
     OfficeDayClosed,
+    OfficeWaits,
     StaffingOption,
     VisitorCheckedIn,
     VisitorQueued,
@@ -247,7 +248,7 @@ class QueueHandlers:
         dict[str, tuple[tuple[LineWait, ...], tuple[StaffingOption, ...]]],
     ]:
         """Each changed office's events and its new snapshot; when its lines' estimates or its staffing
-        hint changed, the events end with `WaitsEstimated`, so the display and the dashboard show what
+        hint changed, its events say so last (`_with_waits`), so the display and the dashboard show what
         the tablet does (and what was so published, to remember once emitted)."""
         changes, published = [], {}
         estimates_of = self._quote(batch)
@@ -260,7 +261,7 @@ class QueueHandlers:
             hint = self._staffing_hint(state, office, batch.now)
             if state.business_date is not None and (lines, hint) != self._published.get(office_id):
                 cause = batch.last[office_id]
-                events = [*events, waits_estimated(state.business_date, lines, hint, cause, batch.now)]
+                events = _with_waits(events, state.business_date, lines, hint, cause, batch.now)
                 published[office_id] = (lines, hint)
             view = self._snapshot(office_id, state, estimates, batch.now, batch, hint)
             assert view is not None
@@ -511,6 +512,22 @@ class QueueHandlers:
             result["events"] = [as_dict(event) for event in decision.events]
         batch.results[key] = (command, result)
         batch.replies.append((key, result))
+
+
+def _with_waits(
+    events: list[Event],
+    day: date,
+    lines: tuple[LineWait, ...],
+    hint: tuple[StaffingOption, ...],
+    cause: Message,
+    now: datetime,
+) -> list[Event]:
+    """An office's events of a batch with its new estimates: on the last one when it queued a visitor (a
+    check-in's batch: one record fewer on the visits topic for every reader), else as a `WaitsEstimated`
+    after them."""
+    if events and isinstance(last := events[-1], VisitorQueued):
+        return [*events[:-1], last.model_copy(update={"waits": OfficeWaits(lines=lines, staffing=hint)})]
+    return [*events, waits_estimated(day, lines, hint, cause, now)]
 
 
 def _quoted(event: Event, estimates: Forecast) -> Event:

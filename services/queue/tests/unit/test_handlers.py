@@ -20,6 +20,7 @@ from visitflow_events import (
     Event,
     OfficeDayClosed,
     Reason,
+    RoomClosed,
     StartService,
     VisitKind,
     VisitorCalled,
@@ -27,6 +28,7 @@ from visitflow_events import (
     VisitorQueued,
     WaitsEstimated,
 )
+from visitflow_events.waits import OfficeWaits
 from visitflow_offices import FixedClock, OfficeDirectory, load_offices
 from visitflow_queue import handlers as handlers_module
 from visitflow_queue.domain import OfficeQueue
@@ -42,14 +44,19 @@ OFFICES: OfficeDirectory = load_offices(CONFIG)
 class RecordingOutbox:
     def __init__(self) -> None:
         self.emitted: list[Event] = []  # about visits
-        self.estimated: list[WaitsEstimated] = []  # the lines' estimates published
+        # the lines' estimates published: as a `WaitsEstimated`, or on the `VisitorQueued` ending a batch
+        self.estimated: list[WaitsEstimated | OfficeWaits] = []
         self.projected: list[tuple[str, list[Event], dict[str, Any]]] = []
         self.replies: list[tuple[str, dict[str, Any]]] = []
         self.refreshed: list[tuple[str, dict[str, Any]]] = []
 
     async def emit(self, events: list[Event]) -> None:
         self.emitted.extend(e for e in events if not isinstance(e, WaitsEstimated))
-        self.estimated.extend(e for e in events if isinstance(e, WaitsEstimated))
+        for event in events:
+            if isinstance(event, WaitsEstimated):
+                self.estimated.append(event)
+            elif isinstance(event, VisitorQueued) and event.waits is not None:
+                self.estimated.append(event.waits)
 
     async def project(
         self,
@@ -125,7 +132,7 @@ async def test_a_check_in_is_queued_stored_projected_and_answered() -> None:
     ]
     (office_id, projected, view) = outbox.projected[0]
     assert office_id == "loten"
-    assert projected == [*outbox.emitted, *outbox.estimated]
+    assert projected == outbox.emitted  # the estimates ride on the VisitorQueued
     assert [visit["ticket"] for visit in view["waiting"]] == ["D-001"]
     stored = OfficeQueue.model_validate(queue.states["loten"])
     assert stored.tickets == {event.visit_id: "D-001"}
@@ -496,10 +503,33 @@ async def test_the_lines_estimates_are_published_when_they_change_and_agree_with
     assert published["drop_in"].waiting == 2
     assert published["drop_in"].estimate.expected_s == answer["estimated_wait_s"]
     (_, events, view) = outbox.projected[-1]
-    assert events[-1] == outbox.estimated[-1]  # the tablet's frame carries it too
+    assert isinstance(events[-1], VisitorQueued)
+    assert events[-1].waits == outbox.estimated[-1]  # the tablet's frame carries it too
     line = next(line for line in view["lines"] if line["line_id"] == "drop_in")
     assert line["expected_wait_s"] == answer["estimated_wait_s"]
     assert (line["minutes"], line["minutes_to"]) == (answer["minutes"], answer["minutes_to"])
+
+
+async def test_a_check_in_batchs_estimates_ride_on_its_last_queueing_and_a_commands_follow_it() -> None:
+    queue, outbox, _ = handlers()
+    first, second = arrival(), arrival()
+    await queue.handle_batch([first, second])
+
+    (_, events, _) = outbox.projected[-1]
+    assert [type(event) for event in events] == [VisitorQueued, VisitorQueued]  # no WaitsEstimated
+    assert isinstance(events[0], VisitorQueued)
+    assert events[0].waits is None
+    assert isinstance(events[1], VisitorQueued)
+    assert events[1].waits is not None
+    after = {line.line_id: line for line in events[1].waits.lines}
+    assert after["drop_in"].waiting == 2  # after the whole batch
+    assert after["drop_in"].estimate.expected_s == events[1].estimated_wait_s
+
+    await queue.handle(CloseRoom(**command_fields(), room_id="samtalerom-3"))
+    (_, events, _) = outbox.projected[-1]
+    assert [type(event) for event in events] == [RoomClosed, WaitsEstimated]
+    assert isinstance(events[-1], WaitsEstimated)
+    assert [o.rooms for o in events[-1].staffing if o.as_now] == [2]
 
 
 async def test_the_staffing_hint_is_published_with_the_estimates_and_again_when_only_it_changes() -> None:

@@ -291,13 +291,19 @@ def _progress(
     return {}, {}
 
 
-def _hinted(day: OfficeDay, event: WaitsEstimated) -> dict[str, object]:
-    """The queue's staffing hint, when newer than the one the day has and different from it."""
+def _hinted(day: OfficeDay, event: WaitsEstimated | VisitorQueued) -> dict[str, object]:
+    """The queue's staffing hint (a `VisitorQueued` that ended a batch of check-ins carries it), when
+    newer than the one the day has and different from it."""
+    staffing = (
+        event.staffing if isinstance(event, WaitsEstimated) else event.waits.staffing if event.waits else None
+    )
     if (
-        day.staffing_at is not None and event.occurred_at <= day.staffing_at
-    ) or event.staffing == day.staffing:
+        staffing is None
+        or (day.staffing_at is not None and event.occurred_at <= day.staffing_at)
+        or staffing == day.staffing
+    ):
         return {}
-    return {"staffing": event.staffing, "staffing_at": event.occurred_at}
+    return {"staffing": staffing, "staffing_at": event.occurred_at}
 
 
 def apply(day: OfficeDay, event: Counted, rules: DayRules) -> OfficeDay | None:
@@ -307,6 +313,8 @@ def apply(day: OfficeDay, event: Counted, rules: DayRules) -> OfficeDay | None:
         changes = _hinted(day, event)
     else:
         changes, increments = _progress(day, event, rules)
+        if isinstance(event, VisitorQueued):
+            changes = {**changes, **_hinted(day, event)}
     if not changes and not increments:
         return None
     if increments:

@@ -18,6 +18,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 from visitflow_events import (
     Event,
+    LineWait,
     OfficeDayClosed,
     RoomClosed,
     RoomOpened,
@@ -151,10 +152,10 @@ def _join(lines: dict[str, LineBoard], line_id: str, visit_id: UUID) -> dict[str
     return {**lines, line_id: line.model_copy(update={"waiting": (*line.waiting, visit_id)})}
 
 
-def _estimated(lines: dict[str, LineBoard], event: WaitsEstimated) -> dict[str, LineBoard]:
+def _estimated(lines: dict[str, LineBoard], published_lines: tuple[LineWait, ...]) -> dict[str, LineBoard]:
     """The queue's estimates: the display shows the figure the tablet shows, never one of its own."""
     result = dict(lines)
-    for published in event.lines:
+    for published in published_lines:
         line = result.get(published.line_id, LineBoard())
         result[published.line_id] = line.model_copy(update={"estimate": published.estimate})
     return result
@@ -168,9 +169,10 @@ def _lines(lines: dict[str, LineBoard], event: Event) -> dict[str, LineBoard]:
     """The lines after one event (a VisitorQueued not delivered before); the same dict when it changes
     none."""
     if isinstance(event, WaitsEstimated):
-        return _estimated(lines, event)
-    if isinstance(event, VisitorQueued):
-        return _join(lines, event.line_id, event.visit_id)
+        return _estimated(lines, event.lines)
+    if isinstance(event, VisitorQueued):  # the estimates after its batch may ride on it
+        lines = _join(lines, event.line_id, event.visit_id)
+        return _estimated(lines, event.waits.lines) if event.waits is not None else lines
     if isinstance(event, VisitTransferred):
         return _join(_without(lines, event.visit_id), event.to_line_id, event.visit_id)
     if isinstance(event, VisitHeld):  # waits on hold in their line; one who was called is back in it

@@ -11,7 +11,7 @@ import functools
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from visitflow_platform.live import LiveHub
-from visitflow_platform.pages import mount_static
+from visitflow_platform.pages import mount_npm, mount_static
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.service_app import service_app
 from visitflow_platform.visit_links import LinkStore
@@ -58,5 +58,6 @@ def create_app(settings: QueueSettings) -> FastAPI:
     for resource in (waiting_list, commands, visit_links, rooms):
         app.include_router(resource.router)
     mount_static(app, tablet.WEB)
+    mount_npm(app, settings.web_modules_dir, "qrcode-generator", "dist")  # the visitor link's QR code
     app.include_router(tablet.router)
     return app

@@ -4,6 +4,7 @@
 // every answer is said in the page's language, and each call is read once to a screen reader.
 // Every write carries an Idempotency-Key, so a retried tap never makes a second visit or call.
 import { accessToken, api, el, languageToggle, liveStream, loadCatalogue, minutes, saidWait, showStatus } from "/static/common/common.js";
+import qrcode from "/static/npm/qrcode-generator/qrcode.mjs";
 
 const office = location.pathname.split("/").filter(Boolean).pop();
 const { t, language } = await loadCatalogue();
@@ -203,11 +204,20 @@ $("checkin-form").addEventListener("submit", (event) => { event.preventDefault()
 // withdraw a waiting visitor's link there or from their row at any time (it opens nothing from then on;
 // the tablet never shows a link again, see docs/decisions/withdraw-a-visit-link-from-its-row.md).
 let linked = null;  // the visit whose link is shown, and its ticket
+// The link as a QR code (SVG data URI): error correction M, 6 px a module and a quiet zone of two, as the
+// check-in API drew it before the tablet did.
+function qrOf(url) {
+  const code = qrcode(0, "M");
+  code.addData(url);
+  code.make();
+  const svg = code.createSvgTag({ cellSize: 6, margin: 12, scalable: true });
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+}
 function showLink(answer) {
   linked = answer.visit_link ? { visit_id: answer.visit_id, ticket: answer.ticket || "" } : null;
   $("visit-link").hidden = !linked;
   if (!linked) return;
-  $("visit-link-code").src = answer.visit_link.qr_svg;
+  $("visit-link-code").src = qrOf(answer.visit_link.url);
   $("visit-link-code").alt = t("tablet.link_alt");
   $("visit-link-revoke").disabled = false;
 }
