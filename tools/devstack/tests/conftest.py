@@ -9,8 +9,8 @@ from visitflow_devstack import paths
 
 @pytest.fixture
 def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A checkout of its own for the test (its own VISITFLOW_HOME, and var/ in it): no real process lies in it, so
-    `stop` finds only what the test starts there."""
+    """A checkout of its own for the test (its own VISITFLOW_HOME, and var/ in it): no real process lies
+    in it, so `stop` finds only what the test starts there."""
     root = tmp_path / "checkout"
     (root / "var").mkdir(parents=True)
     monkeypatch.setenv("VISITFLOW_HOME", str(root))
