@@ -13,9 +13,10 @@ import orjson
 import pytest
 from visitflow_events import HoldVisit, Message
 from visitflow_notify.config import NotifySettings
-from visitflow_notify.handlers import Act, Outcome, Refusal, Refused, VisitLinks
+from visitflow_notify.handlers import Refusal, Refused, VisitLinks
 from visitflow_offices import FixedClock
 from visitflow_platform.live import Frame
+from visitflow_platform.replies import Decision, Outcome
 from visitflow_platform.visit_links import VisitLink
 
 NOW = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
@@ -149,7 +150,7 @@ async def test_an_act_is_the_queues_decision_on_a_command_for_the_links_own_visi
     opened = link(uuid4())
     handler, _, publisher = visit_links(Links(("t", opened)), "waiting", reply)
     act = await handler.command(opened, HoldVisit, "visitor-act-0001")
-    assert act == Act(outcome, act.command_id, code)
+    assert act == Decision(outcome, act.command_id, code)
     [command] = publisher.published
     assert isinstance(command, HoldVisit)
     assert command.visit_id == opened.visit_id

@@ -15,10 +15,11 @@ from visitflow_events import CancelCause, CancelVisit, Command, HoldVisit, Retur
 from visitflow_platform.deps import IdempotencyKey, LastEventId
 from visitflow_platform.errors import ApiError
 from visitflow_platform.pages import page
+from visitflow_platform.replies import Decision, Outcome
 from visitflow_platform.visit_links import VisitLink
 from visitflow_platform.web import live_response
 
-from ..handlers import Act, Outcome, VisitLinks
+from ..handlers import VisitLinks
 from .dependencies import Link, Notify
 from .displays import WEB
 from .link_refusals import LINK_PATHS
@@ -39,7 +40,7 @@ REFUSED = {
 REFUSED_OTHERWISE = "The queue could not do that now."
 
 
-def answer(act: Act) -> JSONResponse:
+def answer(act: Decision) -> JSONResponse:
     if act.outcome is Outcome.PENDING:
         return JSONResponse({"status": "accepted", "command_id": act.command_id}, 202)
     if act.outcome is Outcome.KEY_REUSED:

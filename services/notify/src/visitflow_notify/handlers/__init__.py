@@ -3,14 +3,12 @@ visit events and notification requests (`NotifyHandlers`), and what a visitor's 
 (`VisitLinks`)."""
 
 from .visit_events import Feeds, NotifyHandlers
-from .visit_links import LINK_RATE_PER_MINUTE, Act, Outcome, Refusal, Refused, VisitLinks
+from .visit_links import LINK_RATE_PER_MINUTE, Refusal, Refused, VisitLinks
 
 __all__ = [
     "LINK_RATE_PER_MINUTE",
-    "Act",
     "Feeds",
     "NotifyHandlers",
-    "Outcome",
     "Refusal",
     "Refused",
     "VisitLinks",

@@ -1,10 +1,10 @@
 """What the notify service's use cases are given: the worker's tables, the live channels, the
-notifications topic and the sender, and for a visit link the links, the visitors' pictures, a rate limit,
-Kafka and the queue's replies. `adapters/` and the platform implement them; the unit tests give fakes."""
+notifications topic and the sender, and for a visit link the links, the visitors' pictures and a rate
+limit (Kafka and the queue's replies are `visitflow_platform.replies`'s ports). `adapters/` and the
+platform implement them; the unit tests give fakes."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -60,17 +60,3 @@ class Limit(Protocol):
     """A fixed-window rate limit (`visitflow_platform.ratelimit.FixedWindow`)."""
 
     async def exceeded(self, key: str) -> int | None: ...
-
-
-class Publisher(Protocol):
-    """Kafka: returns once the message is acknowledged (acks=all), else raises."""
-
-    async def publish(self, topic: str, message: Message) -> None: ...
-
-
-class Replies(Protocol):
-    """The queue's answers by command id: awaited once expected, or read once stored."""
-
-    def expect(self, key: str) -> asyncio.Future[str]: ...
-    async def wait(self, key: str, future: asyncio.Future[str], timeout_s: float) -> str | None: ...
-    async def stored(self, key: str) -> str | None: ...

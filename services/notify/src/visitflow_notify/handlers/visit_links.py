@@ -1,7 +1,7 @@
 """What a visitor's link (`visitflow_platform.visit_links`) opens: its visit's picture and live stream,
 and the visitor's three acts (stepped out, back, no longer waiting), which go to the queue as host
 commands do and wait, as theirs do, for the queue's decision. Each answer is a value (`Refused`,
-`Act`); `api.visitor_pages` says it over HTTP.
+`Decision`); `api.visitor_pages` says it over HTTP.
 
 The link is the only credential and reaches one visit: every answer is built for the visit the link
 is bound to, and every command names that visit, never one the request names. A link is limited to
@@ -23,11 +23,12 @@ from visitflow_events import Command, new_envelope, visit_correlation
 from visitflow_offices import Clock
 from visitflow_platform.ids import idempotency_key, stable_id
 from visitflow_platform.pseudonyms import pseudonym
+from visitflow_platform.replies import Decision, Publisher, Replies, ask
 from visitflow_platform.settings import ServiceSettings
 from visitflow_platform.visit_links import VisitLink
 
 from ..domain.visitor import ENDED, PENDING, own_view
-from .ports import Limit, Links, Pictures, Publisher, Replies
+from .ports import Limit, Links, Pictures
 
 LINK_RATE_PER_MINUTE = 60  # a page makes a handful a minute; a script trying one link, many
 LINK_STREAMS = 3  # a phone, a tablet and a laptop
@@ -46,22 +47,6 @@ class Refusal(Enum):
 class Refused:
     reason: Refusal
     retry_after_s: int | None = None
-
-
-class Outcome(Enum):
-    DONE = "done"
-    PENDING = "accepted"  # the queue has not answered within the reply timeout
-    REJECTED = "rejected"  # by the queue, with its code
-    KEY_REUSED = "idempotency_key_reused"  # the key was used for another act
-
-
-@dataclass(frozen=True)
-class Act:
-    """The queue's decision on a visitor's act."""
-
-    outcome: Outcome
-    command_id: str
-    code: str | None = None  # the queue's refusal code when rejected
 
 
 class VisitLinks:
@@ -122,7 +107,7 @@ class VisitLinks:
             if not self.streams[link.digest]:
                 del self.streams[link.digest]
 
-    async def command(self, link: VisitLink, kind: type[Command], key: str | None, **asked: Any) -> Act:
+    async def command(self, link: VisitLink, kind: type[Command], key: str | None, **asked: Any) -> Decision:
         """The visitor's act as a queue command for their own visit, and the queue's decision. A retry
         with the same key gets the stored decision without publishing again. The actor is the pseudonym
         of the link's visit."""
@@ -141,17 +126,10 @@ class VisitLinks:
             visit_id=link.visit_id,
             **asked,
         )
-        reply_key = str(command_id)
-        stored = await self.replies.stored(reply_key)
-        if stored is None:
-            waiting = self.replies.expect(reply_key)
-            await self.publisher.publish(self.settings.topics.commands, command)
-            stored = await self.replies.wait(reply_key, waiting, self.settings.reply_timeout_s)
-        if stored is None:
-            return Act(Outcome.PENDING, reply_key)
-        result = orjson.loads(stored)
-        if result.get("fingerprint", command.fingerprint) != command.fingerprint:
-            return Act(Outcome.KEY_REUSED, reply_key)
-        if "rejected" in result:
-            return Act(Outcome.REJECTED, reply_key, str(result["rejected"]["code"]))
-        return Act(Outcome.DONE, reply_key)
+        return await ask(
+            self.publisher,
+            self.replies,
+            self.settings.topics.commands,
+            command,
+            self.settings.reply_timeout_s,
+        )
