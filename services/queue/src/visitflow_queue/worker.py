@@ -22,7 +22,8 @@ from visitflow_platform.topics import TABLES
 from .adapters import projection
 from .adapters.outbox import KafkaRedisOutbox
 from .config import QueueSettings
-from .handlers import Outbox, QueueHandlers
+from .handlers import QueueHandlers
+from .handlers.ports import Outbox
 
 log = logging.getLogger(__name__)
 
