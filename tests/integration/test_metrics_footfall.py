@@ -146,12 +146,19 @@ def test_the_history_topic_holds_the_day_and_rebuilds_a_lost_read_model(
     system: System, played_day: dict[str, Any]
 ) -> None:
     day = played_day["business_date"]
-    summaries = [
-        orjson.loads(value)
-        for value in system.read_topic(metrics_history_topic(system.settings.topic_prefix))
-    ]
-    moss = [s for s in summaries if s["office_id"] == OFFICE and s["business_date"] == day]
-    newest = max(moss, key=lambda s: s["version"])
+    in_read_model = int(system.redis.hget(f"vf:metrics:{OFFICE}:{day}:summary", "version"))
+
+    def newest_on_the_topic() -> dict[str, Any] | None:
+        summaries = [
+            orjson.loads(value)
+            for value in system.read_topic(metrics_history_topic(system.settings.topic_prefix))
+        ]
+        moss = [s for s in summaries if s["office_id"] == OFFICE and s["business_date"] == day]
+        newest: dict[str, Any] = max(moss, key=lambda s: s["version"])
+        return newest if newest["version"] >= in_read_model else None
+
+    # an office-day's summary reaches the history at most every few seconds, the newest one last
+    newest = eventually(newest_on_the_topic, timeout_s=20, what="the day's newest summary on the history")
     assert newest["counters"]["drop_ins"] == 100
     assert newest["counters"]["redirected"] == 10
 
