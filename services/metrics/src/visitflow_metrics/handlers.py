@@ -2,8 +2,8 @@
 office's day, then store the open follow-ups, the office days, the history and the read model.
 
 Order matters: the follow-ups go to the read model before the table, so a batch retried after Redis
-failed writes them again (the newer version wins); the history gets each office-day's newest summary
-within seconds (`adapters.history.HistoryTopic`), the table's changelog holding it meanwhile.
+failed writes them again (the newer version wins); the history is acknowledged before the read model
+is written, so the history never lags behind it.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class ReadModel(Protocol):
 
 class History(Protocol):
     async def publish(self, summaries: Sequence[DaySummary]) -> None:
-        """Sends each summary to the history topic, or keeps it to send within seconds."""
+        """Sends each summary to the history topic and waits until every one is acknowledged."""
         ...
 
 

@@ -115,7 +115,7 @@ async def test_a_batch_publishes_each_changed_office_day_once_to_the_history_the
         ("halden", OFFICES.offices["halden"].region_id),
     ]
     assert all(orjson.loads(live or "{}")["office_id"] == s.office_id for s, _, live in written)
-    assert calls == ["follow_ups", "history", "read_model"]  # the history is handed each summary first
+    assert calls == ["follow_ups", "history", "read_model"]  # the history never lags behind the read model
     assert handlers.days.get("loten").days[DAY].summary().waiting == 2
 
 

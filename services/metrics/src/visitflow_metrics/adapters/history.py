@@ -1,18 +1,14 @@
 """The daily history's source of truth: a compacted Kafka topic with each office-day's latest summary.
 
-The worker sends an office-day's summary at most every few seconds (`HistoryTopic`), the table's
-changelog holding every change meanwhile. Redis only holds a read model of it. `replay` reads the whole
-topic and writes every summary into Redis (the newest version wins), which the worker does by itself
-whenever Redis has lost the history.
+Redis only holds a read model of it. `replay` reads the whole topic and writes every summary into Redis
+(the newest version wins), which the worker does by itself whenever Redis has lost the history.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import faust
 from kafka import KafkaConsumer, TopicPartition
@@ -31,77 +27,19 @@ def history_key(summary: DaySummary) -> bytes:
     return f"{summary.office_id}:{summary.business_date.isoformat()}".encode()
 
 
-# An office-day's summary goes to the history at most once per this many seconds; the newest of the
-# meantime waits for the next (docs/decisions/history-written-every-few-seconds.md).
-HISTORY_INTERVAL_S = 5.0
-
-
 class HistoryTopic:
-    """The worker's side of the history topic: each changed day's summary, keyed by office and date.
+    """The worker's side of the history topic: each changed day's summary, keyed by office and date."""
 
-    An office-day not sent in the last `interval_s` is sent at once; a later summary of it waits, replacing
-    any that waited before it, until `send_due` finds the interval passed or `send_all` (before the worker
-    stops or gives up partitions) sends every waiting one. `hold` makes summaries wait to be sent at the
-    next `send_due`, whenever their office-day was sent last."""
-
-    def __init__(
-        self,
-        topic: faust.TopicT,
-        interval_s: float = HISTORY_INTERVAL_S,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, topic: faust.TopicT) -> None:
         self._topic = topic
-        self._interval_s = interval_s
-        self._clock = clock
-        self._sent_at: dict[bytes, float] = {}
-        self._waiting: dict[bytes, DaySummary] = {}
 
     async def publish(self, summaries: Sequence[DaySummary]) -> None:
-        now = self._clock()
-        due: dict[bytes, DaySummary] = {}
-        for summary in summaries:
-            key = history_key(summary)
-            if now - self._sent_at.get(key, -math.inf) >= self._interval_s:
-                due[key] = summary
-                self._waiting.pop(key, None)
-            else:
-                self._waiting[key] = summary
-        await self._send(due, now)
-
-    def hold(self, summaries: Iterable[DaySummary]) -> None:
-        for summary in summaries:
-            key = history_key(summary)
-            self._waiting[key] = summary
-            self._sent_at.pop(key, None)
-
-    async def send_due(self) -> None:
-        now = self._clock()
-        due = {
-            key: summary
-            for key, summary in self._waiting.items()
-            if now - self._sent_at.get(key, -math.inf) >= self._interval_s
-        }
-        for key in due:
-            del self._waiting[key]
-        await self._send(due, now)
-
-    async def send_all(self) -> None:
-        due, self._waiting = self._waiting, {}
-        await self._send(due, self._clock())
-
-    async def _send(self, summaries: dict[bytes, DaySummary], now: float) -> None:
-        # marked sent before the first await: a summary of the same day published meanwhile waits, so
-        # an office-day's summaries reach the topic in their order
-        for key in summaries:
-            self._sent_at[key] = now
-        if len(self._sent_at) > 10_000:  # days long past: as good as never sent
-            self._sent_at = {k: t for k, t in self._sent_at.items() if now - t < self._interval_s}
         sent = [
-            await self._topic.send(key=key, value=summary.model_dump_json().encode())
-            for key, summary in summaries.items()
+            await self._topic.send(key=history_key(summary), value=summary.model_dump_json().encode())
+            for summary in summaries
         ]
         for acknowledged in sent:
-            await acknowledged
+            await acknowledged  # the history never lags behind the read model
 
 
 def _records(bootstrap: str, topic: str) -> Iterator[bytes]:
