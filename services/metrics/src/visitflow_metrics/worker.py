@@ -6,6 +6,7 @@ history topic when Redis lost it; this module wires them to faust."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 
 import faust
