@@ -191,6 +191,25 @@ class QueueHandlers:
         if self._unpushed:
             await self._push_again()
 
+    async def reproject(self) -> int:
+        """Every held office's picture again, after Redis lost them; returns how many."""
+        views = self.snapshots(self.offices_held())
+        await self.outbox.refresh(views)
+        return len(views)
+
+    async def rollover(self, in_recovery: bool = False) -> list[CloseDay | CheckAppointments]:
+        """What the clock calls for: pushes again the pictures the time changed (the closing notice, the
+        waiting order; not while the tables are being restored, and Redis away does not stop the rest),
+        then the commands that ask each office's one writer to close its day after closing time and to
+        check its appointments."""
+        if not in_recovery:
+            try:
+                await self.refresh_with_time()
+            except Exception:  # Redis away: the day is still closed on time
+                log.warning("could not push the pictures the time changed", exc_info=True)
+        now = self.clock.now()
+        return [*self.days_to_close(now), *self.appointments_to_check(now)]
+
     async def refresh_with_time(self) -> int:
         """Pushes again the picture of each office that the time alone changed since it was made (the
         closing notice began, a visitor waited past the office's limit and moved up, a booking came into
