@@ -20,13 +20,13 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import orjson
-from visitflow_devstack.paths import ROOT
+from visitflow_devstack.paths import kafka_libs, root
 
 from .harness import Bench, country_stack
 from .report import write_report
 from .scenarios import baseline, call_next, checkin_to_screen, fan_out, recovery, throughput
 
-RESULTS = ROOT / "bench" / "results" / "latest.json"
+RESULTS = root() / "bench" / "results" / "latest.json"
 LIBRARIES = ("faust-streaming", "aiokafka", "kafka-python", "fastapi", "uvicorn", "uvloop", "redis")
 
 
@@ -126,9 +126,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "java": java[0] if java else "",
         "redis": next((w.removeprefix("v=") for w in redis if w.startswith("v=")), ""),
-        "kafka": next(
-            (jar.stem.split("-")[1] for jar in (ROOT / ".cache/kafka/libs").glob("kafka_2.13-*.jar")), "?"
-        ),
+        "kafka": next((jar.stem.split("-")[1] for jar in kafka_libs().glob("kafka_2.13-*.jar")), "?"),
         "libraries": {name: version(name) for name in LIBRARIES if _installed(name)},
     }
 

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import orjson
 import yaml
-from visitflow_devstack.paths import VAR
+from visitflow_devstack.paths import var
 from visitflow_devstack.stack import Stack
 from visitflow_platform.auth import Role, issue_token
 
@@ -38,7 +38,7 @@ def bench_env(offices_file: Path) -> dict[str, str]:
 
 
 def country_stack() -> Stack:
-    offices_file = write_country(VAR / "bench-country" / "offices.yaml")
+    offices_file = write_country(var() / "bench-country" / "offices.yaml")
     return Stack("bench", bench_env(offices_file), fresh=True)
 
 

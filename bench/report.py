@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from visitflow_devstack.paths import ROOT
+from visitflow_devstack.paths import root
 
 from .stats import LATENCY_HEADER, latency_row
 
-DOC = ROOT / "docs" / "PERFORMANCE.md"
+DOC = root() / "docs" / "PERFORMANCE.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 

@@ -13,13 +13,13 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import expect
-from visitflow_devstack.paths import ROOT
+from visitflow_devstack.paths import root
 from visitflow_devstack.testing import System, axe_violations, eventually
 from visitflow_platform.access import Role
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 OFFICE = "elverum"  # open on the test clock; counsellors from the defaults (Veileder 1-6)
-SCREENS = ROOT / "docs" / "screens"
+SCREENS = root() / "docs" / "screens"
 SAYS = {
     "nb": {
         "check_in": "Sjekk inn",

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from visitflow_devstack.paths import ROOT
+from visitflow_devstack.paths import root
 from visitflow_devstack.testing import CHROMIUM, CHROMIUM_ARGS, System, axe_violations
 from visitflow_platform.access import Role
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 OFFICE = "arendal"  # open on the test clock; counsellors from the defaults (Veileder 1-6)
-SCREENS = ROOT / "docs" / "screens"
+SCREENS = root() / "docs" / "screens"
 # What the tests read on the page, in each language it speaks.
 SAYS = {
     "nb": {

@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from visitflow_devstack.paths import ROOT
+from visitflow_devstack.paths import root
 from visitflow_devstack.testing import System, axe_violations
 from visitflow_platform.access import Role
 from visitflow_platform.i18n import catalogue
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 REGION = "ostfold"  # four offices; drop-in open in all of them on the test clock
-SCREENS = ROOT / "docs" / "screens"
+SCREENS = root() / "docs" / "screens"
 Table = dict[str, Any]  # {"head": [...], "rows": {first cell: [other cells]}}
 
 

@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from visitflow_devstack.paths import ROOT
+from visitflow_devstack.paths import root
 from visitflow_devstack.testing import CHROMIUM, CHROMIUM_ARGS, System, axe_violations
 from visitflow_platform.access import Role
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 OFFICE = "fredrikstad"  # drop-in open on the test clock; five conversation rooms
 QUIET_OFFICE = "sarpsborg"  # drop-in 12:00-15:00 on Mondays; no other test calls anyone there
-SCREENS = ROOT / "docs" / "screens"
+SCREENS = root() / "docs" / "screens"
 # What the tests read on the screen, in each language the display speaks.
 SAYS = {
     "nb": {
@@ -44,7 +44,7 @@ SAYS = {
         "call": "Ticket {ticket}, please go to {room}",
     },
 }
-CATALOGUES = ROOT / "libs" / "platform" / "src" / "visitflow_platform" / "static" / "i18n"
+CATALOGUES = root() / "libs" / "platform" / "src" / "visitflow_platform" / "static" / "i18n"
 
 # Counts the tones the page starts, and records every change of text in a live region (in order),
 # through the browser's own APIs: added before any of the page's scripts run.

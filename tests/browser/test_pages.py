@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 from playwright.sync_api import expect
-from visitflow_devstack.testing import ARTIFACTS, System
+from visitflow_devstack.testing import System, artifacts
 from visitflow_platform.auth import Role
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -28,8 +28,7 @@ def display(browser: Any, system: System, request: pytest.FixtureRequest) -> Ite
     try:
         yield screen
     finally:
-        ARTIFACTS.mkdir(exist_ok=True)
-        screen.screenshot(path=str(ARTIFACTS / f"{request.node.name}-display.png"))
+        screen.screenshot(path=str(artifacts() / f"{request.node.name}-display.png"))
         context.close()
 
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
-from visitflow_devstack.paths import ROOT
-from visitflow_devstack.testing import ARTIFACTS, System, axe_violations, eventually
+from visitflow_devstack.paths import root
+from visitflow_devstack.testing import System, artifacts, axe_violations, eventually
 from visitflow_platform.access import Role
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -22,9 +22,9 @@ OFFICE = "elverum"  # two conversation rooms; no drop-in on Mondays, so only the
 ROOM, NAME = "samtalerom-2", "Samtalerom 2"
 OTHER_ROOM = "samtalerom-1"
 EMERGENCY = {"kind": "emergency", "reason": "emergency_assistance"}
-CATALOGUES = ROOT / "libs" / "platform" / "src" / "visitflow_platform" / "static" / "i18n"
+CATALOGUES = root() / "libs" / "platform" / "src" / "visitflow_platform" / "static" / "i18n"
 WORDS = {language: json.loads((CATALOGUES / f"{language}.json").read_text()) for language in ("nb", "en")}
-SCREENS = ROOT / "docs" / "screens"
+SCREENS = root() / "docs" / "screens"
 
 
 @pytest.fixture
@@ -137,8 +137,7 @@ def test_the_host_closes_a_room_from_the_tablet_and_the_display_says_so(
         expect(card).to_have_class("free")
         expect(screen.locator("#lines .rooms-closed")).to_have_count(0)
     finally:
-        ARTIFACTS.mkdir(exist_ok=True)
-        tablet.screenshot(path=str(ARTIFACTS / f"rooms-in-service-{language}.png"))
+        tablet.screenshot(path=str(artifacts() / f"rooms-in-service-{language}.png"))
         context.close()
 
 

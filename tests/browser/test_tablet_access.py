@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from visitflow_devstack.testing import ARTIFACTS, System, axe_violations
+from visitflow_devstack.testing import System, artifacts, axe_violations
 from visitflow_platform.access import Role
 from visitflow_platform.auth import issue_token
 
@@ -44,8 +44,7 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     try:
         yield tablet
     finally:
-        ARTIFACTS.mkdir(exist_ok=True)
-        tablet.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+        tablet.screenshot(path=str(artifacts() / f"{request.node.name}.png"))
         context.close()
 
 

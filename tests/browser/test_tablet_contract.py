@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import re
 
-from visitflow_devstack.paths import ROOT
+from visitflow_devstack.paths import root
 from visitflow_events.codec import EVENT_TYPES
 from visitflow_events.vocabulary import RedirectCause
 
-SOURCES = [ROOT / "services", ROOT / "libs" / "platform" / "src"]
-STATIC = ROOT / "libs" / "platform" / "src" / "visitflow_platform" / "static"
+SOURCES = [root() / "services", root() / "libs" / "platform" / "src"]
+STATIC = root() / "libs" / "platform" / "src" / "visitflow_platform" / "static"
 WORDS = {
     language: json.loads((STATIC / "i18n" / f"{language}.json").read_text()) for language in ("nb", "en")
 }

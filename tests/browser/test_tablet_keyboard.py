@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from visitflow_devstack.testing import ARTIFACTS, System
+from visitflow_devstack.testing import System, artifacts
 from visitflow_platform.access import Role
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -95,8 +95,7 @@ def page(browser: Any, system: System, office: str, request: pytest.FixtureReque
     try:
         yield tablet
     finally:
-        ARTIFACTS.mkdir(exist_ok=True)
-        tablet.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+        tablet.screenshot(path=str(artifacts() / f"{request.node.name}.png"))
         context.close()
 
 

@@ -14,7 +14,7 @@ from uuid import uuid4
 import orjson
 import pytest
 from playwright.sync_api import expect
-from visitflow_devstack.paths import ROOT
+from visitflow_devstack.paths import root
 from visitflow_devstack.testing import System, axe_violations
 from visitflow_platform.access import Role
 
@@ -22,8 +22,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 OFFICE = "hamar"  # drop-in open on the test clock; four conversation rooms and a meeting room
 PORTRAIT = {"width": 800, "height": 1280}
 LANDSCAPE = {"width": 1280, "height": 800}
-SCREENS = ROOT / "docs" / "screens"
-CATALOGUES = ROOT / "libs" / "platform" / "src" / "visitflow_platform" / "static" / "i18n"
+SCREENS = root() / "docs" / "screens"
+CATALOGUES = root() / "libs" / "platform" / "src" / "visitflow_platform" / "static" / "i18n"
 WORDS = {language: json.loads((CATALOGUES / f"{language}.json").read_text()) for language in ("nb", "en")}
 # The catalogue entries the tablet writes (its own, and the shared words for kinds, reasons, outcomes, ...)
 SHOWN = (

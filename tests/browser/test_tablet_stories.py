@@ -23,15 +23,15 @@ from zoneinfo import ZoneInfo
 import orjson
 import pytest
 from playwright.sync_api import expect
-from visitflow_devstack.paths import ROOT
-from visitflow_devstack.testing import ARTIFACTS, System
+from visitflow_devstack.paths import root
+from visitflow_devstack.testing import System, artifacts
 from visitflow_platform.access import Role
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 OFFICE = "hamar"  # drop-in open on the test clock; four conversation rooms and a meeting room
 PORTRAIT = {"width": 800, "height": 1280}
 LANDSCAPE = {"width": 1280, "height": 800}
-CATALOGUES = ROOT / "libs" / "platform" / "src" / "visitflow_platform" / "static" / "i18n"
+CATALOGUES = root() / "libs" / "platform" / "src" / "visitflow_platform" / "static" / "i18n"
 WORDS = {language: json.loads((CATALOGUES / f"{language}.json").read_text()) for language in ("nb", "en")}
 
 Tablet = Callable[..., Any]
@@ -76,9 +76,8 @@ def tablet(browser: Any, system: System, request: pytest.FixtureRequest) -> Iter
     try:
         yield open_tablet
     finally:
-        ARTIFACTS.mkdir(exist_ok=True)
         for index, page in enumerate(pages):
-            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{index}.png"))
+            page.screenshot(path=str(artifacts() / f"{request.node.name}-{index}.png"))
             page.context.close()
 
 

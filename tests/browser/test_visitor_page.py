@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import expect
-from visitflow_devstack.paths import ROOT
+from visitflow_devstack.paths import root
 from visitflow_devstack.testing import System, axe_violations
 from visitflow_platform.access import Role
 from visitflow_platform.visit_links import link_digest
@@ -28,8 +28,8 @@ from visitflow_platform.visit_links import link_digest
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 OFFICE = "hamar"  # drop-in open on the test clock; its display points to the visitors' page
 PHONE = {"width": 360, "height": 740}  # a small, cheap phone
-SCREENS = ROOT / "docs" / "screens"
-CATALOGUES = ROOT / "libs" / "platform" / "src" / "visitflow_platform" / "static" / "i18n"
+SCREENS = root() / "docs" / "screens"
+CATALOGUES = root() / "libs" / "platform" / "src" / "visitflow_platform" / "static" / "i18n"
 WORDS = {language: json.loads((CATALOGUES / f"{language}.json").read_text()) for language in ("nb", "en")}
 NOTIFY_API = "notify-api"
 # records what the page asks the phone to vibrate (Chromium has no vibration motor to ask)
@@ -37,7 +37,7 @@ VIBRATIONS = (
     "window.vibrations = []; navigator.vibrate = (pattern) => { vibrations.push(pattern); return true; };"
 )
 
-JSQR = ROOT / "node_modules" / "jsqr" / "dist" / "jsQR.js"  # a QR decoder (package.json, dev)
+JSQR = root() / "node_modules" / "jsqr" / "dist" / "jsQR.js"  # a QR decoder (package.json, dev)
 
 
 def _qr_code_on(page: Any, image: str) -> str | None:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import httpx
 import orjson
 import pytest
-from visitflow_devstack.paths import ROOT
+from visitflow_devstack.paths import root
 from visitflow_devstack.processes import port_open
 from visitflow_devstack.stack import Stack
 from visitflow_devstack.testing import eventually, move_ports
@@ -59,7 +59,7 @@ def test_a_killed_worker_is_restarted_and_stop_ends_the_run_and_what_was_started
     env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL")}
     run = subprocess.Popen(
         [sys.executable, "-m", "visitflow_devstack", "run", "--profile", PROFILE, "--no-simulator"],
-        cwd=ROOT,
+        cwd=root(),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -90,7 +90,7 @@ def test_a_killed_worker_is_restarted_and_stop_ends_the_run_and_what_was_started
 
         stop = subprocess.run(
             [sys.executable, "-m", "visitflow_devstack", "stop", "--profile", PROFILE],
-            cwd=ROOT,
+            cwd=root(),
             env=env,
             capture_output=True,
             text=True,
@@ -128,4 +128,4 @@ def _ready(url: str) -> bool:
 
 def _start_by_hand(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """As a person would start it: from the checkout, in the shell's own process group."""
-    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(argv, cwd=root(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

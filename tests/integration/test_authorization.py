@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from visitflow_checkin.api import create_app as checkin_app
 from visitflow_checkin.config import CheckinSettings
-from visitflow_devstack.paths import ROOT
+from visitflow_devstack.paths import root
 from visitflow_devstack.testing import System, client_of_its_own
 from visitflow_metrics.api import create_app as metrics_app
 from visitflow_metrics.config import MetricsSettings
@@ -87,7 +87,7 @@ def test_every_endpoint_declares_its_roles(service: str) -> None:
 
 
 def test_security_md_shows_the_table_the_code_enforces() -> None:
-    assert markdown_table() in (ROOT / "docs" / "SECURITY.md").read_text()
+    assert markdown_table() in (root() / "docs" / "SECURITY.md").read_text()
 
 
 def test_every_action_of_the_table_is_an_endpoint_and_every_endpoint_one_action() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaAdminClient
 from visitflow_devstack.infra import KafkaBroker, kafka_classpath
-from visitflow_devstack.paths import KAFKA_LIBS
+from visitflow_devstack.paths import kafka_libs
 from visitflow_devstack.stack import ports_of
 
 pytestmark = pytest.mark.integration
@@ -20,7 +20,7 @@ def test_the_broker_runs_from_kafka_home(tmp_path: Path, monkeypatch: pytest.Mon
     kafka_classpath()  # the fetched jars, fetched if they are not yet
     release = tmp_path / "kafka_2.13-release"
     release.mkdir()
-    (release / "libs").symlink_to(KAFKA_LIBS, target_is_directory=True)
+    (release / "libs").symlink_to(kafka_libs(), target_is_directory=True)
     monkeypatch.setenv("KAFKA_HOME", str(release))
     assert kafka_classpath() == f"{release}/libs/*"
 
@@ -45,4 +45,4 @@ def test_a_kafka_home_without_libs_falls_back_to_the_fetched_jars(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KAFKA_HOME", str(tmp_path))  # not a release: no libs folder
-    assert kafka_classpath() == f"{KAFKA_LIBS}/*"
+    assert kafka_classpath() == f"{kafka_libs()}/*"

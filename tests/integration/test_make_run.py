@@ -11,7 +11,7 @@ import time
 
 import httpx
 import pytest
-from visitflow_devstack.paths import ROOT, home_of
+from visitflow_devstack.paths import home_of, root
 from visitflow_devstack.processes import port_open
 from visitflow_devstack.stack import ports_of
 
@@ -23,7 +23,7 @@ def test_run_prints_urls_that_answer_and_stops_leaving_nothing_behind() -> None:
     started = time.monotonic()
     run = subprocess.Popen(
         [sys.executable, "-m", "visitflow_devstack", "run", "--profile", "smoke"],
-        cwd=ROOT,
+        cwd=root(),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -16,6 +16,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from visitflow_devstack.testing import System, eventually
 from visitflow_events import Outcome, Reason, VisitKind
+from visitflow_metrics.worker import BATCH_PAUSE_S
 from visitflow_offices import business_date
 from visitflow_platform.topics import metrics_history_topic
 from visitflow_simulator.plan import plan_day
@@ -57,6 +59,7 @@ def played_day(system: System) -> dict[str, Any]:
     today = business_date(system.clock.now())
     arrivals = [a for a in plan_day(office, today) if a.kind is not VisitKind.APPOINTMENT]
     assert len(arrivals) == 102
+    played_from = time.monotonic()
     for number, arrival in enumerate(arrivals):
         body = dataclasses.replace(arrival, sms=False).body(reference="-", phone="")
         answer = system.check_in(OFFICE, body, key=f"metrics-moss-{number:04d}")
@@ -79,7 +82,8 @@ def played_day(system: System) -> dict[str, Any]:
         kpis = answer["kpis"]
         return answer if kpis["arrivals"] == 102 and kpis["completed"] == 2 else None
 
-    return eventually(settled, timeout_s=30, what="Moss's day in the metrics API")
+    footfall = eventually(settled, timeout_s=30, what="Moss's day in the metrics API")
+    return {**footfall, "played_from": played_from}
 
 
 def test_the_api_shows_the_ground_truth(played_day: dict[str, Any]) -> None:
@@ -152,6 +156,9 @@ def test_the_history_topic_holds_the_day_and_rebuilds_a_lost_read_model(
     ]
     moss = [s for s in summaries if s["office_id"] == OFFICE and s["business_date"] == day]
     newest = max(moss, key=lambda s: s["version"])
+    # one summary per batch that changed the day, and a batch at most every BATCH_PAUSE_S (the 102
+    # check-ins came one at a time, each in two records)
+    assert len(moss) <= (time.monotonic() - played_day["played_from"]) / BATCH_PAUSE_S + 2
     assert newest["counters"]["drop_ins"] == 100
     assert newest["counters"]["redirected"] == 10
 

@@ -17,15 +17,15 @@ import httpx
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
-from visitflow_devstack.paths import ROOT
+from visitflow_devstack.paths import root
 from visitflow_devstack.testing import System, eventually
 from visitflow_platform.access import Role
 
 pytestmark = pytest.mark.integration
 PROMTOOL = "/usr/bin/promtool"
-PROMETHEUS = ROOT / "deploy" / "prometheus"
-COMPOSE = ROOT / "deploy" / "compose"
-GRAFANA = ROOT / "deploy" / "grafana"
+PROMETHEUS = root() / "deploy" / "prometheus"
+COMPOSE = root() / "deploy" / "compose"
+GRAFANA = root() / "deploy" / "grafana"
 SERVICES = ("checkin", "queue", "notify", "metrics")
 FIGURES = "/metrics/offices"  # the metrics service's office figures, for the scraper role
 ENDPOINTS = [(service, "/metrics") for service in SERVICES] + [("metrics", FIGURES)]

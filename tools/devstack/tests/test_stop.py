@@ -34,9 +34,9 @@ def test_stop_stops_every_profile_unless_one_is_named(
     monkeypatch.delenv("VISITFLOW_PORT_OFFSET", raising=False)
     bench_runner, bench_redis, dev_redis = sleepers
     for profile in ("bench", "dev"):
-        (paths.VAR / profile).mkdir()
-    stack.record(paths.VAR / "bench", {"redis": bench_redis.pid}, bench_runner.pid)
-    stack.record(paths.VAR / "dev", {"redis": dev_redis.pid}, 0)
+        (paths.var() / profile).mkdir()
+    stack.record(paths.var() / "bench", {"redis": bench_redis.pid}, bench_runner.pid)
+    stack.record(paths.var() / "dev", {"redis": dev_redis.pid}, 0)
 
     assert main(["stop", "--profile", "dev"]) == 0
     assert capsys.readouterr().out == "stopped dev: redis\n"
@@ -48,7 +48,7 @@ def test_stop_stops_every_profile_unless_one_is_named(
     assert capsys.readouterr().out == "stopped bench: redis\n"
     assert bench_redis.poll() is not None
     assert bench_runner.poll() is not None  # the bench that recorded them
-    assert not (paths.VAR / "bench" / "stack.json").exists()
+    assert not (paths.var() / "bench" / "stack.json").exists()
 
     assert main(["stop"]) == 0
     assert capsys.readouterr().out == "stopped: nothing was running\n"

@@ -51,7 +51,7 @@ def _whose(process: ProcessInfo) -> set[str]:
     """Which of dev, dev at offset 5000 and smoke the process is found to be of."""
     stacks = {"dev": ("dev", DEV), "dev-5000": ("dev-5000", DEV_MOVED), "smoke": ("smoke", SMOKE)}
     return {
-        name for name, (home, ports) in stacks.items() if belongs_to(process, paths.VAR / home, _set(ports))
+        name for name, (home, ports) in stacks.items() if belongs_to(process, paths.var() / home, _set(ports))
     }
 
 
@@ -62,7 +62,7 @@ def test_a_service_a_stack_started_is_that_stacks(checkout: Path) -> None:
         "-m",
         "visitflow_queue",
         "worker",
-        cwd=paths.VAR / "dev-5000",
+        cwd=paths.var() / "dev-5000",
         env=_service_env(DEV_MOVED),
     )
     assert DEV_MOVED.kafka == SMOKE.kafka  # moved ports can meet another profile's
@@ -76,7 +76,7 @@ def test_kafka_a_stack_started_is_that_stacks_though_its_port_is_another_profile
         "-cp",
         f"{checkout}/.cache/kafka/libs/*",
         "kafka.Kafka",
-        f"{paths.VAR}/dev-5000/kafka/server.properties",
+        f"{paths.var()}/dev-5000/kafka/server.properties",
         cwd=checkout,
         listening=frozenset({DEV_MOVED.kafka, DEV_MOVED.controller}),
     )
@@ -86,7 +86,7 @@ def test_kafka_a_stack_started_is_that_stacks_though_its_port_is_another_profile
 def test_redis_a_stack_started_is_that_stacks_by_the_folder_it_works_in(checkout: Path) -> None:
     redis = _process(
         f"redis-server 127.0.0.1:{DEV.redis}",
-        cwd=paths.VAR / "dev" / "redis",
+        cwd=paths.var() / "dev" / "redis",
         listening=frozenset({DEV.redis}),
     )
     assert _whose(redis) == {"dev"}
@@ -197,7 +197,7 @@ def test_listening_sockets_are_read_from_the_kernels_table() -> None:
 
 
 def test_a_process_started_by_hand_in_var_is_no_stacks_by_its_bare_words(checkout: Path) -> None:
-    worker = _process(PYTHON, "-m", "visitflow_queue", "worker", cwd=paths.VAR, env=_service_env(DEV))
+    worker = _process(PYTHON, "-m", "visitflow_queue", "worker", cwd=paths.var(), env=_service_env(DEV))
     assert _whose(worker) == {"dev"}
 
 

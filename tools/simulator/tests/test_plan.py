@@ -35,7 +35,7 @@ def test_drop_ins_arrive_only_inside_the_drop_in_window_and_appointments_before_
     arrivals = plan_day(loten, MONDAY)
     assert arrivals == sorted(arrivals, key=lambda a: a.at)
     for arrival in arrivals:
-        hours = office_hours(loten, arrival.at)
+        hours = office_hours(loten, arrival.at, OSLO)
         if arrival.kind is VisitKind.DROP_IN:
             assert hours.drop_in_open, arrival.at
         if arrival.kind is VisitKind.APPOINTMENT:  # up to 20 minutes early, or up to 12 late

@@ -1,6 +1,7 @@
 """The Visitflow event contract: the only messages services exchange."""
 
 from .appointments import (
+    BOOKING_HORIZON_DAYS,
     AppointmentBooked,
     AppointmentCancelled,
     AppointmentEvent,
@@ -79,6 +80,7 @@ from .vocabulary import (
 from .waits import LineWait, OfficeWaits, StaffingOption, WaitEstimate, WaitsEstimated
 
 __all__ = [
+    "BOOKING_HORIZON_DAYS",
     "COMMAND_TYPES",
     "EVENT_TYPES",
     "REGISTRY",

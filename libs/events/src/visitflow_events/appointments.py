@@ -15,6 +15,9 @@ from .ids import ConfiguredId, Reference
 from .vocabulary import Reason
 
 MAX_DURATION_MINUTES = 240
+# a booking starts from a day ago to this many days ahead (the import refuses others; the topic keeps
+# each booking until well after its day)
+BOOKING_HORIZON_DAYS = 90
 
 
 class AppointmentEvent(Event):

@@ -42,7 +42,7 @@ def business_date(at: datetime, zone: ZoneInfo = OSLO) -> date:
     return at.astimezone(zone).date()
 
 
-def local_instant(wall: datetime, zone: ZoneInfo = OSLO) -> datetime:
+def local_instant(wall: datetime, zone: ZoneInfo) -> datetime:
     """The instant a wall-clock time (a naive datetime) names in `zone`, read as iCalendar reads one
     (RFC 5545, 3.3.5): a time the clocks show twice, when they go back, is its first occurrence (02:30
     on the last Sunday of October in Oslo is 02:30 summer time, +02:00); a time they skip, when they go
@@ -77,7 +77,7 @@ def _next_start(
     return None
 
 
-def office_hours(office: Office, at: datetime, zone: ZoneInfo = OSLO) -> OfficeHours:
+def office_hours(office: Office, at: datetime, zone: ZoneInfo) -> OfficeHours:
     local = at.astimezone(zone)
     today = local.date()
     opening = _spans(office.policy.opening_hours, today, office.holidays)
@@ -95,7 +95,7 @@ def office_hours(office: Office, at: datetime, zone: ZoneInfo = OSLO) -> OfficeH
     )
 
 
-def opening_span(office: Office, at: datetime, zone: ZoneInfo = OSLO) -> tuple[datetime, datetime] | None:
+def opening_span(office: Office, at: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
     """The opening span that holds the instant `at`, as the instants it opens and closes (the office is
     open from the first, up to but not at the second), or None when the office is closed at `at`."""
     local = at.astimezone(zone)
@@ -109,7 +109,7 @@ def opening_span(office: Office, at: datetime, zone: ZoneInfo = OSLO) -> tuple[d
     return None
 
 
-def closing_time(office: Office, day: date, zone: ZoneInfo = OSLO) -> datetime | None:
+def closing_time(office: Office, day: date, zone: ZoneInfo) -> datetime | None:
     """When the office's last opening span ends that day, or None on a closed day."""
     spans = _spans(office.policy.opening_hours, day, office.holidays)
     return local_instant(datetime.combine(day, spans[-1].end), zone) if spans else None

@@ -12,6 +12,7 @@ import time
 
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
+from visitflow_events import BOOKING_HORIZON_DAYS
 
 from .logs import configure_logging
 from .settings import ServiceSettings
@@ -44,9 +45,8 @@ CHANGELOG_INDEX_INTERVAL_BYTES = 16 * 1024 * 1024
 CHANGELOG_TOMBSTONES_KEPT_MS = 3600 * 1000
 # Configs `ensure_topics` raises on an existing topic but never lowers (see `align_configs`).
 NEVER_LOWERED = frozenset({"min.insync.replicas"})
-# Bookings are made up to `BOOKING_HORIZON_DAYS` ahead and the queue rebuilds its appointments from the
-# topic: it keeps each booking until well after its day.
-BOOKING_HORIZON_DAYS = 90
+# Bookings are made up to `BOOKING_HORIZON_DAYS` (the event contract's) ahead and the queue rebuilds its
+# appointments from the topic: it keeps each booking until well after its day.
 APPOINTMENTS_RETENTION_DAYS = BOOKING_HORIZON_DAYS + 14
 HISTORY_RETENTION_DAYS = 800  # the metrics daily history: at least 400 days are promised
 

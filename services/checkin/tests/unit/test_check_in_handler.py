@@ -77,6 +77,7 @@ class Kept:
 @dataclass
 class FakeClaim:
     prior: Kept | None
+    refused: Refusal | None = None
     kept: Kept | None = None
 
     async def keep(self, status: int, body: dict[str, object]) -> None:
@@ -99,7 +100,8 @@ class FakeRecords:
         self.claims += 1
         record = self.records.get(visit_id)
         if record is not None and record["fingerprint"] != fingerprint:
-            raise ApiError(422, "idempotency_key_reused", "Used for a different check-in.")
+            yield FakeClaim(None, Refusal(422, "idempotency_key_reused", "Used for a different check-in."))
+            return
         claim = FakeClaim(record["answer"] if record else None)
         self.records[visit_id] = {"office_id": office_id, "fingerprint": fingerprint, "answer": None}
         try:
@@ -322,3 +324,14 @@ async def test_the_ticket_is_the_queues_reply_for_this_offices_visit_only() -> N
     assert (ticket.ticket, ticket.visit_id) == ("D001", visit_id)
     assert await w.check_ins.ticket("hamar", visit_id) is None  # another office's visit is as unknown
     assert await w.check_ins.ticket("loten", UUID(int=1)) is None
+
+
+async def test_a_key_used_for_another_check_in_is_refused_and_leaves_the_first_ones_record() -> None:
+    w = world()
+    first = answered(await check_in(w))
+    again = await check_in(w, request(reason="deliver_documents"))
+    assert isinstance(again, Refusal)
+    assert (again.status, again.code) == (422, "idempotency_key_reused")
+    assert len(w.publisher.published) == 1
+    [record] = w.records.records.values()
+    assert record["answer"].status == first.status  # the first check-in's answer, kept for its resends

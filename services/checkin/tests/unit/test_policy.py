@@ -29,7 +29,7 @@ def verdict(
     appointment_at: datetime | None = None,
     where: Office | None = None,
 ) -> Queue | Redirect | Refuse:
-    return judge(where or office(), at, kind, appointment_at)
+    return judge(where or office(), at, kind, appointment_at, OSLO)
 
 
 # --- emergencies -------------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def test_drop_in_while_the_office_is_closed_is_refused(at: datetime) -> None:
     assert isinstance(result, Refuse)
     assert result.code == "office_closed"
     assert "NAV Løten is closed now" in result.message
-    assert result.retry_at == office_hours(office(), at).next_opening
+    assert result.retry_at == office_hours(office(), at, OSLO).next_opening
     assert result.retry_at is not None
     assert result.retry_at > at
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from visitflow_checkin.domain import Queue, Redirect, Refuse, judge
 from visitflow_events import VisitKind
-from visitflow_offices import load_offices, local_instant, office_hours, opening_span
+from visitflow_offices import OSLO, load_offices, local_instant, office_hours, opening_span
 
 OFFICES = load_offices(Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml")
 moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)).map(
@@ -21,7 +21,7 @@ moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 
 office_ids = st.sampled_from(sorted(OFFICES.offices))
 # appointment times: any moment, or (more often) one of a day's office hours and the hour either side
 office_days = st.builds(
-    lambda day, minute: local_instant(datetime.combine(day, time()) + timedelta(minutes=minute)),
+    lambda day, minute: local_instant(datetime.combine(day, time()) + timedelta(minutes=minute), OSLO),
     st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31)),
     st.integers(min_value=7 * 60, max_value=17 * 60),
 )
@@ -32,7 +32,7 @@ appointment_times = st.one_of(moments, office_days, office_days)
 @given(office_ids, moments)
 def test_emergencies_always_queue(office_id: str, moment: datetime) -> None:
     office = OFFICES.offices[office_id]
-    verdict = judge(office, moment, VisitKind.EMERGENCY, None)
+    verdict = judge(office, moment, VisitKind.EMERGENCY, None, OSLO)
     assert verdict == Queue(VisitKind.EMERGENCY)
 
 
@@ -40,8 +40,8 @@ def test_emergencies_always_queue(office_id: str, moment: datetime) -> None:
 @given(office_ids, moments)
 def test_a_drop_in_queues_exactly_inside_the_drop_in_window(office_id: str, moment: datetime) -> None:
     office = OFFICES.offices[office_id]
-    hours = office_hours(office, moment)
-    verdict = judge(office, moment, VisitKind.DROP_IN, None)
+    hours = office_hours(office, moment, OSLO)
+    verdict = judge(office, moment, VisitKind.DROP_IN, None, OSLO)
     if hours.drop_in_open:
         assert verdict == Queue(VisitKind.DROP_IN)
     elif hours.is_open:
@@ -59,13 +59,13 @@ def test_an_appointment_queues_inside_its_window_and_is_never_refused_silently(
 ) -> None:
     office = OFFICES.offices[office_id]
     moment = starts - timedelta(minutes=minutes_until)
-    hours = office_hours(office, moment)
-    verdict = judge(office, moment, VisitKind.APPOINTMENT, starts)
+    hours = office_hours(office, moment, OSLO)
+    verdict = judge(office, moment, VisitKind.APPOINTMENT, starts, OSLO)
     window = office.policy.appointment_checkin
-    if not office_hours(office, starts).is_open:
+    if not office_hours(office, starts, OSLO).is_open:
         assert isinstance(verdict, Refuse)
         assert verdict.code == "appointment_outside_hours"
-    elif opening_span(office, moment) == opening_span(office, starts) and (
+    elif opening_span(office, moment, OSLO) == opening_span(office, starts, OSLO) and (
         -window.late_minutes <= minutes_until <= window.early_minutes
     ):  # inside its window, and the office is open in the span the appointment starts in
         assert verdict == Queue(VisitKind.APPOINTMENT)
@@ -73,10 +73,12 @@ def test_an_appointment_queues_inside_its_window_and_is_never_refused_silently(
         assert isinstance(verdict, Refuse)
         assert verdict.code == "too_early"
         assert verdict.retry_at is not None
-        assert office_hours(office, verdict.retry_at).is_open
-        assert judge(office, verdict.retry_at, VisitKind.APPOINTMENT, starts) == Queue(VisitKind.APPOINTMENT)
+        assert office_hours(office, verdict.retry_at, OSLO).is_open
+        assert judge(office, verdict.retry_at, VisitKind.APPOINTMENT, starts, OSLO) == Queue(
+            VisitKind.APPOINTMENT
+        )
         before = verdict.retry_at - timedelta(minutes=1)
-        assert judge(office, before, VisitKind.APPOINTMENT, starts) != Queue(VisitKind.APPOINTMENT)
+        assert judge(office, before, VisitKind.APPOINTMENT, starts, OSLO) != Queue(VisitKind.APPOINTMENT)
     elif hours.drop_in_open:  # too late, but drop-in is open: queued as drop-in, with a note saying why
         assert isinstance(verdict, Queue)
         assert verdict.kind is VisitKind.DROP_IN

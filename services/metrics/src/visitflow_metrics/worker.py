@@ -1,12 +1,13 @@
 """The metrics worker: folds visit events into each office's day (a faust table keyed by office), then
 publishes the day's summary to the compacted history topic and to the Redis read model and live stream,
 and the office's open follow-ups to the read model (projected again from the table when Redis lost them).
-What a batch does is `handlers.MetricsHandlers`; this module wires it to faust."""
+What a batch does is `handlers.MetricsHandlers`, and `handlers.HistoryReload` refills Redis from the
+history topic when Redis lost it; this module wires them to faust."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
+import functools
 
 import faust
 from visitflow_platform.redis_client import redis_client
@@ -25,9 +26,12 @@ from .adapters.history import HistoryTopic, replay
 from .adapters.store import SummaryStore
 from .config import MetricsSettings
 from .domain import OfficeDays
-from .handlers import MetricsHandlers
+from .handlers import HistoryReload, MetricsHandlers
 
-log = logging.getLogger(__name__)
+# The worker takes a batch at most every half second: a produce request or a Redis pipeline costs it
+# more than the records in it, and no screen but the dashboard waits on it
+# (docs/decisions/metrics-batches-every-half-second.md).
+BATCH_PAUSE_S = 0.5
 
 
 def create_worker(settings: MetricsSettings) -> faust.App:
@@ -45,6 +49,9 @@ def create_worker(settings: MetricsSettings) -> faust.App:
     store = SummaryStore(redis)
     dead_letters = DeadLetterQueue(app, settings, "metrics")
     handlers = MetricsHandlers(settings.offices, days, store, HistoryTopic(history), dead_letters.writing_for)
+    history_reload = HistoryReload(
+        store, functools.partial(replay, settings, store, settings.offices), settings.history_check_s
+    )
     install_heartbeat(app, redis, settings.service_name)
     install_read_model_healer(app, redis, settings.service_name, handlers.reproject)
 
@@ -52,16 +59,10 @@ def create_worker(settings: MetricsSettings) -> faust.App:
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
         async for batch in take_batches(stream):
             await dead_letters.handle_batch(batch, handlers.handle_batch)
+            await asyncio.sleep(BATCH_PAUSE_S)  # what comes meanwhile is read, and joins the next batch
 
     @app.task
     async def reload_history() -> None:
-        """Refills Redis from the history topic when Redis lost it (first start, a wipe, a new Redis)."""
-        while True:
-            try:
-                if not await store.history_loaded():
-                    await replay(settings, store, settings.offices)
-            except Exception:
-                log.exception("could not replay the metrics history; trying again")
-            await asyncio.sleep(settings.history_check_s)
+        await history_reload.keep_loaded()
 
     return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import orjson
 from visitflow_events import (
@@ -22,7 +23,7 @@ from visitflow_events import (
 )
 from visitflow_notify.domain import Board, apply
 from visitflow_notify.domain.views import counsellor_view, current, day_view, display_view
-from visitflow_offices import load_offices
+from visitflow_offices import OSLO, load_offices
 
 OFFICES = load_offices(Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml")
 LOTEN = OFFICES.offices["loten"]
@@ -139,9 +140,18 @@ def test_a_line_says_no_room_open_when_the_queue_found_every_room_closed() -> No
     assert line["no_room"] is True
 
 
+def test_the_day_is_the_offices_own_in_the_configured_zone() -> None:
+    late = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # Tuesday 00:30 in Oslo, Monday 18:30 in New York
+    assert day_view(LOTEN, late, OSLO)["date"] == "2026-11-24"
+    in_new_york = day_view(LOTEN, late, ZoneInfo("America/New_York"))
+    assert in_new_york["date"] == "2026-11-23"
+    assert in_new_york["open_today"] == ["08:00-15:30"]  # Monday's hours, closed by 18:30
+    assert in_new_york["drop_in_open"] is False
+
+
 def test_the_day_is_todays_at_the_moment_asked() -> None:
-    monday = day_view(LOTEN, MONDAY_NOON)
-    tuesday = day_view(LOTEN, MONDAY_NOON + timedelta(days=1))
+    monday = day_view(LOTEN, MONDAY_NOON, OSLO)
+    tuesday = day_view(LOTEN, MONDAY_NOON + timedelta(days=1), OSLO)
 
     assert monday == {
         "date": "2026-11-23",

@@ -4,8 +4,6 @@ wires it to faust (the agent, the rollover timer, the read-model healer)."""
 
 from __future__ import annotations
 
-import logging
-
 import faust
 from visitflow_events import encode
 from visitflow_platform.redis_client import redis_client
@@ -22,9 +20,8 @@ from visitflow_platform.topics import TABLES
 from .adapters import projection
 from .adapters.outbox import KafkaRedisOutbox
 from .config import QueueSettings
-from .handlers import Outbox, QueueHandlers
-
-log = logging.getLogger(__name__)
+from .handlers import QueueHandlers
+from .handlers.ports import Outbox
 
 
 def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faust.App:
@@ -53,10 +50,9 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
 
     async def reproject() -> int:
         assigned = [tp.partition for tp in app.consumer.assignment() if tp.topic == topics.visits]
-        views = handlers.snapshots(handlers.offices_held())
-        await outbox.refresh(views)
+        count = await handlers.reproject()
         await projection.record(redis, assigned)
-        return len(views)
+        return count
 
     install_read_model_healer(app, redis, settings.service_name, reproject)
     app.handlers = handlers  # type: ignore[attr-defined]  # for tests
@@ -68,17 +64,7 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
 
     @app.timer(interval=settings.rollover_check_s)
     async def rollover() -> None:
-        """Pushes again the pictures the time changed (the closing notice, the waiting order), then asks
-        each office's one writer to close its day after closing time and to check its appointments."""
-        if not app.in_recovery:
-            try:
-                await handlers.refresh_with_time()
-            except Exception:  # Redis away: the day is still closed on time
-                log.warning("could not push the pictures the time changed", exc_info=True)
-        now = settings.clock.now()
-        for command in handlers.days_to_close(now):
+        for command in await handlers.rollover(in_recovery=app.in_recovery):
             await commands.send(key=command.office_id.encode(), value=encode(command))
-        for check in handlers.appointments_to_check(now):
-            await commands.send(key=check.office_id.encode(), value=encode(check))
 
     return app

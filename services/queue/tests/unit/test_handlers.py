@@ -30,10 +30,10 @@ from visitflow_events import (
 )
 from visitflow_events.waits import OfficeWaits
 from visitflow_offices import FixedClock, OfficeDirectory, load_offices
-from visitflow_queue import handlers as handlers_module
 from visitflow_queue.domain import OfficeQueue
 from visitflow_queue.domain.estimates import forecast
 from visitflow_queue.handlers import STAFFING_EVERY, QueueHandlers
+from visitflow_queue.handlers import visit_events as handlers_module
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # Monday 12:30 in Oslo
@@ -659,3 +659,28 @@ async def test_appointments_are_checked_once_a_booking_is_past_its_grace_period_
     clock.advance(timedelta(minutes=16))
     await queue.handle(check)  # decided missed: nothing more to check
     assert queue.appointments_to_check(NOW + timedelta(minutes=17)) == []
+
+
+async def test_the_rollover_asks_to_close_the_day_with_redis_away_and_pushes_nothing_in_recovery() -> None:
+    outbox = RefreshFailsOnce()
+    clock = FixedClock(NOW)
+    queue = QueueHandlers(offices=OFFICES, clock=clock, outbox=outbox, states={}, results={})
+    await queue.handle(arrival())  # Løten closes at 15:30 on a Monday
+    clock.advance(datetime(2026, 11, 23, 16, 0, tzinfo=ZoneInfo("Europe/Oslo")) - NOW)  # the day is due
+
+    (close,) = await queue.rollover(in_recovery=True)
+    assert isinstance(close, CloseDay)
+    assert close.office_id == "loten"
+    assert not outbox.failed  # no push tried while the tables are restored
+
+    assert [type(c) for c in await queue.rollover()] == [CloseDay]  # the push failed, the close is asked
+    assert outbox.failed
+
+
+async def test_the_read_model_healer_gets_every_held_offices_picture_again() -> None:
+    queue, outbox, _ = handlers()
+    await queue.handle(arrival("loten"))
+    await queue.handle(arrival("halden"))
+
+    assert await queue.reproject() == 2
+    assert sorted(office_id for office_id, _ in outbox.refreshed) == ["halden", "loten"]

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from .infra import KafkaBroker
-from .paths import KAFKA_TEMPLATE, home_of, port_offset
+from .paths import home_of, kafka_file, port_offset
 from .processes import Child, StartFailed, port_open, terminate, wait_until
 
 CLUSTER_BASE_PORT = 23592  # brokers on base, base+1, base+2; controllers on base+3, base+4, base+5
@@ -80,8 +80,10 @@ class ClusterNode(KafkaBroker):
     def prepare(self) -> None:
         logs = self.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        template = KAFKA_TEMPLATE.read_text().format(
-            port=self.port, controller_port=self.controller_port, data_dir=logs
+        template = (
+            kafka_file("server.properties.template")
+            .read_text()
+            .format(port=self.port, controller_port=self.controller_port, data_dir=logs)
         )
         self.properties.write_text(with_settings(template, {"node.id": str(self.node_id), **self.settings}))
         if not (logs / "meta.properties").exists():

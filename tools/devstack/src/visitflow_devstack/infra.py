@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from .paths import KAFKA_LIBS, KAFKA_LOG4J, KAFKA_POM, KAFKA_TEMPLATE
+from .paths import kafka_file, kafka_libs
 from .processes import Child, StartFailed, port_open, wait_until
 
 
@@ -19,9 +19,11 @@ def kafka_classpath() -> str:
     home = os.environ.get("KAFKA_HOME")
     if home and (Path(home) / "libs").is_dir():
         return str(Path(home) / "libs" / "*")
-    if not any(KAFKA_LIBS.glob("kafka_2.13-*.jar")):
-        subprocess.run(["mvn", "-q", "-B", "-f", str(KAFKA_POM), "dependency:copy-dependencies"], check=True)
-    return str(KAFKA_LIBS / "*")
+    if not any(kafka_libs().glob("kafka_2.13-*.jar")):
+        subprocess.run(
+            ["mvn", "-q", "-B", "-f", str(kafka_file("pom.xml")), "dependency:copy-dependencies"], check=True
+        )
+    return str(kafka_libs() / "*")
 
 
 @dataclass
@@ -38,7 +40,7 @@ class KafkaBroker:
             "-XX:+UseG1GC",
             "-XX:TieredStopAtLevel=1",
             "-Djava.awt.headless=true",
-            f"-Dlog4j2.configurationFile={KAFKA_LOG4J}",
+            f"-Dlog4j2.configurationFile={kafka_file('log4j2.xml')}",
             "-cp",
             kafka_classpath(),
             main,
@@ -53,9 +55,9 @@ class KafkaBroker:
         logs = self.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         self.properties.write_text(
-            KAFKA_TEMPLATE.read_text().format(
-                port=self.port, controller_port=self.controller_port, data_dir=logs
-            )
+            kafka_file("server.properties.template")
+            .read_text()
+            .format(port=self.port, controller_port=self.controller_port, data_dir=logs)
         )
         if not (logs / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")

@@ -82,7 +82,7 @@ def module_run(argv: tuple[str, ...]) -> str | None:
 
 def homes_named(process: ProcessInfo) -> set[Path]:
     """The stack homes (folders of var/) the process works in or names in its arguments."""
-    var = paths.VAR
+    var = paths.var()
     return {
         var / path.relative_to(var).parts[0]
         for path in _paths_named(process)
@@ -92,7 +92,7 @@ def homes_named(process: ProcessInfo) -> set[Path]:
 
 def in_checkout(process: ProcessInfo) -> bool:
     virtual_env = [Path(process.env["VIRTUAL_ENV"])] if "VIRTUAL_ENV" in process.env else []
-    return any(path.is_relative_to(paths.ROOT) for path in [*_paths_named(process), *virtual_env])
+    return any(path.is_relative_to(paths.root()) for path in [*_paths_named(process), *virtual_env])
 
 
 def _paths_named(process: ProcessInfo) -> Iterator[Path]:

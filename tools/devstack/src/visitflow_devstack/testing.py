@@ -15,6 +15,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -25,7 +26,7 @@ from visitflow_platform.access import Role
 from visitflow_platform.auth import issue_token
 
 from .infra import KafkaBroker
-from .paths import ROOT, port_offset
+from .paths import port_offset, root
 from .stack import SERVICES, Stack, ports_of, running
 from .strays import stop_profile
 
@@ -207,7 +208,6 @@ async def eventually_async(
 
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
 # Quiet, sandbox-free headless Chromium: no network beyond loopback is reachable here anyway.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -244,13 +244,20 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     try:
         yield page
     finally:
-        ARTIFACTS.mkdir(exist_ok=True)
         with contextlib.suppress(Exception):
-            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+            page.screenshot(path=str(artifacts() / f"{request.node.name}.png"), full_page=True)
         context.close()
 
 
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # installed by `make test` (package.json)
+def artifacts() -> Path:
+    """test-artifacts/, where screenshots are kept as evidence (made when first asked for)."""
+    folder = root() / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def axe() -> Path:
+    return root() / "node_modules" / "axe-core" / "axe.min.js"  # installed by `make test` (package.json)
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
@@ -258,7 +265,7 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     with its rule id, impact and the elements it names. Evaluated through the browser's debugging
     protocol, which the pages' Content-Security-Policy does not govern."""
     if not page.evaluate("() => typeof axe !== 'undefined'"):
-        page.evaluate(AXE.read_text())
+        page.evaluate(axe().read_text())
     found: list[dict[str, Any]] = page.evaluate(
         """async () => (await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}))
             .violations.map(v => ({id: v.id, impact: v.impact,

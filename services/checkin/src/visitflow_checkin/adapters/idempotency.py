@@ -6,9 +6,10 @@ Idempotency-Key: the key a client sent is never part of a Redis key. While the f
 flight the record holds the office and the request's fingerprint, for at most `in_flight_s`; then
 the answer (201 or 202) for a day. A request that finds the record
 
-- with another fingerprint is refused (422 `idempotency_key_reused`);
+- with another fingerprint is refused (`refused`: 422 `idempotency_key_reused`);
 - with an answer gets that answer;
-- in flight waits up to `patience_s` for the answer, then is told to retry (409 `in_progress`).
+- in flight waits up to `patience_s` for the answer, then is told to retry (`refused`: 409
+  `in_progress`).
 
 A request that ends without an answer to keep (refused, or Kafka did not confirm) removes its claim, so
 the retry is decided afresh. If Redis has lost the record, the retry still lands on the same visit id,
@@ -29,7 +30,8 @@ from uuid import UUID
 import orjson
 import redis.asyncio as aioredis
 from pydantic import BaseModel
-from visitflow_platform.errors import ApiError
+
+from ..domain import Refusal
 
 KEEP_S = 24 * 3600
 POLL_S = 0.05
@@ -47,9 +49,11 @@ class Remembered:
 
 @dataclass
 class Claim:
-    """A request's hold on its check-in's record: `prior` is the answer already given, if any."""
+    """A request's hold on its check-in's record: `prior` is the answer already given, if any; `refused`
+    why the request may not be decided (the record is another request's then)."""
 
     prior: Remembered | None
+    refused: Refusal | None
     _record: dict[str, object]
     _redis: aioredis.Redis
     _key: str
@@ -78,14 +82,17 @@ class IdempotencyStore:
     @asynccontextmanager
     async def claim(self, visit_id: UUID, office_id: str, fingerprint: str) -> AsyncIterator[Claim]:
         """Holds the check-in's record while the request is decided; without an answer kept by the end,
-        the claim is removed."""
+        the claim is removed (a refused claim holds nothing)."""
         key = _key(visit_id)
         record: dict[str, object] = {"office_id": office_id, "fingerprint": fingerprint}
-        claim = Claim(await self._take(key, record), record, self._redis, key)
+        taken = await self._take(key, record)
+        refused = taken if isinstance(taken, Refusal) else None
+        prior = taken if isinstance(taken, Remembered) else None
+        claim = Claim(prior, refused, record, self._redis, key)
         try:
             yield claim
         finally:
-            if claim.prior is None and not claim.kept:
+            if prior is None and refused is None and not claim.kept:
                 await self._redis.delete(key)
 
     async def office_of(self, visit_id: UUID) -> str | None:
@@ -93,7 +100,7 @@ class IdempotencyStore:
         raw = await self._redis.get(_key(visit_id))
         return str(orjson.loads(raw)["office_id"]) if raw else None
 
-    async def _take(self, key: str, record: dict[str, object]) -> Remembered | None:
+    async def _take(self, key: str, record: dict[str, object]) -> Remembered | Refusal | None:
         """None once this request holds the record; the answer if one was given; or a refusal."""
         give_up = time.monotonic() + self._patience_s
         while not await self._redis.set(key, orjson.dumps(record), nx=True, ex=round(self._in_flight_s)):
@@ -102,7 +109,7 @@ class IdempotencyStore:
                 continue
             stored = orjson.loads(raw)
             if stored["fingerprint"] != record["fingerprint"]:
-                raise ApiError(
+                return Refusal(
                     422,
                     "idempotency_key_reused",
                     "This Idempotency-Key was already used for a different check-in.",
@@ -111,11 +118,11 @@ class IdempotencyStore:
                 return Remembered(stored["status"], stored["body"])
             if time.monotonic() > give_up:
                 retry = max(1, await self._redis.ttl(key))
-                raise ApiError(
+                return Refusal(
                     409,
                     "in_progress",
                     "This check-in is still being recorded; try again in a moment.",
-                    headers={"Retry-After": str(retry)},
+                    retry_after_s=retry,
                 )
             await asyncio.sleep(POLL_S)
         return None

@@ -14,8 +14,8 @@ from visitflow_platform.auth import Principal, principal, require
 from visitflow_platform.errors import ApiError
 from visitflow_platform.privacy import looks_personal
 
-from ..domain import MAX_BOOKINGS_PER_IMPORT, BookingIn, ImportAnswer
-from .dependencies import Checkin
+from ..domain import MAX_BOOKINGS_PER_IMPORT, BookingIn, ImportAnswer, Refusal
+from .dependencies import Checkin, refused
 from .schemas import BookingBatch
 
 router = APIRouter(prefix="/api")
@@ -40,7 +40,7 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 async def import_bookings(
     batch: BookingBatch, who: Annotated[Principal, Depends(principal)], api: Checkin
 ) -> ImportAnswer:
-    return await api.bookings.upsert(batch.bookings, who)
+    return _answered(await api.bookings.upsert(batch.bookings, who))
 
 
 @router.post(
@@ -57,7 +57,13 @@ async def import_bookings(
 async def import_csv(
     request: Request, who: Annotated[Principal, Depends(principal)], api: Checkin
 ) -> ImportAnswer:
-    return await api.bookings.upsert(csv_bookings(await request.body()), who)
+    return _answered(await api.bookings.upsert(csv_bookings(await request.body()), who))
+
+
+def _answered(answer: ImportAnswer | Refusal) -> ImportAnswer:
+    if isinstance(answer, Refusal):
+        raise refused(answer)
+    return answer
 
 
 def csv_bookings(body: bytes) -> list[BookingIn]:

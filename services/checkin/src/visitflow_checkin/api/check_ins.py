@@ -16,7 +16,7 @@ from visitflow_platform.errors import ApiError
 from visitflow_platform.ids import idempotency_key
 
 from ..domain import Accepted, CheckInRequest, Queued, Refusal
-from .dependencies import Checkin
+from .dependencies import Checkin, refused
 
 router = APIRouter(prefix="/api/offices/{office_id}")
 
@@ -57,7 +57,7 @@ async def check_in(
         office, body, device_id, idempotency_key(idempotency_header), status_url
     )
     if isinstance(answer, Refusal):
-        raise ApiError(answer.status, answer.code, answer.message, **answer.extra)
+        raise refused(answer)
     return JSONResponse(answer.body, answer.status)
 
 

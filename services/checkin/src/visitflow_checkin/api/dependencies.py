@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from visitflow_platform.errors import ApiError
 from visitflow_platform.ratelimit import RateLimit
 
 from ..config import CheckinSettings
+from ..domain import Refusal
 from ..handlers import BookingImport, CheckIns
 
 
@@ -29,3 +31,10 @@ def checkin_api(request: Request) -> CheckinApi:
 
 
 Checkin = Annotated[CheckinApi, Depends(checkin_api)]
+
+
+def refused(refusal: Refusal) -> ApiError:
+    """A refusal as the API answers it: its status, code and sentence, and when to retry."""
+    retry = refusal.retry_after_s
+    headers = {"Retry-After": str(retry)} if retry is not None else None
+    return ApiError(refusal.status, refusal.code, refusal.message, headers=headers, **refusal.extra)

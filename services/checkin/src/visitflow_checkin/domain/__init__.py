@@ -14,6 +14,7 @@ from .bookings import (
     Recorded,
     change_of,
     overlapping,
+    within_horizon,
 )
 from .check_in_request import AppointmentIn, CheckInRequest, SmsOptIn
 from .checkin import Admit, Decision, Refusal, Steer, VisitIds, decide_check_in
@@ -55,4 +56,5 @@ __all__ = [
     "link_url",
     "overlapping",
     "visit_link",
+    "within_horizon",
 ]

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
-from visitflow_events import Reason
+from visitflow_events import BOOKING_HORIZON_DAYS, Reason
 from visitflow_events.ids import REFERENCE_PATTERN
 
 
@@ -96,6 +96,7 @@ def overlapping(booking: Booking, others: Iterable[tuple[str, Recorded]]) -> lis
     )
 
 
+PAST_ALLOWED = timedelta(days=1)  # a booking the booking system is a little late with
 MAX_BOOKINGS_PER_IMPORT = 100  # and a batch must fit VISITFLOW_MAX_BODY_BYTES (16 KiB: about 100)
 
 
@@ -138,3 +139,12 @@ class BookingResult(BaseModel):
 
 class ImportAnswer(BaseModel):
     results: list[BookingResult]
+
+
+def within_horizon(starts_at: datetime, now: datetime) -> bool:
+    """Whether a booking starting at `starts_at` may be imported: from a day ago to
+    `BOOKING_HORIZON_DAYS` ahead."""
+    try:
+        return now - PAST_ALLOWED <= starts_at <= now + timedelta(days=BOOKING_HORIZON_DAYS)
+    except OverflowError:  # a date at the edge of the calendar, which no offset can move
+        return False

@@ -60,13 +60,16 @@ class Steer:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Nothing recorded. 422: the request itself is wrong (answered before its key is claimed); 409: the
-    policy does not queue it now. `extra` goes into the answer beside the code and the message."""
+    """Nothing recorded. 422: the request itself is wrong (answered before its key is claimed, or its
+    Idempotency-Key was used for another request); 409: the policy does not queue it now, or the same
+    request is still in flight (to be retried after `retry_after_s`); 403: a booking of an office the
+    caller may not import for. `extra` goes into the answer beside the code and the message."""
 
     status: int
     code: str
     message: str
     extra: dict[str, Any] = field(default_factory=dict)
+    retry_after_s: int | None = None
 
 
 Decision = Admit | Steer | Refusal

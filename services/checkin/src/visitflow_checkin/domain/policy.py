@@ -23,9 +23,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from visitflow_events import Alternative, RedirectCause, VisitKind
-from visitflow_offices import OSLO, Office, OfficeHours, office_hours, opening_span
-
-CONTACT_CENTRE_PHONE = "55 55 33 33"
+from visitflow_offices import Office, OfficeHours, office_hours, opening_span
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ def _at(moment: datetime | None) -> str:
 
 
 def judge(
-    office: Office, at: datetime, kind: VisitKind, appointment_at: datetime | None, zone: ZoneInfo = OSLO
+    office: Office, at: datetime, kind: VisitKind, appointment_at: datetime | None, zone: ZoneInfo
 ) -> Verdict:
     """The verdict on a check-in at the instant `at`; `zone` is the offices' time zone."""
     hours = office_hours(office, at, zone)

@@ -2,7 +2,8 @@
 `visitflow.appointments.v1` (docs/decisions/booking-import.md).
 
 A batch is checked whole before anything is published: a booking naming an unknown office or counsellor
-refuses the batch with 422 naming the field (never its value), and nothing is published. Then each
+refuses the batch (a `Refusal`: 422 naming the field, never its value; 403 for another office's) and
+nothing is published. Then each
 booking is compared with what the import recorded of it (`ports.BookingRecords`), the changes are published
 together and only then recorded. An import that fails half way (Kafka or Redis away: 503) is sent again
 as it was: it makes the same events with the same ids, which the consumers apply once.
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from visitflow_events import (
+    BOOKING_HORIZON_DAYS,
     AppointmentBooked,
     AppointmentCancelled,
     AppointmentEvent,
@@ -26,9 +28,7 @@ from visitflow_events import (
 from visitflow_offices import Clock, OfficeDirectory, business_date, local_instant
 from visitflow_platform.access import Action, roles_for
 from visitflow_platform.auth import Principal, allows
-from visitflow_platform.errors import ApiError
 from visitflow_platform.ids import stable_id
-from visitflow_platform.topics import BOOKING_HORIZON_DAYS
 
 from ..domain import (
     Booking,
@@ -38,12 +38,12 @@ from ..domain import (
     Change,
     ImportAnswer,
     Recorded,
+    Refusal,
     change_of,
     overlapping,
+    within_horizon,
 )
 from .ports import BookingRecords, Publisher
-
-PAST_ALLOWED = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,16 @@ class BookingImport:
     producer: str
     counted: Callable[[str], None]
 
-    async def upsert(self, bookings: Sequence[BookingIn], who: Principal) -> ImportAnswer:
+    async def upsert(self, bookings: Sequence[BookingIn], who: Principal) -> ImportAnswer | Refusal:
         now = self.clock.now()
-        checked = [_checked(i, b, self.offices, who, now) for i, b in enumerate(bookings)]
-        _refuse_repeats(checked)
+        checked: list[Booking] = []
+        for i, given in enumerate(bookings):
+            booking = _checked(i, given, self.offices, who, now)
+            if isinstance(booking, Refusal):
+                return booking
+            checked.append(booking)
+        if (repeated := _repeated(checked)) is not None:
+            return repeated
         results: list[BookingResult] = []
         for office_id in dict.fromkeys(b.office_id for b in checked):
             ours = [b for b in checked if b.office_id == office_id]
@@ -97,35 +103,36 @@ class BookingImport:
         return ImportAnswer(results=results)
 
 
-def _checked(i: int, given: BookingIn, offices: OfficeDirectory, who: Principal, now: datetime) -> Booking:
+def _checked(
+    i: int, given: BookingIn, offices: OfficeDirectory, who: Principal, now: datetime
+) -> Booking | Refusal:
     """The booking, its office and counsellor known and its office the caller's; its time near enough."""
     where = f"bookings[{i}]"
     office = offices.office(given.office_id)
     if office is None:
-        raise ApiError(
-            422, "unknown_office", f"{where}.office_id names no office.", field=f"{where}.office_id"
+        return Refusal(
+            422, "unknown_office", f"{where}.office_id names no office.", {"field": f"{where}.office_id"}
         )
     if not allows(who, roles_for(Action.IMPORT_BOOKINGS), office.id, lambda _: None):
-        raise ApiError(403, "forbidden", f"This access token does not allow {where}'s office.")
+        return Refusal(403, "forbidden", f"This access token does not allow {where}'s office.")
     if office.counsellor(given.counsellor_id) is None:
-        raise ApiError(
+        return Refusal(
             422,
             "unknown_counsellor",
             f"{where}.counsellor_id names no counsellor of {office.name}.",
-            field=f"{where}.counsellor_id",
+            {"field": f"{where}.counsellor_id"},
         )
     zone = offices.timezone
     try:
         starts_at = given.starts_at if given.starts_at.tzinfo else local_instant(given.starts_at, zone)
-        near = now - PAST_ALLOWED <= starts_at <= now + timedelta(days=BOOKING_HORIZON_DAYS)
     except OverflowError:  # a date at the edge of the calendar, which no offset can move
-        near = False
-    if not near:
-        raise ApiError(
+        starts_at = None
+    if starts_at is None or not within_horizon(starts_at, now):
+        return Refusal(
             422,
             "starts_at_out_of_range",
             f"{where}.starts_at must be from a day ago to {BOOKING_HORIZON_DAYS} days ahead.",
-            field=f"{where}.starts_at",
+            {"field": f"{where}.starts_at"},
         )
     return Booking(
         booking_id=given.booking_id,
@@ -139,17 +146,18 @@ def _checked(i: int, given: BookingIn, offices: OfficeDirectory, who: Principal,
     )
 
 
-def _refuse_repeats(bookings: list[Booking]) -> None:
+def _repeated(bookings: list[Booking]) -> Refusal | None:
     seen: set[tuple[str, str]] = set()
     for i, booking in enumerate(bookings):
         if (booking.office_id, booking.booking_id) in seen:
-            raise ApiError(
+            return Refusal(
                 422,
                 "repeated_booking",
                 f"bookings[{i}].booking_id is in the batch twice: send each booking once.",
-                field=f"bookings[{i}].booking_id",
+                {"field": f"bookings[{i}].booking_id"},
             )
         seen.add((booking.office_id, booking.booking_id))
+    return None
 
 
 def _event(booking: Booking, change: Change, version: int, now: datetime, producer: str) -> AppointmentEvent:

@@ -87,6 +87,8 @@ class CheckIns:
         async with self.records.claim(
             visit_id, office.id, self.records.fingerprint(body, device_id)
         ) as claim:
+            if claim.refused is not None:
+                return claim.refused
             if claim.prior is not None:
                 prior = claim.prior.body
                 if prior.get("outcome") in ("queued", "accepted"):  # the same link as the first answer

@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import BaseModel
 from visitflow_events import Message
 
-from ..domain import Recorded
+from ..domain import Recorded, Refusal
 
 
 class Publisher(Protocol):
@@ -42,16 +42,19 @@ class Given(Protocol):
 
 
 class Claim(Protocol):
-    """A request's hold on its check-in's record: `prior` is the answer already given, if any."""
+    """A request's hold on its check-in's record: `prior` is the answer already given, if any; `refused`
+    why the request may not be decided (another request's key, or one still in flight too long)."""
 
     @property
     def prior(self) -> Given | None: ...
+    @property
+    def refused(self) -> Refusal | None: ...
     async def keep(self, status: int, body: dict[str, object]) -> None: ...
 
 
 class CheckInRecords(Protocol):
     """One record per check-in (idempotency). A claim that ends without an answer kept is let go; a
-    claim of a record with another fingerprint, or one still in flight too long, raises the refusal."""
+    claim of a record with another fingerprint, or one still in flight too long, is refused."""
 
     def fingerprint(self, request: BaseModel, *context: str | None) -> str: ...
     def claim(

@@ -8,8 +8,6 @@ the exporter and the dashboard."""
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -17,26 +15,27 @@ from prometheus_client import CollectorRegistry
 from visitflow_platform.live import LiveHub
 from visitflow_platform.pages import mount_common
 from visitflow_platform.runtime import ApiRuntime
-from visitflow_platform.service_app import service_app
+from visitflow_platform.service_app import Every, service_app
 
 from ..adapters.exporter import OfficeFigures
 from ..adapters.lag import LagGauge
-from ..adapters.overview import Overview
 from ..adapters.store import LIVE_SCOPE, SummaryStore
 from ..config import MetricsSettings
+from ..handlers import Overview, TodayFigures
 from . import dashboard, exporter, offices, regions
 from .dependencies import MetricsApi
 
-log = logging.getLogger(__name__)
 REFRESH_S = 2.0  # how often the Prometheus figures are read from Redis
 
 
 def create_app(settings: MetricsSettings) -> FastAPI:
     runtime = ApiRuntime(settings, worker_service="metrics")
     store = SummaryStore(runtime.redis)
+    overview = Overview(store, settings.offices, settings.clock)
     metrics = MetricsApi(
         settings=settings,
-        overview=Overview(store, settings.offices, settings.clock),
+        overview=overview,
+        today=TodayFigures(overview, settings.offices),
         hub=LiveHub(runtime.redis, LIVE_SCOPE, lambda _: "{}"),
         figures=CollectorRegistry(),  # every office's business figures, for the scraper role only
     )
@@ -45,7 +44,10 @@ def create_app(settings: MetricsSettings) -> FastAPI:
     registry.register(lag)
     metrics.figures.register(
         OfficeFigures(
-            lambda: metrics.today, settings.clock.now, lambda: metrics.follow_ups, settings.offices.timezone
+            lambda: metrics.today.today,
+            settings.clock.now,
+            lambda: metrics.today.follow_ups,
+            settings.offices.timezone,
         )
     )
 
@@ -62,7 +64,7 @@ def create_app(settings: MetricsSettings) -> FastAPI:
         parts=[
             runtime,
             metrics.hub,
-            Every(REFRESH_S, metrics.refresh_today),
+            Every(REFRESH_S, metrics.today.refresh),
             Every(settings.lag_interval_s, measure_lag),
         ],
         registry=registry,
@@ -74,26 +76,3 @@ def create_app(settings: MetricsSettings) -> FastAPI:
     app.mount("/dashboard/assets", StaticFiles(directory=dashboard.WEB), name="dashboard-assets")
     mount_common(app)
     return app
-
-
-class Every:
-    """A job run every `interval_s` while the app runs; a failed run is logged and the next one comes."""
-
-    def __init__(self, interval_s: float, job: Callable[[], Awaitable[None]]) -> None:
-        self._interval_s, self._job = interval_s, job
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self._job()
-            except Exception:
-                log.exception("background refresh failed")
-            await asyncio.sleep(self._interval_s)

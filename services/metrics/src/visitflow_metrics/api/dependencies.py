@@ -1,27 +1,30 @@
-"""What the metrics API's routes share: the day summaries and their overview, the regions' live hub,
-today's figures as the exporter reads them, and the days a request may ask for; built once per app by
-`create_app` and found on `app.state.metrics`."""
+"""What the metrics API's routes share: the overview of the day summaries, the regions' live hub, today's
+figures as the exporter reads them, and the days a request may ask for (422 for days it may not); built
+once per app by `create_app` and found on `app.state.metrics`. A history as CSV is `csv_response`."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Annotated, Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 from prometheus_client import CollectorRegistry
 from pydantic import BeforeValidator
-from visitflow_offices import Office, OfficeDirectory, Region
+from visitflow_offices import OfficeDirectory, Region
 from visitflow_platform.errors import ApiError
 from visitflow_platform.live import LiveHub
 
-from ..adapters.overview import Overview, as_csv
 from ..config import MetricsSettings
-from ..domain import DaySummary, OpenFollowUps
+from ..domain import HISTORY_COLUMNS
+from ..handlers import BadRange, Overview, TodayFigures, day_range, known_day
 
-FIRST_DAY = date(2000, 1, 1)  # the first day a history may ask for (before Visitflow); the last is tomorrow
+T = TypeVar("T")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -34,32 +37,20 @@ class MetricsApi:
     overview: Overview
     hub: LiveHub
     figures: CollectorRegistry
-    today: list[tuple[Office, DaySummary]] = field(default_factory=list)
-    follow_ups: dict[str, OpenFollowUps] = field(default_factory=dict)
-
-    async def refresh_today(self) -> None:
-        offices = self.settings.offices
-        self.today[:] = await self.overview.days(offices, self.overview.today())
-        read = await self.overview.follow_ups(offices)
-        self.follow_ups.clear()
-        self.follow_ups.update(read)
+    today: TodayFigures
 
     def known_day(self, day: date) -> date:
-        """`day`, if the history can hold it: from FIRST_DAY to tomorrow (a caller's calendar may be
-        ahead of the service's clock)."""
-        if not FIRST_DAY <= day <= self.overview.today() + timedelta(days=1):
-            raise ApiError(422, "invalid_range", f"Ask for days from {FIRST_DAY} to tomorrow.")
-        return day
+        return _asked(known_day(day, self.overview.today()))
 
     def day_range(self, first: date | None, last: date | None) -> tuple[date, date]:
-        last = self.known_day(last or self.overview.today())
-        first = self.known_day(first or max(FIRST_DAY, last - timedelta(days=27)))
-        if first > last:
-            raise ApiError(422, "invalid_range", "`from` must not be after `to`.")
-        most = self.settings.history_max_days
-        if (last - first).days >= most:
-            raise ApiError(422, "invalid_range", f"Ask for at most {most} days at a time.")
-        return first, last
+        asked = day_range(first, last, self.overview.today(), self.settings.history_max_days)
+        return _asked(asked)
+
+
+def _asked(asked: T | BadRange) -> T:
+    if isinstance(asked, BadRange):
+        raise ApiError(422, "invalid_range", asked.message)
+    return asked
 
 
 def metrics_api(request: Request) -> MetricsApi:
@@ -110,3 +101,12 @@ def csv_response(rows: list[dict[str, Any]], name: str, first: date, last: date)
         as_csv(rows),
         headers={"Content-Disposition": f'attachment; filename="visitflow-{name}-{first}-{last}.csv"'},
     )
+
+
+def as_csv(rows: Iterable[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=HISTORY_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: "" if value is None else value for key, value in row.items()})
+    return out.getvalue()

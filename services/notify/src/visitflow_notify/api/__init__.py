@@ -12,14 +12,17 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Gauge
 from visitflow_platform.live import LiveHub
 from visitflow_platform.pages import mount_static
+from visitflow_platform.ratelimit import FixedWindow
 from visitflow_platform.runtime import ApiRuntime
 from visitflow_platform.service_app import service_app
+from visitflow_platform.visit_links import LinkStore
 
 from ..adapters.scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE, VISITOR_SCOPE
-from ..adapters.visitor_links import LINK_PATHS, LinkRefused, VisitLinks, refused
 from ..config import NotifySettings
+from ..handlers import LINK_RATE_PER_MINUTE, VisitLinks
 from . import alerts, displays, visitor_pages
 from .dependencies import NotifyApi, empty_counsellors, empty_display, empty_visits
+from .link_refusals import LINK_PATHS, LinkRefused, refused
 
 
 def create_app(settings: NotifySettings) -> FastAPI:
@@ -31,7 +34,13 @@ def create_app(settings: NotifySettings) -> FastAPI:
         counsellors=LiveHub(runtime.redis, COUNSELLOR_SCOPE, functools.partial(empty_counsellors, settings)),
         visitors=visitors,
         visit_links=VisitLinks(
-            settings, runtime.redis, visitors, runtime.publisher, runtime.replies, settings.clock
+            settings,
+            LinkStore(runtime.redis, settings.pseudonym_secret),
+            visitors,
+            FixedWindow(runtime.redis, LINK_RATE_PER_MINUTE),
+            runtime.publisher,
+            runtime.replies,
+            settings.clock,
         ),
     )
     registry = CollectorRegistry()

@@ -11,11 +11,12 @@ from visitflow_platform.auth import by_visit_link
 from visitflow_platform.live import LiveHub
 from visitflow_platform.visit_links import VisitLink
 
-from ..adapters.visitor_links import VisitLinks
 from ..config import NotifySettings
 from ..domain import Board
 from ..domain.views import counsellor_frame, counsellor_view, display_frame, display_view
 from ..domain.visitor import visits_frame, visits_view
+from ..handlers import Refused, VisitLinks
+from .link_refusals import LinkRefused
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,10 @@ Notify = Annotated[NotifyApi, Depends(notify_api)]
 
 
 async def _opened(request: Request, token: str) -> VisitLink:
-    return await notify_api(request).visit_links.open(token)
+    opened = await notify_api(request).visit_links.open(token)
+    if isinstance(opened, Refused):
+        raise LinkRefused(opened)
+    return opened
 
 
 Link = Annotated[VisitLink, by_visit_link(_opened)]

@@ -31,7 +31,8 @@ async def display(office: OfficeDep, api: Notify) -> JSONResponse:
     """The board as it stands now, and the office's day (today's opening and drop-in hours)."""
     frame = await api.displays.snapshot(office.id)
     now = api.settings.clock.now()
-    shows = current(orjson.loads(frame.data)["display"], now) | {"day": day_view(office, now)}
+    day = day_view(office, now, api.settings.offices.timezone)
+    shows = current(orjson.loads(frame.data)["display"], now) | {"day": day}
     return JSONResponse(shows, headers={"X-Snapshot-Id": frame.id})
 
 

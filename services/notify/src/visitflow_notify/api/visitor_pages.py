@@ -1,6 +1,8 @@
 """A visitor's own page, opened by the visit link: the page (`/v/{token}`), its visit's picture and live
 stream, and the visitor's three acts (`/api/visit/{token}/...`). The link is the only credential
-(`dependencies.Link`); what it opens is `visitor_links.VisitLinks`."""
+(`dependencies.Link`); what it opens is `handlers.VisitLinks`, whose decisions are answered here: 200
+done, 409 refused by the queue (its code; the page words it), 422 for a key reused for another act, 202
+if the queue has not answered within the reply timeout (the stream shows the outcome)."""
 
 from __future__ import annotations
 
@@ -8,16 +10,19 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, JSONResponse
-from sse_starlette import EventSourceResponse
-from visitflow_events import CancelCause, CancelVisit, HoldVisit, ReturnVisit
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from visitflow_events import CancelCause, CancelVisit, Command, HoldVisit, ReturnVisit
 from visitflow_platform.deps import IdempotencyKey, LastEventId
 from visitflow_platform.errors import ApiError
 from visitflow_platform.pages import page
+from visitflow_platform.replies import Decision, Outcome
+from visitflow_platform.visit_links import VisitLink
 from visitflow_platform.web import live_response
 
-from ..adapters.visitor_links import LINK_PATHS, LINK_STREAMS
+from ..handlers import VisitLinks
 from .dependencies import Link, Notify
 from .displays import WEB
+from .link_refusals import LINK_PATHS
 
 router = APIRouter(prefix=LINK_PATHS.rstrip("/") + "/{token}")
 ACT_ANSWERS: dict[int | str, dict[str, Any]] = {
@@ -26,6 +31,36 @@ ACT_ANSWERS: dict[int | str, dict[str, Any]] = {
     422: {"description": "the Idempotency-Key was used for another act"},
     503: {"description": "Kafka did not confirm; nothing recorded, retry"},
 }
+VISIT_EVENT = "visit"
+# the queue's refusals of a visitor's act, as the answer says them (the page says them in nb or en)
+REFUSED = {
+    "wrong_stage": "Your visit is not where that act fits any more; the page shows where it stands.",
+    "unknown_visit": "Your visit is no longer in the queue.",
+}
+REFUSED_OTHERWISE = "The queue could not do that now."
+
+
+def answer(act: Decision) -> JSONResponse:
+    if act.outcome is Outcome.PENDING:
+        return JSONResponse({"status": "accepted", "command_id": act.command_id}, 202)
+    if act.outcome is Outcome.KEY_REUSED:
+        raise ApiError(
+            422, "idempotency_key_reused", "This Idempotency-Key was already used for another act."
+        )
+    if act.outcome is Outcome.REJECTED:
+        code = str(act.code)
+        # the queue's detail is written for hosts; the page words the code in the visitor's language
+        return JSONResponse(
+            {"error": code, "message": REFUSED.get(code, REFUSED_OTHERWISE), "command_id": act.command_id},
+            409,
+        )
+    return JSONResponse({"status": "done", "command_id": act.command_id})
+
+
+async def _act(
+    visits: VisitLinks, link: VisitLink, kind: type[Command], key: str | None, **asked: Any
+) -> JSONResponse:
+    return answer(await visits.command(link, kind, key, **asked))
 
 
 @router.get("", summary="The visit's own picture: ticket, stage, place and expected wait, or the room")
@@ -38,29 +73,33 @@ async def own(link: Link, api: Notify) -> dict[str, Any]:
 )
 async def stream(link: Link, api: Notify, last_event_id: LastEventId) -> EventSourceResponse:
     visits = api.visit_links
-    if visits.streams[link.digest] >= LINK_STREAMS:
+    if visits.streams_full(link):
         raise ApiError(
             429,
             "too_many_streams",
             "This link has its streams open already.",
             headers={"Retry-After": "15"},
         )
-    return live_response(visits.frames(link, last_event_id))
+    frames = (
+        ServerSentEvent(own, event=VISIT_EVENT, id=frame_id)
+        async for frame_id, own in visits.frames(link, last_event_id)
+    )
+    return live_response(frames)
 
 
 @router.post("/hold", responses=ACT_ANSWERS, summary="I have stepped out: hold my place")
 async def hold(link: Link, api: Notify, key: IdempotencyKey = None) -> JSONResponse:
-    return await api.visit_links.command(link, HoldVisit, key)
+    return await _act(api.visit_links, link, HoldVisit, key)
 
 
 @router.post("/return", responses=ACT_ANSWERS, summary="I am back")
 async def back(link: Link, api: Notify, key: IdempotencyKey = None) -> JSONResponse:
-    return await api.visit_links.command(link, ReturnVisit, key)
+    return await _act(api.visit_links, link, ReturnVisit, key)
 
 
 @router.post("/cancel", responses=ACT_ANSWERS, summary="I no longer need to wait")
 async def cancel(link: Link, api: Notify, key: IdempotencyKey = None) -> JSONResponse:
-    return await api.visit_links.command(link, CancelVisit, key, cause=CancelCause.VISITOR_LEFT)
+    return await _act(api.visit_links, link, CancelVisit, key, cause=CancelCause.VISITOR_LEFT)
 
 
 pages = APIRouter()

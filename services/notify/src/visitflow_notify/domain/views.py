@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from visitflow_events import Event, as_dict
@@ -69,10 +70,11 @@ def current(view: dict[str, Any], now: datetime) -> dict[str, Any]:
     return view if len(calls) == len(view["calls"]) else {**view, "calls": calls}
 
 
-def day_view(office: Office, now: datetime) -> dict[str, Any]:
-    """The office's day at `now`, as the display shows it: today's opening and drop-in hours. Served
-    fresh by the API, never stored: a board written yesterday must not tell today's hours."""
-    hours = office_hours(office, now)
+def day_view(office: Office, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    """The office's day at `now` on its clocks (`zone`), as the display shows it: today's opening and
+    drop-in hours. Served fresh by the API, never stored: a board written yesterday must not tell
+    today's hours."""
+    hours = office_hours(office, now, zone)
     return {
         "date": hours.local_time.date().isoformat(),
         "open_today": [span.label() for span in hours.opening_today],

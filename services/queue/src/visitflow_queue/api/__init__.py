@@ -18,6 +18,7 @@ from visitflow_platform.visit_links import LinkStore
 
 from ..adapters.frames import SCOPE
 from ..config import QueueSettings
+from ..handlers import HostCommands
 from . import commands, rooms, tablet, visit_links, waiting_list
 from .dependencies import QueueApi, empty_picture
 
@@ -26,17 +27,26 @@ def create_app(settings: QueueSettings) -> FastAPI:
     runtime = ApiRuntime(settings, publishes=True, awaits_replies=True, worker_service="queue")
     registry = CollectorRegistry()
     empty = functools.cache(functools.partial(empty_picture, settings))
+    counted = Counter(  # no office label: per-office figures are the metrics service's alone
+        "visitflow_queue_commands",
+        "Host commands by type and result",
+        ["command", "result"],
+        registry=registry,
+    )
     queue = QueueApi(
         settings=settings,
         runtime=runtime,
         empty=empty,
         hub=LiveHub(runtime.redis, SCOPE, empty),
         links=LinkStore(runtime.redis, settings.pseudonym_secret),
-        commands_total=Counter(  # no office label: per-office figures are the metrics service's alone
-            "visitflow_queue_commands",
-            "Host commands by type and result",
-            ["command", "result"],
-            registry=registry,
+        commands=HostCommands(
+            publisher=runtime.publisher,
+            replies=runtime.replies,
+            topic=settings.topics.commands,
+            producer=settings.service_name,
+            zone=settings.offices.timezone,
+            timeout_s=settings.reply_timeout_s,
+            counted=lambda command, result: counted.labels(command, result).inc(),
         ),
     )
     Gauge("visitflow_live_clients", "Open live-stream connections", ["service"], registry=registry).labels(

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-import orjson
 from fastapi import APIRouter, Body, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -27,14 +26,11 @@ from visitflow_events import (
     StartService,
     TransferVisit,
     UndoRemoval,
-    new_envelope,
-    office_day_correlation,
-    visit_correlation,
 )
-from visitflow_offices import business_date
 from visitflow_platform.access import Action
 from visitflow_platform.auth import require
 from visitflow_platform.errors import ApiError
+from visitflow_platform.replies import Outcome
 
 from .dependencies import CommandOrigin, Origin, Queue, QueueApi, refuse_unknown
 from .schemas import CallBody, CallNextBody, CancelBody, CompleteBody, EmptyBody, TransferBody
@@ -100,54 +96,26 @@ class CommandRoute:
 
 
 async def send(queue: QueueApi, origin: CommandOrigin, kind: type[Command], **asked: Any) -> JSONResponse:
-    """Publishes the command, waits for the queue's decision (up to the reply timeout) and answers it:
-    200 with the events, 409 with the refusal, 202 if it has not come yet. A retry with the same
-    Idempotency-Key gets the stored decision without publishing again."""
-    office, settings, runtime = origin.office, queue.settings, queue.runtime
-    refuse_unknown(office, asked)
-    visit_id = asked.get("visit_id")
-    day = business_date(origin.occurred_at, settings.offices.timezone)
-    about = visit_correlation(visit_id) if visit_id else office_day_correlation(office.id, day)
-    command = kind(
-        **new_envelope(
-            command_id=origin.command_id,
-            office_id=office.id,
-            correlation_id=about,
-            occurred_at=origin.occurred_at,
-            producer=settings.service_name,
-        ),
-        actor_id=origin.actor_id,
-        **asked,
+    """Asks the queue for the command (`handlers.HostCommands`) and answers its decision: 200 with the
+    events, 409 with the refusal, 202 if it has not come within the reply timeout, 422 for a key used
+    for another command."""
+    refuse_unknown(origin.office, asked)
+    decision = await queue.commands.send(
+        kind, origin.office.id, origin.command_id, origin.occurred_at, origin.actor_id, **asked
     )
-    key = str(command.command_id)
-    stored = await runtime.replies.stored(key)
-    if stored is None:
-        waiting = runtime.replies.expect(key)
-        await runtime.publisher.publish(settings.topics.commands, command)
-        stored = await runtime.replies.wait(key, waiting, settings.reply_timeout_s)
-    name = command.model_dump()["type"]
-    counted = queue.commands_total
-    if stored is None:
-        counted.labels(name, "accepted").inc()
+    key = decision.command_id
+    if decision.outcome is Outcome.PENDING:
         return JSONResponse(
             {"status": "accepted", "command_id": key, "message": "Recorded; the queue has not answered yet."},
             202,
         )
-    result = orjson.loads(stored)
-    # a result stored before results carried their command's fingerprint is taken as this command's
-    if result.get("fingerprint", command.fingerprint) != command.fingerprint:
-        counted.labels(name, "key_reused").inc()
+    if decision.outcome is Outcome.KEY_REUSED:
         raise ApiError(
             422, "idempotency_key_reused", "This Idempotency-Key was already used for another command."
         )
-    if "rejected" in result:
-        rejected = result["rejected"]
-        counted.labels(name, "rejected").inc()
-        return JSONResponse(
-            {"error": rejected["code"], "message": rejected["detail"], "command_id": key}, 409
-        )
-    counted.labels(name, "done").inc()
-    events = result["events"]
+    if decision.outcome is Outcome.REJECTED:
+        return JSONResponse({"error": decision.code, "message": decision.detail, "command_id": key}, 409)
+    events = list(decision.events)
     return JSONResponse({"command_id": key, "event": events[-1], "events": events})
 
 

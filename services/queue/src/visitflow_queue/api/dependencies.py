@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, Request
-from prometheus_client import Counter
 from visitflow_offices import Office
 from visitflow_platform.auth import Principal, principal
 from visitflow_platform.deps import IdempotencyKey, OfficeDep
@@ -25,6 +24,7 @@ from ..adapters import projection
 from ..adapters.frames import snapshot_frame
 from ..config import QueueSettings
 from ..domain import OfficeQueue, snapshot, unknown_ids
+from ..handlers import HostCommands
 
 READ_ANSWERS: dict[int | str, dict[str, Any]] = {
     503: {"description": "`rebuilding`: Redis lost the read model and it is being rebuilt; retry"},
@@ -34,14 +34,14 @@ READ_ANSWERS: dict[int | str, dict[str, Any]] = {
 @dataclass(frozen=True)
 class QueueApi:
     """One queue API process: its settings, Kafka and Redis, the offices' live hub, the visit links,
-    and the count of host commands by result."""
+    and the host commands' use case."""
 
     settings: QueueSettings
     runtime: ApiRuntime
     empty: Callable[[str], str]  # an office's picture before anyone checked in (`empty_picture`)
     hub: LiveHub
     links: LinkStore
-    commands_total: Counter
+    commands: HostCommands
 
     async def read_model_whole(self) -> bool:
         return await projection.whole(self.runtime.redis, self.settings.partitions)

@@ -1,4 +1,5 @@
-"""Applies messages to the offices that own them: decide, emit, remember, project, reply.
+"""The queue worker's use case: applies visit events, host commands and bookings to the offices that own
+them: decide, emit, remember, project, reply.
 
 Messages come in batches (whatever the partitions hold, up to a limit): every decision of a batch is
 made first, in memory and in order, then the batch's events are emitted together, the views and
@@ -30,7 +31,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from visitflow_events import (
@@ -57,11 +58,11 @@ from visitflow_offices import Clock, Office, OfficeDirectory, business_date, clo
 from visitflow_platform.ids import stable_id
 from visitflow_platform.tables import ParsedTable
 
-from .domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
-from .domain.appointments import DayBook, arrive, book, day_key, missed
-from .domain.appointments import time_changes as appointments_moved
-from .domain.decide import DAY_CLOSES_AFTER, PRODUCER
-from .domain.estimates import (
+from ..domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
+from ..domain.appointments import DayBook, arrive, book, day_key, missed
+from ..domain.appointments import time_changes as appointments_moved
+from ..domain.decide import DAY_CLOSES_AFTER, PRODUCER
+from ..domain.estimates import (
     Forecast,
     ahead_of,
     forecast,
@@ -71,22 +72,13 @@ from .domain.estimates import (
     wait_view,
     waits_estimated,
 )
-from .domain.readmodel import time_changes
+from ..domain.readmodel import time_changes
+from .ports import Outbox
 
 log = logging.getLogger(__name__)
 RESULTS_KEPT_S = 3_600.0
 DAYS_KEPT = timedelta(days=1)  # a day's bookings are kept until the day after it is over
 STAFFING_EVERY = timedelta(minutes=5)
-
-
-class Outbox(Protocol):
-    async def emit(self, events: list[Event]) -> None: ...
-    async def project(
-        self,
-        changes: list[tuple[str, list[Event], dict[str, Any]]],
-        replies: list[tuple[str, dict[str, Any]]],
-    ) -> None: ...
-    async def refresh(self, views: list[tuple[str, dict[str, Any]]]) -> None: ...
 
 
 @dataclass
@@ -198,6 +190,25 @@ class QueueHandlers:
             self._unpushed.update(quiet)  # bookings changed, nothing else: their picture afresh
         if self._unpushed:
             await self._push_again()
+
+    async def reproject(self) -> int:
+        """Every held office's picture again, after Redis lost them; returns how many."""
+        views = self.snapshots(self.offices_held())
+        await self.outbox.refresh(views)
+        return len(views)
+
+    async def rollover(self, in_recovery: bool = False) -> list[CloseDay | CheckAppointments]:
+        """What the clock calls for: pushes again the pictures the time changed (the closing notice, the
+        waiting order; not while the tables are being restored, and Redis away does not stop the rest),
+        then the commands that ask each office's one writer to close its day after closing time and to
+        check its appointments."""
+        if not in_recovery:
+            try:
+                await self.refresh_with_time()
+            except Exception:  # Redis away: the day is still closed on time
+                log.warning("could not push the pictures the time changed", exc_info=True)
+        now = self.clock.now()
+        return [*self.days_to_close(now), *self.appointments_to_check(now)]
 
     async def refresh_with_time(self) -> int:
         """Pushes again the picture of each office that the time alone changed since it was made (the

@@ -10,56 +10,27 @@ delivered by the sender and its outcome recorded.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any
 from uuid import UUID
 
 from visitflow_events import (
     Channel,
     Event,
     Message,
-    NotificationFailed,
     NotificationRequested,
-    NotificationSent,
     VisitorCalled,
 )
 from visitflow_offices import Clock, Office, OfficeDirectory
 from visitflow_platform.live import Outgoing, office_frames
 
-from .domain import CALLED, Audience, Board, apply, notices, outcome
-from .domain.views import counsellor_frame, counsellor_view, display_frame, display_view
-from .domain.visitor import VISITS_FRAME, visits_frame, visits_view
-
-V = TypeVar("V")
-
-
-class Table(Protocol[V]):
-    """A value per office (the worker's faust tables)."""
-
-    def get(self, key: str) -> V: ...
-    def put(self, key: str, value: V) -> None: ...
-    def stored(self) -> list[str]: ...
-
-
-class Feed(Protocol):
-    """A live channel: stores each frame, updates the office's snapshot and pushes to every listener."""
-
-    async def publish_all(self, frames: Sequence[Outgoing]) -> Any: ...
-
-
-class Notifications(Protocol):
-    async def record(self, messages: Sequence[Message]) -> None:
-        """Records requests and outcomes on the notifications topic, acknowledged."""
-        ...
-
-
-class Deliverer(Protocol):
-    async def deliver(
-        self, request: NotificationRequested
-    ) -> NotificationSent | NotificationFailed | None: ...
+from ..domain import CALLED, Audience, Board, apply, notices, outcome
+from ..domain.views import counsellor_frame, counsellor_view, display_frame, display_view
+from ..domain.visitor import VISITS_FRAME, visits_frame, visits_view
+from .ports import Deliverer, Feed, Notifications, Table
 
 
 @dataclass

@@ -1,17 +1,17 @@
-"""Reads the read model for the API: a region today, an office's day, the daily history, the trend."""
+"""What the metrics API reads, over the read model (`ports.Summaries`): a region today, an office's day,
+the daily history and the trend; today's figures of every office, refreshed for the exporter; and the
+days a request may ask for (`day_range`), or why not, as a value."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from visitflow_offices import Clock, Office, OfficeDirectory, Region, business_date
 
 from ..domain import (
-    HISTORY_COLUMNS,
     DaySummary,
     OpenFollowUps,
     drop_in_trend,
@@ -21,11 +21,13 @@ from ..domain import (
     longest_wait_s,
     region_totals,
 )
-from .store import SummaryStore
+from .ports import Summaries
+
+FIRST_DAY = date(2000, 1, 1)  # the first day a history may ask for (before Visitflow); the last is tomorrow
 
 
 class Overview:
-    def __init__(self, store: SummaryStore, offices: OfficeDirectory, clock: Clock) -> None:
+    def __init__(self, store: Summaries, offices: OfficeDirectory, clock: Clock) -> None:
         self._store = store
         self._offices = offices
         self._clock = clock
@@ -85,10 +87,48 @@ class Overview:
         }
 
 
-def as_csv(rows: Iterable[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=HISTORY_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: "" if value is None else value for key, value in row.items()})
-    return out.getvalue()
+@dataclass
+class TodayFigures:
+    """Every office's summary today and its open follow-ups, as last read (`refresh`) for the exporter."""
+
+    overview: Overview
+    offices: OfficeDirectory
+    today: list[tuple[Office, DaySummary]] = field(default_factory=list)
+    follow_ups: dict[str, OpenFollowUps] = field(default_factory=dict)
+
+    async def refresh(self) -> None:
+        self.today[:] = await self.overview.days(self.offices, self.overview.today())
+        read = await self.overview.follow_ups(self.offices)
+        self.follow_ups.clear()
+        self.follow_ups.update(read)
+
+
+@dataclass(frozen=True)
+class BadRange:
+    """Days a history cannot be asked for, and what to ask instead."""
+
+    message: str
+
+
+def known_day(day: date, today: date) -> date | BadRange:
+    """`day`, if the history can hold it: from FIRST_DAY to tomorrow (a caller's calendar may be ahead
+    of the service's clock)."""
+    if not FIRST_DAY <= day <= today + timedelta(days=1):
+        return BadRange(f"Ask for days from {FIRST_DAY} to tomorrow.")
+    return day
+
+
+def day_range(first: date | None, last: date | None, today: date, most: int) -> tuple[date, date] | BadRange:
+    """The days from `first` (default: 27 days before `last`) to `last` (default: today), at most
+    `most` of them."""
+    last_day = known_day(last or today, today)
+    if isinstance(last_day, BadRange):
+        return last_day
+    first_day = known_day(first or max(FIRST_DAY, last_day - timedelta(days=27)), today)
+    if isinstance(first_day, BadRange):
+        return first_day
+    if first_day > last_day:
+        return BadRange("`from` must not be after `to`.")
+    if (last_day - first_day).days >= most:
+        return BadRange(f"Ask for at most {most} days at a time.")
+    return first_day, last_day

@@ -10,37 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
 
 import orjson
 from visitflow_events import AppointmentMissed, Message, VisitEvent, WaitsEstimated
 from visitflow_offices import OfficeDirectory
 
-from .domain import DayRules, DaySummary, OfficeDay, OfficeDays, OpenFollowUps, live_view, open_follow_ups
+from ..domain import DayRules, DaySummary, OfficeDay, OfficeDays, live_view, open_follow_ups
+from .ports import Days, History, ReadModel
 
 log = logging.getLogger(__name__)
-
-
-class Days(Protocol):
-    """Each office's days, stored by office (the worker's faust table)."""
-
-    def get(self, key: str) -> OfficeDays: ...
-    def put(self, key: str, value: OfficeDays) -> None: ...
-    def stored(self) -> list[str]: ...
-
-
-class ReadModel(Protocol):
-    async def write_follow_ups(self, writes: Sequence[OpenFollowUps]) -> int: ...
-    async def write_all(self, writes: Sequence[tuple[DaySummary, str, str | None]]) -> int: ...
-
-
-class History(Protocol):
-    async def publish(self, summaries: Sequence[DaySummary]) -> None:
-        """Sends each summary to the history topic and waits until every one is acknowledged."""
-        ...
 
 
 @dataclass
