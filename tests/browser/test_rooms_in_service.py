@@ -193,8 +193,7 @@ def test_the_host_closes_a_room_for_half_an_hour_by_keyboard_and_the_tablet_says
         card.get_by_role("button", name=f"{words['tablet.open_room']} – {NAME}").click()
         expect(card).to_have_class("free")
     finally:
-        ARTIFACTS.mkdir(exist_ok=True)
-        tablet.screenshot(path=str(ARTIFACTS / f"rooms-closed-until-{language}.png"))
+        tablet.screenshot(path=str(artifacts() / f"rooms-closed-until-{language}.png"))
         context.close()
 
 
