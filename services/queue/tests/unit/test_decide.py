@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
@@ -1374,3 +1375,13 @@ def test_office_wide_events_carry_the_office_days_correlation_id_and_a_rejection
     assert office_day_correlation("loten", DAY) != office_day_correlation("halden", DAY)
     command = call_next()
     assert rejected(empty(), command).correlation_id == command.correlation_id
+
+
+def test_an_office_wide_event_before_the_first_visit_is_of_the_offices_day_in_its_configured_zone() -> None:
+    new_york = ZoneInfo("America/New_York")
+    late_evening = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 22:00 on the 23rd in New York, 04:00 in Oslo
+    command = CloseRoom(**{**envelope(), "occurred_at": late_evening}, room_id=ROOM)
+
+    (closed,) = decide(empty(), OFFICE, command, late_evening, new_york).events
+
+    assert closed.correlation_id == office_day_correlation("loten", DAY)

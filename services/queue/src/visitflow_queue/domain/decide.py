@@ -347,7 +347,7 @@ def _decide(
         about = visit_correlation(visit_id) if visit_id else office_day_correlation(command.office_id, day)
         return _envelope(command.command_id, 0, command, now, about)
 
-    day = state.business_date or business_date(now)
+    day = state.business_date or business_date(now, zone)
     _configured(office, command)
     match command:
         case CallNext():
