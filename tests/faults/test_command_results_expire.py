@@ -13,7 +13,7 @@ import pytest
 from visitflow_devstack.stack import SERVICES, Stack
 from visitflow_devstack.testing import TEST_CLOCK_START, System, eventually, move_ports
 from visitflow_platform.topics import changelog_topic
-from visitflow_queue.handlers import RESULTS_KEPT_S
+from visitflow_queue.handlers.visit_events import RESULTS_KEPT_S
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 OFFICE = "hamar"

@@ -20,8 +20,8 @@ from visitflow_platform.topics import TABLES
 from .adapters import projection
 from .adapters.outbox import KafkaRedisOutbox
 from .config import QueueSettings
-from .handlers import QueueHandlers
 from .handlers.ports import Outbox
+from .handlers.visit_events import QueueHandlers
 
 
 def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faust.App:

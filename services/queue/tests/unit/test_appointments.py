@@ -24,7 +24,7 @@ from visitflow_events import (
 from visitflow_offices import FixedClock, Office, load_offices
 from visitflow_queue.domain.appointments import DayBook, Status, book, expected, missed, time_changes
 from visitflow_queue.domain.state import OfficeQueue
-from visitflow_queue.handlers import QueueHandlers
+from visitflow_queue.handlers.visit_events import QueueHandlers
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 OFFICES = load_offices(CONFIG)

@@ -32,8 +32,8 @@ from visitflow_events.waits import OfficeWaits
 from visitflow_offices import FixedClock, OfficeDirectory, load_offices
 from visitflow_queue.domain import OfficeQueue
 from visitflow_queue.domain.estimates import forecast
-from visitflow_queue.handlers import STAFFING_EVERY, QueueHandlers
 from visitflow_queue.handlers import visit_events as handlers_module
+from visitflow_queue.handlers.visit_events import STAFFING_EVERY, QueueHandlers
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # Monday 12:30 in Oslo
