@@ -1,6 +1,6 @@
 """The queue worker: one faust agent owns each office's partition, so it is the only writer of its state.
-What a batch does, and which commands the clock calls for, is `handlers.QueueHandlers`; this module
-wires it to faust (the agent, the rollover timer, the read-model healer)."""
+What a batch does, and which commands the clock calls for, is `handlers.visit_events.QueueHandlers`;
+this module wires it to faust (the agent, the rollover timer, the read-model healer)."""
 
 from __future__ import annotations
 
