@@ -116,9 +116,9 @@ async def check_in(request: Request, at: Annotated[AtOffice, at_office(Action.CH
     headers = request.headers
     device_problems = header_problems(request, DEVICE_HEADER, DEVICE_ID_MAX)
     body = await json_body(request, CheckInRequest, device_problems)
-    key = idempotency_key(headers.get("idempotency-key"))
     api, office = at.api, at.office
-    await api.rate_limit.check(at.who, office.id)
+    await api.rate_limit.check(at.who, office.id)  # counted before its key is read: a bad key counts too
+    key = idempotency_key(headers.get("idempotency-key"))
 
     def status_url(visit_id: UUID) -> str:
         return str(request.url_for("check_in_status", office_id=office.id, visit_id=visit_id))
