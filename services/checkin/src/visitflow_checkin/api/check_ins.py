@@ -117,13 +117,17 @@ async def check_in(request: Request, at: Annotated[AtOffice, at_office(Action.CH
     device_problems = header_problems(request, DEVICE_HEADER, DEVICE_ID_MAX)
     body = await json_body(request, CheckInRequest, device_problems)
     api, office = at.api, at.office
-    await api.rate_limit.check(at.who, office.id)  # counted before its key is read: a bad key counts too
-    key = idempotency_key(headers.get("idempotency-key"))
+    counted = api.rate_limit.request(at.who, office.id)  # counted with the check-in's claim
+    try:
+        key = idempotency_key(headers.get("idempotency-key"))
+    except ApiError:
+        await counted.check()  # a bad key counts too, and over the limit is refused as any request
+        raise
 
     def status_url(visit_id: UUID) -> str:
         return str(request.url_for("check_in_status", office_id=office.id, visit_id=visit_id))
 
-    answer = await api.check_ins.check_in(office, body, headers.get(DEVICE_HEADER), key, status_url)
+    answer = await api.check_ins.check_in(office, body, headers.get(DEVICE_HEADER), key, status_url, counted)
     if isinstance(answer, Refusal):
         raise refused(answer)
     return Response(orjson.dumps(answer.body), answer.status, media_type="application/json")
