@@ -121,7 +121,7 @@ class IdempotencyStore:
         if counted is not None:
             try:
                 counted.judge(results[0])
-            except BaseException:
+            except Exception:
                 if held is None:  # over the limit: what it claimed is let go before it is refused
                     await self._redis.delete(key)
                 raise
