@@ -587,3 +587,20 @@ def test_the_days_bookings_replace_the_appointment_lines_running_rate() -> None:
     assert booked_arrivals(booked, OFFICE, NOW)[0].at == 5 * 60.0
     assert rooms_free == DEFAULT_S + TURNOVER_S
     assert with_booking > rooms_free + DEFAULT_S
+
+
+def test_the_staffing_hint_counts_the_bookings_to_come() -> None:
+    # rooms busy for twelve minutes, four booked visitors coming in ten to thirteen
+    state, visit_ids = with_waiting(3)
+    state = in_rooms(state, visit_ids)
+    came = [booking(f"came-{n}", EARLIER, 5) for n in range(3)]
+    booked = day_of(*[booking(f"b{n}", NOW + timedelta(minutes=10 + n)) for n in range(4)], *came)
+
+    def hint(day: DayBook | None) -> int | None:
+        options = staffing(state, OFFICE, NOW, day=day)
+        return next(option.expected_wait_s for option in options if option.as_now)
+
+    without, with_bookings = hint(None), hint(booked)
+    assert without is not None
+    assert with_bookings is not None
+    assert with_bookings > without  # the booked visitors go before the drop-ins expected

@@ -467,12 +467,13 @@ STAFFING_HORIZON = timedelta(hours=1)
 
 
 def staffing(
-    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO
+    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO, day: DayBook | None = None
 ) -> tuple[StaffingOption, ...]:
     """For the office lead: the expected wait of those arriving over the next hour at the current
-    rates, with the rooms in service, one fewer and one more."""
+    rates (and the bookings to come, given the day's), with the rooms in service, one fewer and one
+    more."""
     in_service = serving_rooms(state, office)
-    base = _office(state, office, now, zone)
+    base = _office(state, office, now, zone, day)
     coming = [expected for expected in base.arrivals if expected.at < STAFFING_HORIZON.total_seconds()]
     result = []
     for change in (-1, 0, 1):
