@@ -24,8 +24,10 @@ Writes bench/results/wait_estimates.json: per day and line (and `all`), the coun
 the mean and median absolute error, the bias (estimate minus actual) and the share within ±5 minutes.
 `--events` also keeps the run's visit events (and the booking feed), so a change to the estimator can
 be scored again on the very same days without playing them (`--rescore`, with the estimator of the
-working tree: the hosts do not look at the estimates, so the days would be played the same; with
-`--without until`, as the estimator was before it expected a room closed until a time back then). A report,
+working tree, given each office's bookings of the day folded from the kept booking feed: the hosts do
+not look at the estimates, so the days would be played the same; with `--without bookings`, as the
+queue worker's forecast is without the day's bookings; with `--without until`, as the estimator was
+before it expected a room closed until a time back then). A report,
 not a test: nothing here fails on a number.
 """
 

@@ -5,9 +5,10 @@ free when its conversation is expected to end (a room closed until a time its ho
 time), and is then given, after the office's turnover, to whoever the call order
 (`ordering.call_order_key`, with the time, so ageing counts) puts first among those waiting and those
 expected to arrive by then at each line's running arrival rate (drop-in lines until the drop-in window
-ends, the others until the office closes). A visitor's estimate is when they are called; a line's is
-its last visitor's, or that of one joining an empty line now. The spread of conversation lengths and
-of arrivals gives each estimate a range. Those waiting are kept in the call
+ends, the others until the office closes), and, given the office's bookings of the day, the booked
+visitors to come, each booking spread over the day's earliness. A visitor's estimate is when they are
+called; a line's is its last visitor's, or that of one joining an empty line now. The spread of
+conversation lengths and of arrivals gives each estimate a range. Those waiting are kept in the call
 order as the play goes (`ordering.CallQueue`), so a play costs n log n in the number waiting.
 
 One function, `forecast`, for the check-in answer, the tablet, the display and the SMS.
