@@ -548,10 +548,11 @@ CAME = [booking(f"came-{m}", EARLIER, m) for m in (10, 5, 0)]  # the day's: 10, 
 
 
 def test_a_booking_is_spread_over_the_days_earliness_and_expected_once_a_whole_visitor_has_come() -> None:
-    # two bookings at 13:00, the day's visitors 10, 5 and 0 minutes early: a third of each at 12:50,
-    # 12:55 and 13:00; a whole visitor by 12:55, the second by 13:00 (not both at one moment)
+    # three bookings at 13:00; the day's three booked visitors came 10, 5 and 0 minutes early and none
+    # missed, so one in five is taken not to come ((0 + 1) / (3 + 2)): each booking has 4/15 of a
+    # visitor at 12:50, 12:55 and 13:00; a whole visitor by 12:55, a second by 13:00 (of 2.4)
     at_one = NOW + timedelta(minutes=30)
-    day = day_of(*CAME, booking("a", at_one), booking("b", at_one))
+    day = day_of(*CAME, booking("a", at_one), booking("b", at_one), booking("c", at_one))
 
     expected = booked_arrivals(day, OFFICE, NOW)
 
@@ -562,29 +563,33 @@ def test_a_booking_is_spread_over_the_days_earliness_and_expected_once_a_whole_v
 
 
 def test_a_booked_visitor_later_than_the_days_usual_is_not_expected_at_once() -> None:
-    # a booking at 12:25, five minutes ago, later than every visitor of the day, with one of four
-    # booked visitors not come: half a visitor is still expected, so none takes a room in the play
-    late = day_of(*CAME, booking("late", NOW - timedelta(minutes=5)), missed=1)
-    assert booked_arrivals(late, OFFICE, NOW) == []
+    # a booking at 12:25, five minutes ago, later than every booked visitor of the day: it may still
+    # come (within the grace period) or not at all, so less than a visitor is expected and none takes
+    # a room in the play, even on a day none has missed yet
+    late = booking("late", NOW - timedelta(minutes=5))
+    assert booked_arrivals(day_of(*CAME, late), OFFICE, NOW) == []
+    assert booked_arrivals(day_of(*CAME, late, missed=1), OFFICE, NOW) == []
 
     state, visit_ids = with_waiting(1)
-    assert forecast(state, OFFICE, NOW, day=late).visits[visit_ids[0]].expected_s == 0
+    assert forecast(state, OFFICE, NOW, day=day_of(*CAME, late)).visits[visit_ids[0]].expected_s == 0
 
 
 def test_the_days_bookings_replace_the_appointment_lines_running_rate() -> None:
     # three rooms in conversation and three drop-ins waiting: each is called as the three rooms come
-    # free; an appointment booked for 12:40, its visitor expected at 12:35, goes before them and the
-    # last drop-in waits for a room's next conversation
+    # free; two appointments booked for 12:40, their visitors expected at 12:35 (1.6 of them: one in
+    # five taken not to come), so one goes before the drop-ins and the last drop-in waits for a room's
+    # next conversation
     state, visit_ids = with_waiting(6)
     state = in_rooms(state, visit_ids[:3])
     last = visit_ids[5]
     rooms_free = forecast(state, OFFICE, NOW).visits[last].expected_s
     came = [booking(f"came-{n}", EARLIER, 5) for n in range(3)]
-    booked = day_of(booking("soon", NOW + timedelta(minutes=10)), *came)
+    soon = NOW + timedelta(minutes=10)
+    booked = day_of(booking("soon", soon), booking("soon-too", soon), *came)
 
     with_booking = forecast(state, OFFICE, NOW, day=booked).visits[last].expected_s
 
-    assert booked_arrivals(booked, OFFICE, NOW)[0].at == 5 * 60.0
+    assert [e.at for e in booked_arrivals(booked, OFFICE, NOW)] == [5 * 60.0]
     assert rooms_free == DEFAULT_S + TURNOVER_S
     assert with_booking > rooms_free + DEFAULT_S
 

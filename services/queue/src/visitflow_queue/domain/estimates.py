@@ -366,7 +366,10 @@ class _Office:
 def earliness(day: DayBook) -> tuple[list[float], float]:
     """How long before their start the day's booked visitors checked in (the last `EARLINESS_KEPT`, in
     seconds, the late ones negative; `EARLY_S` counted too while fewer than three have come), and the
-    share of the bookings settled so far (came, or missed) whose visitor never came."""
+    share of booked visitors taken not to come: of the bookings settled so far (came, or missed), by
+    Laplace's rule of succession, (missed + 1) / (settled + 2), so a day none has missed yet still
+    allows that one may (else a booked visitor later than all of the day's is certain to come, at
+    once)."""
     came = sorted(
         (b.arrived_at, (b.starts_at - b.arrived_at).total_seconds())
         for b in day.bookings.values()
@@ -376,14 +379,14 @@ def earliness(day: DayBook) -> tuple[list[float], float]:
     if len(offsets) < 3:
         offsets.append(float(EARLY_S))
     missed = sum(1 for b in day.bookings.values() if b.status is Status.MISSED)
-    return offsets, missed / (missed + len(came)) if missed else 0.0
+    return offsets, (missed + 1) / (missed + len(came) + 2)
 
 
 def booked_arrivals(day: DayBook, office: Office, now: datetime) -> list[Expected]:
     """The bookings still to come, as expected arrivals in seconds from now. Each booking's arrival is
     spread over the day's earliness given that it has not come by now: an equal share at each moment a
     visitor as early as one of the day's would check in, of those still ahead, and the rest never (the
-    day's missed share). One later than every such moment but still within the grace period has one
+    share taken not to come). One later than every such moment but still within the grace period has one
     share, halfway to the grace period's end. The k-th expected arrival is when the shares, in time
     order, reach k (a whole visitor, not k - 1/2 as in a steady stream), for the booking whose share
     reaches it: a booked visitor takes a room in the play only once one has surely come, since one
