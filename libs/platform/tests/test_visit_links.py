@@ -3,8 +3,12 @@ digest."""
 
 from __future__ import annotations
 
+from collections import Counter
+
+import pytest
+from visitflow_platform import visit_links
 from visitflow_platform.privacy import looks_personal
-from visitflow_platform.visit_links import TOKEN, link_digest, new_token
+from visitflow_platform.visit_links import ALPHABET, LENGTH, TOKEN, link_digest, new_token
 
 
 def test_tokens_are_long_random_letters_that_never_look_like_a_phone_or_identity_number() -> None:
@@ -12,6 +16,35 @@ def test_tokens_are_long_random_letters_that_never_look_like_a_phone_or_identity
     assert len(tokens) == 2000
     assert all(TOKEN.fullmatch(token) and not any(c.isdigit() for c in token) for token in tokens)
     assert not [token for token in tokens if looks_personal(token)]
+
+
+def test_every_letter_comes_from_as_many_random_byte_values_and_the_rest_are_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An unbiased mapping: a letter per five byte values (5 x 49 = 245), the 11 above dropped, and more
+    randomness drawn when too many were."""
+    chunks = [bytes(range(245, 256)) * 3 + bytes(range(7)), bytes(range(256))]
+    drawn: list[int] = []
+
+    def token_bytes(n: int) -> bytes:
+        drawn.append(n)
+        return chunks.pop(0)[:n]
+
+    monkeypatch.setattr(visit_links.secrets, "token_bytes", token_bytes)
+    assert new_token() == ALPHABET[:7] + ALPHABET[: LENGTH - 7]
+    assert len(drawn) == 2
+
+    kept = bytes(range(256)).translate(visit_links._LETTER_OF, visit_links._UNEVEN).decode()
+    assert len(kept) == 245
+    assert Counter(kept) == dict.fromkeys(ALPHABET, 5)
+
+
+def test_the_letters_of_many_tokens_are_evenly_spread() -> None:
+    counts = Counter("".join(new_token() for _ in range(3000)))
+    expected = 3000 * LENGTH / len(ALPHABET)
+    chi_square = sum((counts[letter] - expected) ** 2 / expected for letter in ALPHABET)
+    assert set(counts) == set(ALPHABET)
+    assert chi_square < 110  # 48 degrees of freedom: exceeded by chance about once in a million
 
 
 def test_the_digest_is_keyed_and_does_not_hold_the_token() -> None:
