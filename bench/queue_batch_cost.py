@@ -26,7 +26,15 @@ from typing import Any
 from uuid import uuid4
 
 import orjson
-from visitflow_events import Event, Reason, VisitKind, VisitorCheckedIn, encode, new_envelope, visit_correlation
+from visitflow_events import (
+    Event,
+    Reason,
+    VisitKind,
+    VisitorCheckedIn,
+    encode,
+    new_envelope,
+    visit_correlation,
+)
 from visitflow_offices import FixedClock, OfficeDirectory, business_date, load_offices
 from visitflow_platform.live import Outgoing, office_frames
 from visitflow_queue.adapters.frames import frame, snapshot_frame
@@ -58,7 +66,9 @@ class OfflineOutbox:
             encode(event)
 
     async def project(
-        self, changes: list[tuple[str, list[Event], dict[str, Any]]], replies: list[tuple[str, dict[str, Any]]]
+        self,
+        changes: list[tuple[str, list[Event], dict[str, Any]]],
+        replies: list[tuple[str, dict[str, Any]]],
     ) -> None:
         frames: list[Outgoing] = []
         for office_id, events, view in changes:

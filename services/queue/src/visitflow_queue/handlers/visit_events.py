@@ -276,6 +276,7 @@ class QueueHandlers:
                 published[office_id] = (lines, hint)
             view = self._snapshot(office_id, state, estimates, batch.now, batch, hint)
             assert view is not None
+            _placed(batch.quotes.get(office_id, []), view)
             changes.append((office_id, events, view))
         return changes, published
 
@@ -295,7 +296,8 @@ class QueueHandlers:
             for visit_id, reply in batch.quotes.get(office_id, []):
                 visit = state.visit(visit_id)
                 wait = estimates.visits.get(visit_id, WaitEstimate(expected_s=0, low_s=0, high_s=0))
-                reply["position"] = (ahead_of(state, office, visit, batch.now) if visit else 0) + 1
+                if office_id not in batch.events:  # no new picture to read the place from (`_placed`)
+                    reply["position"] = (ahead_of(state, office, visit, batch.now) if visit else 0) + 1
                 reply["estimated_wait_s"] = wait.expected_s
                 reply.update({k: v for k, v in wait_view(wait).items() if k != "expected_wait_s"})
         return estimates_of
@@ -547,6 +549,16 @@ def _quoted(event: Event, estimates: Forecast) -> Event:
         return event
     wait = estimates.visits.get(event.visit_id)
     return event.model_copy(update={"estimated_wait_s": wait.expected_s if wait else 0})
+
+
+def _placed(quotes: list[tuple[UUID, dict[str, Any]]], view: dict[str, Any]) -> None:
+    """The check-in answers' places in the line, from the office's new picture, which orders the line
+    anyway (asking each visitor's place of the estimator would order it again per visitor). A visitor
+    called in the batch that queued them is first."""
+    if quotes:
+        places = {entry["visit_id"]: entry["position"] for entry in view["waiting"]}
+        for visit_id, reply in quotes:
+            reply["position"] = places.get(str(visit_id), 1)
 
 
 def _empty_day(key: str) -> DayBook:
