@@ -18,7 +18,7 @@ from visitflow_platform.streams import (
 from visitflow_platform.topics import TABLES
 
 from .adapters import projection
-from .adapters.outbox import KafkaRedisOutbox, is_own
+from .adapters.outbox import KafkaRedisOutbox
 from .config import QueueSettings
 from .handlers.ports import Outbox
 from .handlers.visit_events import QueueHandlers
@@ -60,10 +60,7 @@ def create_worker(settings: QueueSettings, outbox: Outbox | None = None) -> faus
     @app.agent(source)
     async def process(stream: faust.StreamT[bytes]) -> None:
         async for events in take_batches(stream):
-            # its own events come back on the visits topic: passed over undecoded, as the handlers
-            # would pass them over decoded
-            theirs = [event for event in events if not is_own(event.headers)]
-            await dead_letters.handle_batch(theirs, handlers.handle_batch)
+            await dead_letters.handle_batch(events, handlers.handle_batch)
 
     @app.timer(interval=settings.rollover_check_s)
     async def rollover() -> None:

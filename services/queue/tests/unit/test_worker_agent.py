@@ -16,7 +16,6 @@ from visitflow_events import (
     VisitorQueued,
     encode,
 )
-from visitflow_queue.adapters.outbox import OWN, is_own
 from visitflow_queue.config import QueueSettings
 from visitflow_queue.worker import create_worker
 
@@ -88,26 +87,3 @@ async def test_the_agent_queues_check_ins_and_serves_call_next_in_order() -> Non
     assert outbox.replies[str(first.visit_id)]["ticket"] == "D-001"
     assert outbox.replies[str(call.command_id)]["events"][0]["ticket"] == "D-001"
     assert [v["ticket"] for v in outbox.view["waiting"]] == ["D-002"]
-
-
-async def test_the_agent_passes_over_the_records_it_emitted_without_decoding_them() -> None:
-    outbox = RecordingOutbox()
-    app = create_worker(QueueSettings(clock_start=NOW), outbox=outbox)
-    agent = next(agent for name, agent in app.agents.items() if name.endswith(".process"))
-    marked, plain = _check_in("halden"), _check_in("halden")
-
-    async with agent.test_context() as test_agent:
-        # a check-in would be queued: marked as the queue's own, it is not even read
-        await test_agent.put(encode(marked), key=b"halden", headers=[OWN])
-        await test_agent.put(b"not json at all", key=b"halden", headers=[OWN])
-        await test_agent.put(encode(plain), key=b"halden", headers=[("visitflow-emitter", b"checkin")])
-
-    queued = [e for e in outbox.emitted if isinstance(e, VisitorQueued)]
-    assert [e.visit_id for e in queued] == [plain.visit_id]
-
-
-def test_only_the_queue_workers_mark_makes_a_record_its_own() -> None:
-    assert is_own({OWN[0]: OWN[1]})
-    assert not is_own(None)
-    assert not is_own({})
-    assert not is_own({OWN[0]: b"checkin"})

@@ -3,7 +3,7 @@ APIs' answers (in one round trip)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -18,15 +18,6 @@ from ..domain.changes import Shown
 from ..domain.changes import changes as view_changes
 from .frames import SCOPE, frame, snapshot_frame
 
-# Marks the records the queue worker emits, which it reads back from the visits topic: it passes them
-# over without decoding them (`is_own`). A record without it is decoded and judged by its type, as any.
-OWN = ("visitflow-emitter", b"queue-worker")
-
-
-def is_own(headers: Mapping[str, bytes] | None) -> bool:
-    """Whether a record with these headers is one the queue worker emitted."""
-    return headers is not None and headers.get(OWN[0]) == OWN[1]
-
 
 def _office_frame(state: dict[str, Any], event: Event, last: bool) -> str:
     return frame(event, state if last else None)
@@ -39,9 +30,7 @@ class KafkaRedisOutbox:
         self._shown: dict[str, Shown] = {}  # per office: what its tablets were last sent
 
     async def emit(self, events: list[Event]) -> None:
-        pending = [
-            await self._visits.send(key=e.office_id.encode(), value=encode(e), headers=[OWN]) for e in events
-        ]
+        pending = [await self._visits.send(key=e.office_id.encode(), value=encode(e)) for e in events]
         for sent in pending:
             await sent  # the broker's acknowledgement (acks=all)
 
