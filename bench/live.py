@@ -53,7 +53,8 @@ class LiveClient(asyncio.Protocol):
         """Opens the connection and sends the request; frames are then handled as they arrive."""
         parts = urlsplit(self.url)
         try:
-            await asyncio.get_running_loop().create_connection(lambda: self, parts.hostname, parts.port)
+            loop = asyncio.get_running_loop()
+            await loop.create_connection(lambda: self, parts.hostname or "127.0.0.1", parts.port or 80)
         except OSError as exc:
             self._fail(repr(exc))
             return
