@@ -359,7 +359,7 @@ def server_config(app: FastAPI, settings: ServiceSettings) -> uvicorn.Config:
     )
 
 
-async def _end_live_streams_on_exit(app: FastAPI, server: uvicorn.Server) -> None:
+async def end_live_streams_on_exit(app: FastAPI, server: uvicorn.Server) -> None:
     """Live streams never end by themselves: once the server is asked to stop, every one is ended, so
     the server does not wait its graceful-shutdown timeout for them and then cancel them."""
     while not server.should_exit:  # noqa: ASYNC110 (uvicorn has no event for it)
@@ -380,7 +380,7 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
 
     async def run() -> None:
         upkeep = asyncio.create_task(keep_survivors_frozen())
-        ending = asyncio.create_task(_end_live_streams_on_exit(app, server))
+        ending = asyncio.create_task(end_live_streams_on_exit(app, server))
         try:
             await server.serve()
         finally:
