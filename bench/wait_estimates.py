@@ -24,8 +24,10 @@ Writes bench/results/wait_estimates.json: per day and line (and `all`), the coun
 the mean and median absolute error, the bias (estimate minus actual) and the share within ±5 minutes.
 `--events` also keeps the run's visit events (and the booking feed), so a change to the estimator can
 be scored again on the very same days without playing them (`--rescore`, with the estimator of the
-working tree: the hosts do not look at the estimates, so the days would be played the same; with
-`--without until`, as the estimator was before it expected a room closed until a time back then). A report,
+working tree, given each office's bookings of the day folded from the kept booking feed: the hosts do
+not look at the estimates, so the days would be played the same; with `--without bookings`, as the
+queue worker's forecast is without the day's bookings; with `--without until`, as the estimator was
+before it expected a room closed until a time back then). A report,
 not a test: nothing here fails on a number.
 """
 
@@ -34,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import heapq
 import os
 import statistics
 import time
@@ -47,18 +50,22 @@ import orjson
 from visitflow_devstack.stack import running
 from visitflow_devstack.testing import System
 from visitflow_events import (
+    AppointmentEvent,
+    AppointmentMissed,
     Event,
     Reason,
     RoomClosed,
     UndecodableMessage,
     VisitKind,
     VisitorCalled,
+    VisitorCheckedIn,
     VisitorQueued,
     decode,
 )
 from visitflow_offices import OSLO, OfficeDirectory
 from visitflow_platform.auth import Role, issue_token
 from visitflow_platform.settings import ServiceSettings
+from visitflow_queue.domain.appointments import DayBook, arrive, book
 from visitflow_queue.domain.estimates import forecast
 from visitflow_queue.domain.state import OfficeQueue, evolve
 from visitflow_simulator.plan import Arrival
@@ -184,28 +191,53 @@ async def play(checkin_url: str, queue_url: str, real_s: float, host_step: timed
             await asyncio.wait_for(asyncio.gather(*plays), real_s)
 
 
-WITHOUT = {"until": "the rooms' closes taken as until further notice (their `until` dropped)"}
+def in_order(events: list[Event]) -> list[Event]:
+    """The visits topic's events in their order, with the booking feed's put in by time (the feed is
+    another topic: kept after the visits)."""
+
+    def booking(event: Event) -> bool:
+        return isinstance(event, AppointmentEvent) and not isinstance(event, AppointmentMissed)
+
+    feed = [event for event in events if booking(event)]
+    visits = [event for event in events if not booking(event)]
+    return list(heapq.merge(feed, visits, key=lambda event: event.occurred_at))
+
+
+WITHOUT = {
+    "bookings": "the forecast not given the office's bookings of the day",
+    "until": "the rooms' closes taken as until further notice (their `until` dropped)",
+}
 
 
 def rescored(
     events: list[Event], offices: OfficeDirectory, without: frozenset[str] = frozenset()
 ) -> dict[str, list[Quote]]:
     """Each day's quotes again, from its recorded events, with the estimator as it is now: each office's
-    queue folded event by event (`evolve`), and each visitor's estimate made as the queue makes it,
-    right after their `VisitorQueued`, at its moment; `without` leaves out what `WITHOUT` names, to
-    compare with the estimator before it."""
+    queue and bookings of the day folded event by event (`evolve`, `book`, `arrive`), and each visitor's
+    estimate made as the queue makes it, right after their `VisitorQueued`, at its moment; `without`
+    leaves out what `WITHOUT` names, to compare with the estimator before it."""
     states: dict[str, OfficeQueue] = {}
+    days: dict[str, DayBook] = {}
     replayed: list[Event] = []
-    for event in events:
+    for event in in_order(events):
         office = offices.office(event.office_id)
         if office is None:
             continue
         if "until" in without and isinstance(event, RoomClosed):
             event = event.model_copy(update={"until": None})
+        if isinstance(event, AppointmentEvent | VisitorCheckedIn):
+            day = days.get(event.office_id)
+            if day is None or day.business_date != event.business_date:
+                day = DayBook(office_id=event.office_id, business_date=event.business_date)
+            days[event.office_id] = (
+                book(day, event) if isinstance(event, AppointmentEvent) else arrive(day, event)
+            )
         state = evolve(states.get(event.office_id) or OfficeQueue(office_id=event.office_id), event)
         states[event.office_id] = state
         if isinstance(event, VisitorQueued):
-            wait = forecast(state, office, event.occurred_at, offices.timezone).visits[event.visit_id]
+            day = None if "bookings" in without else days.get(event.office_id)
+            at = event.occurred_at
+            wait = forecast(state, office, at, offices.timezone, day).visits[event.visit_id]
             event = event.model_copy(update={"estimated_wait_s": wait.expected_s})
         replayed.append(event)
     return {name: quotes(replayed, day.office_id) for name, day in DAYS.items()}

@@ -142,7 +142,7 @@ def test_the_host_closes_a_room_from_the_tablet_and_the_display_says_so(
 
 
 @pytest.mark.parametrize("language", ["nb", "en"])
-def test_the_host_closes_a_room_for_half_an_hour_by_keyboard_and_the_tablet_says_until_when(
+def test_the_host_closes_a_room_for_half_an_hour_by_keyboard_and_tablet_and_display_say_until_when(
     browser: Any, system: System, office: str, language: str
 ) -> None:
     words = WORDS[language]
@@ -150,6 +150,9 @@ def test_the_host_closes_a_room_for_half_an_hour_by_keyboard_and_the_tablet_says
     tablet = context.new_page()
     tablet.goto(system.page_url("queue", f"/tablet/{office}?lang={language}", Role.HOST, office))
     expect(tablet.locator("#status")).to_have_attribute("data-status", "live")
+    screen = context.new_page()
+    screen.goto(system.page_url("notify", f"/display/{office}?lang={language}", Role.DISPLAY, office))
+    expect(screen.locator("#status")).to_have_attribute("data-status", "live")
     try:
         card = tablet.locator(f"#rooms > li[data-room='{ROOM}']")
         close = card.get_by_role("button", name=f"{words['tablet.close_room']} – {NAME}")
@@ -189,9 +192,14 @@ def test_the_host_closes_a_room_for_half_an_hour_by_keyboard_and_the_tablet_says
         expect(tablet.locator("#said")).to_have_text(said)
         expect(how_long).to_be_hidden()
         assert axe_violations(tablet) == []
+        room_until = words["display.room_closed_until"].replace("{room}", NAME).replace("{time}", shown)
+        closed_words = words["display.rooms_closed"].replace("{rooms}", room_until)
+        expect(screen.locator("#lines .rooms-closed")).to_have_text(closed_words)
+        assert axe_violations(screen) == []
 
         card.get_by_role("button", name=f"{words['tablet.open_room']} – {NAME}").click()
         expect(card).to_have_class("free")
+        expect(screen.locator("#lines .rooms-closed")).to_have_count(0)
     finally:
         tablet.screenshot(path=str(artifacts() / f"rooms-closed-until-{language}.png"))
         context.close()

@@ -195,6 +195,24 @@ def test_the_display_names_the_rooms_out_of_service() -> None:
     assert display_view(reopened, LOTEN, MONDAY_NOON, LINGER)["rooms_closed"] == ["Samtalerom 2"]
 
 
+def test_the_display_says_until_when_a_room_is_closed_where_its_host_said() -> None:
+    room = {k: v for k, v in fields(uuid4(), "D-001").items() if k not in ("visit_id", "ticket")}
+    lunch = MONDAY_NOON + timedelta(minutes=45)
+    closed = board(
+        RoomClosed(**room, room_id="samtalerom-2", until=lunch), RoomClosed(**room, room_id="samtalerom-3")
+    )
+    said_again = apply(closed, RoomClosed(**{**room, "event_id": uuid4()}, room_id="samtalerom-2"))
+    reopened = apply(closed, RoomOpened(**room, room_id="samtalerom-2"))
+
+    assert display_view(closed, LOTEN, MONDAY_NOON, LINGER)["rooms_closed_until"] == {
+        "Samtalerom 2": lunch.isoformat()
+    }
+    # closed again until further notice, or opened: no time any more
+    assert display_view(said_again, LOTEN, MONDAY_NOON, LINGER)["rooms_closed_until"] == {}
+    assert display_view(reopened, LOTEN, MONDAY_NOON, LINGER)["rooms_closed_until"] == {}
+    assert display_view(reopened, LOTEN, MONDAY_NOON, LINGER)["rooms_closed"] == ["Samtalerom 3"]
+
+
 def test_the_display_points_to_the_visitors_page_only_where_the_office_turns_it_on() -> None:
     hamar = OFFICES.offices["hamar"]  # turned on in the shipped configuration
     assert hamar.policy.visitor_page_on_display

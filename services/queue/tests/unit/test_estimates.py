@@ -15,6 +15,7 @@ from visitflow_events import Reason, VisitKind, VisitorCheckedIn, VisitorQueued,
 from visitflow_events import WaitEstimate as Wait
 from visitflow_offices import OSLO, Office, load_offices
 from visitflow_queue.domain import OfficeQueue, OpenVisit, check_in, fold, snapshot
+from visitflow_queue.domain.appointments import Booked, DayBook, Status
 from visitflow_queue.domain.estimates import (
     HORIZON,
     LATE_BACK_S,
@@ -27,6 +28,7 @@ from visitflow_queue.domain.estimates import (
     _office,
     ahead_of,
     arrival_rates,
+    booked_arrivals,
     forecast,
     mean_service_seconds,
     serving_rooms,
@@ -514,3 +516,96 @@ def test_the_forecast_and_the_staffing_hint_are_those_of_the_plain_model(
     assert forecast(state, office, now) == reference_forecast(state, office, now)
     hint = [(option.rooms, option.expected_wait_s) for option in staffing(state, office, now)]
     assert hint == reference_staffing(state, office, now)
+
+
+def booking(reference: str, starts_at: datetime, arrived_minutes_early: float | None = None) -> Booked:
+    arrived_at = (
+        None if arrived_minutes_early is None else starts_at - timedelta(minutes=arrived_minutes_early)
+    )
+    return Booked(
+        booking_id=reference,
+        counsellor_id="veileder-1",
+        starts_at=starts_at,
+        duration_minutes=30,
+        reason=Reason.COUNSELLOR_APPOINTMENT,
+        status=Status.BOOKED if arrived_at is None else Status.ARRIVED,
+        arrived_at=arrived_at,
+    )
+
+
+def day_of(*bookings: Booked, missed: int = 0) -> DayBook:
+    gone = [
+        booking(f"missed-{n}", NOW - timedelta(hours=2)).model_copy(update={"status": Status.MISSED})
+        for n in range(missed)
+    ]
+    return DayBook(
+        office_id="loten", business_date=DAY, bookings={b.booking_id: b for b in [*bookings, *gone]}
+    )
+
+
+EARLIER = NOW - timedelta(hours=1)
+CAME = [booking(f"came-{m}", EARLIER, m) for m in (10, 5, 0)]  # the day's: 10, 5 and 0 minutes early
+
+
+def test_a_booking_is_spread_over_the_days_earliness_and_expected_once_a_whole_visitor_has_come() -> None:
+    # three bookings at 13:00; the day's three booked visitors came 10, 5 and 0 minutes early and none
+    # missed, so one in five is taken not to come ((0 + 1) / (3 + 2)): each booking has 4/15 of a
+    # visitor at 12:50, 12:55 and 13:00; a whole visitor by 12:55, a second by 13:00 (of 2.4)
+    at_one = NOW + timedelta(minutes=30)
+    day = day_of(*CAME, booking("a", at_one), booking("b", at_one), booking("c", at_one))
+
+    expected = booked_arrivals(day, OFFICE, NOW)
+
+    assert [(e.at, e.line_id, e.appointment_at) for e in expected] == [
+        (25 * 60.0, "appointment", at_one),
+        (30 * 60.0, "appointment", at_one),
+    ]
+
+
+def test_a_booked_visitor_later_than_the_days_usual_is_not_expected_at_once() -> None:
+    # a booking at 12:25, five minutes ago, later than every booked visitor of the day: it may still
+    # come (within the grace period) or not at all, so less than a visitor is expected and none takes
+    # a room in the play, even on a day none has missed yet
+    late = booking("late", NOW - timedelta(minutes=5))
+    assert booked_arrivals(day_of(*CAME, late), OFFICE, NOW) == []
+    assert booked_arrivals(day_of(*CAME, late, missed=1), OFFICE, NOW) == []
+
+    state, visit_ids = with_waiting(1)
+    assert forecast(state, OFFICE, NOW, day=day_of(*CAME, late)).visits[visit_ids[0]].expected_s == 0
+
+
+def test_the_days_bookings_replace_the_appointment_lines_running_rate() -> None:
+    # three rooms in conversation and three drop-ins waiting: each is called as the three rooms come
+    # free; two appointments booked for 12:40, their visitors expected at 12:35 (1.6 of them: one in
+    # five taken not to come), so one goes before the drop-ins and the last drop-in waits for a room's
+    # next conversation
+    state, visit_ids = with_waiting(6)
+    state = in_rooms(state, visit_ids[:3])
+    last = visit_ids[5]
+    rooms_free = forecast(state, OFFICE, NOW).visits[last].expected_s
+    came = [booking(f"came-{n}", EARLIER, 5) for n in range(3)]
+    soon = NOW + timedelta(minutes=10)
+    booked = day_of(booking("soon", soon), booking("soon-too", soon), *came)
+
+    with_booking = forecast(state, OFFICE, NOW, day=booked).visits[last].expected_s
+
+    assert [e.at for e in booked_arrivals(booked, OFFICE, NOW)] == [5 * 60.0]
+    assert rooms_free == DEFAULT_S + TURNOVER_S
+    assert with_booking > rooms_free + DEFAULT_S
+
+
+def test_the_staffing_hint_counts_the_bookings_to_come() -> None:
+    # rooms busy for twelve minutes, four booked visitors coming in ten to thirteen
+    state, visit_ids = with_waiting(3)
+    state = in_rooms(state, visit_ids)
+    came = [booking(f"came-{n}", EARLIER, 5) for n in range(3)]
+    booked = day_of(*[booking(f"b{n}", NOW + timedelta(minutes=10 + n)) for n in range(4)], *came)
+
+    def hint(day: DayBook | None) -> int | None:
+        options = staffing(state, OFFICE, NOW, day=day)
+        return next(option.expected_wait_s for option in options if option.as_now)
+
+    without, with_bookings = hint(None), hint(booked)
+    assert without is not None
+    assert with_bookings is not None
+    assert with_bookings > without  # the booked visitors go before the drop-ins expected

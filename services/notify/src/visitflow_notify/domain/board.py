@@ -73,6 +73,7 @@ class Board(BaseModel):
     # the removals undone today (`VisitRestored.undone_event_id`): delivered again, they change nothing
     undone: frozenset[UUID] = frozenset()
     closed_rooms: frozenset[str] = frozenset()  # out of service today (`RoomClosed`, `RoomOpened`)
+    closed_until: dict[str, datetime] = {}  # of those, when their host expects them back (`RoomClosed.until`)
     # for the visitors' own pages: each queued visit's ticket, and who stepped out (on hold)
     tickets: dict[UUID, str] = {}
     held: frozenset[UUID] = frozenset()
@@ -267,4 +268,9 @@ def apply(board: Board, event: Event, keep: int = 8) -> Board:
         )
         if closed != board.closed_rooms:
             update["closed_rooms"] = closed
+        until = {room: at for room, at in board.closed_until.items() if room != event.room_id}
+        if isinstance(event, RoomClosed) and event.until is not None:
+            until[event.room_id] = event.until
+        if until != board.closed_until:
+            update["closed_until"] = until
     return board.model_copy(update=update) if update else board

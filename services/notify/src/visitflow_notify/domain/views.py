@@ -61,6 +61,12 @@ def display_view(board: Board, office: Office, now: datetime, linger: timedelta)
         "calls": calls,
         "lines": lines,
         "rooms_closed": [room.name for room in office.rooms if room.id in board.closed_rooms],
+        # by room name, when each closed room's host expects it back (an instant; the screen says its time)
+        "rooms_closed_until": {
+            room.name: board.closed_until[room.id].isoformat()
+            for room in office.rooms
+            if room.id in board.closed_rooms and room.id in board.closed_until
+        },
     }
 
 

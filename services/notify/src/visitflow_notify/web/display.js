@@ -84,8 +84,14 @@ function renderLines() {
          ? `${t("display.waiting", { count: line.waiting })} · ${saidWait(t, line.expected_minutes, line.expected_minutes_to, line.no_room)}`
          : t("display.nobody_waiting"))),
     ...(view?.rooms_closed?.length
-      ? [el("li", { class: "rooms-closed" }, t("display.rooms_closed", { rooms: view.rooms_closed.join(", ") }))]
+      ? [el("li", { class: "rooms-closed" }, t("display.rooms_closed", { rooms: view.rooms_closed.map(closedRoom).join(", ") }))]
       : []));
+}
+
+// A closed room by its name, and until when where its host said ("Samtalerom 1 (til 12:15)").
+function closedRoom(name) {
+  const until = view?.rooms_closed_until?.[name];
+  return until ? t("display.room_closed_until", { room: name, time: clockTime(Date.parse(until), language) }) : name;
 }
 
 function renderTips() {

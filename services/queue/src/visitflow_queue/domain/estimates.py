@@ -5,9 +5,10 @@ free when its conversation is expected to end (a room closed until a time its ho
 time), and is then given, after the office's turnover, to whoever the call order
 (`ordering.call_order_key`, with the time, so ageing counts) puts first among those waiting and those
 expected to arrive by then at each line's running arrival rate (drop-in lines until the drop-in window
-ends, the others until the office closes). A visitor's estimate is when they are called; a line's is
-its last visitor's, or that of one joining an empty line now. The spread of conversation lengths and
-of arrivals gives each estimate a range. Those waiting are kept in the call
+ends, the others until the office closes), and, given the office's bookings of the day, the booked
+visitors to come, each booking spread over the day's earliness. A visitor's estimate is when they are
+called; a line's is its last visitor's, or that of one joining an empty line now. The spread of
+conversation lengths and of arrivals gives each estimate a range. Those waiting are kept in the call
 order as the play goes (`ordering.CallQueue`), so a play costs n log n in the number waiting.
 
 One function, `forecast`, for the check-in answer, the tablet, the display and the SMS.
@@ -19,6 +20,7 @@ import heapq
 import math
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -41,6 +43,7 @@ from visitflow_events import WaitEstimate as Wait
 from visitflow_offices import OSLO, Office, RoomKind
 from visitflow_offices.calendar import local_instant, office_hours
 
+from .appointments import DayBook, Status
 from .ordering import CallQueue, call_order_key
 from .state import OfficeQueue, OpenVisit
 
@@ -53,6 +56,8 @@ RATE_WINDOW = timedelta(hours=1)  # arrivals counted for a line's running rate (
 BURST_WINDOW = timedelta(minutes=15)  # the same for an emergency line: emergencies come with an incident
 HORIZON = timedelta(hours=8)  # no estimate beyond
 LATE_BACK_S = 60  # a room still closed after the time its host said is expected back this soon
+EARLY_S = 5 * 60  # a booked visitor checks in this long before their start, before three have today
+EARLINESS_KEPT = 20  # the day's latest booked arrivals whose earliness spreads a booking's expected one
 
 
 def wait_view(wait: Wait) -> dict[str, int | bool | None]:
@@ -215,7 +220,9 @@ _HYPOTHETICAL = "ZZZ-9999"  # sorts after every ticket: an arrival goes behind i
 _ANY_NEEDS = Needs()
 
 
-def _newcomer(line_id: str, kind: VisitKind, at: datetime, number: int) -> OpenVisit:
+def _newcomer(
+    line_id: str, kind: VisitKind, at: datetime, number: int, appointment_at: datetime | None = None
+) -> OpenVisit:
     # every field given: `model_construct` copies the defaults it fills in, a third of a play's cost
     return OpenVisit.model_construct(
         visit_id=UUID(int=number),
@@ -224,7 +231,7 @@ def _newcomer(line_id: str, kind: VisitKind, at: datetime, number: int) -> OpenV
         kind=kind,
         reason=Reason.OTHER,
         checked_in_at=at,
-        appointment_at=None,
+        appointment_at=appointment_at,
         counsellor_id=None,
         needs=_ANY_NEEDS,
         stage=VisitStage.WAITING,
@@ -244,13 +251,15 @@ class Expected(NamedTuple):
     line_id: str
     kind: VisitKind
     number: int
+    appointment_at: datetime | None = None  # a booked visitor's start
 
     @property
     def visit_id(self) -> UUID:
         return UUID(int=self.number)
 
     def visit(self, now: datetime) -> OpenVisit:
-        return _newcomer(self.line_id, self.kind, now + timedelta(seconds=self.at), self.number)
+        at = now + timedelta(seconds=self.at)
+        return _newcomer(self.line_id, self.kind, at, self.number, self.appointment_at)
 
 
 @dataclass(frozen=True)
@@ -354,17 +363,79 @@ class _Office:
         return Wait(expected_s=round(t), low_s=max(0, round(t - sd)), high_s=round(t + sd))
 
 
-def expected_arrivals(flows: list[Arrivals], now: datetime) -> list[Expected]:
-    """Arrivals at their expected times (`Arrivals.times`), in seconds from now, in time order."""
+def earliness(day: DayBook) -> tuple[list[float], float]:
+    """How long before their start the day's booked visitors checked in (the last `EARLINESS_KEPT`, in
+    seconds, the late ones negative; `EARLY_S` counted too while fewer than three have come), and the
+    share of booked visitors taken not to come: of the bookings settled so far (came, or missed), by
+    Laplace's rule of succession, (missed + 1) / (settled + 2), so a day none has missed yet still
+    allows that one may (else a booked visitor later than all of the day's is certain to come, at
+    once)."""
+    came = sorted(
+        (b.arrived_at, (b.starts_at - b.arrived_at).total_seconds())
+        for b in day.bookings.values()
+        if b.status is Status.ARRIVED and b.arrived_at is not None
+    )
+    offsets = [early for _, early in came[-EARLINESS_KEPT:]]
+    if len(offsets) < 3:
+        offsets.append(float(EARLY_S))
+    missed = sum(1 for b in day.bookings.values() if b.status is Status.MISSED)
+    return offsets, (missed + 1) / (missed + len(came) + 2)
+
+
+def booked_arrivals(day: DayBook, office: Office, now: datetime) -> list[Expected]:
+    """The bookings still to come, as expected arrivals in seconds from now. Each booking's arrival is
+    spread over the day's earliness given that it has not come by now: an equal share at each moment a
+    visitor as early as one of the day's would check in, of those still ahead, and the rest never (the
+    share taken not to come). One later than every such moment but still within the grace period has one
+    share, halfway to the grace period's end. The k-th expected arrival is when the shares, in time
+    order, reach k (a whole visitor, not k - 1/2 as in a steady stream), for the booking whose share
+    reaches it: a booked visitor takes a room in the play only once one has surely come, since one
+    expected too early takes the room a drop-in of the moment gets (docs/ESTIMATES.md)."""
+    offsets, missed = earliness(day)
+    grace_s = office.policy.appointment_grace_minutes * 60.0
+    each = (1.0 - missed) / len(offsets)
+    shares: list[tuple[float, float, str, datetime]] = []
+    for booking in day.bookings.values():
+        start_s = (booking.starts_at - now).total_seconds()
+        if booking.status is not Status.BOOKED or start_s + grace_s <= 0:
+            continue
+        line_id = office.line_for(VisitKind.APPOINTMENT, booking.reason).id
+        ahead = [start_s - early for early in offsets if start_s - early > 0] or [(start_s + grace_s) / 2]
+        share = each / (len(ahead) * each + missed) if each > 0 else 0.0
+        shares.extend((at, share, line_id, booking.starts_at) for at in ahead)
+    result: list[Expected] = []
+    total = 0.0
+    for at, share, line_id, starts_at in sorted(shares, key=lambda s: s[0]):
+        total += share
+        while total >= len(result) + 1.0 - 1e-9:  # thirds add up to a whole
+            result.append(Expected(at, line_id, VisitKind.APPOINTMENT, 0, starts_at))
+    return result
+
+
+def expected_arrivals(
+    flows: list[Arrivals], now: datetime, booked: Sequence[Expected] = ()
+) -> list[Expected]:
+    """Arrivals at their expected times (`Arrivals.times`), and the bookings to come (`booked_arrivals`),
+    in seconds from now, in time order."""
     result: list[Expected] = []
     for flow in flows:
         span = min((flow.until - now).total_seconds(), HORIZON.total_seconds())
         for at in flow.times(span):
             result.append(Expected(at, flow.line_id, flow.kind, len(result) + 1))
+    for expected in booked:
+        if expected.at < HORIZON.total_seconds():
+            result.append(expected._replace(number=len(result) + 1))
     return sorted(result, key=lambda expected: expected.at)
 
 
-def _office(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo) -> _Office:
+def _office(
+    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo, day: DayBook | None = None
+) -> _Office:
+    flows = arrival_rates(state, office, now, zone)
+    booked: list[Expected] = []
+    if day is not None and day.bookings:  # the bookings, not a rate, for the appointment lines
+        flows = [flow for flow in flows if flow.kind is not VisitKind.APPOINTMENT]
+        booked = booked_arrivals(day, office, now)
     return _Office(
         office=office,
         state=state,
@@ -372,13 +443,16 @@ def _office(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo) -
         rooms=max(1, serving_rooms(state, office)),
         walk_s=_mean(state.walk_seconds, WALK_S),
         turnover_s=_mean(state.turnover_seconds, TURNOVER_S),
-        arrivals=expected_arrivals(arrival_rates(state, office, now, zone), now),
+        arrivals=expected_arrivals(flows, now, booked),
     )
 
 
-def forecast(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> Forecast:
-    """Every waiting visitor's estimate, and every line's, at `now`."""
-    played = _office(state, office, now, zone)
+def forecast(
+    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO, day: DayBook | None = None
+) -> Forecast:
+    """Every waiting visitor's estimate, and every line's, at `now`; given the office's bookings of the
+    day (`day`), the appointments to come are expected from them (`booked_arrivals`)."""
+    played = _office(state, office, now, zone, day)
     waiting = state.waiting()
     visits = played.play(waiting, {visit.visit_id for visit in waiting})
     lines: dict[str, Wait] = {}
@@ -397,12 +471,13 @@ STAFFING_HORIZON = timedelta(hours=1)
 
 
 def staffing(
-    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO
+    state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO, day: DayBook | None = None
 ) -> tuple[StaffingOption, ...]:
     """For the office lead: the expected wait of those arriving over the next hour at the current
-    rates, with the rooms in service, one fewer and one more."""
+    rates (and the bookings to come, given the day's), with the rooms in service, one fewer and one
+    more."""
     in_service = serving_rooms(state, office)
-    base = _office(state, office, now, zone)
+    base = _office(state, office, now, zone, day)
     coming = [expected for expected in base.arrivals if expected.at < STAFFING_HORIZON.total_seconds()]
     result = []
     for change in (-1, 0, 1):
