@@ -1,7 +1,8 @@
 """What one frame costs an API per open stream: a server with the platform's edge (every middleware an
 API has) and its live response, N streams open from this process, one frame pushed to all of them at a
 time. No Kafka, no Redis, no other service: the figure is the server process's CPU (user and system,
-read from /proc) per stream per frame, the part of a fleet-wide fan-out that grows with the screens.
+read from /proc) per stream per frame, the part of a fleet-wide fan-out that grows with the screens,
+and the load generator's own (the bench's live clients, `bench/live.py`).
 
     .venv/bin/python -m bench.live_write_cost [--streams 5000] [--frames 20] [--sse-starlette]
 
@@ -79,7 +80,8 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS_PER_S
 
 
-async def measure(base: str, pid: int, streams: int, frames: int) -> float:
+async def measure(base: str, pid: int, streams: int, frames: int) -> tuple[float, float]:
+    """The server's CPU, and this process's (the clients'), per stream per frame."""
     fleet = LiveFleet("unused")  # the route is public
     clients = [LiveClient(base + PATH, "bench") for _ in range(streams)]
     await fleet.open(clients)
@@ -87,16 +89,16 @@ async def measure(base: str, pid: int, streams: int, frames: int) -> float:
         raise SystemExit(f"{len(fleet.failures)} streams failed: {fleet.failures[:3]}")
     await asyncio.sleep(1)
     async with aiohttp.ClientSession() as http:
-        before = cpu_s(pid)
+        before, own_before = cpu_s(pid), time.process_time()
         for number in range(frames):
             async with http.get(f"{base}/push/{number}") as answer:
                 await answer.read()
             waiting = clients
             while waiting := [c for c in waiting if len(c.frames) < number + 2]:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
-        spent = cpu_s(pid) - before
+        spent, own = cpu_s(pid) - before, time.process_time() - own_before
     await fleet.close()
-    return spent / (streams * frames)
+    return spent / (streams * frames), own / (streams * frames)
 
 
 def main() -> None:
@@ -122,14 +124,14 @@ def main() -> None:
                 if attempt.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.2)
-        per_stream_s = asyncio.run(measure(base, server.pid, args.streams, args.frames))
+        per_stream_s, client_s = asyncio.run(measure(base, server.pid, args.streams, args.frames))
     finally:
         server.terminate()
         server.wait()
     response = "sse-starlette's EventSourceResponse" if args.sse_starlette else "LiveStream"
     print(
         f"{response}: {per_stream_s * 1e6:.1f} µs of the server's CPU per stream per frame "
-        f"({args.streams} streams, {args.frames} frames)"
+        f"({args.streams} streams, {args.frames} frames); the clients' {client_s * 1e6:.1f} µs"
     )
 
 
