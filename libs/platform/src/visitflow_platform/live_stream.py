@@ -43,9 +43,7 @@ class LiveStream(Response):
         self.events, self.ping_s = events, ping_s
         self.status_code = 200
         self.background = None
-        self.init_headers(
-            {"Cache-Control": "no-store", "Connection": "keep-alive", "X-Accel-Buffering": "no"}
-        )
+        self.init_headers(HEADERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
