@@ -9,8 +9,10 @@ is part of a Redis key.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 from .auth import Principal
 from .errors import ApiError
@@ -26,14 +28,21 @@ class FixedWindow:
     async def exceeded(self, key: str) -> int | None:
         """Counts one request for `key` (no personal data: it is part of a Redis key); the seconds to
         wait when it is over the limit, else None."""
-        window = int(time.time() // 60)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(f"vf:rate:{key}:{window}")
-            pipe.expire(f"vf:rate:{key}:{window}", 120)
+            self.count(pipe, key)
             count, _ = await pipe.execute()
-        if count > self.limit:
-            return 60 - int(time.time()) % 60
-        return None
+        return self.retry_after(count)
+
+    @staticmethod
+    def count(pipe: Pipeline, key: str) -> None:
+        """Adds counting one request for `key` to a pipeline: its first result is the count."""
+        window = int(time.time() // 60)
+        pipe.incr(f"vf:rate:{key}:{window}")
+        pipe.expire(f"vf:rate:{key}:{window}", 120)
+
+    def retry_after(self, count: int) -> int | None:
+        """The seconds to wait when `count` is over the limit, else None."""
+        return 60 - int(time.time()) % 60 if count > self.limit else None
 
 
 class RateLimit:
@@ -41,9 +50,16 @@ class RateLimit:
         self._window, self._scope, self._secret = FixedWindow(redis, per_minute), scope, secret
 
     async def check(self, who: Principal, office_id: str) -> None:
-        retry = await self._window.exceeded(
-            f"{self._scope}:{office_id}:{pseudonym(self._secret, who.subject)}"
-        )
+        self.judge(await self._window.exceeded(self._key(who, office_id)))
+
+    def request(self, who: Principal, office_id: str) -> CountedRequest:
+        """The caller's request, to be counted within another round trip of its own (`CountedRequest`)."""
+        return CountedRequest(self, who, office_id)
+
+    def _key(self, who: Principal, office_id: str) -> str:
+        return f"{self._scope}:{office_id}:{pseudonym(self._secret, who.subject)}"
+
+    def judge(self, retry: int | None) -> None:
         if retry is not None:
             raise ApiError(
                 429,
@@ -52,3 +68,23 @@ class RateLimit:
                 "try again shortly.",
                 headers={"Retry-After": str(retry)},
             )
+
+
+@dataclass(frozen=True)
+class CountedRequest:
+    """One request of a caller at an office, counted as `RateLimit.check` counts it: alone (`check`), or
+    as the first commands of the caller's own pipeline (`count`) and judged by the count it got back
+    (`judge`: 429 over the limit)."""
+
+    limit: RateLimit
+    who: Principal
+    office_id: str
+
+    async def check(self) -> None:
+        await self.limit.check(self.who, self.office_id)
+
+    def count(self, pipe: Pipeline) -> None:
+        FixedWindow.count(pipe, self.limit._key(self.who, self.office_id))
+
+    def judge(self, count: int) -> None:
+        self.limit.judge(self.limit._window.retry_after(count))

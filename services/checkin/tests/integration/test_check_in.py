@@ -104,6 +104,45 @@ def test_malformed_and_oversized_bodies_are_refused(system: System) -> None:
     assert system.end_offsets(system.topics.visits) == before
 
 
+@pytest.mark.parametrize(
+    ("office", "content", "headers", "message"),
+    [
+        ("Halden", b'{"kind": "drop_in", "reason": "case_status"}', {}, "office_id: String should match"),
+        (
+            "halden",
+            b'{"kind": "drop_in", "reason": "case_status"}',
+            {"X-Device-Id": "d" * 65},
+            "X-Device-Id:",
+        ),
+        ("halden", b"", {}, "request: Field required"),
+        ("halden", b"{secret-word", {}, "request: JSON decode error"),
+        (
+            "halden",
+            b'{"kind": "drop_in", "reason": "case_status"}',
+            {"content-type": "text/plain"},
+            "request:",
+        ),
+        ("halden", b'{"kind": "drop_in", "reason": "secret-word"}', {}, "reason: Input should be"),
+        ("halden", b'{"kind": "drop_in", "reason": "case_status", "secret-word": 1}', {}, "(unknown field)"),
+    ],
+)
+def test_the_check_ins_own_reading_of_the_request_refuses_in_fastapis_words_never_the_input(
+    system: System, office: str, content: bytes, headers: dict[str, str], message: str
+) -> None:
+    before = system.end_offsets(system.topics.visits)
+    answer = system.checkin.post(
+        f"/api/offices/{office}/check-ins",
+        content=content,
+        headers={"content-type": "application/json", **headers},
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"] == "invalid_request"
+    assert message in answer.json()["message"]
+    assert "secret-word" not in answer.text
+    assert "ddddd" not in answer.text
+    assert system.end_offsets(system.topics.visits) == before
+
+
 def test_no_phone_number_reaches_kafka_or_the_logs(system: System) -> None:
     phone = "+47 912 34 567"
     answer = system.check_in("halden", {**DROP_IN, "sms": {"phone": phone}})

@@ -19,6 +19,7 @@ import pytest
 from pydantic import BaseModel
 from visitflow_checkin.domain import CheckInRequest, Queued, Refusal
 from visitflow_checkin.handlers import Answer, CheckIns
+from visitflow_checkin.handlers.ports import CountedRequest
 from visitflow_events import Message, VisitorCheckedIn, VisitRedirected
 from visitflow_offices import OSLO, FixedClock, Office, load_offices
 from visitflow_platform.errors import ApiError
@@ -85,6 +86,35 @@ class FakeClaim:
 
 
 @dataclass
+class FakeLimit:
+    """The rate limit: how many requests it counted, each alone or within a claim, and its limit."""
+
+    allowed: int = 100
+    counted: int = 0
+    alone: int = 0
+
+    def request(self) -> FakeCount:
+        return FakeCount(self)
+
+
+@dataclass
+class FakeCount:
+    limit: FakeLimit
+
+    async def check(self) -> None:
+        self.limit.alone += 1
+        self.count(None)
+        self.judge(self.limit.counted)
+
+    def count(self, pipe: Any) -> None:
+        self.limit.counted += 1
+
+    def judge(self, count: int) -> None:
+        if count > self.limit.allowed:
+            raise ApiError(429, "too_many_requests", "Too many.")
+
+
+@dataclass
 class FakeRecords:
     """Each check-in's record: its office, fingerprint and kept answer; a claim without an answer kept
     is let go, as the Redis store does."""
@@ -96,7 +126,13 @@ class FakeRecords:
         return orjson.dumps([request.model_dump(mode="json"), *context]).decode()
 
     @asynccontextmanager
-    async def claim(self, visit_id: UUID, office_id: str, fingerprint: str) -> AsyncIterator[FakeClaim]:
+    async def claim(
+        self, visit_id: UUID, office_id: str, fingerprint: str, counted: CountedRequest | None = None
+    ) -> AsyncIterator[FakeClaim]:
+        if counted is not None:
+            assert isinstance(counted, FakeCount)
+            counted.count(None)
+            counted.judge(counted.limit.counted)  # raises over the limit, holding nothing
         self.claims += 1
         record = self.records.get(visit_id)
         if record is not None and record["fingerprint"] != fingerprint:
@@ -146,6 +182,7 @@ class World:
     records: FakeRecords
     links: FakeLinks
     counted: list[str]
+    limit: FakeLimit = field(default_factory=FakeLimit)
 
 
 def world(at: datetime = MONDAY_DROP_IN) -> World:
@@ -184,7 +221,7 @@ def status_url(visit_id: UUID) -> str:
 
 
 async def check_in(w: World, body: CheckInRequest | None = None, key: str = KEY) -> Answer | Refusal:
-    return await w.check_ins.check_in(loten(), body or request(), None, key, status_url)
+    return await w.check_ins.check_in(loten(), body or request(), None, key, status_url, w.limit.request())
 
 
 def answered(answer: Answer | Refusal) -> Answer:
@@ -335,3 +372,25 @@ async def test_a_key_used_for_another_check_in_is_refused_and_leaves_the_first_o
     assert len(w.publisher.published) == 1
     [record] = w.records.records.values()
     assert record["answer"].status == first.status  # the first check-in's answer, kept for its resends
+
+
+async def test_each_check_in_is_counted_once_with_its_claim_or_alone_when_it_claims_none() -> None:
+    w = world()
+    answered(await check_in(w))
+    answered(await check_in(w))  # a resend counts as any request
+    assert (w.limit.counted, w.limit.alone) == (2, 0)  # in the claim's round trip
+    assert isinstance(await check_in(w, request(line_id="nowhere")), Refusal)
+    assert (w.limit.counted, w.limit.alone) == (3, 1)  # refused for itself: counted alone
+
+
+async def test_a_check_in_over_the_rate_limit_is_refused_before_anything_is_claimed_or_published() -> None:
+    w = world()
+    w.limit.allowed = 0
+    for body in (request(), request(line_id="nowhere")):
+        with pytest.raises(ApiError) as refused:
+            await check_in(w, body)
+        assert refused.value.status == 429
+    assert w.records.claims == 0
+    assert w.records.records == {}
+    assert w.publisher.published == []
+    assert w.counted == []

@@ -32,6 +32,7 @@ import redis.asyncio as aioredis
 from pydantic import BaseModel
 
 from ..domain import Refusal
+from ..handlers.ports import CountedRequest
 
 KEEP_S = 24 * 3600
 POLL_S = 0.05
@@ -80,12 +81,15 @@ class IdempotencyStore:
         return hmac.new(self._secret, data, hashlib.sha256).hexdigest()
 
     @asynccontextmanager
-    async def claim(self, visit_id: UUID, office_id: str, fingerprint: str) -> AsyncIterator[Claim]:
+    async def claim(
+        self, visit_id: UUID, office_id: str, fingerprint: str, counted: CountedRequest | None = None
+    ) -> AsyncIterator[Claim]:
         """Holds the check-in's record while the request is decided; without an answer kept by the end,
-        the claim is removed (a refused claim holds nothing)."""
+        the claim is removed (a refused claim holds nothing). `counted` is counted by the rate limit in
+        the same round trip as the claim; over the limit, the claim is let go and the refusal raised."""
         key = _key(visit_id)
         record: dict[str, object] = {"office_id": office_id, "fingerprint": fingerprint}
-        taken = await self._take(key, record)
+        taken = await self._take(key, record, counted)
         refused = taken if isinstance(taken, Refusal) else None
         prior = taken if isinstance(taken, Remembered) else None
         claim = Claim(prior, refused, record, self._redis, key)
@@ -100,14 +104,29 @@ class IdempotencyStore:
         raw = await self._redis.get(_key(visit_id))
         return str(orjson.loads(raw)["office_id"]) if raw else None
 
-    async def _take(self, key: str, record: dict[str, object]) -> Remembered | Refusal | None:
-        """None once this request holds the record; the answer if one was given; or a refusal."""
+    async def _take(
+        self, key: str, record: dict[str, object], counted: CountedRequest | None
+    ) -> Remembered | Refusal | None:
+        """None once this request holds the record; the answer if one was given; or a refusal. The
+        record is set only if absent and the one there read in the same command (`SET NX GET`), so
+        another request letting go in between leaves no gap."""
         give_up = time.monotonic() + self._patience_s
-        while not await self._redis.set(key, orjson.dumps(record), nx=True, ex=round(self._in_flight_s)):
-            raw = await self._redis.get(key)
-            if raw is None:  # the other request let go in between: claim it again
-                continue
-            stored = orjson.loads(raw)
+        value, ttl = orjson.dumps(record), round(self._in_flight_s)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            if counted is not None:
+                counted.count(pipe)
+            pipe.set(key, value, nx=True, ex=ttl, get=True)
+            results = await pipe.execute()
+        held: bytes | None = results[-1]
+        if counted is not None:
+            try:
+                counted.judge(results[0])
+            except Exception:
+                if held is None:  # over the limit: what it claimed is let go before it is refused
+                    await self._redis.delete(key)
+                raise
+        while held is not None:
+            stored = orjson.loads(held)
             if stored["fingerprint"] != record["fingerprint"]:
                 return Refusal(
                     422,
@@ -125,4 +144,5 @@ class IdempotencyStore:
                     retry_after_s=retry,
                 )
             await asyncio.sleep(POLL_S)
+            held = await self._redis.set(key, value, nx=True, ex=ttl, get=True)
         return None

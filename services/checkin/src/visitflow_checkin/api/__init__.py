@@ -85,6 +85,7 @@ def create_app(settings: CheckinSettings) -> FastAPI:
         phone_fields=["sms.phone"],  # SmsOptIn
     )
     app.state.checkin = checkin
+    app.openapi = check_ins.documenting(app.openapi)  # type: ignore[method-assign]
     for resource in (offices, check_ins, bookings):
         app.include_router(resource.router)
     return app

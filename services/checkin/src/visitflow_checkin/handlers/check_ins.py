@@ -37,7 +37,7 @@ from ..domain import (
     decide_check_in,
     visit_link,
 )
-from .ports import CheckInRecords, Publisher, Replies, VisitorLinks
+from .ports import CheckInRecords, CountedRequest, Publisher, Replies, VisitorLinks
 
 
 @dataclass(frozen=True)
@@ -75,17 +75,22 @@ class CheckIns:
         device_id: str | None,
         key: str,
         status_url: Callable[[UUID], str],
+        counted: CountedRequest | None = None,
     ) -> Answer | Refusal:
-        """`key` is the check-in's Idempotency-Key; `status_url` is where a 202's ticket will be."""
+        """`key` is the check-in's Idempotency-Key; `status_url` is where a 202's ticket will be;
+        `counted`, the request as the rate limit counts it (in the claim's round trip), which raises
+        when it is over the limit."""
         at = check_in_time(self.clock, uuid7_time(key), self.real_time())
         digest = pseudonym(self.secret, key)
         visit_id = stable_id(office.id, digest)
         ids = VisitIds(visit_id, stable_id(office.id, digest, "event"), self.producer)
         decision = decide_check_in(body, office, device_id, at, self.zone, ids)
         if isinstance(decision, Refusal) and decision.status == 422:  # the request's own: nothing to claim
+            if counted is not None:
+                await counted.check()
             return decision
         async with self.records.claim(
-            visit_id, office.id, self.records.fingerprint(body, device_id)
+            visit_id, office.id, self.records.fingerprint(body, device_id), counted
         ) as claim:
             if claim.refused is not None:
                 return claim.refused

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -52,13 +52,24 @@ class Claim(Protocol):
     async def keep(self, status: int, body: dict[str, object]) -> None: ...
 
 
+class CountedRequest(Protocol):
+    """The request as the rate limit counts it: alone (`check`), or as the first commands of the claim's
+    round trip (`count`), judged by the count it got back (`judge`); both raise over the limit."""
+
+    async def check(self) -> None: ...
+    def count(self, pipe: Any) -> None: ...
+    def judge(self, count: int) -> None: ...
+
+
 class CheckInRecords(Protocol):
     """One record per check-in (idempotency). A claim that ends without an answer kept is let go; a
-    claim of a record with another fingerprint, or one still in flight too long, is refused."""
+    claim of a record with another fingerprint, or one still in flight too long, is refused. A claim
+    given the request's count (`counted`) counts it in its own round trip, and holds nothing when the
+    count is over the limit."""
 
     def fingerprint(self, request: BaseModel, *context: str | None) -> str: ...
     def claim(
-        self, visit_id: UUID, office_id: str, fingerprint: str
+        self, visit_id: UUID, office_id: str, fingerprint: str, counted: CountedRequest | None = None
     ) -> AbstractAsyncContextManager[Claim]: ...
     async def office_of(self, visit_id: UUID) -> str | None: ...
 
