@@ -94,8 +94,6 @@ class FakeProducer:
         self.futures: list[FakeFuture] = []
         self.closed = False
         self._sender = FakeSender(self)
-        self.partitions_known_after = 0  # sends refused as kafka-python does before the metadata came
-        self.send_threads: set[int] = set()
 
     def pending(self) -> list[FakeFuture]:
         return [future for future in self.futures if future.outcome is None]
@@ -103,10 +101,6 @@ class FakeProducer:
     def send(self, topic: str, key: bytes, value: bytes) -> FakeFuture:
         if self.closed:
             raise IllegalStateError("KafkaProducer already closed!")
-        self.send_threads.add(threading.get_ident())
-        if self.partitions_known_after > 0:
-            self.partitions_known_after -= 1
-            raise KafkaTimeoutError("Failed to update metadata after 0.0 secs.")
         future = FakeFuture()
         self.futures.append(future)
         if self.mode == "ack":
@@ -271,53 +265,4 @@ async def test_the_producer_lingers_as_long_as_it_is_configured_to(kafka: FakeKa
     await publisher.start()
     await eventually_async(lambda: len(kafka.producers) == 1, what="a producer")
     assert kafka.producers[0].config["linger_ms"] == 5
-    await publisher.close()
-
-
-async def test_records_are_handed_to_the_producer_on_the_event_loop_and_it_never_blocks(
-    kafka: FakeKafka,
-) -> None:
-    publisher = await _started(kafka)
-    await publisher.publish_all("visits", [_message(), _message()])
-    (producer,) = kafka.producers
-    assert producer.send_threads == {threading.get_ident()}, "a send went through a worker thread"
-    assert producer.config["max_block_ms"] == 0
-    assert all(f.outcome and f.outcome[1] is None for f in producer.futures)
-    await publisher.close()
-
-
-async def test_a_publish_waits_for_the_topics_partitions_without_holding_up_the_event_loop(
-    kafka: FakeKafka,
-) -> None:
-    publisher = await _started(kafka)
-    (producer,) = kafka.producers
-    producer.partitions_known_after = 5
-    ticks = 0
-
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0)
-
-    ticking = asyncio.create_task(tick())
-    await publisher.publish("visits", _message())
-    ticking.cancel()
-    assert ticks >= 5
-    assert len(producer.futures) == 1
-    assert producer.futures[0].outcome is not None
-    assert producer.futures[0].outcome[1] is None
-    assert publisher.replacements == 0
-    await publisher.close()
-
-
-async def test_a_topic_whose_partitions_never_come_is_refused_after_the_timeout(kafka: FakeKafka) -> None:
-    publisher = await _started(kafka)
-    kafka.producers[0].partitions_known_after = 10_000
-    started = time.monotonic()
-    with pytest.raises(BrokerUnavailable, match="metadata"):
-        await publisher.publish("visits", _message())
-    assert TIMEOUT_S - 0.05 < time.monotonic() - started < TIMEOUT_S + 0.2
-    assert not kafka.producers[0].futures
-    assert publisher.replacements == 1
     await publisher.close()

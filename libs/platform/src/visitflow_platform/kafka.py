@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kafka import KafkaProducer
-from kafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError, RecordListTooLargeError
+from kafka.errors import KafkaError, MessageSizeTooLargeError, RecordListTooLargeError
 from visitflow_events import Message, encode
 
 from .library_gaps import close_now
@@ -30,8 +30,6 @@ log = logging.getLogger(__name__)
 
 # Failures that say something about the record, not about the producer: no reason to replace it.
 _RECORD_ERRORS = (MessageSizeTooLargeError, RecordListTooLargeError)
-# How often a send is tried again while the producer fetches its topic's partitions.
-METADATA_POLL_S = 0.01
 
 
 class BrokerUnavailable(RuntimeError):
@@ -60,9 +58,7 @@ class EventPublisher:
             # followed by a late write from a retry
             "delivery_timeout_ms": timeout_ms,
             "request_timeout_ms": timeout_ms - 100,
-            # send() never waits: it is called on the event loop, and while the topic's partitions are
-            # not known it hands nothing over and raises KafkaTimeoutError (`_send`)
-            "max_block_ms": 0,
+            "max_block_ms": timeout_ms,
             "bootstrap_timeout_ms": timeout_ms,
             "reconnect_backoff_max_ms": 1000,
         }
@@ -106,9 +102,12 @@ class EventPublisher:
         await self.publish_all(topic, [message])
 
     async def publish_all(self, topic: str, messages: Sequence[Message]) -> None:
+        loop = asyncio.get_running_loop()
         producer = await self._producer_within(self._timeout_s)
         try:
-            futures = [await self._send(producer, topic, message) for message in messages]
+            # send() may block while metadata is fetched (at most max_block_ms), so it runs off the
+            # event loop, and is not abandoned half-way: a record handed to the producer is waited for.
+            futures = await loop.run_in_executor(None, self._send_all, producer, loop, topic, messages)
             async with asyncio.timeout(self._timeout_s):
                 for future in futures:
                     await future
@@ -150,27 +149,21 @@ class EventPublisher:
         # its I/O thread is stopped and it is closed regardless.
         await asyncio.get_running_loop().run_in_executor(None, close_now, producer, self._timeout_s)
 
-    async def _send(self, producer: KafkaProducer, topic: str, message: Message) -> asyncio.Future[Any]:
-        """Hands the record to the producer (on the event loop: with `max_block_ms` 0, send() only
-        appends it to a batch and wakes the producer's I/O thread); the future settles when the broker
-        answers. While the topic's partitions are not known (a new producer), tries again every
-        `METADATA_POLL_S`, for at most the publish timeout."""
-        loop = asyncio.get_running_loop()
-        key, value = message.office_id.encode(), encode(message)
-        deadline = loop.time() + self._timeout_s
-        while True:
-            try:
-                sent = producer.send(topic, key=key, value=value)
-                break
-            except KafkaTimeoutError:
-                if loop.time() >= deadline:
-                    raise
-                await asyncio.sleep(METADATA_POLL_S)
-        result: asyncio.Future[Any] = loop.create_future()
-        # the callbacks run on the producer's I/O thread (or here, when it is already answered)
-        sent.add_callback(lambda meta: loop.call_soon_threadsafe(_settle, result, meta, None))
-        sent.add_errback(lambda exc: loop.call_soon_threadsafe(_settle, result, None, exc))
-        return result
+    def _send_all(
+        self,
+        producer: KafkaProducer,
+        loop: asyncio.AbstractEventLoop,
+        topic: str,
+        messages: Sequence[Message],
+    ) -> list[asyncio.Future[Any]]:
+        futures: list[asyncio.Future[Any]] = []
+        for message in messages:
+            result: asyncio.Future[Any] = loop.create_future()
+            sent = producer.send(topic, key=message.office_id.encode(), value=encode(message))
+            sent.add_callback(lambda meta, f=result: loop.call_soon_threadsafe(_settle, f, meta, None))
+            sent.add_errback(lambda exc, f=result: loop.call_soon_threadsafe(_settle, f, None, exc))
+            futures.append(result)
+        return futures
 
     async def close(self) -> None:
         self._closed = True
