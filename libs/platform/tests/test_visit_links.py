@@ -3,6 +3,7 @@ digest."""
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 
 import pytest
@@ -30,7 +31,7 @@ def test_every_letter_comes_from_as_many_random_byte_values_and_the_rest_are_dro
         drawn.append(n)
         return chunks.pop(0)[:n]
 
-    monkeypatch.setattr(visit_links.secrets, "token_bytes", token_bytes)
+    monkeypatch.setattr(secrets, "token_bytes", token_bytes)
     assert new_token() == ALPHABET[:7] + ALPHABET[: LENGTH - 7]
     assert len(drawn) == 2
 
