@@ -689,3 +689,35 @@ async def test_the_read_model_healer_gets_every_held_offices_picture_again() -> 
 
     assert await queue.reproject() == 2
     assert sorted(office_id for office_id, _ in outbox.refreshed) == ["halden", "loten"]
+
+
+async def test_the_forecast_expects_the_days_bookings_to_come() -> None:
+    queue, outbox, _ = handlers()
+    for n in range(6):
+        await queue.handle(
+            AppointmentBooked(
+                event_id=uuid4(),
+                occurred_at=NOW - timedelta(days=1),
+                office_id="loten",
+                correlation_id=uuid4(),
+                producer="checkin",
+                booking_id=f"TA-SOON{n}",
+                business_date=DAY,
+                counsellor_id="veileder-1",
+                starts_at=NOW + timedelta(minutes=10 + 5 * n),
+                duration_minutes=30,
+                reason=Reason.COUNSELLOR_APPOINTMENT,
+            )
+        )
+    drop_ins = [arrival() for _ in range(8)]
+
+    await queue.handle_batch(drop_ins)
+
+    state, office = queue.state("loten"), OFFICES.office("loten")
+    assert office is not None
+    zone = OFFICES.timezone
+    last = drop_ins[-1].visit_id
+    with_bookings = forecast(state, office, NOW, zone, queue.day("loten", DAY)).visits[last].expected_s
+    without = forecast(state, office, NOW, zone).visits[last].expected_s
+    assert with_bookings != without  # the bookings change this visitor's figure
+    assert dict(outbox.replies)[str(last)]["estimated_wait_s"] == with_bookings

@@ -269,7 +269,7 @@ class QueueHandlers:
             state = batch.states[office_id]
             estimates = estimates_of[office_id]
             lines = line_waits(state, office, estimates)
-            hint = self._staffing_hint(state, office, batch.now)
+            hint = self._staffing_hint(state, office, batch.now, self._today(office_id, batch.now, batch))
             view = self._snapshot(office_id, state, estimates, batch.now, batch, hint)
             assert view is not None
             places = _places(view)
@@ -293,7 +293,8 @@ class QueueHandlers:
             office = self.offices.office(office_id)
             assert office is not None  # only known offices decide or answer anything
             state = self._current(office_id, batch)
-            estimates = forecast(state, office, batch.now, self.offices.timezone)
+            today = self._today(office_id, batch.now, batch)
+            estimates = forecast(state, office, batch.now, self.offices.timezone, today)
             estimates_of[office_id] = estimates
             for visit_id, reply in batch.quotes.get(office_id, []):
                 visit = state.visit(visit_id)
@@ -319,20 +320,25 @@ class QueueHandlers:
         now = now or self.clock.now()
         self._pictured[office_id] = now
         views = self._views.setdefault(office_id, VisitViews())
+        today = self._today(office_id, now, batch)
         if hint is None:
-            hint = self._staffing_hint(state, office, now)
-        zone = self.offices.timezone
-        day = business_date(now, zone)
-        today = self._current_day(office_id, day, batch) if batch else self.day(office_id, day)
-        return snapshot(state, office, views, now, zone, estimates, hint, today)
+            hint = self._staffing_hint(state, office, now, today)
+        return snapshot(state, office, views, now, self.offices.timezone, estimates, hint, today)
 
-    def _staffing_hint(self, state: OfficeQueue, office: Office, now: datetime) -> tuple[StaffingOption, ...]:
+    def _today(self, office_id: str, now: datetime, batch: _Batch | None = None) -> DayBook:
+        """The office's bookings of the business day at `now`, as the batch left them if it has one."""
+        day = business_date(now, self.offices.timezone)
+        return self._current_day(office_id, day, batch) if batch else self.day(office_id, day)
+
+    def _staffing_hint(
+        self, state: OfficeQueue, office: Office, now: datetime, today: DayBook
+    ) -> tuple[StaffingOption, ...]:
         """The office's staffing hint as last made; made now only when it has none or its rooms in
         service changed (a batch of check-ins does not pay for it: `_remake_staffing_hints`)."""
         made = self._staffing.get(office.id)
         rooms = serving_rooms(state, office)
         if made is None or made[1] != rooms:
-            made = (now, rooms, staffing(state, office, now, self.offices.timezone))
+            made = (now, rooms, staffing(state, office, now, self.offices.timezone, today))
             self._staffing[office.id] = made
         return made[2]
 
@@ -344,7 +350,8 @@ class QueueHandlers:
             if office is None or timedelta(0) <= now - made_at < STAFFING_EVERY:
                 continue
             state = self.state(office_id)
-            made = (now, serving_rooms(state, office), staffing(state, office, now, self.offices.timezone))
+            hint = staffing(state, office, now, self.offices.timezone, self._today(office_id, now))
+            made = (now, serving_rooms(state, office), hint)
             self._staffing[office_id] = made
 
     def _store(self, batch: _Batch) -> None:
