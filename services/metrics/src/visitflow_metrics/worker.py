@@ -12,6 +12,7 @@ import functools
 import faust
 from visitflow_platform.redis_client import redis_client
 from visitflow_platform.streams import (
+    BATCH_MAX,
     DeadLetterQueue,
     install_heartbeat,
     install_read_model_healer,
@@ -28,10 +29,11 @@ from .config import MetricsSettings
 from .domain import OfficeDays
 from .handlers import HistoryReload, MetricsHandlers
 
-# The worker takes a batch at most every half second: a produce request or a Redis pipeline costs it
-# more than the records in it, and no screen but the dashboard waits on it
-# (docs/decisions/metrics-batches-every-half-second.md).
-BATCH_PAUSE_S = 0.5
+# The worker takes a batch at most every second: a produce request, a Redis pipeline and an office's
+# table and history writes cost it more than the records in them, and no screen but the dashboard
+# waits on it. A full batch is not followed by a pause: the worker is behind, and catches up
+# (docs/decisions/metrics-batches-every-second.md).
+BATCH_PAUSE_S = 1.0
 
 
 def create_worker(settings: MetricsSettings) -> faust.App:
@@ -57,9 +59,10 @@ def create_worker(settings: MetricsSettings) -> faust.App:
 
     @app.agent(visits)
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
-        async for batch in take_batches(stream):
+        async for batch in take_batches(stream, BATCH_MAX):
             await dead_letters.handle_batch(batch, handlers.handle_batch)
-            await asyncio.sleep(BATCH_PAUSE_S)  # what comes meanwhile is read, and joins the next batch
+            if len(batch) < BATCH_MAX:
+                await asyncio.sleep(BATCH_PAUSE_S)  # what comes meanwhile is read, and joins the next batch
 
     @app.task
     async def reload_history() -> None:
