@@ -6,7 +6,6 @@ history topic when Redis lost it; this module wires them to faust."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 
 import faust
@@ -28,12 +27,7 @@ from .adapters.store import SummaryStore
 from .config import MetricsSettings
 from .domain import OfficeDays
 from .handlers import HistoryReload, MetricsHandlers
-
-# The worker takes a batch at most every second: a produce request, a Redis pipeline and an office's
-# table and history writes cost it more than the records in them, and no screen but the dashboard
-# waits on it. A full batch is not followed by a pause: the worker is behind, and catches up
-# (docs/decisions/metrics-batches-every-second.md).
-BATCH_PAUSE_S = 1.0
+from .pacing import paced
 
 
 def create_worker(settings: MetricsSettings) -> faust.App:
@@ -59,10 +53,8 @@ def create_worker(settings: MetricsSettings) -> faust.App:
 
     @app.agent(visits)
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
-        async for batch in take_batches(stream, BATCH_MAX):
+        async for batch in paced(take_batches(stream, BATCH_MAX), BATCH_MAX):
             await dead_letters.handle_batch(batch, handlers.handle_batch)
-            if len(batch) < BATCH_MAX:
-                await asyncio.sleep(BATCH_PAUSE_S)  # what comes meanwhile is read, and joins the next batch
 
     @app.task
     async def reload_history() -> None:
