@@ -1,10 +1,10 @@
 """How often the metrics worker takes a batch: at most every `BATCH_PAUSE_S`, unless it is behind.
 
 A produce request, a Redis pipeline and an office's table and history writes cost the worker more than
-the records in them, and no screen but the dashboard waits on it, so it lets half a second's records
-gather into one batch. A full batch means the worker is behind: it takes the next at once, so the pause
+the records in them, and no screen but the dashboard waits on it, so it lets a second's records gather
+into one batch. A full batch means the worker is behind: it takes the next at once, so the pause
 never limits how many records a second it can count
-(docs/decisions/metrics-batches-every-half-second.md).
+(docs/decisions/metrics-batches-every-second.md).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-BATCH_PAUSE_S = 0.5
+BATCH_PAUSE_S = 1.0
 
 
 async def paced(
