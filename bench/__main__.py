@@ -1,6 +1,6 @@
 """make bench: the benchmark suite against the whole system, started as `make run` starts it.
 
-    .venv/bin/python -m bench [--quick] [--only efficiency]
+    .venv/bin/python -m bench [--quick] [--only efficiency|fan_out]
 
 Writes bench/results/latest.json and the results section of docs/PERFORMANCE.md. Exits 1 only when the
 system lost, duplicated or refused work; a slow figure is reported beside its target, never failed.
@@ -89,6 +89,17 @@ async def efficiency_only(bench: Bench, quick: bool, results: dict[str, Any]) ->
     results["lost_or_duplicated"] = await audit(bench)
 
 
+async def fan_out_only(bench: Bench, quick: bool, results: dict[str, Any]) -> None:
+    """`--only fan_out`: the system started, four visitors checked in per office (the suite's earlier
+    scenarios leave more), then the fan-out scenario and the audit."""
+    await bench.steady_load(150.0, 4 * len(bench.offices) / 150.0)
+    results["fan_out"] = [await fan_out(bench, n) for n in ((500, 2000) if quick else (2000, 10_000))]
+    results["lost_or_duplicated"] = await audit(bench)
+
+
+ONLY = {"efficiency": efficiency_only, "fan_out": fan_out_only}
+
+
 async def audit(bench: Bench) -> int:
     """Every check-in the system acknowledged is on its office's list exactly once, unless the bench
     sent the visitor home, and then on none."""
@@ -150,7 +161,7 @@ async def main_async(args: argparse.Namespace) -> int:
         results["startup_s"] = round(time.perf_counter() - started, 1)
         bench = Bench(stack, problems=problems)
         try:
-            await (efficiency_only if args.only == "efficiency" else suite)(bench, args.quick, results)
+            await ONLY.get(args.only, suite)(bench, args.quick, results)
             results["suite_s"] = round(time.perf_counter() - started, 1)
         finally:
             await bench.close()
@@ -172,7 +183,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a quarter of every load (for trying it out)")
     parser.add_argument(
-        "--only", choices=["efficiency"], help="only CPU per check-in at a steady 200/s (about 2 minutes)"
+        "--only",
+        choices=sorted(ONLY),
+        help="efficiency: only CPU per check-in at a steady 200/s (about 2 minutes); "
+        "fan_out: only the fan-out to 2,000 and 10,000 live streams (about 2 minutes)",
     )
     return asyncio.run(main_async(parser.parse_args()))
 

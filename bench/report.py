@@ -122,6 +122,16 @@ def render(report: dict[str, Any]) -> str:
                 "",
             )
         )
+        if "api_cpu_s_whole_fleet" in fan:  # results of older runs lack it
+            apis = fan["api_cpu_s_whole_fleet"]
+            rows.append(
+                (
+                    f"{fan['clients']} live clients: CPU for the call in every office, "
+                    "load generator / queue-api / notify-api",
+                    f"{fan['bench_cpu_s_whole_fleet']} / {apis['queue-api']} / {apis['notify-api']} s",
+                    "",
+                )
+            )
     rec = r["recovery"]
     healed, rebuilt = rec["redis_wipe_healed_s"], rec["rebuild_from_kafka_s"]
     restarted = rec["queue_worker_restart_to_first_call_s"]

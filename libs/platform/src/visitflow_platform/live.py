@@ -86,6 +86,11 @@ class Frame:
 
         return ServerSentEvent(self.data, event=self.type, id=self.id).encode()
 
+    @cached_property
+    def order(self) -> tuple[int, int]:
+        """Where the frame stands in its office's history, read once for all its listeners."""
+        return _order(self.id)
+
 
 def _order(frame_id: str) -> tuple[int, int]:
     ms, _, seq = frame_id.partition("-")
@@ -243,11 +248,11 @@ class LiveHub:
             frames = missed if missed is not None else [await self.snapshot(office_id)]
             last = (0, 0)
             for frame in frames:
-                last = _order(frame.id)
+                last = frame.order
                 yield frame
             while (pushed := await queue.get()) is not None:
-                if _order(pushed.id) > last:
-                    last = _order(pushed.id)
+                if pushed.order > last:
+                    last = pushed.order
                     yield pushed
         finally:
             self._listeners[office_id].discard(queue)

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import ServerSentEvent
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
@@ -30,6 +30,7 @@ from .http_protocol import bounded_http, unchecked_versions
 from .kafka import BrokerUnavailable
 from .limits import StreamLimit
 from .live import Frame
+from .live_stream import LiveStream
 from .logs import configure_logging
 from .privacy import personal_data_in_body, personal_data_in_request
 from .settings import ServiceSettings
@@ -210,6 +211,7 @@ def install_common(
     app.add_middleware(RefusePersonalData, phone_fields=phone_fields)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.state.verifier = verifier = TokenVerifier(settings)
+    app.state.live_streams_ending = asyncio.Event()  # set by `serve` when the server is asked to stop
     app.add_middleware(Authenticate, verifier=verifier, link_paths=link_paths)
     if settings.allowed_origins:
         app.add_middleware(
@@ -331,10 +333,9 @@ async def _safe(check: Check) -> bool:
         return False
 
 
-def live_response(events: AsyncIterable[Frame | ServerSentEvent]) -> EventSourceResponse:
+def live_response(events: AsyncIterable[Frame | ServerSentEvent]) -> LiveStream:
     """A live stream as server-sent events, with a keep-alive comment every 15 s."""
-    frames = (event.sse if isinstance(event, Frame) else event async for event in events)
-    return EventSourceResponse(frames, ping=15, headers={"Cache-Control": "no-store"})
+    return LiveStream(events)
 
 
 def server_config(app: FastAPI, settings: ServiceSettings) -> uvicorn.Config:
@@ -358,6 +359,16 @@ def server_config(app: FastAPI, settings: ServiceSettings) -> uvicorn.Config:
     )
 
 
+async def end_live_streams_on_exit(app: FastAPI, server: uvicorn.Server) -> None:
+    """Live streams never end by themselves: once the server is asked to stop, every one is ended, so
+    the server does not wait its graceful-shutdown timeout for them and then cancel them."""
+    while not server.should_exit:  # noqa: ASYNC110 (uvicorn has no event for it)
+        await asyncio.sleep(0.5)
+    ending = getattr(app.state, "live_streams_ending", None)
+    if ending is not None:
+        ending.set()
+
+
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Runs the API until SIGTERM or SIGINT; uvicorn drains requests and runs the lifespan's shutdown."""
     configure_logging(settings.service_name, settings.log_level)
@@ -369,10 +380,12 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
 
     async def run() -> None:
         upkeep = asyncio.create_task(keep_survivors_frozen())
+        ending = asyncio.create_task(end_live_streams_on_exit(app, server))
         try:
             await server.serve()
         finally:
             upkeep.cancel()
+            ending.cancel()
 
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
         runner.run(run())

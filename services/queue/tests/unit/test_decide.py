@@ -69,6 +69,7 @@ from visitflow_queue.domain import (
 )
 from visitflow_queue.domain.estimates import TURNOVER_S, WALK_S
 from visitflow_queue.domain.rooms import office_instant, until_refusal
+from visitflow_queue.domain.state import OCCUPANTS_KEPT
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # Monday 12:30 in Oslo
@@ -310,6 +311,20 @@ def test_call_next_calls_the_first_in_line_to_the_room() -> None:
     assert visit is not None
     assert (visit.stage, visit.room_id, visit.calls) == (VisitStage.CALLED, ROOM, 1)
     assert state.occupant(ROOM) == visit
+
+
+def test_each_state_knows_its_own_rooms_occupants_however_many_states_were_asked_before() -> None:
+    waiting = queued(empty(), arrival(), arrival())
+    rooms = [room.id for room in OFFICE.rooms]
+    states = []
+    for number in range(OCCUPANTS_KEPT + 10):  # more than the occupants remembered
+        state, event = called(waiting, rooms[number % len(rooms)])
+        states.append((state, event))
+        assert waiting.occupant(event.room_id) is None
+
+    for state, event in states:
+        assert state.occupant(event.room_id) == state.visit(event.visit_id)
+        assert state.occupants() == {event.room_id: state.visit(event.visit_id)}
 
 
 def test_call_next_to_an_occupied_room_is_rejected_room_busy() -> None:

@@ -567,6 +567,11 @@ async def test_a_check_in_answer_is_the_estimate_the_tablet_shows_after_its_batc
     assert (last["estimated_wait_s"], last["minutes"]) == (shown["expected_wait_s"], shown["minutes"])
     assert last["position"] == 6  # behind the emergency too
     assert answers[str(urgent.visit_id)]["position"] == 1
+    # the events say the places the answers and the picture do
+    places = {e.visit_id: e.position for e in outbox.emitted if isinstance(e, VisitorQueued)}
+    assert places[drop_ins[-1].visit_id] == 6
+    assert places[urgent.visit_id] == 1
+    assert {str(k): v for k, v in places.items()} == {v["visit_id"]: v["position"] for v in view["waiting"]}
 
 
 async def test_a_batch_forecasts_each_office_once_and_its_events_quote_what_the_visitors_were_told(

@@ -214,6 +214,30 @@ def test_a_visit_unchanged_since_the_last_snapshot_keeps_its_view_and_a_changed_
     assert last == snapshot(started, OFFICE)
 
 
+def test_the_rooms_are_made_again_only_when_someone_moves_room_or_a_room_closes() -> None:
+    state = admit(OfficeQueue(office_id="loten"), arrival(0), arrival(1))
+    views = VisitViews()
+    before = snapshot(state, OFFICE, views)
+
+    later = admit(state, arrival(2))
+    after_check_in = snapshot(later, OFFICE, views)
+    called = fold(
+        later, decide(later, OFFICE, CallNext(**command_fields(), room_id="samtalerom-1"), NOW).events
+    )
+    after_call = snapshot(called, OFFICE, views)
+    closed = fold(
+        called, decide(called, OFFICE, CloseRoom(**command_fields(), room_id="samtalerom-2"), NOW).events
+    )
+    after_close = snapshot(closed, OFFICE, views)
+
+    assert after_check_in["rooms"] is before["rooms"]  # a check-in moves nobody
+    assert after_call["rooms"] is not before["rooms"]
+    assert [r["ticket"] for r in after_call["rooms"] if "ticket" in r] == ["D-001"]
+    assert [r["in_service"] for r in after_close["rooms"] if r["room_id"] == "samtalerom-2"] == [False]
+    assert after_call == snapshot(called, OFFICE)
+    assert after_close == snapshot(closed, OFFICE)
+
+
 def command(kind: type[Command], **fields: object) -> Command:
     return kind(**command_fields(), **fields)
 

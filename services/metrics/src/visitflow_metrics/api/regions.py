@@ -11,11 +11,12 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import ServerSentEvent
 from visitflow_platform.access import Action
 from visitflow_platform.auth import require
 from visitflow_platform.deps import LastEventId
 from visitflow_platform.live import SNAPSHOT, Frame, LiveHub
+from visitflow_platform.live_stream import LiveStream
 from visitflow_platform.web import live_response
 
 from .dependencies import CsvResponse, First, Last, Metrics, RegionDep, csv_response
@@ -61,7 +62,7 @@ async def region_today(region: RegionDep, api: Metrics) -> dict[str, Any]:
     summary="Live stream (server-sent events): a snapshot, then each office's changes, and the clock",
     dependencies=[require(Action.READ_REGION)],
 )
-async def region_stream(region: RegionDep, api: Metrics, last_event_id: LastEventId) -> EventSourceResponse:
+async def region_stream(region: RegionDep, api: Metrics, last_event_id: LastEventId) -> LiveStream:
     async def snapshot() -> ServerSentEvent:
         today = orjson.dumps(await api.overview.region_today(region)).decode()
         return ServerSentEvent(today, event=SNAPSHOT)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
-from sse_starlette import EventSourceResponse
 from visitflow_platform.access import Action
 from visitflow_platform.auth import PUBLIC, require
 from visitflow_platform.deps import LastEventId, OfficeDep
+from visitflow_platform.live_stream import LiveStream
 from visitflow_platform.pages import page
 from visitflow_platform.web import live_response
 
@@ -24,9 +24,7 @@ router = APIRouter(prefix="/api/offices/{office_id}")
     "(server-sent events)",
     dependencies=[require(Action.READ_COUNSELLOR_ALERTS)],
 )
-async def counsellor_stream(
-    office: OfficeDep, api: Notify, last_event_id: LastEventId
-) -> EventSourceResponse:
+async def counsellor_stream(office: OfficeDep, api: Notify, last_event_id: LastEventId) -> LiveStream:
     return live_response(api.counsellors.subscribe(office.id, last_event_id))
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import orjson
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, JSONResponse
-from sse_starlette import EventSourceResponse
 from visitflow_platform.access import Action
 from visitflow_platform.auth import PUBLIC, require
 from visitflow_platform.deps import LastEventId, OfficeDep
+from visitflow_platform.live_stream import LiveStream
 from visitflow_platform.pages import page
 from visitflow_platform.web import live_response
 
@@ -41,7 +41,7 @@ async def display(office: OfficeDep, api: Notify) -> JSONResponse:
     summary="The display's live stream (server-sent events)",
     dependencies=[require(Action.READ_DISPLAY)],
 )
-async def display_stream(office: OfficeDep, api: Notify, last_event_id: LastEventId) -> EventSourceResponse:
+async def display_stream(office: OfficeDep, api: Notify, last_event_id: LastEventId) -> LiveStream:
     return live_response(api.displays.subscribe(office.id, last_event_id))
 
 

@@ -10,10 +10,11 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, JSONResponse
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import ServerSentEvent
 from visitflow_events import CancelCause, CancelVisit, Command, HoldVisit, ReturnVisit
 from visitflow_platform.deps import IdempotencyKey, LastEventId
 from visitflow_platform.errors import ApiError
+from visitflow_platform.live_stream import LiveStream
 from visitflow_platform.pages import page
 from visitflow_platform.replies import Decision, Outcome
 from visitflow_platform.visit_links import VisitLink
@@ -71,7 +72,7 @@ async def own(link: Link, api: Notify) -> dict[str, Any]:
 @router.get(
     "/stream", summary="The visit's own picture, live (server-sent events); resumes from Last-Event-ID"
 )
-async def stream(link: Link, api: Notify, last_event_id: LastEventId) -> EventSourceResponse:
+async def stream(link: Link, api: Notify, last_event_id: LastEventId) -> LiveStream:
     visits = api.visit_links
     if visits.streams_full(link):
         raise ApiError(

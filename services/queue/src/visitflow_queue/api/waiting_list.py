@@ -6,10 +6,10 @@ from __future__ import annotations
 import orjson
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sse_starlette import EventSourceResponse
 from visitflow_platform.access import Action
 from visitflow_platform.auth import require
 from visitflow_platform.deps import LastEventId, OfficeDep
+from visitflow_platform.live_stream import LiveStream
 from visitflow_platform.web import live_response
 
 from .dependencies import READ_ANSWERS, Queue
@@ -34,6 +34,6 @@ async def queue(office: OfficeDep, api: Queue) -> JSONResponse:
     responses=READ_ANSWERS,
     dependencies=[require(Action.READ_QUEUE)],
 )
-async def stream(office: OfficeDep, api: Queue, last_event_id: LastEventId) -> EventSourceResponse:
+async def stream(office: OfficeDep, api: Queue, last_event_id: LastEventId) -> LiveStream:
     await api.picture(office.id)  # a stream starts from a true picture, or not at all (503)
     return live_response(api.hub.subscribe(office.id, last_event_id))

@@ -174,8 +174,9 @@ def check_in(
 ) -> list[Event]:
     """Gives a checked-in visitor a ticket and a place. A visit already queued today gives nothing new.
 
-    With `estimate`, the `VisitorQueued` carries the wait a forecast of the office gives; without, its
-    wait is 0 for the caller to fill in (a batch forecasts each office once, after all its check-ins)."""
+    With `estimate`, the `VisitorQueued` carries the visitor's place and the wait a forecast of the office
+    gives; without, its place is 1 and its wait 0 for the caller to fill in (a batch forecasts and
+    pictures each office once, after all its check-ins)."""
     if event.visit_id in state.tickets:
         return []
     if state.business_date is not None and event.business_date < state.business_date:
@@ -206,13 +207,13 @@ def check_in(
         position=1,
         estimated_wait_s=0,
     )
+    if not estimate:
+        return [*events, queued]
     after = evolve(state, queued)
     visit = after.visits[event.visit_id]
     ahead = ahead_of(after, office, visit, now)
-    update: dict[str, int] = {"position": ahead + 1}
-    if estimate:
-        update["estimated_wait_s"] = forecast(after, office, now, zone).visits[visit.visit_id].expected_s
-    return [*events, queued.model_copy(update=update)]
+    wait = forecast(after, office, now, zone).visits[visit.visit_id].expected_s
+    return [*events, queued.model_copy(update={"position": ahead + 1, "estimated_wait_s": wait})]
 
 
 def _configured(office: Office, command: Command) -> None:

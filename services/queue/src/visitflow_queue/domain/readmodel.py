@@ -58,6 +58,7 @@ class VisitViews:
         # by id(), to spare hashing UUIDs: (the visit, its view, its view with its place)
         self._views: dict[int, tuple[OpenVisit, dict[str, Any], dict[str, Any]]] = {}
         self._next: dict[int, tuple[OpenVisit, dict[str, Any], dict[str, Any]]] = {}
+        self._rooms: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None
 
     def __call__(self, office: Office, visit: OpenVisit, position: int | None = None) -> dict[str, Any]:
         made = self._views.get(id(visit))
@@ -69,9 +70,44 @@ class VisitViews:
         self._next[id(visit)] = made
         return made[2]
 
+    def rooms(self, office: Office, state: OfficeQueue) -> list[dict[str, Any]]:
+        """The office's rooms (`_rooms`), made again only when their occupants or closures changed: a
+        check-in changes neither, and an office may have dozens of rooms."""
+        key = (tuple(state.occupants().items()), state.closed_rooms, state.closed_until)
+        if self._rooms is None or self._rooms[0] != key:
+            self._rooms = (key, _rooms(office, state))
+        return self._rooms[1]
+
     def done(self) -> None:
         """A snapshot is made: forgets the visits it did not show."""
         self._views, self._next = self._next, {}
+
+
+def _rooms(office: Office, state: OfficeQueue) -> list[dict[str, Any]]:
+    occupied = state.occupants()
+    return [
+        {
+            "room_id": room.id,
+            "name": room.name,
+            "kind": room.kind.value,
+            "in_service": room.id not in state.closed_rooms,
+            **(
+                {"closed_until": state.closed_until[room.id].isoformat()}
+                if room.id in state.closed_rooms and room.id in state.closed_until
+                else {}
+            ),
+            **(
+                {
+                    "ticket": occupied[room.id].ticket,
+                    "visit_id": str(occupied[room.id].visit_id),
+                    "stage": occupied[room.id].stage.value,
+                }
+                if room.id in occupied
+                else {}
+            ),
+        }
+        for room in office.rooms
+    ]
 
 
 def closes_at(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> datetime | None:
@@ -159,30 +195,7 @@ def snapshot(
         }
         for line in office.lines
     ]
-    occupied = {visit.room_id: visit for visit in state.visits.values() if visit.room_id}
-    rooms = [
-        {
-            "room_id": room.id,
-            "name": room.name,
-            "kind": room.kind.value,
-            "in_service": room.id not in state.closed_rooms,
-            **(
-                {"closed_until": state.closed_until[room.id].isoformat()}
-                if room.id in state.closed_rooms and room.id in state.closed_until
-                else {}
-            ),
-            **(
-                {
-                    "ticket": occupied[room.id].ticket,
-                    "visit_id": str(occupied[room.id].visit_id),
-                    "stage": occupied[room.id].stage.value,
-                }
-                if room.id in occupied
-                else {}
-            ),
-        }
-        for room in office.rooms
-    ]
+    rooms = views.rooms(office, state) if views is not None else _rooms(office, state)
     result: dict[str, Any] = {
         "follow_up": _follow_ups(state),
         "office_id": office.id,

@@ -270,19 +270,24 @@ class QueueHandlers:
             estimates = estimates_of[office_id]
             lines = line_waits(state, office, estimates)
             hint = self._staffing_hint(state, office, batch.now)
+            view = self._snapshot(office_id, state, estimates, batch.now, batch, hint)
+            assert view is not None
+            places = _places(view)
+            events = [_quoted(event, estimates, places) for event in events]
+            for visit_id, reply in batch.quotes.get(office_id, []):
+                reply["position"] = places.get(str(visit_id), 1)
             if state.business_date is not None and (lines, hint) != self._published.get(office_id):
                 cause = batch.last[office_id]
                 events = _with_waits(events, state.business_date, lines, hint, cause, batch.now)
                 published[office_id] = (lines, hint)
-            view = self._snapshot(office_id, state, estimates, batch.now, batch, hint)
-            assert view is not None
             changes.append((office_id, events, view))
         return changes, published
 
     def _quote(self, batch: _Batch) -> dict[str, Forecast]:
         """The estimates of each office the batch changed or checked in to, made once, at its end; and
-        the check-in answers and the batch's `VisitorQueued` filled from them: the figure and place the
-        tablet shows after the batch (one forecast per office and batch, not one per check-in)."""
+        the check-in answers filled from them: the figure the tablet shows after the batch (one forecast
+        per office and batch, not one per check-in; their places, and the batch's `VisitorQueued`, are
+        filled from the new picture, `_changes`)."""
         estimates_of = {}
         for office_id in {*batch.events, *batch.quotes}:
             office = self.offices.office(office_id)
@@ -290,12 +295,11 @@ class QueueHandlers:
             state = self._current(office_id, batch)
             estimates = forecast(state, office, batch.now, self.offices.timezone)
             estimates_of[office_id] = estimates
-            if office_id in batch.events:
-                batch.events[office_id] = [_quoted(event, estimates) for event in batch.events[office_id]]
             for visit_id, reply in batch.quotes.get(office_id, []):
                 visit = state.visit(visit_id)
                 wait = estimates.visits.get(visit_id, WaitEstimate(expected_s=0, low_s=0, high_s=0))
-                reply["position"] = (ahead_of(state, office, visit, batch.now) if visit else 0) + 1
+                if office_id not in batch.events:  # no new picture to read the place from
+                    reply["position"] = (ahead_of(state, office, visit, batch.now) if visit else 0) + 1
                 reply["estimated_wait_s"] = wait.expected_s
                 reply.update({k: v for k, v in wait_view(wait).items() if k != "expected_wait_s"})
         return estimates_of
@@ -541,12 +545,24 @@ def _with_waits(
     return [*events, waits_estimated(day, lines, hint, cause, now)]
 
 
-def _quoted(event: Event, estimates: Forecast) -> Event:
-    """A `VisitorQueued` of the batch with the wait its visitor is told (none if called in the batch)."""
+def _places(view: dict[str, Any]) -> dict[str, int]:
+    """Each waiting visitor's place in the line, by visit id, from an office's picture, which orders the
+    line anyway (asking each visitor's place of the estimator would order it again per visitor)."""
+    return {entry["visit_id"]: entry["position"] for entry in view["waiting"]}
+
+
+def _quoted(event: Event, estimates: Forecast, places: dict[str, int]) -> Event:
+    """A `VisitorQueued` of the batch with the wait its visitor is told and their place (none and first
+    if called in the batch)."""
     if not isinstance(event, VisitorQueued):
         return event
     wait = estimates.visits.get(event.visit_id)
-    return event.model_copy(update={"estimated_wait_s": wait.expected_s if wait else 0})
+    return event.model_copy(
+        update={
+            "estimated_wait_s": wait.expected_s if wait else 0,
+            "position": places.get(str(event.visit_id), 1),
+        }
+    )
 
 
 def _empty_day(key: str) -> DayBook:
