@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import pytest
 from visitflow_devstack.testing import System, eventually
+from visitflow_metrics.pacing import BATCH_PAUSE_S
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 OFFICE = "fredrikstad"
@@ -30,10 +31,11 @@ def _footfall(system: System) -> dict[str, Any]:
 
 
 def _settled(read: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
-    """The figures once the metrics worker has counted everything (two reads half a second apart
-    agree): a check-in is answered when the queue has it, the metrics worker may still be counting."""
+    """The figures once the metrics worker has counted everything (two reads a batch pause and a half
+    second apart agree): a check-in is answered when the queue has it, the metrics worker may still be
+    counting."""
     first = read()
-    time.sleep(0.5)
+    time.sleep(BATCH_PAUSE_S + 0.5)
     return first if read() == first else None
 
 

@@ -26,7 +26,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from visitflow_devstack.testing import System, eventually
 from visitflow_events import Outcome, Reason, VisitKind
-from visitflow_metrics.worker import BATCH_PAUSE_S
+from visitflow_metrics.pacing import BATCH_PAUSE_S
 from visitflow_offices import business_date
 from visitflow_platform.topics import metrics_history_topic
 from visitflow_simulator.plan import plan_day

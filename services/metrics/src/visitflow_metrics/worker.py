@@ -6,12 +6,12 @@ history topic when Redis lost it; this module wires them to faust."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 
 import faust
 from visitflow_platform.redis_client import redis_client
 from visitflow_platform.streams import (
+    BATCH_MAX,
     DeadLetterQueue,
     install_heartbeat,
     install_read_model_healer,
@@ -27,11 +27,7 @@ from .adapters.store import SummaryStore
 from .config import MetricsSettings
 from .domain import OfficeDays
 from .handlers import HistoryReload, MetricsHandlers
-
-# The worker takes a batch at most every half second: a produce request or a Redis pipeline costs it
-# more than the records in it, and no screen but the dashboard waits on it
-# (docs/decisions/metrics-batches-every-half-second.md).
-BATCH_PAUSE_S = 0.5
+from .pacing import paced
 
 
 def create_worker(settings: MetricsSettings) -> faust.App:
@@ -57,9 +53,8 @@ def create_worker(settings: MetricsSettings) -> faust.App:
 
     @app.agent(visits)
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
-        async for batch in take_batches(stream):
+        async for batch in paced(take_batches(stream, BATCH_MAX), BATCH_MAX):
             await dead_letters.handle_batch(batch, handlers.handle_batch)
-            await asyncio.sleep(BATCH_PAUSE_S)  # what comes meanwhile is read, and joins the next batch
 
     @app.task
     async def reload_history() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from visitflow_events import Event, as_dict
+from visitflow_events import Event
 from visitflow_offices import Office, office_hours
 
 from .board import Board, shown
@@ -89,14 +89,15 @@ def day_view(office: Office, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
+_ANNOUNCED = {"type", "event_id", "ticket", "room_id", "call_number", "occurred_at"}
+
+
 def display_frame(view: dict[str, Any], event: Event | None = None) -> str:
     body: dict[str, Any] = {"display": view}
     if event is not None:
-        body["event"] = {
-            key: value
-            for key, value in as_dict(event).items()
-            if key in ("type", "event_id", "ticket", "room_id", "call_number", "occurred_at")
-        }
+        # only the fields a display announces are dumped: a `VisitorQueued` also carries its batch's
+        # estimates, which the board already shows
+        body["event"] = event.model_dump(mode="json", include=_ANNOUNCED, exclude_none=True)
     return orjson.dumps(body).decode()
 
 

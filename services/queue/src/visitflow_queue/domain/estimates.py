@@ -22,6 +22,7 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 from uuid import UUID, uuid5
@@ -285,7 +286,12 @@ class _Office:
 
     def free_at(self) -> list[tuple[float, float]]:
         """When each room in service, or closed and expected back (`rooms_expected_back`), comes free,
-        in seconds from now, and that time's variance."""
+        in seconds from now, and that time's variance (a new list: a play takes it as its heap)."""
+        return list(self._free_at)
+
+    @cached_property
+    def _free_at(self) -> tuple[tuple[float, float], ...]:
+        """`free_at`, worked out once for the plays of a forecast (one per line nobody waits in)."""
         times = []
         back = rooms_expected_back(self.state, self.office, self.now)
         for room_id in [*rooms_in_service(self.state, self.office), *back]:
@@ -303,8 +309,8 @@ class _Office:
             spread = _spread(self.state, occupant.line_id) * min(remaining, service)
             times.append((max(remaining + self.turnover_s, back.get(room_id, 0.0)), spread**2))
         if self.room_change >= 0:
-            return times + [(0.0, 0.0)] * self.room_change
-        return sorted(times)[: max(0, len(times) + self.room_change)]
+            return (*times, *[(0.0, 0.0)] * self.room_change)
+        return tuple(sorted(times)[: max(0, len(times) + self.room_change)])
 
     def arrival(self, expected: Expected) -> OpenVisit:
         visit = self.made.get(expected.number)
