@@ -22,8 +22,8 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import NamedTuple
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
