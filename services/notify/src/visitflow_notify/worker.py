@@ -7,7 +7,6 @@ faust."""
 from __future__ import annotations
 
 import faust
-from visitflow_platform.live import LiveFeed
 from visitflow_platform.redis_client import redis_client
 from visitflow_platform.streams import (
     DeadLetterQueue,
@@ -20,13 +19,13 @@ from visitflow_platform.streams import (
 from visitflow_platform.tables import ParsedTable
 from visitflow_platform.topics import TABLES
 
+from .adapters.live_feeds import LiveFeeds
 from .adapters.notifications import NotificationTopic
 from .adapters.providers import make_provider
-from .adapters.scopes import COUNSELLOR_SCOPE, DISPLAY_SCOPE, VISITOR_SCOPE
 from .adapters.sender import Sender
 from .config import NotifySettings
 from .domain import Audience, Board
-from .handlers import Feeds, NotifyHandlers
+from .handlers import NotifyHandlers
 
 
 def create_worker(settings: NotifySettings) -> faust.App:
@@ -53,11 +52,7 @@ def create_worker(settings: NotifySettings) -> faust.App:
         settings.clock,
         boards,
         audiences,
-        Feeds(
-            LiveFeed(redis, DISPLAY_SCOPE),
-            LiveFeed(redis, COUNSELLOR_SCOPE),
-            LiveFeed(redis, VISITOR_SCOPE),
-        ),
+        LiveFeeds(redis),
         NotificationTopic(notifications),
         sender,
         settings.display_calls,

@@ -22,7 +22,7 @@ from visitflow_events import (
     VisitorQueued,
 )
 from visitflow_notify.domain import CALLED, YOUR_PAGE, Audience, Board, outcome
-from visitflow_notify.handlers import Feeds, NotifyHandlers
+from visitflow_notify.handlers import NotifyHandlers
 from visitflow_offices import FixedClock, load_offices
 from visitflow_platform.live import Outgoing
 from visitflow_platform.settings import DEFAULT_OFFICES_FILE
@@ -46,6 +46,23 @@ class RecordingFeed:
         self.calls.append(self.name)
         self.frames.extend(frames)
         return [str(i) for i, _ in enumerate(frames)]
+
+
+class RecordingFeeds:
+    """The three channels, as one round trip would write them: all or nothing."""
+
+    def __init__(self, *feeds: RecordingFeed) -> None:
+        self.feeds = feeds
+        self.round_trips = 0
+
+    async def publish(
+        self, display: Sequence[Outgoing], counsellors: Sequence[Outgoing], visitors: Sequence[Outgoing]
+    ) -> None:
+        if any(feed.failing for feed in self.feeds):
+            raise ConnectionError("Redis away")
+        self.round_trips += 1
+        for feed, frames in zip(self.feeds, (display, counsellors, visitors), strict=True):
+            await feed.publish_all(frames)
 
 
 class RecordingTopic:
@@ -81,12 +98,13 @@ class Ports:
         self.sender = FakeSender()
         self.boards = ParsedTable[Board]({}, Board, lambda o: Board(office_id=o))
         self.audiences = ParsedTable[Audience]({}, Audience, lambda o: Audience(office_id=o))
+        self.feeds = RecordingFeeds(self.display, self.counsellors, self.visitors)
         self.handlers = NotifyHandlers(
             OFFICES,
             FixedClock(NOW),
             self.boards,
             self.audiences,
-            Feeds(self.display, self.counsellors, self.visitors),
+            self.feeds,
             self.topic,
             self.sender,
             display_calls=5,
@@ -167,6 +185,7 @@ async def test_a_call_is_pushed_to_the_display_then_its_sms_and_display_outcome_
     assert isinstance(sent, NotificationSent)
     assert (sent.channel, sent.causation_id, sent.attempts) == (Channel.DISPLAY, call.event_id, 1)
     assert ports.calls == ["display", "counsellors", "visitors", "notifications"]
+    assert ports.feeds.round_trips == 1  # the batch's frames of all three channels together
     assert [c.ticket for c in ports.boards.get("halden").calls] == ["D-001"]
     assert ports.audiences.stored() == ["halden"]
 

@@ -2,12 +2,11 @@
 visit events and notification requests (`NotifyHandlers`), and what a visitor's link opens
 (`VisitLinks`)."""
 
-from .visit_events import Feeds, NotifyHandlers
+from .visit_events import NotifyHandlers
 from .visit_links import LINK_RATE_PER_MINUTE, Refusal, Refused, VisitLinks
 
 __all__ = [
     "LINK_RATE_PER_MINUTE",
-    "Feeds",
     "NotifyHandlers",
     "Refusal",
     "Refused",

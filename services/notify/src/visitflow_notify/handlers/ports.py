@@ -6,7 +6,7 @@ platform implement them; the unit tests give fakes."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from visitflow_events import Message, NotificationFailed, NotificationRequested, NotificationSent
@@ -24,10 +24,14 @@ class Table(Protocol[V]):
     def stored(self) -> list[str]: ...
 
 
-class Feed(Protocol):
-    """A live channel: stores each frame, updates the office's snapshot and pushes to every listener."""
+class Feeds(Protocol):
+    """The live channels of the displays, the counsellors and the visitors' pages: each frame stored,
+    its office's snapshot updated and pushed to every listener, a batch's frames of all three in one
+    round trip."""
 
-    async def publish_all(self, frames: Sequence[Outgoing]) -> Any: ...
+    async def publish(
+        self, display: Sequence[Outgoing], counsellors: Sequence[Outgoing], visitors: Sequence[Outgoing]
+    ) -> None: ...
 
 
 class Notifications(Protocol):

@@ -30,14 +30,7 @@ from visitflow_platform.live import Outgoing, office_frames
 from ..domain import CALLED, Audience, Board, apply, notices, outcome
 from ..domain.views import counsellor_frame, counsellor_view, display_frame, display_view
 from ..domain.visitor import VISITS_FRAME, visits_frame, visits_view
-from .ports import Deliverer, Feed, Notifications, Table
-
-
-@dataclass
-class Feeds:
-    display: Feed
-    counsellors: Feed
-    visitors: Feed
+from .ports import Deliverer, Feeds, Notifications, Table
 
 
 def _display_frame(view: dict[str, Any], event: Event, _last: bool) -> str:
@@ -97,9 +90,7 @@ class NotifyHandlers:
                 counsellor = counsellor_frame(counsellor_view(board, office))
                 counsellor_frames.append(Outgoing.fresh_snapshot(office.id, counsellor))
                 visitor_frames.append(self._visitors(board, office, shows))
-        await self.feeds.display.publish_all(frames)
-        await self.feeds.counsellors.publish_all(counsellor_frames)
-        await self.feeds.visitors.publish_all(visitor_frames)
+        await self.feeds.publish(frames, counsellor_frames, visitor_frames)
         return len(frames)
 
     async def _show(self, changed: dict[str, Changed]) -> None:
@@ -121,9 +112,7 @@ class NotifyHandlers:
                 arrivals += office_frames(office_id, change.arrivals, render, counsellor)
         for call in calls:
             self.tries[call.event_id] = self.tries.get(call.event_id, 0) + 1
-        await self.feeds.display.publish_all(frames)
-        await self.feeds.counsellors.publish_all(arrivals)
-        await self.feeds.visitors.publish_all(visitor_frames)
+        await self.feeds.publish(frames, arrivals, visitor_frames)
         at = self.clock.now()
         self.shown.extend(
             outcome(call, Channel.DISPLAY, CALLED, self.tries.pop(call.event_id), at) for call in calls
