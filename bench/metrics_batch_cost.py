@@ -25,7 +25,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from visitflow_events import (
-    Event,
+    Message,
     Outcome,
     Reason,
     ServiceCompleted,
@@ -96,7 +96,7 @@ def _envelope(office_id: str, at: datetime, visit_id: UUID) -> dict[str, Any]:
     )
 
 
-def check_in(offices: OfficeDirectory, office_id: str, n: int, at: datetime) -> list[Event]:
+def check_in(offices: OfficeDirectory, office_id: str, n: int, at: datetime) -> list[Message]:
     """A check-in's two events on the visits topic: the arrival and its place in the queue."""
     office = offices.office(office_id)
     assert office is not None
@@ -128,7 +128,7 @@ def check_in(offices: OfficeDirectory, office_id: str, n: int, at: datetime) -> 
     ]
 
 
-def served(queued: VisitorQueued, at: datetime) -> list[Event]:
+def served(queued: VisitorQueued, at: datetime) -> list[Message]:
     """A queued visit called and served."""
     common = {"visit_id": queued.visit_id, "business_date": queued.business_date, "ticket": queued.ticket}
     room = "room-1"

@@ -35,7 +35,7 @@ class HistoryTopic:
 
     async def publish(self, summaries: Sequence[DaySummary]) -> None:
         sent = [
-            await self._topic.send(key=history_key(summary), value=summary.model_dump_json().encode())
+            await self._topic.send(key=history_key(summary), value=summary.json_bytes)
             for summary in summaries
         ]
         for acknowledged in sent:

@@ -66,7 +66,7 @@ class SummaryStore:
             for summary, region_id, frame in writes:
                 args: list[object] = [
                     summary.version,
-                    summary.model_dump_json(),
+                    summary.json_bytes,
                     "1" if frame is not None else "0",
                     OFFICE_FRAME,
                     frame or "",

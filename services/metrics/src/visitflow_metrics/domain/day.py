@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr
 from visitflow_events import (
     AppointmentMissed,
     FollowUpResolved,
@@ -103,6 +104,12 @@ class DaySummary(_Frozen):
         default=(), description="the queue's latest staffing hint: the next hour, a room more or fewer"
     )
 
+    @cached_property
+    def json_bytes(self) -> bytes:
+        """The summary's JSON, dumped once however many places store it (the history, the read model).
+        Kept beside the fields, outside equality; a summary is a record, never copied with changes."""
+        return self.model_dump_json().encode()
+
 
 class OfficeDay(_Frozen):
     office_id: str
@@ -121,9 +128,41 @@ class OfficeDay(_Frozen):
         None  # when the queue made it: an older one delivered late is not kept
     )
 
+    # Running figures of the open visits, kept by `apply` as a visit changes stage, so that a summary
+    # costs what the day's lines and reasons do, not its visits; counted from `visits` when a day is
+    # made or read (`model_post_init`), never stored.
+    _stages: dict[Stage, int] = PrivateAttr(default_factory=dict)  # open visits per stage
+    _waiting_since: dict[UUID, datetime] = PrivateAttr(default_factory=dict)  # when each waiting one came
+
+    def model_post_init(self, context: object) -> None:
+        stages: dict[Stage, int] = {}
+        for track in self.visits.values():
+            stages[track.stage] = stages.get(track.stage, 0) + 1
+        stages.pop(Stage.ENDED, None)
+        self._stages = stages
+        self._waiting_since = {
+            visit_id: track.checked_in_at
+            for visit_id, track in self.visits.items()
+            if track.stage is Stage.WAITING
+        }
+
+    def _moved(self, visit_id: UUID, before: Track | None, after: Track) -> None:
+        """Keeps the running figures of a copy of this day whose visit changed from `before` to `after`."""
+        if before is not None and before.stage is after.stage:
+            return
+        stages = dict(self._stages)
+        if before is not None and before.stage is not Stage.ENDED:
+            stages[before.stage] -= 1
+        if after.stage is not Stage.ENDED:
+            stages[after.stage] = stages.get(after.stage, 0) + 1
+        self._stages = stages
+        if after.stage is Stage.WAITING:
+            self._waiting_since = {**self._waiting_since, visit_id: after.checked_in_at}
+        elif before is not None and before.stage is Stage.WAITING:
+            self._waiting_since = {k: v for k, v in self._waiting_since.items() if k != visit_id}
+
     def summary(self) -> DaySummary:
-        open_visits = [t for t in self.visits.values() if t.stage is not Stage.ENDED]
-        waiting = [t.checked_in_at for t in open_visits if t.stage is Stage.WAITING]
+        stages = self._stages
         return DaySummary(
             office_id=self.office_id,
             business_date=self.business_date,
@@ -133,11 +172,11 @@ class OfficeDay(_Frozen):
             waits_s=self.waits_s,
             service_s=self.service_s,
             quote_errors_s=self.quote_errors_s,
-            in_office=len(open_visits),
-            waiting=len(waiting),
-            called=sum(1 for t in open_visits if t.stage is Stage.CALLED),
-            in_service=sum(1 for t in open_visits if t.stage is Stage.IN_SERVICE),
-            oldest_waiting_since=min(waiting, default=None),
+            in_office=sum(stages.values()),
+            waiting=stages.get(Stage.WAITING, 0),
+            called=stages.get(Stage.CALLED, 0),
+            in_service=stages.get(Stage.IN_SERVICE, 0),
+            oldest_waiting_since=min(self._waiting_since.values(), default=None),
             staffing=self.staffing,
         )
 
@@ -322,7 +361,10 @@ def apply(day: OfficeDay, event: Counted, rules: DayRules) -> OfficeDay | None:
         changes["counters"] = _added(day.counters, increments)
         changes["hourly"] = {**day.hourly, hour: _added(day.hourly.get(hour, {}), increments)}
     changes["version"] = day.version + 1
-    return day.model_copy(update=changes)
+    after = day.model_copy(update=changes)
+    if "visits" in changes and isinstance(event, VisitEvent):
+        after._moved(event.visit_id, day.visits.get(event.visit_id), after.visits[event.visit_id])
+    return after
 
 
 class OfficeDays(_Frozen):
