@@ -29,7 +29,17 @@ from visitflow_events import (
     VisitStage,
     VisitTransferred,
 )
-from visitflow_metrics.domain import DayRules, DaySummary, OfficeDay, OfficeDays, Stage, apply
+from visitflow_metrics.domain import (
+    WAIT_BUCKETS_MIN,
+    DayRules,
+    DaySummary,
+    OfficeDay,
+    OfficeDays,
+    Stage,
+    apply,
+    wait_histogram,
+)
+from visitflow_metrics.domain.figures import estimate_accuracy
 
 START = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 DAY = date(2026, 11, 23)
@@ -166,3 +176,27 @@ def test_a_summary_is_dumped_once_and_its_json_is_that_of_the_summary() -> None:
     assert dumped == summary.model_dump_json().encode()
     assert summary.json_bytes is dumped
     assert DaySummary.model_validate_json(dumped) == summary
+
+
+NEAR_BOUNDS = [bound * 60 + d for bound in WAIT_BUCKETS_MIN for d in (-1, 0, 1)]
+
+
+@given(st.lists(st.integers(0, 5 * 3600) | st.sampled_from(NEAR_BOUNDS), max_size=50))
+def test_the_wait_histogram_buckets_each_wait_under_the_first_bound_it_is_not_above(waits: list[int]) -> None:
+    expected = [0] * (len(WAIT_BUCKETS_MIN) + 1)
+    for seconds in waits:
+        expected[next((i for i, bound in enumerate(WAIT_BUCKETS_MIN) if seconds <= bound * 60), -1)] += 1
+    assert wait_histogram(waits) == expected
+
+
+@given(
+    st.lists(
+        st.integers(-3 * 3600, 3 * 3600) | st.sampled_from([-301, -300, -299, 299, 300, 301]),
+        min_size=1,
+        max_size=50,
+    )
+)
+def test_the_estimates_figures_are_their_definitions(errors: list[int]) -> None:
+    figures = estimate_accuracy({"drop_in": errors})["all"]
+    assert figures["mean_abs_error_s"] == round(sum(abs(v) for v in errors) / len(errors))
+    assert figures["within_5_min_share"] == round(sum(abs(v) <= 300 for v in errors) / len(errors), 3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -35,11 +36,14 @@ def _all(samples: Mapping[str, list[int]]) -> list[int]:
     return [value for values in samples.values() for value in values]
 
 
+_WAIT_BOUNDS_S = [bound * 60 for bound in WAIT_BUCKETS_MIN]
+
+
 def wait_histogram(waits: Iterable[int]) -> list[int]:
+    """How many waits fell in each bucket: at most each bound, then above the last."""
     counts = [0] * (len(WAIT_BUCKETS_MIN) + 1)
     for seconds in waits:
-        index = next((i for i, bound in enumerate(WAIT_BUCKETS_MIN) if seconds <= bound * 60), -1)
-        counts[index] += 1
+        counts[bisect_left(_WAIT_BOUNDS_S, seconds)] += 1  # the first bound not below it
     return counts
 
 
@@ -129,9 +133,11 @@ def estimate_accuracy(errors: dict[str, list[int]]) -> dict[str, dict[str, Any]]
     def figures(values: list[int]) -> dict[str, Any]:
         return {
             "count": len(values),
-            "mean_abs_error_s": round(sum(abs(v) for v in values) / len(values)),
+            "mean_abs_error_s": round(sum(map(abs, values)) / len(values)),
             "bias_s": round(sum(values) / len(values)),
-            "within_5_min_share": round(sum(abs(v) <= WITHIN_S for v in values) / len(values), 3),
+            "within_5_min_share": round(
+                sum(1 for v in values if -WITHIN_S <= v <= WITHIN_S) / len(values), 3
+            ),
         }
 
     lines = {line: figures(values) for line, values in sorted(errors.items()) if values}
