@@ -153,6 +153,8 @@ class OfficeDay(_Frozen):
         stages = dict(self._stages)
         if before is not None and before.stage is not Stage.ENDED:
             stages[before.stage] -= 1
+            if not stages[before.stage]:  # as a day read back counts it: no stage at zero
+                del stages[before.stage]
         if after.stage is not Stage.ENDED:
             stages[after.stage] = stages.get(after.stage, 0) + 1
         self._stages = stages
