@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from visitflow_events import Reason, VisitKind
 from visitflow_offices import OSLO
 from visitflow_platform.settings import DEFAULT_OFFICES_FILE
 
@@ -18,6 +19,14 @@ OFFICES = 250
 REGIONS = 10
 ROOMS = 80
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
+# the check-ins of the CPU benchmarks of one service's use case: drop-ins of the usual reasons
+DROP_IN_MIX = [
+    (VisitKind.DROP_IN, Reason.CASE_STATUS),
+    (VisitKind.DROP_IN, Reason.DELIVER_DOCUMENTS),
+    (VisitKind.DROP_IN, Reason.BENEFIT_QUESTION),
+    (VisitKind.DROP_IN, Reason.JOB_SEEKING),
+    (VisitKind.DROP_IN, Reason.OTHER),
+]
 
 
 def office_ids(count: int = OFFICES) -> list[str]:

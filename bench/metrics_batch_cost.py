@@ -27,9 +27,7 @@ from uuid import UUID, uuid4
 from visitflow_events import (
     Message,
     Outcome,
-    Reason,
     ServiceCompleted,
-    VisitKind,
     VisitorCalled,
     VisitorCheckedIn,
     VisitorQueued,
@@ -43,15 +41,8 @@ from visitflow_metrics.handlers import MetricsHandlers
 from visitflow_offices import OfficeDirectory, business_date, load_offices
 from visitflow_platform.tables import ParsedTable
 
+from bench.country import DROP_IN_MIX as MIX
 from bench.country import office_ids, working_morning, write_country
-
-MIX = [
-    (VisitKind.DROP_IN, Reason.CASE_STATUS),
-    (VisitKind.DROP_IN, Reason.DELIVER_DOCUMENTS),
-    (VisitKind.DROP_IN, Reason.BENEFIT_QUESTION),
-    (VisitKind.DROP_IN, Reason.JOB_SEEKING),
-    (VisitKind.DROP_IN, Reason.OTHER),
-]
 
 
 class Sent:

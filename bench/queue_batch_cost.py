@@ -28,8 +28,6 @@ from uuid import uuid4
 import orjson
 from visitflow_events import (
     Event,
-    Reason,
-    VisitKind,
     VisitorCheckedIn,
     encode,
     new_envelope,
@@ -42,15 +40,8 @@ from visitflow_queue.domain.changes import Shown
 from visitflow_queue.domain.changes import changes as view_changes
 from visitflow_queue.handlers.visit_events import QueueHandlers
 
+from bench.country import DROP_IN_MIX as MIX
 from bench.country import office_ids, working_morning, write_country
-
-MIX = [
-    (VisitKind.DROP_IN, Reason.CASE_STATUS),
-    (VisitKind.DROP_IN, Reason.DELIVER_DOCUMENTS),
-    (VisitKind.DROP_IN, Reason.BENEFIT_QUESTION),
-    (VisitKind.DROP_IN, Reason.JOB_SEEKING),
-    (VisitKind.DROP_IN, Reason.OTHER),
-]
 
 
 class OfflineOutbox:
