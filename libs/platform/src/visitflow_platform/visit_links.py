@@ -15,9 +15,10 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 import orjson
@@ -68,9 +69,46 @@ def _of(visit_id: UUID) -> str:
     return f"vf:link:visit:{visit_id}"
 
 
+@dataclass
+class NewLink:
+    """A link minted and not yet in Redis. `write` adds its writes to a transaction's pipeline: the visit's
+    digest replaced and the one it held read back in the same transaction (`SET ... GET`); `written`,
+    given the pipeline's results, ends the earlier link (a second round trip, only for a visit that had
+    one: a resent check-in)."""
+
+    token: str
+    digest: str
+    visit_id: UUID
+    record: bytes
+    ttl_s: int
+    redis: aioredis.Redis
+    _replaced_at: int = field(default=-1, init=False)
+
+    def write(self, pipe: Pipeline) -> None:
+        pipe.set(_key(self.digest), self.record, ex=self.ttl_s)
+        self._replaced_at = len(pipe)
+        pipe.set(_of(self.visit_id), self.digest, ex=self.ttl_s, get=True)
+
+    async def written(self, results: Sequence[Any]) -> None:
+        previous = results[self._replaced_at]
+        if previous and previous.decode() != self.digest:
+            await self.redis.delete(_key(previous.decode()))
+
+
 class LinkStore:
     def __init__(self, redis: aioredis.Redis, secret: str) -> None:
         self._redis, self._secret = redis, secret
+
+    def new(self, office_id: str, visit_id: UUID, day: date, now: datetime) -> NewLink:
+        """A new link to the visit, valid until the end of `day`, to be written in a caller's round trip
+        (`NewLink.write`); once written, the visit's earlier link stops working."""
+        token = new_token()
+        record = orjson.dumps(
+            {"office_id": office_id, "visit_id": str(visit_id), "minted_at": now.isoformat()}
+        )
+        return NewLink(
+            token, link_digest(self._secret, token), visit_id, record, seconds_left(day, now), self._redis
+        )
 
     async def mint(
         self,
@@ -80,27 +118,16 @@ class LinkStore:
         now: datetime,
         also: Callable[[Pipeline, str], None] | None = None,
     ) -> str:
-        """A new link to the visit, valid until the end of `day`; the visit's earlier link stops working.
-        `also(pipeline, token)` adds the caller's own writes of the link to the same round trip.
-
-        One round trip: the visit's digest is replaced and the one it held read back in the same
-        transaction (`SET ... GET`); only a visit that had a link (a resent check-in) takes a second, to
-        end the old one."""
-        token = new_token()
-        digest = link_digest(self._secret, token)
-        record = orjson.dumps(
-            {"office_id": office_id, "visit_id": str(visit_id), "minted_at": now.isoformat()}
-        )
-        ttl = seconds_left(day, now)
+        """A new link to the visit (`new`) written at once; `also(pipeline, token)` adds the caller's own
+        writes of the link to the same round trip."""
+        link = self.new(office_id, visit_id, day, now)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(_key(digest), record, ex=ttl)
-            pipe.set(_of(visit_id), digest, ex=ttl, get=True)
+            link.write(pipe)
             if also is not None:
-                also(pipe, token)
-            previous = (await pipe.execute())[1]
-        if previous and previous.decode() != digest:
-            await self._redis.delete(_key(previous.decode()))
-        return token
+                also(pipe, link.token)
+            results = await pipe.execute()
+        await link.written(results)
+        return link.token
 
     async def resolve(self, token: str) -> VisitLink | None:
         """The link a token opens; None for one never minted, revoked or expired (or not a token)."""
