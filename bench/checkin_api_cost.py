@@ -7,9 +7,9 @@ check-in API is started in turn on the check-in port (its `SOURCES`, a PYTHONPAT
 `/tmp/old/services/checkin/src:/tmp/old/libs/platform/src`, put first; `NAME=` alone for the checkout's
 code), warmed for three seconds, sent check-ins at `rate` a second for `seconds`, and its process's
 CPU time (all its threads, from /proc) divided by the check-ins sent. The rest of the system stays up
-and warm, and the variants take turns within a minute of each other, so the machine's load shifts
-both alike: on the shared machine its spread is a few percent where the efficiency scenario's, which
-starts the whole system for each run, is a fifth. Prints one line per run and each variant's median.
+and warm, and the variants take turns within a minute of each other, so a change in the machine's
+load falls on both alike over the rounds; each run takes under a minute where the efficiency scenario
+starts the whole system for each. Prints one line per run and each variant's median.
 """
 
 from __future__ import annotations
