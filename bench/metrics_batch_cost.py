@@ -1,7 +1,8 @@
 """What the metrics worker's use case costs per check-in, without Kafka or Redis: `MetricsHandlers` with a
-plain dict under its table (`ParsedTable`, so the table's dump is counted), and the real history and
-read-model adapters over a topic and a Redis pipeline that take what they are given and send it nowhere
-(the summaries' JSON, the counters and the live frame are built as in the worker). The load is the
+plain dict under its table (`ParsedTable`, so the table's dump is counted, and each value encoded as
+its changelog record is), and the real history and read-model adapters over a topic and a Redis
+pipeline that take what they are given and send it nowhere (the summaries' JSON, the counters and the
+live frame are built as in the worker). The load is the
 efficiency scenario's per check-in (a `VisitorCheckedIn` and its `VisitorQueued`, an office rarely twice
 in a batch), in offices whose day already holds `--visits` visits: each checked in, queued, called and
 served, as an afternoon's day is. Pure process: the figure is the CPU time per check-in on this machine,
@@ -31,11 +32,11 @@ from visitflow_offices import OfficeDirectory, load_offices
 from visitflow_platform.tables import ParsedTable
 
 from bench.country import office_ids, working_morning, write_country
-from bench.offline import NowhereRedis, NowhereTopic, check_in, served
+from bench.offline import ChangelogDict, NowhereRedis, NowhereTopic, check_in, served
 
 
 async def run_once(offices: OfficeDirectory, ids: list[str], visits: int, timed: int) -> float:
-    days = ParsedTable[OfficeDays]({}, OfficeDays, lambda _: OfficeDays())
+    days = ParsedTable[OfficeDays](ChangelogDict(), OfficeDays, lambda _: OfficeDays())
     handlers = MetricsHandlers(offices, days, SummaryStore(NowhereRedis()), HistoryTopic(NowhereTopic()))  # type: ignore[arg-type]
     start = working_morning([])
     for n in range(visits):  # the day so far, not timed
