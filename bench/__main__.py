@@ -1,6 +1,6 @@
 """make bench: the benchmark suite against the whole system, started as `make run` starts it.
 
-    .venv/bin/python -m bench [--quick] [--only efficiency|fan_out]
+    .venv/bin/python -m bench [--quick] [--only call_next|efficiency|fan_out]
 
 Writes bench/results/latest.json and the results section of docs/PERFORMANCE.md. Exits 1 only when the
 system lost, duplicated or refused work; a slow figure is reported beside its target, never failed.
@@ -97,7 +97,16 @@ async def fan_out_only(bench: Bench, quick: bool, results: dict[str, Any]) -> No
     results["lost_or_duplicated"] = await audit(bench)
 
 
-ONLY = {"efficiency": efficiency_only, "fan_out": fan_out_only}
+async def call_next_only(bench: Bench, quick: bool, results: dict[str, Any]) -> None:
+    """`--only call_next`: the system started, six visitors checked in per office, then the call-next
+    scenario twice as the suite runs it (the new broker's first 250 commands apart) and the audit."""
+    await bench.steady_load(150.0, 6 * len(bench.offices) / 150.0)
+    results["call_next_first"] = await call_next(bench, 250)
+    results["call_next"] = await call_next(bench, 250)
+    results["lost_or_duplicated"] = await audit(bench)
+
+
+ONLY = {"call_next": call_next_only, "efficiency": efficiency_only, "fan_out": fan_out_only}
 
 
 async def audit(bench: Bench) -> int:
@@ -185,7 +194,8 @@ def main() -> int:
     parser.add_argument(
         "--only",
         choices=sorted(ONLY),
-        help="efficiency: only CPU per check-in at a steady 200/s (about 2 minutes); "
+        help="call_next: only the call-next scenario (about a minute); "
+        "efficiency: only CPU per check-in at a steady 200/s (about 2 minutes); "
         "fan_out: only the fan-out to 2,000 and 10,000 live streams (about 2 minutes)",
     )
     return asyncio.run(main_async(parser.parse_args()))
