@@ -31,6 +31,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import takewhile
 from typing import Any
 from uuid import UUID
 
@@ -47,6 +48,7 @@ from visitflow_events import (
     OfficeDayClosed,
     OfficeWaits,
     StaffingOption,
+    VisitorCalled,
     VisitorCheckedIn,
     VisitorQueued,
     WaitEstimate,
@@ -560,7 +562,13 @@ def _places(view: dict[str, Any]) -> dict[str, int]:
 
 def _quoted(event: Event, estimates: Forecast, places: dict[str, int]) -> Event:
     """A `VisitorQueued` of the batch with the wait its visitor is told and their place (none and first
-    if called in the batch)."""
+    if called in the batch); a first call with the waits of those it names next, as far as they still
+    wait after the batch (notify tells them it is nearly their turn, and how long it should be)."""
+    if isinstance(event, VisitorCalled):
+        if event.call_number > 1 or not event.up_next:
+            return event
+        waits = tuple(takewhile(_known, map(estimates.visits.get, event.up_next)))
+        return event.model_copy(update={"up_next_waits": waits})
     if not isinstance(event, VisitorQueued):
         return event
     wait = estimates.visits.get(event.visit_id)
@@ -570,6 +578,10 @@ def _quoted(event: Event, estimates: Forecast, places: dict[str, int]) -> Event:
             "position": places.get(str(event.visit_id), 1),
         }
     )
+
+
+def _known(wait: WaitEstimate | None) -> bool:
+    return wait is not None
 
 
 def _empty_day(key: str) -> DayBook:
