@@ -173,7 +173,10 @@ async def _settle(records: list[CheckIn], clients: list[LiveClient], quiet_s: fl
 
 # --- 3. call-next -----------------------------------------------------------------------------------
 async def call_next(bench: Bench, calls: int = 250, rate: float = 25.0) -> dict[str, Any]:
-    await caught_up(bench)
+    """Calls at a steady rate over the offices, once the pipeline has handled everything before them and
+    the system's processes are quiet (`quiet`): the HTTP answer, and the call on the office's display."""
+    caught_up_s = await caught_up(bench)
+    quiet_s, busy_cores = await quiet(bench)
     fleet = LiveFleet(bench.token)
     displays = bench.clients("display", 1, True)
     await fleet.open(displays)
@@ -205,7 +208,16 @@ async def call_next(bench: Bench, calls: int = 250, rate: float = 25.0) -> dict[
                 f"call-next: {office_id} {ticket} shown {len(arrived)} times on its display"
             )
         shown += [at - sent for at in arrived]
-    return {"calls": calls, "answer": summary(answers), "to_display": summary(shown)}
+    return {
+        "calls": calls,
+        "answer": summary(answers),
+        "to_display": summary(shown),
+        # what the scenario waited for before its first call, and the system's CPU (in cores) in the
+        # second before it
+        "waited_for_caught_up_s": round(caught_up_s, 1),
+        "waited_for_quiet_s": round(quiet_s, 1),
+        "busy_cores_before": round(busy_cores, 2),
+    }
 
 
 # --- 4. throughput ----------------------------------------------------------------------------------
@@ -423,6 +435,21 @@ async def caught_up(bench: Bench, timeout_s: float = 300) -> float:
     if lag != 0:
         bench.problems.append(f"the workers still had {lag} events to handle after {timeout_s} s")
     return time.perf_counter() - started
+
+
+async def quiet(bench: Bench, cores: float = 0.25, timeout_s: float = 30) -> tuple[float, float]:
+    """Waits until the system's processes (broker, Redis, every service) used less than `cores` of CPU
+    over a second: the workers' committed offsets can be caught up while a batch's writes, a timer's
+    pictures or the metrics worker's second are still running. Returns the seconds waited and the last
+    second's CPU in cores (a timeout is not a problem: the figure says how busy it was)."""
+    started = time.perf_counter()
+    while True:
+        before, at = bench.cpu_s(), time.perf_counter()
+        await asyncio.sleep(1)
+        after, now = bench.cpu_s(), time.perf_counter()
+        busy = sum(after[key] - before.get(key, 0.0) for key in after) / (now - at)
+        if busy < cores or now - started > timeout_s:
+            return now - started, busy
 
 
 async def recovery(bench: Bench, events: int = 50_000) -> dict[str, Any]:
