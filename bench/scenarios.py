@@ -183,6 +183,7 @@ async def call_next(bench: Bench, calls: int = 250, rate: float = 25.0) -> dict[
     answers: list[float] = []
     called: list[tuple[str, str, float]] = []
     try:
+        cpu_before = bench.cpu_s()
         start = time.perf_counter()
         room = bench.next_room()
         pending = []
@@ -197,6 +198,7 @@ async def call_next(bench: Bench, calls: int = 250, rate: float = 25.0) -> dict[
                 answers.append(call.answered_at - call.sent_at)
                 called.append((call.office_id, call.event["ticket"], call.sent_at))
         await _settle([], displays)
+        cpu_after = bench.cpu_s()
     finally:
         await fleet.close()
     seen = _arrivals(displays, CALLED)
@@ -212,6 +214,11 @@ async def call_next(bench: Bench, calls: int = 250, rate: float = 25.0) -> dict[
         "calls": calls,
         "answer": summary(answers),
         "to_display": summary(shown),
+        # the CPU the calls cost each process (until their display frames were delivered), per call:
+        # steadier than the latencies on a shared machine
+        "cpu_ms_per_call": {
+            key: round((cpu_after[key] - cpu_before.get(key, 0.0)) * 1000 / calls, 2) for key in cpu_after
+        },
         # what the scenario waited for before its first call, and the system's CPU (in cores) in the
         # second before it
         "waited_for_caught_up_s": round(caught_up_s, 1),
@@ -307,6 +314,13 @@ async def fan_out(bench: Bench, connections: int) -> dict[str, Any]:
         "api_cpu_s_whole_fleet": {
             k: round(apis_after[k] - apis_before[k], 2) for k in ("queue-api", "notify-api")
         },
+        # every process's CPU for it, the queue worker's per call: what the calls cost the pipeline
+        "system_cpu_s_whole_fleet": {
+            k: round(apis_after[k] - apis_before.get(k, 0.0), 2) for k in apis_after
+        },
+        "queue_worker_cpu_ms_per_call": round(
+            (apis_after["queue-worker"] - apis_before["queue-worker"]) * 1000 / len(bench.offices), 2
+        ),
         "rss_mb_connected": {k: rss_connected[k] for k in ("queue-api", "notify-api")},
         "rss_mb_after_calls": {k: rss_after[k] for k in ("queue-api", "notify-api")},
     }
