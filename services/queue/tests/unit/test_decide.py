@@ -371,7 +371,8 @@ def test_a_call_names_next_those_first_in_the_whole_offices_order_whichever_line
     _, from_everyone = accepted(state, call_next())
     _, from_a_line = accepted(state, call_next(line_id="self_service"))
 
-    assert isinstance(from_everyone, VisitorCalled) and isinstance(from_a_line, VisitorCalled)
+    assert isinstance(from_everyone, VisitorCalled)
+    assert isinstance(from_a_line, VisitorCalled)
     assert from_everyone.visit_id == drop_ins[0].visit_id
     assert from_everyone.up_next == (drop_ins[1].visit_id, drop_ins[2].visit_id, helped.visit_id)
     assert from_a_line.visit_id == helped.visit_id

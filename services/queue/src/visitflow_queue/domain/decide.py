@@ -272,12 +272,16 @@ def _called(
     day: date,
     envelope: dict[str, object],
     now: datetime,
+    in_order: list[OpenVisit] | None = None,
 ) -> VisitorCalled:
     """The call, with who is first in line after it, as far as the office's "nearly your turn" reaches
-    (notify tells them it is nearly their turn). Their estimates (`up_next_waits`) are the caller's to
-    fill in: the queue worker takes them from the one forecast it makes of the office after its batch
+    (notify tells them it is nearly their turn); `in_order` is the office's `callable_in_order` at `now`
+    if the caller has it. Their estimates (`up_next_waits`) are the caller's to fill in: the queue
+    worker takes them from the one forecast it makes of the office after its batch
     (`handlers.visit_events`), as it does every other figure of the batch."""
-    after = [v.visit_id for v in callable_in_order(state, office, now=now) if v.visit_id != visit.visit_id]
+    if in_order is None:
+        in_order = callable_in_order(state, office, now=now)
+    after = [v.visit_id for v in in_order if v.visit_id != visit.visit_id]
     return VisitorCalled(
         **envelope,
         visit_id=visit.visit_id,
@@ -356,7 +360,20 @@ def _decide(
                 line = office.line(command.line_id) if command.line_id else None
                 raise Rejected("nobody_waiting", "Nobody is waiting" + (f" in {line.name}." if line else "."))
             visit = queue[0]
-            return [_called(state, office, visit, command.room_id, 1, day, envelope(visit.visit_id), now)]
+            office_wide = command.line_id is None and command.counsellor_id is None
+            return [
+                _called(
+                    state,
+                    office,
+                    visit,
+                    command.room_id,
+                    1,
+                    day,
+                    envelope(visit.visit_id),
+                    now,
+                    queue if office_wide else None,  # the office's order: not made twice
+                )
+            ]
         case CallVisit():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.WAITING)
