@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from datetime import UTC, date, datetime, timedelta
@@ -458,6 +459,52 @@ async def test_a_picture_the_time_changed_is_pushed_again_without_any_event() ->
     assert office_id == "loten"
     assert [visit["ticket"] for visit in view["waiting"]] == ["S-001", "D-001"]
     assert await queue.refresh_with_time() == 0  # pushed once
+
+
+class OrderedOutbox(RecordingOutbox):
+    """Which office's picture went out when: a batch's (`project`) or the timer's (`refresh`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: list[tuple[str, str]] = []
+
+    async def project(
+        self,
+        changes: list[tuple[str, list[Event], dict[str, Any]]],
+        replies: list[tuple[str, dict[str, Any]]],
+    ) -> None:
+        self.order += [("batch", office_id) for office_id, _, _ in changes]
+        await super().project(changes, replies)
+
+    async def refresh(self, views: list[tuple[str, dict[str, Any]]]) -> None:
+        self.order += [("timer", office_id) for office_id, _ in views]
+        await super().refresh(views)
+
+
+async def test_a_batch_goes_between_the_slices_of_the_timers_work_over_the_offices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(handlers_module, "TIMER_SLICE", 1)
+    outbox, clock = OrderedOutbox(), FixedClock(NOW)
+    queue = QueueHandlers(offices=OFFICES, clock=clock, outbox=outbox, states={}, results={})
+    for office_id in ("loten", "hamar"):  # a visitor in each who will have waited past the limit
+        await queue.handle(
+            arrival(office_id).model_copy(
+                update={"reason": Reason.SELF_SERVICE_HELP, "line_id": "self_service"}
+            )
+        )
+        await queue.handle(arrival(office_id).model_copy(update={"occurred_at": NOW + timedelta(minutes=10)}))
+    clock.advance(timedelta(minutes=46))
+    outbox.order.clear()
+
+    timer = asyncio.create_task(queue.refresh_with_time())
+    await asyncio.sleep(0)  # the timer has begun
+    await queue.handle(arrival("halden"))  # meanwhile a batch of another office
+
+    assert await timer == 2
+    # the batch did not wait for the timer's work over every office
+    assert outbox.order[0] == ("batch", "halden")
+    assert sorted(outbox.order[1:]) == [("timer", "hamar"), ("timer", "loten")]
 
 
 class RefreshFailsOnce(RecordingOutbox):
