@@ -286,6 +286,7 @@ async def fan_out(bench: Bench, connections: int) -> dict[str, Any]:
     """Half displays, half tablets, evenly over the offices. One call in one office, then one call in
     every office at once: how long until every client of the office (of the fleet) has it."""
     await caught_up(bench)
+    await quiet(bench)
     per_office = max(1, connections // (2 * len(bench.offices)))
     fleet = LiveFleet(bench.token)
     clients = bench.clients("display", per_office) + bench.clients("tablet", per_office)
