@@ -45,7 +45,7 @@ from visitflow_offices import OSLO, Office, RoomKind
 from visitflow_offices.calendar import local_instant, office_hours
 
 from .appointments import DayBook, Status
-from .ordering import CallQueue, call_order_key
+from .ordering import CallQueue, Rank, micros, rank_at
 from .state import OfficeQueue, OpenVisit
 
 # The estimator's parameters (docs/ESTIMATES.md says why each is what it is).
@@ -131,8 +131,9 @@ def serving_rooms(state: OfficeQueue, office: Office) -> int:
 
 def ahead_of(state: OfficeQueue, office: Office, visit: OpenVisit, now: datetime | None = None) -> int:
     """How many are before `visit` in the call order at `now` (visitors on hold keep their place)."""
-    key = call_order_key(office, visit, now)
-    return sum(1 for other in state.waiting() if call_order_key(office, other, now) < key)
+    at = None if now is None else micros(now)
+    key = rank_at(office, visit, at)
+    return sum(1 for other in state.waiting() if rank_at(office, other, at) < key)
 
 
 def rate_window(kind: VisitKind) -> timedelta:
@@ -321,21 +322,32 @@ class _Office:
     def play(self, waiting: list[OpenVisit], wanted: set[UUID]) -> dict[UUID, Wait]:
         """When each visitor in `wanted` is called, playing the office forward from now: each room's
         next free time with its variance (the conversations it holds until then)."""
+        return self.play_all(waiting, wanted)[0]
+
+    def play_all(
+        self, waiting: list[OpenVisit], wanted: set[UUID] | None = None, joining: Sequence[OpenVisit] = ()
+    ) -> tuple[dict[UUID, Wait], list[Wait]]:
+        """`play` for `wanted` (None: everyone waiting), and when each of `joining` would be called had
+        they joined now, each alone: they are in the same play but take no room (when one is called, the
+        room goes to the next), so none of them changes another's call or anyone else's, as one play
+        per joiner with only that joiner added would have it."""
         rooms = self.free_at()
         if not rooms:  # every room out of service until further notice: nobody is called until one opens
-            return dict.fromkeys(wanted, _NO_ROOM)
+            everyone = [visit.visit_id for visit in waiting] if wanted is None else wanted
+            return dict.fromkeys(everyone, _NO_ROOM), [_NO_ROOM] * len(joining)
         heapq.heapify(rooms)
         arrivals = self.arrivals
-        real = {visit.visit_id for visit in waiting}
-        queue = CallQueue(self.office)
-        for visit in waiting:
-            queue.add(visit)
+        queue = CallQueue(self.office, self.now, [*waiting, *joining])
+        real = len(waiting)  # the numbers of those waiting; the joiners' follow
+        joiners = real + len(joining)
         cycles: dict[tuple[str, Reason | None], tuple[float, float]] = {}
         coming = 0
         overtakers, mean_cycle = 0, 0.0
         found: dict[UUID, Wait] = {}
+        joined: dict[int, Wait] = {}
+        left = (real if wanted is None else len(wanted)) + len(joining)
         horizon = HORIZON.total_seconds()
-        while len(found) < len(wanted) and rooms:
+        while left and rooms:
             t, variance = heapq.heappop(rooms)
             while coming < len(arrivals) and arrivals[coming].at <= t:
                 queue.add(self.arrival(arrivals[coming]))
@@ -345,22 +357,30 @@ class _Office:
                     break
                 heapq.heappush(rooms, (arrivals[coming].at, 0.0))
                 continue
-            visit = queue.pop_first(self.now + timedelta(seconds=t))
-            if visit.visit_id in wanted:
+            number, visit = queue.pop_first(t)
+            if real <= number < joiners:  # a joiner takes no room: the next call is at the same time
+                joined[number - real] = self._wait(t, variance, overtakers, mean_cycle)
+                left -= 1
+                heapq.heappush(rooms, (t, variance))
+                continue
+            if (number < real) if wanted is None else (visit.visit_id in wanted):
                 found[visit.visit_id] = self._wait(t, variance, overtakers, mean_cycle)
+                left -= 1
             if t > horizon:
                 break
-            hypothetical = visit.visit_id not in real
+            hypothetical = number >= real
             talk = (visit.line_id, None if hypothetical else visit.reason)
             if talk not in cycles:
                 cycles[talk] = self.cycle(visit, hypothetical)
             cycle, spread = cycles[talk]
-            overtakers += visit.visit_id not in real
+            overtakers += hypothetical
             mean_cycle = cycle if not mean_cycle else 0.8 * mean_cycle + 0.2 * cycle
             heapq.heappush(rooms, (t + cycle, variance + spread))
-        for visit_id in wanted - found.keys():
-            found[visit_id] = Wait(expected_s=int(horizon), low_s=int(horizon), high_s=int(horizon))
-        return found
+        ceiling = Wait(expected_s=int(horizon), low_s=int(horizon), high_s=int(horizon))
+        if left:
+            for visit_id in [v.visit_id for v in waiting] if wanted is None else wanted:
+                found.setdefault(visit_id, ceiling)
+        return found, [joined.get(k, ceiling) for k in range(len(joining))]
 
     def _wait(self, t: float, variance: float, overtakers: int, mean_cycle: float) -> Wait:
         """A call at `t` from a room whose free time has `variance`: the first of several rooms to come
@@ -460,17 +480,19 @@ def forecast(
     day (`day`), the appointments to come are expected from them (`booked_arrivals`)."""
     played = _office(state, office, now, zone, day)
     waiting = state.waiting()
-    visits = played.play(waiting, {visit.visit_id for visit in waiting})
-    lines: dict[str, Wait] = {}
-    for line in office.lines:
-        in_line = [v for v in waiting if v.line_id == line.id]
-        if in_line:
-            last = max(in_line, key=lambda v: call_order_key(office, v, now))
-            lines[line.id] = visits[last.visit_id]
-        else:
-            joining = _newcomer(line.id, line.kind, now, 0)
-            lines[line.id] = played.play([*waiting, joining], {joining.visit_id})[joining.visit_id]
-    return Forecast(visits=visits, lines=lines)
+    at = micros(now)
+    last: dict[str, tuple[Rank, UUID]] = {}  # each line's last in the call order at now
+    for visit in waiting:
+        rank = rank_at(office, visit, at)
+        if visit.line_id not in last or rank > last[visit.line_id][0]:
+            last[visit.line_id] = (rank, visit.visit_id)
+    empty = [line for line in office.lines if line.id not in last]
+    joining = [_newcomer(line.id, line.kind, now, 0) for line in empty]
+    visits, joined = played.play_all(waiting, None, joining)
+    lines = {line.id: wait for line, wait in zip(empty, joined, strict=True)}
+    for line_id, (_, visit_id) in last.items():
+        lines[line_id] = visits[visit_id]
+    return Forecast(visits=visits, lines={line.id: lines[line.id] for line in office.lines})
 
 
 STAFFING_HORIZON = timedelta(hours=1)
