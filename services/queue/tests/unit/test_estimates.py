@@ -409,8 +409,9 @@ def reference_play(played: _Office, waiting: list[OpenVisit], wanted: set[UUID])
             found[visit.visit_id] = played._wait(t, variance, overtakers, mean_cycle)
         if t > HORIZON.total_seconds():
             break
-        cycle, spread = played.cycle(visit, visit.visit_id not in real)
-        overtakers += visit.visit_id not in real
+        hypothetical = visit.visit_id not in real
+        cycle, spread = played.cycle(visit.line_id, None if hypothetical else visit.reason)
+        overtakers += hypothetical
         mean_cycle = cycle if not mean_cycle else 0.8 * mean_cycle + 0.2 * cycle
         heapq.heappush(rooms, (t + cycle, variance + spread))
     ceiling = int(HORIZON.total_seconds())

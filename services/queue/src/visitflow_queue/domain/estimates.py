@@ -21,7 +21,7 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import NamedTuple
@@ -41,11 +41,11 @@ from visitflow_events import (
     office_day_correlation,
 )
 from visitflow_events import WaitEstimate as Wait
-from visitflow_offices import OSLO, Office, RoomKind
+from visitflow_offices import OSLO, Office, QueueOrder, RoomKind
 from visitflow_offices.calendar import local_instant, office_hours
 
 from .appointments import DayBook, Status
-from .ordering import CallQueue, Rank, micros, rank_at
+from .ordering import EMERGENCY, IN_TURN, MICROSECOND, OVERDUE, CallQueue, Rank, micros, rank_at
 from .state import OfficeQueue, OpenVisit
 
 # The estimator's parameters (docs/ESTIMATES.md says why each is what it is).
@@ -208,7 +208,8 @@ def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneI
         )
         window = rate_window(line.kind)
         seen_h = min(window, now - current[0]).total_seconds() / 3600
-        counted = sum(1 for at in state.arrived.get(line.id, []) if now - window < at <= now)
+        since = now - window
+        counted = sum(1 for at in state.arrived.get(line.id, []) if since < at <= now)
         per_h = (counted + prior * RATE_PRIOR_H) / (seen_h + RATE_PRIOR_H)
         if per_h > 0 or prior > 0:
             result.append(Arrivals(line.id, line.kind, per_h / 3600, current[1], prior / 3600))
@@ -276,14 +277,12 @@ class _Office:
     turnover_s: float
     arrivals: list[Expected]  # `expected_arrivals`
     room_change: int = 0  # for the staffing hint: rooms more (a free one) or fewer (the last to free)
-    # the expected arrivals a play reached, as visitors, kept for the next play of the same office
-    made: dict[int, OpenVisit] = field(default_factory=dict, compare=False)
 
-    def cycle(self, visit: OpenVisit, hypothetical: bool) -> tuple[float, float]:
-        """How long a call to `visit` keeps a room, and that time's variance."""
-        reason = None if hypothetical else visit.reason
-        service = service_seconds(self.state, self.office, visit.line_id, reason)
-        return self.walk_s + service + self.turnover_s, (_spread(self.state, visit.line_id) * service) ** 2
+    def cycle(self, line_id: str, reason: Reason | None) -> tuple[float, float]:
+        """How long a call to a visitor of `line_id` for `reason` (an expected one's is not known: None)
+        keeps a room, and that time's variance."""
+        service = service_seconds(self.state, self.office, line_id, reason)
+        return self.walk_s + service + self.turnover_s, (_spread(self.state, line_id) * service) ** 2
 
     def free_at(self) -> list[tuple[float, float]]:
         """When each room in service, or closed and expected back (`rooms_expected_back`), comes free,
@@ -313,11 +312,32 @@ class _Office:
             return (*times, *[(0.0, 0.0)] * self.room_change)
         return tuple(sorted(times)[: max(0, len(times) + self.room_change)])
 
-    def arrival(self, expected: Expected) -> OpenVisit:
-        visit = self.made.get(expected.number)
-        if visit is None:
-            visit = self.made[expected.number] = expected.visit(self.now)
-        return visit
+    @cached_property
+    def _lines(self) -> dict[str, tuple[int, bool]]:
+        """Each line's priority, and whether it is ordered by appointment time."""
+        return {
+            line.id: (line.priority, line.order is QueueOrder.APPOINTMENT_TIME) for line in self.office.lines
+        }
+
+    def ranks(self, expected: Expected) -> tuple[Rank, Rank | None, int]:
+        """An expected arrival's place in the call order (`ordering.ranks`) as that of the visitor it
+        stands in for (`Expected.visit`), without making the visitor: most are never called."""
+        priority, by_appointment = self._lines.get(expected.line_id, (99, False))
+        checked_in = self._now_us + timedelta(seconds=expected.at) // MICROSECOND
+        due = checked_in
+        if by_appointment and expected.appointment_at is not None:
+            due = micros(expected.appointment_at)
+        if expected.kind is VisitKind.EMERGENCY:
+            return (EMERGENCY, priority, due, checked_in, _HYPOTHETICAL), None, due
+        return (
+            (IN_TURN, priority, due, checked_in, _HYPOTHETICAL),
+            (OVERDUE, 0, due, checked_in, _HYPOTHETICAL),
+            due,
+        )
+
+    @cached_property
+    def _now_us(self) -> int:
+        return micros(self.now)
 
     def play(self, waiting: list[OpenVisit], wanted: set[UUID]) -> dict[UUID, Wait]:
         """When each visitor in `wanted` is called, playing the office forward from now: each room's
@@ -337,7 +357,7 @@ class _Office:
             return dict.fromkeys(everyone, _NO_ROOM), [_NO_ROOM] * len(joining)
         heapq.heapify(rooms)
         arrivals = self.arrivals
-        queue = CallQueue(self.office, self.now, [*waiting, *joining])
+        queue: CallQueue[Expected] = CallQueue(self.office, self.now, [*waiting, *joining])
         real = len(waiting)  # the numbers of those waiting; the joiners' follow
         joiners = real + len(joining)
         cycles: dict[tuple[str, Reason | None], tuple[float, float]] = {}
@@ -350,7 +370,7 @@ class _Office:
         while left and rooms:
             t, variance = heapq.heappop(rooms)
             while coming < len(arrivals) and arrivals[coming].at <= t:
-                queue.add(self.arrival(arrivals[coming]))
+                queue.add(arrivals[coming], *self.ranks(arrivals[coming]))
                 coming += 1
             if not queue:
                 if coming >= len(arrivals):
@@ -369,9 +389,9 @@ class _Office:
             if t > horizon:
                 break
             hypothetical = number >= real
-            talk = (visit.line_id, None if hypothetical else visit.reason)
+            talk = (visit.line_id, None if isinstance(visit, Expected) else visit.reason)
             if talk not in cycles:
-                cycles[talk] = self.cycle(visit, hypothetical)
+                cycles[talk] = self.cycle(visit.line_id, talk[1])
             cycle, spread = cycles[talk]
             overtakers += hypothetical
             mean_cycle = cycle if not mean_cycle else 0.8 * mean_cycle + 0.2 * cycle

@@ -16,8 +16,10 @@ Visitors on hold keep their place in the order but are never called (`callable_i
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
 
 from visitflow_offices import Line, Office, QueueOrder
 
@@ -85,12 +87,12 @@ def call_order_key(office: Office, visit: OpenVisit, now: datetime | None = None
 # call order is compared without datetimes (the order and its ties are those of `place`).
 Rank = tuple[int, int, int, int, str]  # tier, priority, due, checked in, ticket
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
+MICROSECOND = timedelta(microseconds=1)
 
 
 def micros(at: datetime) -> int:
     """An instant in whole microseconds since the epoch (every datetime here is one)."""
-    return (at - _EPOCH) // _US
+    return (at - _EPOCH) // MICROSECOND
 
 
 # Each waiting visitor's ranks, by the visit object: a visit is immutable and a change replaces it, so
@@ -130,62 +132,56 @@ def rank_at(office: Office, visit: OpenVisit, now: int | None) -> Rank:
 
 
 Entry = tuple[int, int, int, int, str, int]  # a rank and the order in which the visitor was added
+T = TypeVar("T")
 
 
-class CallQueue:
+class CallQueue(Generic[T]):
     """Visitors in the call order as the play's time goes forward from `now`, never back: the first at
     each moment in log time, each visitor's place worked out once (`ranks`). One heap holds the ranks;
     a visitor who becomes overdue goes in again with their overdue rank, which sorts before their rank
     in turn (left behind, passed over once they are called). Of equal ranks, the one added first goes
-    first. Each visitor has a number, the order in which they were added."""
+    first. Each visitor has a number, the order in which they were added. A visitor is a waiting visit,
+    or what the play stands in for one it expects (given with its ranks)."""
 
-    def __init__(self, office: Office, now: datetime, visits: list[OpenVisit] | None = None) -> None:
-        self._office = office
-        self._now = now
+    def __init__(self, office: Office, now: datetime, visits: Sequence[OpenVisit] = ()) -> None:
         self._now_us = micros(now)
         self._limit_us = limit_micros(office)
-        self._visits: list[OpenVisit | None] = []  # by number; None once called
+        self._visits: list[T | OpenVisit | None] = []  # by number; None once called
         self._left = 0
         self._order: list[Entry] = []
         self._ageing: list[tuple[int, int, Entry]] = []  # not yet overdue: (due, number, overdue entry)
-        if visits:
-            for visit in visits:
-                self._push(visit, heap=False)
-            heapq.heapify(self._order)
-            heapq.heapify(self._ageing)
+        for visit in visits:
+            number = len(self._visits)
+            self._visits.append(visit)
+            key, overdue, due = ranks(office, visit)
+            self._order.append((*key, number))
+            if overdue is not None:
+                self._ageing.append((due, number, (*overdue, number)))
+        self._left = len(self._visits)
+        heapq.heapify(self._order)
+        heapq.heapify(self._ageing)
 
     def __len__(self) -> int:
         return self._left
 
-    def add(self, visit: OpenVisit) -> int:
-        """Adds `visit`; returns its number."""
-        return self._push(visit, heap=True)
-
-    def _push(self, visit: OpenVisit, heap: bool) -> int:
+    def add(self, item: T, key: Rank, overdue: Rank | None, due: int) -> int:
+        """Adds `item` with its ranks (`ranks`); returns its number."""
         number = len(self._visits)
-        self._visits.append(visit)
+        self._visits.append(item)
         self._left += 1
-        key, overdue, due = ranks(self._office, visit)
-        entry = (*key, number)
-        ageing = None if overdue is None else (due, number, (*overdue, number))
-        if heap:
-            heapq.heappush(self._order, entry)
-            if ageing is not None:
-                heapq.heappush(self._ageing, ageing)
-        else:
-            self._order.append(entry)
-            if ageing is not None:
-                self._ageing.append(ageing)
+        heapq.heappush(self._order, (*key, number))
+        if overdue is not None:
+            heapq.heappush(self._ageing, (due, number, (*overdue, number)))
         return number
 
-    def pop_first(self, t: float) -> tuple[int, OpenVisit]:
+    def pop_first(self, t: float) -> tuple[int, T | OpenVisit]:
         """The first in the call order `t` seconds after `now` (no earlier than the last call's), taken
         out, with their number."""
         ageing = self._ageing
         # the time in whole microseconds, as `now + timedelta(seconds=t)` has it, made only when a
         # visitor may have become overdue (the float sum is within a microsecond of it)
         if ageing and self._now_us + t * 1e6 - ageing[0][0] > self._limit_us - 2:
-            at = self._now_us + timedelta(seconds=t) // _US
+            at = self._now_us + timedelta(seconds=t) // MICROSECOND
             while ageing and at - ageing[0][0] > self._limit_us:
                 _, number, overdue = heapq.heappop(ageing)
                 if self._visits[number] is not None:
