@@ -7,9 +7,10 @@ time), and is then given, after the office's turnover, to whoever the call order
 expected to arrive by then at each line's running arrival rate (drop-in lines until the drop-in window
 ends, the others until the office closes), and, given the office's bookings of the day, the booked
 visitors to come, each booking spread over the day's earliness. A visitor's estimate is when they are
-called; a line's is its last visitor's, or that of one joining an empty line now. The spread of
-conversation lengths and of arrivals gives each estimate a range. Those waiting are kept in the call
-order as the play goes (`ordering.CallQueue`), so a play costs n log n in the number waiting.
+called; a line's is its last visitor's, or that of one joining an empty line now (in the same play,
+taking no room: `_Office.play_all`). The spread of conversation lengths and of arrivals gives each
+estimate a range. Those waiting are kept in the call order as the play goes (`ordering.CallQueue`, in
+numbers worked out once per visit: `ordering.ranks`), so a play costs n log n in the number waiting.
 
 One function, `forecast`, for the check-in answer, the tablet, the display and the SMS.
 """
@@ -45,7 +46,7 @@ from visitflow_offices import OSLO, Office, QueueOrder, RoomKind
 from visitflow_offices.calendar import local_instant, office_hours
 
 from .appointments import DayBook, Status
-from .ordering import EMERGENCY, IN_TURN, MICROSECOND, OVERDUE, CallQueue, Rank, micros, rank_at
+from .ordering import EMERGENCY, IN_TURN, MICROSECOND, OVERDUE, CallQueue, Rank, micros, rank_at, ranks_once
 from .state import OfficeQueue, OpenVisit
 
 # The estimator's parameters (docs/ESTIMATES.md says why each is what it is).
@@ -357,7 +358,9 @@ class _Office:
             return dict.fromkeys(everyone, _NO_ROOM), [_NO_ROOM] * len(joining)
         heapq.heapify(rooms)
         arrivals = self.arrivals
-        queue: CallQueue[Expected] = CallQueue(self.office, self.now, [*waiting, *joining])
+        queue: CallQueue[Expected] = CallQueue(self.office, self.now, waiting)
+        for joiner in joining:
+            queue.add(joiner, *ranks_once(self.office, joiner))
         real = len(waiting)  # the numbers of those waiting; the joiners' follow
         joiners = real + len(joining)
         cycles: dict[tuple[str, Reason | None], tuple[float, float]] = {}

@@ -110,12 +110,16 @@ def ranks(office: Office, visit: OpenVisit) -> tuple[Rank, Rank | None, int]:
     if entry is None or entry[0] is not visit or entry[1] is not office:
         if len(_RANKS) >= RANKS_KEPT:
             _RANKS.clear()
-        at = place(office, visit)
-        due, checked_in = micros(at.due), micros(visit.checked_in_at)
-        key = (at.key[0], at.key[1], due, checked_in, visit.ticket)
-        overdue = None if at.overdue is None else (OVERDUE, 0, due, checked_in, visit.ticket)
-        entry = _RANKS[id(visit)] = (visit, office, key, overdue, due)
+        entry = _RANKS[id(visit)] = (visit, office, *ranks_once(office, visit))
     return entry[2], entry[3], entry[4]
+
+
+def ranks_once(office: Office, visit: OpenVisit) -> tuple[Rank, Rank | None, int]:
+    """`ranks`, not kept: for a visitor the play stands in for, new at every forecast."""
+    at = place(office, visit)
+    due, checked_in = micros(at.due), micros(visit.checked_in_at)
+    key = (at.key[0], at.key[1], due, checked_in, visit.ticket)
+    return key, None if at.overdue is None else (OVERDUE, 0, due, checked_in, visit.ticket), due
 
 
 def limit_micros(office: Office) -> int:
@@ -164,7 +168,7 @@ class CallQueue(Generic[T]):
     def __len__(self) -> int:
         return self._left
 
-    def add(self, item: T, key: Rank, overdue: Rank | None, due: int) -> int:
+    def add(self, item: T | OpenVisit, key: Rank, overdue: Rank | None, due: int) -> int:
         """Adds `item` with its ranks (`ranks`); returns its number."""
         number = len(self._visits)
         self._visits.append(item)
