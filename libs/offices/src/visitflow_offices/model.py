@@ -190,8 +190,13 @@ class Office(_Strict):
     def line(self, line_id: str) -> Line | None:
         return self.lines_by_id.get(line_id)
 
+    @cached_property
+    def rooms_by_id(self) -> dict[str, Room]:
+        """The display and the queue look a call's room up for every call they show."""
+        return {room.id: room for room in self.rooms}
+
     def room(self, room_id: str) -> Room | None:
-        return next((room for room in self.rooms if room.id == room_id), None)
+        return self.rooms_by_id.get(room_id)
 
     def counsellor(self, counsellor_id: str) -> Counsellor | None:
         return next((c for c in self.counsellors if c.id == counsellor_id), None)

@@ -29,8 +29,10 @@ from visitflow_events import (
 )
 from visitflow_events.waits import OfficeWaits
 from visitflow_metrics.domain import DayRules, OfficeDay, OfficeDays, Stage, apply
+from visitflow_metrics.domain.day import ENDED_KEPT
 from visitflow_metrics.domain.figures import live_view
 from visitflow_offices import load_offices
+from visitflow_offices.model import UNDO_SECONDS_MAX
 from visitflow_platform.settings import DEFAULT_OFFICES_FILE
 
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # 12:30 in Oslo
@@ -239,3 +241,47 @@ def test_the_staffing_hint_on_the_queueing_that_ended_a_batch_is_the_days_too() 
     day = _play(_hinted(0, (2, 1500), (3, 600), (4, 120)), queued)
     assert day.summary().staffing == hint.staffing
     assert day.counters == _play(queued).counters  # and the visitor is counted as queued
+
+
+def test_the_day_keeps_the_progress_of_the_open_visits_and_those_over_lately_the_rest_as_ids() -> None:
+    served = [uuid4() for _ in range(100)]
+    waiting = uuid4()
+    # a visit every five minutes, called at once and served in two
+    day = _play(*(e for n, v in enumerate(served) for e in (_queued(v, 5 * n), _completed(v, 5 * n + 2))))
+    day = _play(_queued(waiting, 500), day=day)
+
+    kept = ENDED_KEPT // timedelta(minutes=5)
+    assert list(day.visits) == [*served[-kept:], waiting]  # over in the last quarter of an hour, or open
+    assert day.done == set(served[:-kept])
+    assert day.counters["queued"] == 101
+    assert day.counters["completed"] == 100
+    assert day.summary().waiting == 1
+
+
+def test_events_of_a_visit_over_long_ago_delivered_again_count_nothing() -> None:
+    long_ago, later = uuid4(), uuid4()
+    first = [_queued(long_ago), _called(long_ago, 1), _completed(long_ago, 2)]
+    day = _play(*first, _queued(later, 30), _completed(later, 40))
+    assert long_ago in day.done
+
+    for event in first:  # a worker resuming from its last commit
+        assert apply(day, event, RULES) is None
+
+
+def test_a_removal_can_be_undone_for_as_long_as_an_office_may_allow_undoing() -> None:
+    assert timedelta(seconds=UNDO_SECONDS_MAX) < ENDED_KEPT
+
+
+def test_a_day_stored_before_endings_were_timed_forgets_its_visits_over_at_the_next_ending() -> None:
+    before, now = uuid4(), uuid4()
+    day = _play(_queued(before), _completed(before, 1), _queued(now, 2))
+    stored = day.model_dump(mode="json")
+    del stored["visits"][str(before)]["ended_at"]
+    del stored["done"]
+
+    read = OfficeDay.model_validate(stored)
+    assert read.visits[before].ended_at is None
+    after = _play(_completed(now, 3), day=read)
+
+    assert before not in after.visits
+    assert after.done == {before}

@@ -30,6 +30,7 @@ from visitflow_events import (
 )
 from visitflow_events.waits import OfficeWaits
 from visitflow_notify.domain import Board, apply, shown
+from visitflow_notify.domain.board import ENDED_KEPT
 
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)
 DAY = date(2026, 11, 23)
@@ -453,3 +454,75 @@ def test_a_restored_call_is_shown_as_called_again_not_gone_in_and_within_the_cal
         None,
         1,
     )
+
+
+def completed(visit_id: UUID, number: int, minutes: int) -> ServiceCompleted:
+    return ServiceCompleted(
+        **fields(visit_id, f"D-{number:03d}", minutes), room_id="samtalerom-1", outcome=Outcome.SERVED
+    )
+
+
+def test_the_board_holds_the_open_visits_and_those_over_lately_not_the_whole_day() -> None:
+    board = Board(office_id="loten")
+    served = []
+    for number in range(1, 101):  # a visit every five minutes, each served at once
+        visitor = uuid4()
+        served.append(visitor)
+        for event in (queued_at(visitor, number), completed(visitor, number, 5 * number)):
+            board = apply(board, event)
+    waiting = uuid4()
+    board = apply(board, queued_at(waiting, 101))
+
+    kept = ENDED_KEPT // timedelta(minutes=5)
+    assert set(board.tickets) == {waiting}
+    assert list(board.ended) == served[-kept:]  # those over in the last quarter of an hour
+    assert board.ended[served[-1]] == NOW + timedelta(minutes=500)
+
+
+def test_a_queued_event_delivered_again_after_the_visit_is_over_does_not_requeue_it() -> None:
+    visitor = uuid4()
+    queued = queued_at(visitor, 1)
+    board = board_after(queued, call(1, visit_id=visitor), completed(visitor, 1, 10))
+
+    assert apply(board, queued) is board  # a worker resuming from its last commit
+
+
+def test_a_queued_event_delivered_again_while_the_visitor_is_in_a_room_off_the_board_is_ignored() -> None:
+    visitor = uuid4()
+    queued = queued_at(visitor, 1)
+    board = board_after(queued, call(1, visit_id=visitor), *(call(n) for n in range(2, 12)))
+    assert visitor not in {c.visit_id for c in board.calls}  # the latest eight calls only
+
+    assert apply(board, queued) is board
+
+
+def test_a_visit_over_and_undone_has_its_ticket_again() -> None:
+    visitor = uuid4()
+    cancelled = VisitCancelled(**fields(visitor, "D-001", 2), cause=CancelCause.VISITOR_LEFT)
+    board = board_after(queued_at(visitor, 1), cancelled)
+    assert visitor in board.ended
+    assert visitor not in board.tickets
+
+    board = apply(board, restored(cancelled, VisitStage.WAITING))
+
+    assert board.tickets[visitor] == "D-001"
+    assert visitor not in board.ended
+
+
+def test_a_board_stored_with_the_whole_day_is_read_with_its_visits_over_long_over() -> None:
+    over, waiting = uuid4(), uuid4()
+    stored = {
+        "office_id": "loten",
+        "queued": [str(over), str(waiting)],
+        "tickets": {str(over): "D-001", str(waiting): "D-002"},
+        "ended": [str(over)],
+    }
+
+    board = Board.model_validate(stored)
+
+    assert board.tickets == {waiting: "D-002"}
+    assert set(board.ended) == {over}
+    assert board.queued(over)
+    assert board.queued(waiting)
+    later = completed(uuid4(), 3, 0)
+    assert over not in apply(apply(board, queued_at(later.visit_id, 3)), later).ended

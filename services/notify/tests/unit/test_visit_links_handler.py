@@ -13,7 +13,9 @@ import orjson
 import pytest
 from visitflow_events import HoldVisit, Message
 from visitflow_notify.config import NotifySettings
+from visitflow_notify.domain.board import ENDED_KEPT
 from visitflow_notify.handlers import Refusal, Refused, VisitLinks
+from visitflow_notify.handlers.visit_links import PENDING_AT_MOST
 from visitflow_offices import FixedClock
 from visitflow_platform.live import Frame
 from visitflow_platform.replies import Decision, Outcome
@@ -157,3 +159,9 @@ async def test_an_act_is_the_queues_decision_on_a_command_for_the_links_own_visi
     again = await handler.command(opened, HoldVisit, "visitor-act-0001")
     assert again.command_id == act.command_id
     assert len(publisher.published) == (2 if reply is None else 1)  # a stored decision is not asked again
+
+
+def test_a_visit_over_stays_on_its_board_as_long_as_its_link_may_be_pending() -> None:
+    # a link opened within PENDING_AT_MOST of its making, whose visit is over, must find it on the
+    # board (and say it is over), not take it for one the queue has not placed yet
+    assert ENDED_KEPT >= PENDING_AT_MOST

@@ -1,16 +1,19 @@
-"""One office's day as the metrics worker keeps it: every visit's progress, the flat counters, hourly
-counters, and the wait and service-time samples; and the office's open follow-ups, across days. Pure.
+"""One office's day as the metrics worker keeps it: the progress of its open visits and of those over in
+the last `ENDED_KEPT`, the flat counters, hourly counters, and the wait and service-time samples; and
+the office's open follow-ups, across days. Pure.
 
 Every event is applied at most once per visit (a check-in counts once per visit id, a first call once,
-an ending once), so a replay after a crash or a duplicate delivery changes nothing. A removal a host
-undid (`VisitRestored`) is not counted: its counters and service time are taken back, in the hour they
-were counted, and the removal delivered again after its undo changes nothing.
+an ending once), so a replay after a crash or a duplicate delivery changes nothing. A visit over longer
+ago is only an id (`done`): its events delivered again count nothing, and the day's stored value
+grows by an id per visit, not by its progress (docs/decisions/metrics-day-holds-the-open-visits.md).
+A removal a host undid (`VisitRestored`) is not counted: its counters and service time are taken
+back, in the hour they were counted, and the removal delivered again after its undo changes nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from uuid import UUID
@@ -41,6 +44,8 @@ from visitflow_events import (
 from .footfall import counter_increments
 
 KEPT_DAYS = 2  # today and yesterday: a day closed late (worker down overnight) still gets its endings
+# How long a visit over keeps its progress: longer than any undo of its ending may come
+ENDED_KEPT = timedelta(minutes=15)
 
 
 class Stage(StrEnum):
@@ -64,7 +69,8 @@ class Removal(_Frozen):
 
 
 class Track(_Frozen):
-    """A queued visit's progress; kept after it ends, so that a replayed event is recognised."""
+    """A queued visit's progress; kept for `ENDED_KEPT` after it ends, so that an undo finds what to take
+    back and an event delivered again is recognised."""
 
     stage: Stage = Stage.WAITING
     line_id: str
@@ -74,6 +80,7 @@ class Track(_Frozen):
     started_at: AwareDatetime | None = None
     removal: Removal | None = None
     undone: frozenset[UUID] = frozenset()  # removals undone: delivered again, they count nothing
+    ended_at: AwareDatetime | None = None  # when it ended (stage `ended`)
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,8 @@ class OfficeDay(_Frozen):
     quote_errors_s: dict[str, list[int]] = {}
     arrived: frozenset[UUID] = frozenset()
     missed: frozenset[str] = frozenset()  # the bookings counted missed, by id
-    visits: dict[UUID, Track] = {}
+    visits: dict[UUID, Track] = Field(default={}, description="open, or over in the last ENDED_KEPT")
+    done: frozenset[UUID] = Field(default=frozenset(), description="queued today, over longer ago")
     staffing: tuple[StaffingOption, ...] = ()
     staffing_at: AwareDatetime | None = (
         None  # when the queue made it: an older one delivered late is not kept
@@ -231,6 +239,7 @@ def _restored(day: OfficeDay, track: Track, event: VisitRestored) -> dict[str, o
             "line_id": event.line_id,
             "removal": None,
             "undone": track.undone | {removal.event_id},
+            "ended_at": None,
         }
     )
     changes: dict[str, object] = {"visits": {**day.visits, event.visit_id: back}}
@@ -256,7 +265,7 @@ def _progress(
             return {}, {}
         return {"arrived": day.arrived | {event.visit_id}}, counter_increments(event)
     if isinstance(event, VisitorQueued):
-        if event.visit_id in day.visits:
+        if event.visit_id in day.visits or event.visit_id in day.done:
             return {}, {}
         track = Track(
             line_id=event.line_id, checked_in_at=event.checked_in_at, quoted_s=event.estimated_wait_s
@@ -324,12 +333,28 @@ def _progress(
             if isinstance(event, ServiceCompleted | VisitorNoShow | VisitCancelled)
             else None  # the day's end is not undone
         )
-        visits[event.visit_id] = track.model_copy(update={"stage": Stage.ENDED, "removal": undoable})
-        changes: dict[str, object] = {"visits": visits}
+        visits[event.visit_id] = track.model_copy(
+            update={"stage": Stage.ENDED, "removal": undoable, "ended_at": event.occurred_at}
+        )
+        changes: dict[str, object] = {"visits": visits, **_forgotten(day, visits, event.occurred_at)}
         if service_s is not None:
             changes["service_s"] = _appended(day.service_s, track.line_id, service_s)
         return changes, counted
     return {}, {}
+
+
+def _forgotten(day: OfficeDay, visits: dict[UUID, Track], now: datetime) -> dict[str, object]:
+    """The visits over longer than `ENDED_KEPT` before `now` taken out of `visits` (changed in place)
+    into `done`; a track stored before its end was timed counts as long over."""
+    since = now - ENDED_KEPT
+    gone = [
+        visit_id
+        for visit_id, track in visits.items()
+        if track.stage is Stage.ENDED and (track.ended_at is None or track.ended_at <= since)
+    ]
+    for visit_id in gone:
+        del visits[visit_id]
+    return {"done": day.done | set(gone)} if gone else {}
 
 
 def _hinted(day: OfficeDay, event: WaitsEstimated | VisitorQueued) -> dict[str, object]:

@@ -8,14 +8,19 @@ it.
 
 A removal a host undid (`VisitRestored`) puts the visit back where it was: waiting in its line, or its
 call on the board again. The board remembers the removals undone today, so a removal delivered again
-after its undo changes nothing."""
+after its undo changes nothing.
+
+What a board holds is in proportion to the office's open visits, not to its day: the tickets of the
+visits not over, and the visits over in the last `ENDED_KEPT`
+(docs/decisions/notify-board-holds-the-open-visits.md)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from visitflow_events import (
     Event,
     LineWait,
@@ -40,6 +45,13 @@ from visitflow_events import (
 )
 
 from .arrivals import Arrival, arrive
+
+# How long a visit over stays on the board: its visitor's page says it is over (a link opened later,
+# more than `visit_links.PENDING_AT_MOST` after it was made, finds its visit on no board and is over
+# too), and its VisitorQueued, delivered again by a worker resuming from its last commit, is known for
+# one delivered before.
+ENDED_KEPT = timedelta(minutes=15)
+_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class Call(BaseModel):
@@ -67,17 +79,33 @@ class Board(BaseModel):
     office_id: str
     calls: tuple[Call, ...] = ()
     lines: dict[str, LineBoard] = {}
-    # every visit queued today: a VisitorQueued delivered again after its call must not re-queue it
-    queued: frozenset[UUID] = frozenset()
     arrivals: tuple[Arrival, ...] = ()
     # the removals undone today (`VisitRestored.undone_event_id`): delivered again, they change nothing
     undone: frozenset[UUID] = frozenset()
     closed_rooms: frozenset[str] = frozenset()  # out of service today (`RoomClosed`, `RoomOpened`)
     closed_until: dict[str, datetime] = {}  # of those, when their host expects them back (`RoomClosed.until`)
-    # for the visitors' own pages: each queued visit's ticket, and who stepped out (on hold)
+    # for the visitors' own pages: each visit's ticket until it is over, and who stepped out (on hold);
+    # a VisitorQueued of a visit here or over (`ended`), delivered again, must not queue it again
     tickets: dict[UUID, str] = {}
     held: frozenset[UUID] = frozenset()
-    ended: frozenset[UUID] = frozenset()
+    ended: dict[UUID, datetime] = {}  # the visits over in the last `ENDED_KEPT`, and when
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_a_whole_day(cls, stored: Any) -> Any:
+        """A board stored when it held the whole day (every visit queued, and over, today): the visits
+        over are taken to be long over, and their tickets are forgotten."""
+        if isinstance(stored, dict) and isinstance(stored.get("ended"), list | tuple | frozenset | set):
+            ended = {str(visit_id) for visit_id in stored["ended"]}
+            stored = {key: value for key, value in stored.items() if key != "queued"}
+            stored["ended"] = dict.fromkeys(ended, _LONG_AGO)
+            tickets = stored.get("tickets") or {}
+            stored["tickets"] = {k: v for k, v in tickets.items() if str(k) not in ended}
+        return stored
+
+    def queued(self, visit_id: UUID) -> bool:
+        """Queued today and not long over."""
+        return visit_id in self.tickets or visit_id in self.ended
 
 
 def shown(board: Board, now: datetime, linger: timedelta) -> tuple[Call, ...]:
@@ -222,15 +250,26 @@ def _held(held: frozenset[UUID], event: Event) -> frozenset[UUID]:
 _ENDS = ServiceCompleted | VisitorNoShow | VisitCancelled | VisitClosedAtDayEnd | VisitCarriedOver
 
 
-def _ended(board: Board, event: Event) -> frozenset[UUID]:
-    """The visits queued today that are over: completed, not shown, cancelled or closed; back again
-    when undone."""
+def _ended(board: Board, event: Event) -> dict[UUID, datetime]:
+    """The visits queued today that are over (completed, not shown, cancelled or closed) in the last
+    `ENDED_KEPT` before the event; back again when undone."""
     ended = board.ended
-    if isinstance(event, _ENDS) and event.visit_id in board.queued and event.visit_id not in ended:
-        return ended | {event.visit_id}
+    if isinstance(event, _ENDS) and event.visit_id in board.tickets:
+        since = event.occurred_at - ENDED_KEPT
+        return {**{v: at for v, at in ended.items() if at > since}, event.visit_id: event.occurred_at}
     if isinstance(event, VisitRestored) and event.visit_id in ended:
-        return ended - {event.visit_id}
+        return {visit_id: at for visit_id, at in ended.items() if visit_id != event.visit_id}
     return ended
+
+
+def _tickets(board: Board, event: Event) -> dict[UUID, str]:
+    """The tickets of the visits not over: each from its queueing until it is over, again when undone."""
+    tickets = board.tickets
+    if isinstance(event, VisitorQueued | VisitRestored):
+        return {**tickets, event.visit_id: event.ticket}
+    if isinstance(event, _ENDS) and event.visit_id in tickets:
+        return {visit_id: ticket for visit_id, ticket in tickets.items() if visit_id != event.visit_id}
+    return tickets
 
 
 def apply(board: Board, event: Event, keep: int = 8) -> Board:
@@ -239,7 +278,7 @@ def apply(board: Board, event: Event, keep: int = 8) -> Board:
     if isinstance(event, OfficeDayClosed):
         return Board(office_id=board.office_id)
     update: dict[str, object] = {}
-    if isinstance(event, VisitorQueued) and event.visit_id in board.queued:
+    if isinstance(event, VisitorQueued) and board.queued(event.visit_id):
         return board
     if event.event_id in board.undone:  # a removal undone, delivered again
         return board
@@ -247,13 +286,12 @@ def apply(board: Board, event: Event, keep: int = 8) -> Board:
         if event.undone_event_id in board.undone:
             return board
         update["undone"] = board.undone | {event.undone_event_id}
-    if isinstance(event, VisitorQueued):
-        update["queued"] = board.queued | {event.visit_id}
-        update["tickets"] = {**board.tickets, event.visit_id: event.ticket}
     if (held := _held(board.held, event)) is not board.held:
         update["held"] = held
     if (ended := _ended(board, event)) is not board.ended:
         update["ended"] = ended
+    if (tickets := _tickets(board, event)) is not board.tickets:
+        update["tickets"] = tickets
     if (calls := _calls(board.calls, event, keep)) is not board.calls:
         update["calls"] = calls
     if (lines := _lines(board.lines, event)) is not board.lines:

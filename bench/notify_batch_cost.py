@@ -1,0 +1,103 @@
+"""What the notify worker's use case costs per check-in, without Kafka or Redis: `NotifyHandlers` with
+plain dicts under its tables (`ParsedTable`; each value encoded as its changelog record is), and the
+real live feeds over a Redis client that takes the frames and sends them nowhere (every display,
+counsellor and visitor frame is built as in the worker). The load is the efficiency scenario's per
+check-in (a `VisitorCheckedIn` and its `VisitorQueued` in one batch, an office rarely twice in a
+batch), in offices whose day already holds `--visits` visits: each checked in, queued, called and
+served, as an afternoon's day is. Pure process: the figure is the CPU time per check-in on this
+machine, steady enough to compare changes to the domain and the handlers between runs on a loaded
+machine.
+
+    .venv/bin/python -m bench.notify_batch_cost [--visits 0 50 300] [--offices 50] [--repeat 3]
+
+Prints the median of the repeats (ms per check-in) per day size. A report, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from visitflow_events import (
+    Message,
+    NotificationFailed,
+    NotificationRequested,
+    NotificationSent,
+    VisitorQueued,
+)
+from visitflow_notify.adapters.live_feeds import LiveFeeds
+from visitflow_notify.domain import Audience, Board
+from visitflow_notify.handlers import NotifyHandlers
+from visitflow_offices import FixedClock, OfficeDirectory, load_offices
+from visitflow_platform.tables import ParsedTable
+
+from bench.country import office_ids, working_morning, write_country
+from bench.offline import ChangelogDict, NowhereRedis, check_in, served
+
+
+class NowhereNotifications:
+    async def record(self, messages: Sequence[Message]) -> None:
+        return None
+
+
+class NoSender:
+    async def deliver(self, request: NotificationRequested) -> NotificationSent | NotificationFailed | None:
+        return None
+
+
+async def run_once(offices: OfficeDirectory, ids: list[str], visits: int, timed: int) -> float:
+    start = working_morning([])
+    clock = FixedClock(start)
+    handlers = NotifyHandlers(
+        offices,
+        clock,
+        ParsedTable(ChangelogDict(), Board, lambda office_id: Board(office_id=office_id)),
+        ParsedTable(ChangelogDict(), Audience, lambda office_id: Audience(office_id=office_id)),
+        LiveFeeds(NowhereRedis()),
+        NowhereNotifications(),
+        NoSender(),
+        display_calls=8,
+        display_linger=timedelta(minutes=2),
+    )
+    for n in range(visits):  # the day so far, not timed
+        at = start + timedelta(seconds=20 * n)
+        for office_id in ids:
+            arrived = check_in(offices, office_id, n, at)
+            queued = arrived[1]
+            assert isinstance(queued, VisitorQueued)
+            await handlers.handle_visit_events([*arrived, *served(queued, at + timedelta(minutes=5))])
+    later = start + timedelta(seconds=20 * visits)
+    clock.current = later
+    arrivals = [check_in(offices, office_id, visits + n, later) for n in range(timed) for office_id in ids]
+    started = time.process_time()
+    for batch in arrivals:
+        await handlers.handle_visit_events(batch)
+    return (time.process_time() - started) * 1000 / len(arrivals)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--visits", type=int, nargs="+", default=[0, 50, 300])
+    parser.add_argument("--offices", type=int, default=50)
+    parser.add_argument("--timed", type=int, default=20, help="check-ins timed per office")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        offices = load_offices(write_country(Path(directory) / "offices.yaml"))
+    ids = office_ids()[: args.offices]
+    for visits in args.visits:
+        runs = [asyncio.run(run_once(offices, ids, visits, args.timed)) for _ in range(args.repeat)]
+        print(
+            f"{visits} visits a day: ms per check-in: {statistics.median(runs):.3f} "
+            f"(runs: {', '.join(f'{r:.3f}' for r in runs)})"
+        )
+
+
+if __name__ == "__main__":
+    main()
