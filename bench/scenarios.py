@@ -117,8 +117,10 @@ def _delivery(
 
 
 async def checkin_to_screen(bench: Bench, rate: float, duration_s: float) -> dict[str, Any]:
-    """One display and one tablet per office are connected; check-ins at a steady rate over all offices."""
+    """One display and one tablet per office are connected; check-ins at a steady rate over all offices,
+    from a quiet system (the step before caught up, and its last writes done)."""
     await caught_up(bench)
+    await quiet(bench)
     fleet = LiveFleet(bench.token)
     displays, tablets = bench.clients("display", 1, True), bench.clients("tablet", 1, True)
     await fleet.open(displays + tablets)
