@@ -1,6 +1,6 @@
 """make bench: the benchmark suite against the whole system, started as `make run` starts it.
 
-    .venv/bin/python -m bench [--quick] [--only efficiency|fan_out]
+    .venv/bin/python -m bench [--quick] [--only call_next|efficiency|fan_out]
 
 Writes bench/results/latest.json and the results section of docs/PERFORMANCE.md. Exits 1 only when the
 system lost, duplicated or refused work; a slow figure is reported beside its target, never failed.
@@ -97,7 +97,19 @@ async def fan_out_only(bench: Bench, quick: bool, results: dict[str, Any]) -> No
     results["lost_or_duplicated"] = await audit(bench)
 
 
-ONLY = {"efficiency": efficiency_only, "fan_out": fan_out_only}
+async def call_next_only(bench: Bench, quick: bool, results: dict[str, Any]) -> None:
+    """`--only call_next`: the system started, the suite's check-ins before it (50 a second for 20 s, 200
+    a second for 30 s: about 28 visitors waiting per office), then the call-next scenario twice as the
+    suite runs it (the new broker's first 250 commands apart) and the audit."""
+    scale = 0.25 if quick else 1.0
+    await bench.steady_load(50.0, 20 * scale)
+    await bench.steady_load(200.0, 30 * scale)
+    results["call_next_first"] = await call_next(bench, 250)
+    results["call_next"] = await call_next(bench, 250)
+    results["lost_or_duplicated"] = await audit(bench)
+
+
+ONLY = {"call_next": call_next_only, "efficiency": efficiency_only, "fan_out": fan_out_only}
 
 
 async def audit(bench: Bench) -> int:
@@ -185,7 +197,8 @@ def main() -> int:
     parser.add_argument(
         "--only",
         choices=sorted(ONLY),
-        help="efficiency: only CPU per check-in at a steady 200/s (about 2 minutes); "
+        help="call_next: only the call-next scenario after the suite's check-ins (about 2 minutes); "
+        "efficiency: only CPU per check-in at a steady 200/s (about 2 minutes); "
         "fan_out: only the fan-out to 2,000 and 10,000 live streams (about 2 minutes)",
     )
     return asyncio.run(main_async(parser.parse_args()))

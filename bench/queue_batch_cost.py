@@ -7,9 +7,17 @@ empty to `--per-office` waiting, as in the scenario's 30 s. Pure process, no sys
 the CPU time per check-in on this machine, steady enough to compare changes to the domain and the
 handlers between runs on a loaded machine, which the system-wide figure is not.
 
-    .venv/bin/python bench/queue_batch_cost.py [--per-office 24] [--repeat 3]
+With `--waiting`, the same check-ins into offices that already have so many waiting (30, 120 and
+300): `--offices` of the country, each given that many check-ins over the hour before (made by the
+domain, not timed), then one check-in per office and batch round-robin, `--check-ins` per office,
+the first of each office untimed (it parses the stored state and makes the office's staffing hint,
+which a busy office has long done). The figure is the CPU per check-in of an office with N waiting.
 
-Prints the median of the repeats (ms per check-in). A report, not a test: nothing fails on a number.
+    .venv/bin/python bench/queue_batch_cost.py [--per-office 24] [--repeat 3]
+    .venv/bin/python bench/queue_batch_cost.py --waiting 30 120 300 [--offices 25] [--check-ins 9]
+
+Prints the median of the repeats (ms per check-in); with `--waiting`, also writes them to
+bench/results/queue_batch_cost.json. A report, not a test: nothing fails on a number.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import asyncio
 import statistics
 import tempfile
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -36,12 +44,15 @@ from visitflow_events import (
 from visitflow_offices import FixedClock, OfficeDirectory, business_date, load_offices
 from visitflow_platform.live import Outgoing, office_frames
 from visitflow_queue.adapters.frames import frame, snapshot_frame
+from visitflow_queue.domain import OfficeQueue, check_in, fold
 from visitflow_queue.domain.changes import Shown
 from visitflow_queue.domain.changes import changes as view_changes
 from visitflow_queue.handlers.visit_events import QueueHandlers
 
 from bench.country import DROP_IN_MIX as MIX
 from bench.country import office_ids, working_morning, write_country
+
+RESULTS = Path(__file__).parent / "results" / "queue_batch_cost.json"
 
 
 class OfflineOutbox:
@@ -101,6 +112,36 @@ def arrival(offices: OfficeDirectory, office_id: str, n: int, at: datetime) -> V
     )
 
 
+def office_with(offices: OfficeDirectory, office_id: str, waiting: int, now: datetime) -> OfficeQueue:
+    """`waiting` check-ins over the hour before `now` (the bench's offices take drop-ins from 08:00)."""
+    office = offices.office(office_id)
+    assert office is not None
+    state = OfficeQueue(office_id=office_id)
+    for n in range(waiting):
+        at = now - timedelta(seconds=3600 * (waiting - n) / waiting)
+        state = fold(state, check_in(state, office, arrival(offices, office_id, n, at), at, offices.timezone))
+    return state
+
+
+async def run_waiting(offices: OfficeDirectory, ids: list[str], waiting: int, check_ins: int) -> float:
+    """CPU per check-in into offices with `waiting` visitors waiting (the first of each office untimed)."""
+    now = working_morning([])
+    states = {
+        office_id: orjson.loads(office_with(offices, office_id, waiting, now).model_dump_json())
+        for office_id in ids
+    }
+    handlers = QueueHandlers(
+        offices=offices, clock=FixedClock(now), outbox=OfflineOutbox(), states=states, results={}
+    )
+    arrivals = [arrival(offices, office_id, waiting + n, now) for n in range(check_ins) for office_id in ids]
+    for event in arrivals[: len(ids)]:
+        await handlers.handle_batch([event])
+    started = time.process_time()
+    for event in arrivals[len(ids) :]:
+        await handlers.handle_batch([event])
+    return (time.process_time() - started) * 1000 / (len(arrivals) - len(ids))
+
+
 async def run_once(offices: OfficeDirectory, ids: list[str], per_office: int) -> float:
     now = working_morning([])
     clock = FixedClock(now)
@@ -116,12 +157,34 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-office", type=int, default=24)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--waiting", type=int, nargs="*", help="offices with so many waiting (30 120 300)")
+    parser.add_argument("--offices", type=int, default=25, help="with --waiting: how many offices")
+    parser.add_argument(
+        "--check-ins", type=int, default=9, help="with --waiting: per office, the first untimed"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         offices = load_offices(write_country(Path(directory) / "offices.yaml"))
-    ids = office_ids()
-    runs = [asyncio.run(run_once(offices, ids, args.per_office)) for _ in range(args.repeat)]
-    print(f"ms per check-in: {statistics.median(runs):.3f} (runs: {', '.join(f'{r:.3f}' for r in runs)})")
+    if not args.waiting:
+        ids = office_ids()
+        runs = [asyncio.run(run_once(offices, ids, args.per_office)) for _ in range(args.repeat)]
+        print(f"ms per check-in: {_summary(runs)}")
+        return
+    ids = office_ids(args.offices)
+    result = {}
+    for waiting in args.waiting:
+        runs = [asyncio.run(run_waiting(offices, ids, waiting, args.check_ins)) for _ in range(args.repeat)]
+        result[str(waiting)] = {
+            "median_ms": round(statistics.median(runs), 3),
+            "runs_ms": [round(r, 3) for r in runs],
+        }
+        print(f"{waiting} waiting, ms per check-in: {_summary(runs)}", flush=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_bytes(orjson.dumps({"waiting": result}, option=orjson.OPT_INDENT_2))
+
+
+def _summary(runs: list[float]) -> str:
+    return f"{statistics.median(runs):.3f} (runs: {', '.join(f'{r:.3f}' for r in runs)})"
 
 
 if __name__ == "__main__":

@@ -117,8 +117,10 @@ def _delivery(
 
 
 async def checkin_to_screen(bench: Bench, rate: float, duration_s: float) -> dict[str, Any]:
-    """One display and one tablet per office are connected; check-ins at a steady rate over all offices."""
+    """One display and one tablet per office are connected; check-ins at a steady rate over all offices,
+    from a quiet system (the step before caught up, and its last writes done)."""
     await caught_up(bench)
+    await quiet(bench)
     fleet = LiveFleet(bench.token)
     displays, tablets = bench.clients("display", 1, True), bench.clients("tablet", 1, True)
     await fleet.open(displays + tablets)
@@ -177,13 +179,17 @@ async def _settle(records: list[CheckIn], clients: list[LiveClient], quiet_s: fl
 
 # --- 3. call-next -----------------------------------------------------------------------------------
 async def call_next(bench: Bench, calls: int = 250, rate: float = 25.0) -> dict[str, Any]:
-    await caught_up(bench)
+    """Calls at a steady rate over the offices, once the pipeline has handled everything before them and
+    the system's processes are quiet (`quiet`): the HTTP answer, and the call on the office's display."""
+    caught_up_s = await caught_up(bench)
+    quiet_s, busy_cores = await quiet(bench)
     fleet = LiveFleet(bench.token)
     displays = bench.clients("display", 1, True)
     await fleet.open(displays)
     answers: list[float] = []
     called: list[tuple[str, str, float]] = []
     try:
+        cpu_before = bench.cpu_s()
         start = time.perf_counter()
         room = bench.next_room()
         pending = []
@@ -198,6 +204,7 @@ async def call_next(bench: Bench, calls: int = 250, rate: float = 25.0) -> dict[
                 answers.append(call.answered_at - call.sent_at)
                 called.append((call.office_id, call.event["ticket"], call.sent_at))
         await _settle([], displays)
+        cpu_after = bench.cpu_s()
     finally:
         await fleet.close()
     seen = _arrivals(displays, CALLED)
@@ -209,7 +216,21 @@ async def call_next(bench: Bench, calls: int = 250, rate: float = 25.0) -> dict[
                 f"call-next: {office_id} {ticket} shown {len(arrived)} times on its display"
             )
         shown += [at - sent for at in arrived]
-    return {"calls": calls, "answer": summary(answers), "to_display": summary(shown)}
+    return {
+        "calls": calls,
+        "answer": summary(answers),
+        "to_display": summary(shown),
+        # the CPU the calls cost each process (until their display frames were delivered), per call:
+        # steadier than the latencies on a shared machine
+        "cpu_ms_per_call": {
+            key: round((cpu_after[key] - cpu_before.get(key, 0.0)) * 1000 / calls, 2) for key in cpu_after
+        },
+        # what the scenario waited for before its first call, and the system's CPU (in cores) in the
+        # second before it
+        "waited_for_caught_up_s": round(caught_up_s, 1),
+        "waited_for_quiet_s": round(quiet_s, 1),
+        "busy_cores_before": round(busy_cores, 2),
+    }
 
 
 # --- 4. throughput ----------------------------------------------------------------------------------
@@ -267,6 +288,7 @@ async def fan_out(bench: Bench, connections: int) -> dict[str, Any]:
     """Half displays, half tablets, evenly over the offices. One call in one office, then one call in
     every office at once: how long until every client of the office (of the fleet) has it."""
     await caught_up(bench)
+    await quiet(bench)
     per_office = max(1, connections // (2 * len(bench.offices)))
     fleet = LiveFleet(bench.token)
     clients = bench.clients("display", per_office) + bench.clients("tablet", per_office)
@@ -299,6 +321,13 @@ async def fan_out(bench: Bench, connections: int) -> dict[str, Any]:
         "api_cpu_s_whole_fleet": {
             k: round(apis_after[k] - apis_before[k], 2) for k in ("queue-api", "notify-api")
         },
+        # every process's CPU for it, the queue worker's per call: what the calls cost the pipeline
+        "system_cpu_s_whole_fleet": {
+            k: round(apis_after[k] - apis_before.get(k, 0.0), 2) for k in apis_after
+        },
+        "queue_worker_cpu_ms_per_call": round(
+            (apis_after["queue-worker"] - apis_before["queue-worker"]) * 1000 / len(bench.offices), 2
+        ),
         "rss_mb_connected": {k: rss_connected[k] for k in ("queue-api", "notify-api")},
         "rss_mb_after_calls": {k: rss_after[k] for k in ("queue-api", "notify-api")},
     }
@@ -427,6 +456,21 @@ async def caught_up(bench: Bench, timeout_s: float = 300) -> float:
     if lag != 0:
         bench.problems.append(f"the workers still had {lag} events to handle after {timeout_s} s")
     return time.perf_counter() - started
+
+
+async def quiet(bench: Bench, cores: float = 0.25, timeout_s: float = 30) -> tuple[float, float]:
+    """Waits until the system's processes (broker, Redis, every service) used less than `cores` of CPU
+    over a second: the workers' committed offsets can be caught up while a batch's writes, a timer's
+    pictures or the metrics worker's second are still running. Returns the seconds waited and the last
+    second's CPU in cores (a timeout is not a problem: the figure says how busy it was)."""
+    started = time.perf_counter()
+    while True:
+        before, at = bench.cpu_s(), time.perf_counter()
+        await asyncio.sleep(1)
+        after, now = bench.cpu_s(), time.perf_counter()
+        busy = sum(after[key] - before.get(key, 0.0) for key in after) / (now - at)
+        if busy < cores or now - started > timeout_s:
+            return now - started, busy
 
 
 async def recovery(bench: Bench, events: int = 50_000) -> dict[str, Any]:

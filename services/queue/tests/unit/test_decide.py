@@ -363,6 +363,23 @@ def test_call_next_in_an_empty_line_is_rejected_naming_the_line() -> None:
     assert rejection.detail == "Nobody is waiting in Akutt."  # the line's configured name
 
 
+def test_a_call_names_next_those_first_in_the_whole_offices_order_whichever_line_it_called_from() -> None:
+    drop_ins = [arrival() for _ in range(3)]
+    helped = arrival(reason=Reason.SELF_SERVICE_HELP, line_id="self_service")
+    state = queued(empty(), *drop_ins, helped)
+
+    _, from_everyone = accepted(state, call_next())
+    _, from_a_line = accepted(state, call_next(line_id="self_service"))
+
+    assert isinstance(from_everyone, VisitorCalled)
+    assert isinstance(from_a_line, VisitorCalled)
+    assert from_everyone.visit_id == drop_ins[0].visit_id
+    assert from_everyone.up_next == (drop_ins[1].visit_id, drop_ins[2].visit_id, helped.visit_id)
+    assert from_a_line.visit_id == helped.visit_id
+    # the self-service line's call names those next in the office, not only in its line
+    assert from_a_line.up_next == tuple(v.visit_id for v in drop_ins)
+
+
 def test_call_next_in_an_unknown_line_is_rejected() -> None:
     state = queued(empty(), arrival())
 

@@ -409,8 +409,9 @@ def reference_play(played: _Office, waiting: list[OpenVisit], wanted: set[UUID])
             found[visit.visit_id] = played._wait(t, variance, overtakers, mean_cycle)
         if t > HORIZON.total_seconds():
             break
-        cycle, spread = played.cycle(visit, visit.visit_id not in real)
-        overtakers += visit.visit_id not in real
+        hypothetical = visit.visit_id not in real
+        cycle, spread = played.cycle(visit.line_id, None if hypothetical else visit.reason)
+        overtakers += hypothetical
         mean_cycle = cycle if not mean_cycle else 0.8 * mean_cycle + 0.2 * cycle
         heapq.heappush(rooms, (t + cycle, variance + spread))
     ceiling = int(HORIZON.total_seconds())
@@ -609,3 +610,73 @@ def test_the_staffing_hint_counts_the_bookings_to_come() -> None:
     assert without is not None
     assert with_bookings is not None
     assert with_bookings > without  # the booked visitors go before the drop-ins expected
+
+
+@st.composite
+def office_days_at_a_moment(draw: st.DrawFn) -> tuple[OfficeQueue, Office, datetime, DayBook]:
+    """`offices_at_a_moment` with the day's bookings: some to come, some come, some missed."""
+    state, office, now = draw(offices_at_a_moment())
+    bookings = [
+        booking(f"b-{n}", now + timedelta(minutes=starts), early)
+        for n, (starts, early) in enumerate(
+            draw(
+                st.lists(
+                    st.tuples(
+                        st.integers(min_value=-90, max_value=240),
+                        st.one_of(st.none(), st.integers(min_value=-10, max_value=30)),
+                    ),
+                    max_size=12,
+                )
+            )
+        )
+    ]
+    return state, office, now, day_of(*bookings, missed=draw(st.integers(min_value=0, max_value=2)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(office_days_at_a_moment())
+def test_one_play_with_the_joiners_taking_no_room_gives_each_its_own_plays_call(
+    moment: tuple[OfficeQueue, Office, datetime, DayBook],
+) -> None:
+    """Every line's joiner in the play of those waiting, and when one is called the room going to the
+    next, give each joiner the call one play with only that joiner added gave, and everyone else theirs,
+    with the day's bookings expected too."""
+    state, office, now, day = moment
+    played = _office(state, office, now, OSLO, day)
+    waiting = state.waiting()
+    joining = [_newcomer(line.id, line.kind, now, 0) for line in office.lines]
+    visits, joined = played.play_all(waiting, None, joining)
+
+    assert visits == reference_play(played, waiting, {visit.visit_id for visit in waiting})
+    assert joined == [
+        reference_play(played, [*waiting, joiner], {joiner.visit_id})[joiner.visit_id] for joiner in joining
+    ]
+    lines = {line.id: wait for line, wait in zip(office.lines, joined, strict=True)}
+    for line_id, wait in forecast(state, office, now, OSLO, day).lines.items():
+        if not any(visit.line_id == line_id for visit in waiting):
+            assert wait == lines[line_id]
+
+
+def test_a_booked_visitor_expected_early_waits_from_their_start_behind_an_earlier_appointment() -> None:
+    """Two bookings at 12:45 make one booked visitor expected at 12:40 (the day's earliness); the room
+    comes free at 12:41:30 and goes to the visitor waiting for 12:42, whose appointment is earlier
+    than the expected one's, not to the one who came earlier."""
+    waiting = OpenVisit(
+        visit_id=uuid4(),
+        ticket="T-001",
+        line_id="appointment",
+        kind=VisitKind.APPOINTMENT,
+        reason=Reason.COUNSELLOR_APPOINTMENT,
+        checked_in_at=NOW - timedelta(minutes=5),
+        appointment_at=NOW + timedelta(minutes=12),
+    )
+    state, ids = with_waiting(1)  # in samtalerom-1 since a minute: free in 11 minutes and a turnover
+    state = in_rooms(state, ids, started_minutes_ago=1).model_copy(
+        update={"closed_rooms": frozenset(ROOMS[1:])}
+    )
+    state = state.model_copy(update={"visits": {**state.visits, waiting.visit_id: waiting}})
+    starts = NOW + timedelta(minutes=15)
+    day = day_of(*CAME, booking("one", starts), booking("two", starts))
+    assert [a.at for a in _office(state, OFFICE, NOW, OSLO, day).arrivals if a.appointment_at] == [600.0]
+
+    assert forecast(state, OFFICE, NOW, OSLO, day).visits[waiting.visit_id].expected_s == 11 * 60 + TURNOVER_S

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -35,6 +37,8 @@ from visitflow_queue.domain.estimates import forecast
 from visitflow_queue.handlers import visit_events as handlers_module
 from visitflow_queue.handlers.visit_events import STAFFING_EVERY, QueueHandlers
 
+# the module, which the package shadows with its function
+decide_module = importlib.import_module("visitflow_queue.domain.decide")
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # Monday 12:30 in Oslo
 DAY = date(2026, 11, 23)
@@ -457,6 +461,52 @@ async def test_a_picture_the_time_changed_is_pushed_again_without_any_event() ->
     assert await queue.refresh_with_time() == 0  # pushed once
 
 
+class OrderedOutbox(RecordingOutbox):
+    """Which office's picture went out when: a batch's (`project`) or the timer's (`refresh`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: list[tuple[str, str]] = []
+
+    async def project(
+        self,
+        changes: list[tuple[str, list[Event], dict[str, Any]]],
+        replies: list[tuple[str, dict[str, Any]]],
+    ) -> None:
+        self.order += [("batch", office_id) for office_id, _, _ in changes]
+        await super().project(changes, replies)
+
+    async def refresh(self, views: list[tuple[str, dict[str, Any]]]) -> None:
+        self.order += [("timer", office_id) for office_id, _ in views]
+        await super().refresh(views)
+
+
+async def test_a_batch_goes_between_the_slices_of_the_timers_work_over_the_offices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(handlers_module, "TIMER_SLICE", 1)
+    outbox, clock = OrderedOutbox(), FixedClock(NOW)
+    queue = QueueHandlers(offices=OFFICES, clock=clock, outbox=outbox, states={}, results={})
+    for office_id in ("loten", "hamar"):  # a visitor in each who will have waited past the limit
+        await queue.handle(
+            arrival(office_id).model_copy(
+                update={"reason": Reason.SELF_SERVICE_HELP, "line_id": "self_service"}
+            )
+        )
+        await queue.handle(arrival(office_id).model_copy(update={"occurred_at": NOW + timedelta(minutes=10)}))
+    clock.advance(timedelta(minutes=46))
+    outbox.order.clear()
+
+    timer = asyncio.create_task(queue.refresh_with_time())
+    await asyncio.sleep(0)  # the timer has begun
+    await queue.handle(arrival("halden"))  # meanwhile a batch of another office
+
+    assert await timer == 2
+    # the batch did not wait for the timer's work over every office
+    assert outbox.order[0] == ("batch", "halden")
+    assert sorted(outbox.order[1:]) == [("timer", "hamar"), ("timer", "loten")]
+
+
 class RefreshFailsOnce(RecordingOutbox):
     def __init__(self) -> None:
         super().__init__()
@@ -603,6 +653,64 @@ async def test_a_batch_forecasts_each_office_once_and_its_events_quote_what_the_
     assert queued[str(drop_ins[-1].visit_id)].estimated_wait_s > 0
 
 
+async def test_a_call_tells_those_next_the_waits_of_the_batchs_one_forecast_with_the_days_bookings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    queue, outbox, _ = handlers()
+    for n in range(6):
+        await queue.handle(booked_soon(n))
+    drop_ins = [arrival() for _ in range(8)]
+    await queue.handle_batch(drop_ins)
+    for room in ("samtalerom-1", "samtalerom-2"):  # every room busy after the call: the next wait
+        await queue.handle(CallNext(**command_fields(), room_id=room))
+    outbox.emitted.clear()
+    forecasts: list[str] = []
+
+    def counted(state: OfficeQueue, *args: Any, **kwargs: Any) -> Any:
+        forecasts.append(state.office_id)
+        return forecast(state, *args, **kwargs)
+
+    monkeypatch.setattr(handlers_module, "forecast", counted)
+    monkeypatch.setattr(decide_module, "forecast", counted)
+
+    await queue.handle(CallNext(**command_fields(), room_id="samtalerom-3"))
+
+    assert forecasts == ["loten"]  # the call itself plays nothing forward: the batch's forecast serves
+    called = next(e for e in outbox.emitted if isinstance(e, VisitorCalled))
+    assert called.up_next == tuple(v.visit_id for v in drop_ins[3:6])
+    state, office = queue.state("loten"), OFFICES.office("loten")
+    assert office is not None
+    told = forecast(state, office, NOW, OFFICES.timezone, queue.day("loten", DAY)).visits
+    assert called.up_next_waits == tuple(told[v] for v in called.up_next)
+    assert called.up_next_waits != tuple(
+        forecast(state, office, NOW, OFFICES.timezone).visits[v] for v in called.up_next
+    )
+
+
+async def test_a_call_names_the_waits_of_those_next_only_while_they_still_wait_after_the_batch() -> None:
+    queue, outbox, _ = handlers()
+    drop_ins = [arrival() for _ in range(5)]
+    await queue.handle_batch(drop_ins)
+
+    await queue.handle_batch(
+        [
+            CallNext(**command_fields(), room_id="samtalerom-1"),
+            CallNext(**command_fields(), room_id="samtalerom-2"),
+        ]
+    )
+
+    first, second = (e for e in outbox.emitted if isinstance(e, VisitorCalled))
+    # the first call named the second's visitor first: called in the same batch, they wait no more,
+    # and the waits of those after them are not shifted onto the wrong visitors
+    assert first.up_next[0] == second.visit_id
+    assert first.up_next_waits == ()
+    assert len(second.up_next_waits) == len(second.up_next) == 3
+    office = OFFICES.office("loten")
+    assert office is not None
+    told = forecast(queue.state("loten"), office, NOW, OFFICES.timezone, queue.day("loten", DAY)).visits
+    assert second.up_next_waits == tuple(told[v] for v in second.up_next)
+
+
 async def test_the_staffing_hint_is_made_again_by_the_timer_not_by_a_batch_of_check_ins() -> None:
     queue, outbox, clock = handlers()
     await queue.handle(arrival())
@@ -691,24 +799,27 @@ async def test_the_read_model_healer_gets_every_held_offices_picture_again() -> 
     assert sorted(office_id for office_id, _ in outbox.refreshed) == ["halden", "loten"]
 
 
+def booked_soon(n: int) -> AppointmentBooked:
+    """A booking at Løten today, 10 + 5n minutes from now."""
+    return AppointmentBooked(
+        event_id=uuid4(),
+        occurred_at=NOW - timedelta(days=1),
+        office_id="loten",
+        correlation_id=uuid4(),
+        producer="checkin",
+        booking_id=f"TA-SOON{n}",
+        business_date=DAY,
+        counsellor_id="veileder-1",
+        starts_at=NOW + timedelta(minutes=10 + 5 * n),
+        duration_minutes=30,
+        reason=Reason.COUNSELLOR_APPOINTMENT,
+    )
+
+
 async def test_the_forecast_expects_the_days_bookings_to_come() -> None:
     queue, outbox, _ = handlers()
     for n in range(6):
-        await queue.handle(
-            AppointmentBooked(
-                event_id=uuid4(),
-                occurred_at=NOW - timedelta(days=1),
-                office_id="loten",
-                correlation_id=uuid4(),
-                producer="checkin",
-                booking_id=f"TA-SOON{n}",
-                business_date=DAY,
-                counsellor_id="veileder-1",
-                starts_at=NOW + timedelta(minutes=10 + 5 * n),
-                duration_minutes=30,
-                reason=Reason.COUNSELLOR_APPOINTMENT,
-            )
-        )
+        await queue.handle(booked_soon(n))
     drop_ins = [arrival() for _ in range(8)]
 
     await queue.handle_batch(drop_ins)

@@ -7,10 +7,19 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from visitflow_events import Appointment, Reason, VisitKind, VisitorCheckedIn, VisitStage
 from visitflow_offices import Office, load_offices
 from visitflow_queue.domain import OfficeQueue, OpenVisit, check_in, fold, waiting_in_order
-from visitflow_queue.domain.ordering import callable_in_order, is_overdue
+from visitflow_queue.domain.ordering import (
+    CallQueue,
+    call_order_key,
+    callable_in_order,
+    is_overdue,
+    micros,
+    rank_at,
+)
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)
@@ -245,3 +254,100 @@ def test_a_visitor_on_hold_keeps_their_place_in_the_order_but_is_not_callable() 
 
 def ids_of(arrivals: list[VisitorCheckedIn]) -> list[object]:
     return [event.visit_id for event in arrivals]
+
+
+def visit_at(kind: VisitKind, waited: timedelta, ticket: str, appointment_in: int | None = None) -> OpenVisit:
+    line = OFFICE.line_for(kind, REASON_OF[kind])
+    appointment_in = appointment_in if kind is VisitKind.APPOINTMENT else None
+    return OpenVisit(
+        visit_id=uuid4(),
+        ticket=ticket,
+        line_id=line.id,
+        kind=kind,
+        reason=REASON_OF[kind],
+        checked_in_at=NOW - waited,
+        appointment_at=NOW + timedelta(minutes=appointment_in) if appointment_in is not None else None,
+    )
+
+
+REASON_OF = {
+    VisitKind.EMERGENCY: Reason.EMERGENCY_ASSISTANCE,
+    VisitKind.APPOINTMENT: Reason.COUNSELLOR_APPOINTMENT,
+    VisitKind.DROP_IN: Reason.CASE_STATUS,
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(list(REASON_OF)),
+            # around the limit to the microsecond, and anywhere in the day
+            st.one_of(
+                st.integers(min_value=45 * 60_000_000 - 3, max_value=45 * 60_000_000 + 3),
+                st.integers(min_value=0, max_value=6 * 3_600_000_000),
+            ),
+            st.one_of(st.none(), st.integers(min_value=-60, max_value=60)),
+        ),
+        max_size=25,
+    ),
+    st.one_of(st.none(), st.integers(min_value=-2, max_value=2)),
+)
+def test_the_order_in_numbers_is_the_call_order_with_its_ties(
+    drawn: list[tuple[VisitKind, int, int | None]], moved_us: int | None
+) -> None:
+    visits = [
+        visit_at(
+            kind,
+            timedelta(microseconds=waited),
+            f"X-{n % 7:03d}",
+            booked if kind is VisitKind.APPOINTMENT else None,
+        )
+        for n, (kind, waited, booked) in enumerate(drawn)
+    ]
+    now = None if moved_us is None else NOW + timedelta(microseconds=moved_us)
+    at = None if now is None else micros(now)
+    for one in visits:
+        for other in visits:
+            by_time = call_order_key(OFFICE, one, now), call_order_key(OFFICE, other, now)
+            in_numbers = rank_at(OFFICE, one, at), rank_at(OFFICE, other, at)
+            assert (by_time[0] < by_time[1]) == (in_numbers[0] < in_numbers[1])
+            assert (by_time[0] == by_time[1]) == (in_numbers[0] == in_numbers[1])
+
+
+def test_a_visits_ranks_follow_the_office_they_are_asked_for() -> None:
+    visit = visit_at(VisitKind.DROP_IN, timedelta(minutes=5), "D-001")
+    self_service = visit_at(VisitKind.DROP_IN, timedelta(minutes=1), "S-001").model_copy(
+        update={"line_id": "self_service", "reason": Reason.SELF_SERVICE_HELP}
+    )
+    config = OFFICE.model_dump()
+    for line in config["lines"]:
+        line["priority"] = 9 if line["id"] == "drop_in" else line["priority"]
+    reordered = Office.model_validate(config)  # drop-in after self-service
+    assert rank_at(OFFICE, visit, None) < rank_at(OFFICE, self_service, None)
+    assert rank_at(reordered, visit, None) > rank_at(reordered, self_service, None)  # not the cached ranks
+    assert rank_at(OFFICE, visit, None) < rank_at(OFFICE, self_service, None)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(min_value=-5, max_value=5), min_size=1, max_size=12), st.data())
+def test_the_call_queue_takes_a_visitor_as_overdue_from_the_microsecond_past_the_limit(
+    offsets_us: list[int], data: st.DataObject
+) -> None:
+    """The queue's play time in float seconds, and the limit to the microsecond as `now + timedelta`
+    has it."""
+    limit = timedelta(minutes=OFFICE.policy.max_wait_minutes)
+    self_service = [
+        visit_at(VisitKind.DROP_IN, limit - timedelta(microseconds=offset), f"S-{n:03d}").model_copy(
+            update={"line_id": "self_service", "reason": Reason.SELF_SERVICE_HELP}
+        )
+        for n, offset in enumerate(offsets_us)
+    ]
+    drop_in = visit_at(VisitKind.DROP_IN, timedelta(0), "D-001")
+    t = data.draw(st.sampled_from([0.0, 1e-6, 2e-6, 2.5e-6, 3.4999e-6, 5e-6]))
+    queue: CallQueue[OpenVisit] = CallQueue(OFFICE, NOW, [drop_in, *self_service])
+    _, first = queue.pop_first(t)
+    at = NOW + timedelta(seconds=t)
+    overdue = [v for v in self_service if is_overdue(OFFICE, v, at)]
+    expected = min(overdue, key=lambda v: call_order_key(OFFICE, v, at)) if overdue else drop_in
+    assert first is expected

@@ -272,12 +272,17 @@ def _called(
     day: date,
     envelope: dict[str, object],
     now: datetime,
-    zone: ZoneInfo,
+    in_order: list[OpenVisit] | None = None,
 ) -> VisitorCalled:
-    """The call, with who is first in line after it, as far as the office's "nearly your turn" reaches,
-    and their estimates then (notify tells them it is nearly their turn, and how long it should be)."""
-    after = [v.visit_id for v in callable_in_order(state, office, now=now) if v.visit_id != visit.visit_id]
-    called = VisitorCalled(
+    """The call, with who is first in line after it, as far as the office's "nearly your turn" reaches
+    (notify tells them it is nearly their turn); `in_order` is the office's `callable_in_order` at `now`
+    if the caller has it. Their estimates (`up_next_waits`) are the caller's to fill in: the queue
+    worker takes them from the one forecast it makes of the office after its batch
+    (`handlers.visit_events`), as it does every other figure of the batch."""
+    if in_order is None:
+        in_order = callable_in_order(state, office, now=now)
+    after = [v.visit_id for v in in_order if v.visit_id != visit.visit_id]
+    return VisitorCalled(
         **envelope,
         visit_id=visit.visit_id,
         business_date=day,
@@ -287,10 +292,6 @@ def _called(
         call_number=call_number,
         up_next=tuple(after[: office.policy.sms_nearly_position]),
     )
-    if call_number > 1 or not called.up_next:
-        return called
-    waits = forecast(evolve(state, called), office, now, zone).visits
-    return called.model_copy(update={"up_next_waits": tuple(waits[v] for v in called.up_next)})
 
 
 def _undo(
@@ -359,8 +360,19 @@ def _decide(
                 line = office.line(command.line_id) if command.line_id else None
                 raise Rejected("nobody_waiting", "Nobody is waiting" + (f" in {line.name}." if line else "."))
             visit = queue[0]
+            office_wide = command.line_id is None and command.counsellor_id is None
             return [
-                _called(state, office, visit, command.room_id, 1, day, envelope(visit.visit_id), now, zone)
+                _called(
+                    state,
+                    office,
+                    visit,
+                    command.room_id,
+                    1,
+                    day,
+                    envelope(visit.visit_id),
+                    now,
+                    queue if office_wide else None,  # the office's order: not made twice
+                )
             ]
         case CallVisit():
             visit = _open(state, office, command.visit_id)
@@ -368,9 +380,7 @@ def _decide(
             _callable(visit)
             _in_service(state, office, command.room_id)
             _free_room(state, office, command.room_id)
-            return [
-                _called(state, office, visit, command.room_id, 1, day, envelope(visit.visit_id), now, zone)
-            ]
+            return [_called(state, office, visit, command.room_id, 1, day, envelope(visit.visit_id), now)]
         case Recall():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.CALLED)
@@ -380,9 +390,7 @@ def _decide(
                     f"{visit.ticket} was called {visit.calls} times; mark a no-show or put them on hold.",
                 )
             room = visit.room_id or ""
-            return [
-                _called(state, office, visit, room, visit.calls + 1, day, envelope(visit.visit_id), now, zone)
-            ]
+            return [_called(state, office, visit, room, visit.calls + 1, day, envelope(visit.visit_id), now)]
         case StartService():
             visit = _open(state, office, command.visit_id)
             _require(visit, VisitStage.CALLED)

@@ -7,9 +7,10 @@ time), and is then given, after the office's turnover, to whoever the call order
 expected to arrive by then at each line's running arrival rate (drop-in lines until the drop-in window
 ends, the others until the office closes), and, given the office's bookings of the day, the booked
 visitors to come, each booking spread over the day's earliness. A visitor's estimate is when they are
-called; a line's is its last visitor's, or that of one joining an empty line now. The spread of
-conversation lengths and of arrivals gives each estimate a range. Those waiting are kept in the call
-order as the play goes (`ordering.CallQueue`), so a play costs n log n in the number waiting.
+called; a line's is its last visitor's, or that of one joining an empty line now (in the same play,
+taking no room: `_Office.play_all`). The spread of conversation lengths and of arrivals gives each
+estimate a range. Those waiting are kept in the call order as the play goes (`ordering.CallQueue`, in
+numbers worked out once per visit: `ordering.ranks`), so a play costs n log n in the number waiting.
 
 One function, `forecast`, for the check-in answer, the tablet, the display and the SMS.
 """
@@ -21,7 +22,7 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import NamedTuple
@@ -41,11 +42,11 @@ from visitflow_events import (
     office_day_correlation,
 )
 from visitflow_events import WaitEstimate as Wait
-from visitflow_offices import OSLO, Office, RoomKind
+from visitflow_offices import OSLO, Office, QueueOrder, RoomKind
 from visitflow_offices.calendar import local_instant, office_hours
 
 from .appointments import DayBook, Status
-from .ordering import CallQueue, call_order_key
+from .ordering import EMERGENCY, IN_TURN, MICROSECOND, OVERDUE, CallQueue, Rank, micros, rank_at, ranks_once
 from .state import OfficeQueue, OpenVisit
 
 # The estimator's parameters (docs/ESTIMATES.md says why each is what it is).
@@ -131,8 +132,9 @@ def serving_rooms(state: OfficeQueue, office: Office) -> int:
 
 def ahead_of(state: OfficeQueue, office: Office, visit: OpenVisit, now: datetime | None = None) -> int:
     """How many are before `visit` in the call order at `now` (visitors on hold keep their place)."""
-    key = call_order_key(office, visit, now)
-    return sum(1 for other in state.waiting() if call_order_key(office, other, now) < key)
+    at = None if now is None else micros(now)
+    key = rank_at(office, visit, at)
+    return sum(1 for other in state.waiting() if rank_at(office, other, at) < key)
 
 
 def rate_window(kind: VisitKind) -> timedelta:
@@ -207,7 +209,8 @@ def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneI
         )
         window = rate_window(line.kind)
         seen_h = min(window, now - current[0]).total_seconds() / 3600
-        counted = sum(1 for at in state.arrived.get(line.id, []) if now - window < at <= now)
+        since = now - window
+        counted = sum(1 for at in state.arrived.get(line.id, []) if since < at <= now)
         per_h = (counted + prior * RATE_PRIOR_H) / (seen_h + RATE_PRIOR_H)
         if per_h > 0 or prior > 0:
             result.append(Arrivals(line.id, line.kind, per_h / 3600, current[1], prior / 3600))
@@ -275,14 +278,12 @@ class _Office:
     turnover_s: float
     arrivals: list[Expected]  # `expected_arrivals`
     room_change: int = 0  # for the staffing hint: rooms more (a free one) or fewer (the last to free)
-    # the expected arrivals a play reached, as visitors, kept for the next play of the same office
-    made: dict[int, OpenVisit] = field(default_factory=dict, compare=False)
 
-    def cycle(self, visit: OpenVisit, hypothetical: bool) -> tuple[float, float]:
-        """How long a call to `visit` keeps a room, and that time's variance."""
-        reason = None if hypothetical else visit.reason
-        service = service_seconds(self.state, self.office, visit.line_id, reason)
-        return self.walk_s + service + self.turnover_s, (_spread(self.state, visit.line_id) * service) ** 2
+    def cycle(self, line_id: str, reason: Reason | None) -> tuple[float, float]:
+        """How long a call to a visitor of `line_id` for `reason` (an expected one's is not known: None)
+        keeps a room, and that time's variance."""
+        service = service_seconds(self.state, self.office, line_id, reason)
+        return self.walk_s + service + self.turnover_s, (_spread(self.state, line_id) * service) ** 2
 
     def free_at(self) -> list[tuple[float, float]]:
         """When each room in service, or closed and expected back (`rooms_expected_back`), comes free,
@@ -312,55 +313,97 @@ class _Office:
             return (*times, *[(0.0, 0.0)] * self.room_change)
         return tuple(sorted(times)[: max(0, len(times) + self.room_change)])
 
-    def arrival(self, expected: Expected) -> OpenVisit:
-        visit = self.made.get(expected.number)
-        if visit is None:
-            visit = self.made[expected.number] = expected.visit(self.now)
-        return visit
+    @cached_property
+    def _lines(self) -> dict[str, tuple[int, bool]]:
+        """Each line's priority, and whether it is ordered by appointment time."""
+        return {
+            line.id: (line.priority, line.order is QueueOrder.APPOINTMENT_TIME) for line in self.office.lines
+        }
+
+    def ranks(self, expected: Expected) -> tuple[Rank, Rank | None, int]:
+        """An expected arrival's place in the call order (`ordering.ranks`) as that of the visitor it
+        stands in for (`Expected.visit`), without making the visitor: most are never called."""
+        priority, by_appointment = self._lines.get(expected.line_id, (99, False))
+        checked_in = self._now_us + timedelta(seconds=expected.at) // MICROSECOND
+        due = checked_in
+        if by_appointment and expected.appointment_at is not None:
+            due = micros(expected.appointment_at)
+        if expected.kind is VisitKind.EMERGENCY:
+            return (EMERGENCY, priority, due, checked_in, _HYPOTHETICAL), None, due
+        return (
+            (IN_TURN, priority, due, checked_in, _HYPOTHETICAL),
+            (OVERDUE, 0, due, checked_in, _HYPOTHETICAL),
+            due,
+        )
+
+    @cached_property
+    def _now_us(self) -> int:
+        return micros(self.now)
 
     def play(self, waiting: list[OpenVisit], wanted: set[UUID]) -> dict[UUID, Wait]:
         """When each visitor in `wanted` is called, playing the office forward from now: each room's
         next free time with its variance (the conversations it holds until then)."""
+        return self.play_all(waiting, wanted)[0]
+
+    def play_all(
+        self, waiting: list[OpenVisit], wanted: set[UUID] | None = None, joining: Sequence[OpenVisit] = ()
+    ) -> tuple[dict[UUID, Wait], list[Wait]]:
+        """`play` for `wanted` (None: everyone waiting), and when each of `joining` would be called had
+        they joined now, each alone: they are in the same play but take no room (when one is called, the
+        room goes to the next), so none of them changes another's call or anyone else's, as one play
+        per joiner with only that joiner added would have it."""
         rooms = self.free_at()
         if not rooms:  # every room out of service until further notice: nobody is called until one opens
-            return dict.fromkeys(wanted, _NO_ROOM)
+            everyone = [visit.visit_id for visit in waiting] if wanted is None else wanted
+            return dict.fromkeys(everyone, _NO_ROOM), [_NO_ROOM] * len(joining)
         heapq.heapify(rooms)
         arrivals = self.arrivals
-        real = {visit.visit_id for visit in waiting}
-        queue = CallQueue(self.office)
-        for visit in waiting:
-            queue.add(visit)
+        queue: CallQueue[Expected] = CallQueue(self.office, self.now, waiting)
+        for joiner in joining:
+            queue.add(joiner, *ranks_once(self.office, joiner))
+        real = len(waiting)  # the numbers of those waiting; the joiners' follow
+        joiners = real + len(joining)
         cycles: dict[tuple[str, Reason | None], tuple[float, float]] = {}
         coming = 0
         overtakers, mean_cycle = 0, 0.0
         found: dict[UUID, Wait] = {}
+        joined: dict[int, Wait] = {}
+        left = (real if wanted is None else len(wanted)) + len(joining)
         horizon = HORIZON.total_seconds()
-        while len(found) < len(wanted) and rooms:
+        while left and rooms:
             t, variance = heapq.heappop(rooms)
             while coming < len(arrivals) and arrivals[coming].at <= t:
-                queue.add(self.arrival(arrivals[coming]))
+                queue.add(arrivals[coming], *self.ranks(arrivals[coming]))
                 coming += 1
             if not queue:
                 if coming >= len(arrivals):
                     break
                 heapq.heappush(rooms, (arrivals[coming].at, 0.0))
                 continue
-            visit = queue.pop_first(self.now + timedelta(seconds=t))
-            if visit.visit_id in wanted:
+            number, visit = queue.pop_first(t)
+            if real <= number < joiners:  # a joiner takes no room: the next call is at the same time
+                joined[number - real] = self._wait(t, variance, overtakers, mean_cycle)
+                left -= 1
+                heapq.heappush(rooms, (t, variance))
+                continue
+            if (number < real) if wanted is None else (visit.visit_id in wanted):
                 found[visit.visit_id] = self._wait(t, variance, overtakers, mean_cycle)
+                left -= 1
             if t > horizon:
                 break
-            hypothetical = visit.visit_id not in real
-            talk = (visit.line_id, None if hypothetical else visit.reason)
+            hypothetical = number >= real
+            talk = (visit.line_id, None if isinstance(visit, Expected) else visit.reason)
             if talk not in cycles:
-                cycles[talk] = self.cycle(visit, hypothetical)
+                cycles[talk] = self.cycle(visit.line_id, talk[1])
             cycle, spread = cycles[talk]
-            overtakers += visit.visit_id not in real
+            overtakers += hypothetical
             mean_cycle = cycle if not mean_cycle else 0.8 * mean_cycle + 0.2 * cycle
             heapq.heappush(rooms, (t + cycle, variance + spread))
-        for visit_id in wanted - found.keys():
-            found[visit_id] = Wait(expected_s=int(horizon), low_s=int(horizon), high_s=int(horizon))
-        return found
+        ceiling = Wait(expected_s=int(horizon), low_s=int(horizon), high_s=int(horizon))
+        if left:
+            for visit_id in [v.visit_id for v in waiting] if wanted is None else wanted:
+                found.setdefault(visit_id, ceiling)
+        return found, [joined.get(k, ceiling) for k in range(len(joining))]
 
     def _wait(self, t: float, variance: float, overtakers: int, mean_cycle: float) -> Wait:
         """A call at `t` from a room whose free time has `variance`: the first of several rooms to come
@@ -460,17 +503,19 @@ def forecast(
     day (`day`), the appointments to come are expected from them (`booked_arrivals`)."""
     played = _office(state, office, now, zone, day)
     waiting = state.waiting()
-    visits = played.play(waiting, {visit.visit_id for visit in waiting})
-    lines: dict[str, Wait] = {}
-    for line in office.lines:
-        in_line = [v for v in waiting if v.line_id == line.id]
-        if in_line:
-            last = max(in_line, key=lambda v: call_order_key(office, v, now))
-            lines[line.id] = visits[last.visit_id]
-        else:
-            joining = _newcomer(line.id, line.kind, now, 0)
-            lines[line.id] = played.play([*waiting, joining], {joining.visit_id})[joining.visit_id]
-    return Forecast(visits=visits, lines=lines)
+    at = micros(now)
+    last: dict[str, tuple[Rank, UUID]] = {}  # each line's last in the call order at now
+    for visit in waiting:
+        rank = rank_at(office, visit, at)
+        if visit.line_id not in last or rank > last[visit.line_id][0]:
+            last[visit.line_id] = (rank, visit.visit_id)
+    empty = [line for line in office.lines if line.id not in last]
+    joining = [_newcomer(line.id, line.kind, now, 0) for line in empty]
+    visits, joined = played.play_all(waiting, None, joining)
+    lines = {line.id: wait for line, wait in zip(empty, joined, strict=True)}
+    for line_id, (_, visit_id) in last.items():
+        lines[line_id] = visits[visit_id]
+    return Forecast(visits=visits, lines={line.id: lines[line.id] for line in office.lines})
 
 
 STAFFING_HORIZON = timedelta(hours=1)

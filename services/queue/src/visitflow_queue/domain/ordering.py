@@ -16,8 +16,10 @@ Visitors on hold keep their place in the order but are never called (`callable_i
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
 
 from visitflow_offices import Line, Office, QueueOrder
 
@@ -81,40 +83,121 @@ def call_order_key(office: Office, visit: OpenVisit, now: datetime | None = None
     return place(office, visit).at(office, now)
 
 
-class CallQueue:
-    """Visitors in the call order as time goes forward, never back: the first at each moment in log
-    time, each visitor's place worked out once. One heap holds the keys; a visitor who becomes overdue
-    goes in again with their overdue key, which sorts before their key in turn (left behind, passed
-    over once they are called). Of equal keys, the one added first goes first."""
+# A visitor's place as plain numbers (`ranks`): the times in microseconds since the epoch, so that the
+# call order is compared without datetimes (the order and its ties are those of `place`).
+Rank = tuple[int, int, int, int, str]  # tier, priority, due, checked in, ticket
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
-    def __init__(self, office: Office) -> None:
-        self._office = office
-        self._order: list[tuple[Key, int]] = []
-        self._ageing: list[tuple[datetime, int, Key]] = []  # not yet overdue, by when they are due
-        self._waiting: dict[int, OpenVisit] = {}  # not yet called, by the order they were added
-        self._added = 0
+
+def micros(at: datetime) -> int:
+    """An instant in whole microseconds since the epoch (every datetime here is one)."""
+    return (at - _EPOCH) // MICROSECOND
+
+
+# Each waiting visitor's ranks, by the visit object: a visit is immutable and a change replaces it, so
+# a visitor's ranks are worked out once while they wait, not once per forecast and per list (the
+# estimator and the picture order everyone waiting at every change of the office). The entry holds the
+# visit, so its id is no other visit's while it is cached.
+_RANKS: dict[int, tuple[OpenVisit, Office, Rank, Rank | None, int]] = {}
+RANKS_KEPT = 100_000
+
+
+def ranks(office: Office, visit: OpenVisit) -> tuple[Rank, Rank | None, int]:
+    """`place` in numbers: the key in turn, the key once overdue (None for an emergency), and the due
+    time, in microseconds."""
+    entry = _RANKS.get(id(visit))
+    if entry is None or entry[0] is not visit or entry[1] is not office:
+        if len(_RANKS) >= RANKS_KEPT:
+            _RANKS.clear()
+        entry = _RANKS[id(visit)] = (visit, office, *ranks_once(office, visit))
+    return entry[2], entry[3], entry[4]
+
+
+def ranks_once(office: Office, visit: OpenVisit) -> tuple[Rank, Rank | None, int]:
+    """`ranks`, not kept: for a visitor the play stands in for, new at every forecast."""
+    at = place(office, visit)
+    due, checked_in = micros(at.due), micros(visit.checked_in_at)
+    key = (at.key[0], at.key[1], due, checked_in, visit.ticket)
+    return key, None if at.overdue is None else (OVERDUE, 0, due, checked_in, visit.ticket), due
+
+
+def limit_micros(office: Office) -> int:
+    """The office's `max_wait_minutes` in microseconds."""
+    return office.policy.max_wait_minutes * 60_000_000
+
+
+def rank_at(office: Office, visit: OpenVisit, now: int | None) -> Rank:
+    """`call_order_key` in numbers, at `now` in microseconds (`micros`): the same order, the same ties."""
+    key, overdue, due = ranks(office, visit)
+    if overdue is not None and now is not None and now - due > limit_micros(office):
+        return overdue
+    return key
+
+
+Entry = tuple[int, int, int, int, str, int]  # a rank and the order in which the visitor was added
+T = TypeVar("T")
+
+
+class CallQueue(Generic[T]):
+    """Visitors in the call order as the play's time goes forward from `now`, never back: the first at
+    each moment in log time, each visitor's place worked out once (`ranks`). One heap holds the ranks;
+    a visitor who becomes overdue goes in again with their overdue rank, which sorts before their rank
+    in turn (left behind, passed over once they are called). Of equal ranks, the one added first goes
+    first. Each visitor has a number, the order in which they were added. A visitor is a waiting visit,
+    or what the play stands in for one it expects (given with its ranks)."""
+
+    def __init__(self, office: Office, now: datetime, visits: Sequence[OpenVisit] = ()) -> None:
+        self._now_us = micros(now)
+        self._limit_us = limit_micros(office)
+        self._visits: list[T | OpenVisit | None] = []  # by number; None once called
+        self._left = 0
+        self._order: list[Entry] = []
+        self._ageing: list[tuple[int, int, Entry]] = []  # not yet overdue: (due, number, overdue entry)
+        for visit in visits:
+            number = len(self._visits)
+            self._visits.append(visit)
+            key, overdue, due = ranks(office, visit)
+            self._order.append((*key, number))
+            if overdue is not None:
+                self._ageing.append((due, number, (*overdue, number)))
+        self._left = len(self._visits)
+        heapq.heapify(self._order)
+        heapq.heapify(self._ageing)
 
     def __len__(self) -> int:
-        return len(self._waiting)
+        return self._left
 
-    def add(self, visit: OpenVisit) -> None:
-        number, self._added = self._added, self._added + 1
-        self._waiting[number] = visit
-        at = place(self._office, visit)
-        heapq.heappush(self._order, (at.key, number))
-        if at.overdue is not None:
-            heapq.heappush(self._ageing, (at.due, number, at.overdue))
+    def add(self, item: T | OpenVisit, key: Rank, overdue: Rank | None, due: int) -> int:
+        """Adds `item` with its ranks (`ranks`); returns its number."""
+        number = len(self._visits)
+        self._visits.append(item)
+        self._left += 1
+        heapq.heappush(self._order, (*key, number))
+        if overdue is not None:
+            heapq.heappush(self._ageing, (due, number, (*overdue, number)))
+        return number
 
-    def pop_first(self, now: datetime) -> OpenVisit:
-        """The first in the call order at `now` (no earlier than the last call's), taken out."""
-        while self._ageing and _past_limit(self._office, self._ageing[0][0], now):
-            _, number, overdue = heapq.heappop(self._ageing)
-            if number in self._waiting:
-                heapq.heappush(self._order, (overdue, number))
+    def pop_first(self, t: float) -> tuple[int, T | OpenVisit]:
+        """The first in the call order `t` seconds after `now` (no earlier than the last call's), taken
+        out, with their number."""
+        ageing = self._ageing
+        # the time in whole microseconds, as `now + timedelta(seconds=t)` has it, made only when a
+        # visitor may have become overdue (the float sum is within a microsecond of it)
+        if ageing and self._now_us + t * 1e6 - ageing[0][0] > self._limit_us - 2:
+            at = self._now_us + timedelta(seconds=t) // MICROSECOND
+            while ageing and at - ageing[0][0] > self._limit_us:
+                _, number, overdue = heapq.heappop(ageing)
+                if self._visits[number] is not None:
+                    heapq.heappush(self._order, overdue)
+        visits = self._visits
         while True:
-            _, number = heapq.heappop(self._order)
-            if number in self._waiting:
-                return self._waiting.pop(number)
+            number = heapq.heappop(self._order)[5]
+            visit = visits[number]
+            if visit is not None:
+                visits[number] = None
+                self._left -= 1
+                return number, visit
 
 
 def waiting_in_order(
@@ -131,11 +214,10 @@ def waiting_in_order(
         if (line_id is None or visit.line_id == line_id)
         and (counsellor_id is None or visit.counsellor_id in (None, counsellor_id))
     ]
+    at = None if now is None else micros(now)
     if counsellor_id is not None:  # a counsellor's own appointments before anyone else's
-        return sorted(
-            candidates, key=lambda v: (v.counsellor_id != counsellor_id, call_order_key(office, v, now))
-        )
-    return sorted(candidates, key=lambda v: call_order_key(office, v, now))
+        return sorted(candidates, key=lambda v: (v.counsellor_id != counsellor_id, rank_at(office, v, at)))
+    return sorted(candidates, key=lambda v: rank_at(office, v, at))
 
 
 def callable_in_order(

@@ -31,6 +31,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import takewhile
 from typing import Any
 from uuid import UUID
 
@@ -47,6 +48,7 @@ from visitflow_events import (
     OfficeDayClosed,
     OfficeWaits,
     StaffingOption,
+    VisitorCalled,
     VisitorCheckedIn,
     VisitorQueued,
     WaitEstimate,
@@ -79,6 +81,10 @@ log = logging.getLogger(__name__)
 RESULTS_KEPT_S = 3_600.0
 DAYS_KEPT = timedelta(days=1)  # a day's bookings are kept until the day after it is over
 STAFFING_EVERY = timedelta(minutes=5)
+# The offices the clock's work (the staffing hints, the pictures the time changed) takes between two
+# looks at the event loop: over every office at once it held the batches, and the commands someone
+# waits for, for all of it (a staffing hint is a few plays of the office; 250 offices, a second or more).
+TIMER_SLICE = 10
 
 
 @dataclass
@@ -215,27 +221,39 @@ class QueueHandlers:
         closing notice began, a visitor waited past the office's limit and moved up, a booking came into
         the next hour or is late); returns how many. Makes again the staffing hints that are due; the
         next batch of each office publishes its hint (a picture pushed for it alone would also move the
-        estimates the visitors were just told)."""
-        async with self._batch:
-            now = self.clock.now()
-            today = business_date(now, self.offices.timezone)
-            self._remake_staffing_hints(now)
-            changed = [
+        estimates the visitors were just told). It goes `TIMER_SLICE` offices at a time, and lets the
+        batches in between: only each slice's push holds them off (`_batch`)."""
+        now = self.clock.now()
+        today = business_date(now, self.offices.timezone)
+        await self._remake_staffing_hints(now)
+        pictured = list(self._pictured.items())
+        changed: list[str] = []
+        for start in range(0, len(pictured), TIMER_SLICE):
+            if start:
+                await asyncio.sleep(0)  # the batches meanwhile: someone waits for their commands
+            changed += [
                 office_id
-                for office_id, made in self._pictured.items()
+                for office_id, made in pictured[start : start + TIMER_SLICE]
                 if (office := self.offices.office(office_id)) is not None
                 and (
                     time_changes(self.state(office_id), office, made, now, self.offices.timezone)
                     or appointments_moved(self.day(office_id, today), made, now)
                 )
             ]
-            if changed:
+        pushed = 0
+        for start in range(0, len(changed), TIMER_SLICE):
+            if start:
+                await asyncio.sleep(0)
+            async with self._batch:
+                # an office a batch has pictured since is as the time shows it
+                due = [o for o in changed[start : start + TIMER_SLICE] if self._pictured.get(o, now) <= now]
                 try:
-                    await self.outbox.refresh(self.snapshots(changed))
+                    await self.outbox.refresh(self.snapshots(due))
                 except BaseException:
-                    self._unpushed.update(changed)  # the office's next batch pushes them
+                    self._unpushed.update(changed[start:])  # the next batch pushes them
                     raise
-            return len(changed)
+                pushed += len(due)
+        return pushed
 
     async def _push_again(self) -> None:
         """Pushes the whole picture of each office whose last push failed (Redis away): the retry of
@@ -342,10 +360,12 @@ class QueueHandlers:
             self._staffing[office.id] = made
         return made[2]
 
-    def _remake_staffing_hints(self, now: datetime) -> None:
+    async def _remake_staffing_hints(self, now: datetime) -> None:
         """Makes again each office's staffing hint older than `STAFFING_EVERY` (it looks an hour ahead,
-        and costs a play of the office per option)."""
-        for office_id, (made_at, _, _) in list(self._staffing.items()):
+        and costs a play of the office per option), `TIMER_SLICE` offices at a time."""
+        for number, (office_id, (made_at, _, _)) in enumerate(list(self._staffing.items())):
+            if number and number % TIMER_SLICE == 0:
+                await asyncio.sleep(0)
             office = self.offices.office(office_id)
             if office is None or timedelta(0) <= now - made_at < STAFFING_EVERY:
                 continue
@@ -560,7 +580,13 @@ def _places(view: dict[str, Any]) -> dict[str, int]:
 
 def _quoted(event: Event, estimates: Forecast, places: dict[str, int]) -> Event:
     """A `VisitorQueued` of the batch with the wait its visitor is told and their place (none and first
-    if called in the batch)."""
+    if called in the batch); a first call with the waits of those it names next, as far as they still
+    wait after the batch (notify tells them it is nearly their turn, and how long it should be)."""
+    if isinstance(event, VisitorCalled):
+        if event.call_number > 1 or not event.up_next:
+            return event
+        waits = tuple(takewhile(_known, map(estimates.visits.get, event.up_next)))
+        return event.model_copy(update={"up_next_waits": waits})
     if not isinstance(event, VisitorQueued):
         return event
     wait = estimates.visits.get(event.visit_id)
@@ -570,6 +596,10 @@ def _quoted(event: Event, estimates: Forecast, places: dict[str, int]) -> Event:
             "position": places.get(str(event.visit_id), 1),
         }
     )
+
+
+def _known(wait: WaitEstimate | None) -> bool:
+    return wait is not None
 
 
 def _empty_day(key: str) -> DayBook:
