@@ -14,8 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from visitflow_events import StaffingOption, VisitStage
-from visitflow_events import WaitEstimate as Wait
+from visitflow_events import StaffingOption, VisitStage, said_minutes
 from visitflow_offices import OSLO, Office, business_date, closing_time
 
 from .appointments import DayBook, expected
@@ -156,7 +155,7 @@ def _follow_ups(state: OfficeQueue) -> list[dict[str, Any]]:
 
 
 def _said(seconds: int | None) -> int | None:
-    return None if seconds is None else Wait(expected_s=seconds, low_s=seconds, high_s=seconds).said()[0]
+    return None if seconds is None else said_minutes(seconds, seconds, seconds)[0]
 
 
 def _last_change(state: OfficeQueue) -> datetime:
