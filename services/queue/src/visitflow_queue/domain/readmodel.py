@@ -12,13 +12,14 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from visitflow_events import StaffingOption, VisitStage, said_minutes
 from visitflow_offices import OSLO, Office, business_date, closing_time
 
 from .appointments import DayBook, expected
-from .estimates import Forecast, forecast, mean_service_seconds, wait_view
+from .estimates import Forecast, Wait, forecast, mean_service_seconds, wait_view
 from .ordering import is_overdue, waiting_in_order
 from .state import OfficeQueue, OpenVisit
 
@@ -58,6 +59,8 @@ class VisitViews:
         self._views: dict[int, tuple[OpenVisit, dict[str, Any], dict[str, Any]]] = {}
         self._next: dict[int, tuple[OpenVisit, dict[str, Any], dict[str, Any]]] = {}
         self._rooms: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None
+        # by visit id: (its estimate, its id as said, its estimate's view)
+        self._waits: dict[UUID, tuple[Wait, str, dict[str, Any]]] = {}
 
     def __call__(self, office: Office, visit: OpenVisit, position: int | None = None) -> dict[str, Any]:
         made = self._views.get(id(visit))
@@ -77,9 +80,27 @@ class VisitViews:
             self._rooms = (key, _rooms(office, state))
         return self._rooms[1]
 
+    def waits(self, estimates: dict[UUID, Wait]) -> dict[str, dict[str, Any]]:
+        """Each waiting visitor's estimate as screens receive it (`wait_view`), the entry of the last
+        snapshot kept while its figures are unchanged (a check-in at the end of the line changes few)."""
+        made = {}
+        for visit_id, wait in estimates.items():
+            last = self._waits.get(visit_id)
+            if last is None:
+                last = (wait, str(visit_id), wait_view(wait))
+            elif last[0] != wait:
+                last = (wait, last[1], wait_view(wait))
+            made[visit_id] = last
+        self._waits = made
+        return {said: view for _, said, view in made.values()}
+
     def done(self) -> None:
         """A snapshot is made: forgets the visits it did not show."""
         self._views, self._next = self._next, {}
+
+
+def _waits(estimates: dict[UUID, Wait]) -> dict[str, dict[str, Any]]:
+    return {str(visit_id): wait_view(wait) for visit_id, wait in estimates.items()}
 
 
 def _rooms(office: Office, state: OfficeQueue) -> list[dict[str, Any]]:
@@ -211,7 +232,7 @@ def snapshot(
         "rooms": rooms,
         "lines": lines,
         # each waiting visitor's estimate: a part of its own, for it changes with every call
-        "waits": {str(visit_id): wait_view(wait) for visit_id, wait in estimates.visits.items()},
+        "waits": views.waits(estimates.visits) if views is not None else _waits(estimates.visits),
         "counsellors": [{"counsellor_id": c.id, "name": c.name} for c in office.counsellors],
         "issued_today": len(state.tickets),
         "undo_seconds": office.policy.undo_seconds,
