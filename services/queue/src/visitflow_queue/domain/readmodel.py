@@ -59,8 +59,9 @@ class VisitViews:
         self._views: dict[int, tuple[OpenVisit, dict[str, Any], dict[str, Any]]] = {}
         self._next: dict[int, tuple[OpenVisit, dict[str, Any], dict[str, Any]]] = {}
         self._rooms: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None
-        # by visit id: (its estimate, its id as said, its estimate's view)
-        self._waits: dict[UUID, tuple[Wait, str, dict[str, Any]]] = {}
+        # by id() of the visit id, to spare hashing UUIDs: (the visit id, its estimate, the id as said,
+        # the estimate's view)
+        self._waits: dict[int, tuple[UUID, Wait, str, dict[str, Any]]] = {}
 
     def __call__(self, office: Office, visit: OpenVisit, position: int | None = None) -> dict[str, Any]:
         made = self._views.get(id(visit))
@@ -85,14 +86,14 @@ class VisitViews:
         snapshot kept while its figures are unchanged (a check-in at the end of the line changes few)."""
         made = {}
         for visit_id, wait in estimates.items():
-            last = self._waits.get(visit_id)
-            if last is None:
-                last = (wait, str(visit_id), wait_view(wait))
-            elif last[0] != wait:
-                last = (wait, last[1], wait_view(wait))
-            made[visit_id] = last
+            last = self._waits.get(id(visit_id))
+            if last is None or last[0] is not visit_id:  # the visit id is held, so its id() is not another's
+                last = (visit_id, wait, str(visit_id), wait_view(wait))
+            elif last[1] != wait:
+                last = (visit_id, wait, last[2], wait_view(wait))
+            made[id(visit_id)] = last
         self._waits = made
-        return {said: view for _, said, view in made.values()}
+        return {said: view for _, _, said, view in made.values()}
 
     def done(self) -> None:
         """A snapshot is made: forgets the visits it did not show."""
