@@ -56,3 +56,45 @@ async def _answers_with_frames(redis_url: str) -> None:
         await waiter.stop()
         await feed.reset([office])
         await redis.aclose()
+
+
+def test_a_wait_without_an_answer_in_time_gives_the_stored_one_and_a_cancelled_wait_is_cancelled(
+    system: System,
+) -> None:
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, _waits_that_end_without_an_answer(system.stack.redis_url)).result()
+
+
+async def _waits_that_end_without_an_answer(redis_url: str) -> None:
+    redis = aioredis.Redis.from_url(redis_url)
+    waiter = ReplyWaiter(redis)
+    stored, never, cancelled = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
+    try:
+        await waiter.start()
+        await asyncio.wait_for(waiter.subscribed.wait(), 10)
+        # stored without being pushed, as when the answer came before the wait was registered
+        await redis.set(f"vf:reply:{stored}", '{"n": 3}', ex=60)
+        assert await waiter.wait(stored, waiter.expect(stored), 0.2) == '{"n": 3}'
+        assert await waiter.wait(never, waiter.expect(never), 0.2) is None
+
+        # the request giving up (its client gone) is not taken for the timeout
+        waiting = asyncio.create_task(waiter.wait(cancelled, waiter.expect(cancelled), 10))
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+
+        # nothing is left waiting, and a late answer is for no one
+        await feed_answer(redis, [(stored, "{}"), (never, "{}"), (cancelled, "{}")])
+        await asyncio.sleep(0.1)
+        assert not waiter.waiting()
+    finally:
+        await waiter.stop()
+        await redis.delete(*(f"vf:reply:{key}" for key in (stored, never, cancelled)))
+        await redis.aclose()
+
+
+async def feed_answer(redis: aioredis.Redis, replies: list[tuple[str, str]]) -> None:
+    async with redis.pipeline(transaction=False) as pipe:
+        add_replies(pipe, replies)
+        await pipe.execute()

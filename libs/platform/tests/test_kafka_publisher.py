@@ -18,7 +18,7 @@ import pytest
 from kafka.errors import IllegalStateError, KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError
 from kafka.producer.transaction_manager import TransactionManager
 from visitflow_devstack.testing import eventually_async
-from visitflow_events import CloseDay
+from visitflow_events import CloseDay, encode
 from visitflow_platform import kafka as publisher_module
 from visitflow_platform.kafka import BrokerUnavailable, EventPublisher
 
@@ -92,6 +92,8 @@ class FakeProducer:
         self.mode = mode
         self.config = config
         self.futures: list[FakeFuture] = []
+        self.sent: list[bytes] = []
+        self.send_delay_s = 0.0  # send() waiting for the topic's metadata
         self.closed = False
         self._sender = FakeSender(self)
 
@@ -101,6 +103,8 @@ class FakeProducer:
     def send(self, topic: str, key: bytes, value: bytes) -> FakeFuture:
         if self.closed:
             raise IllegalStateError("KafkaProducer already closed!")
+        time.sleep(self.send_delay_s)
+        self.sent.append(value)
         future = FakeFuture()
         self.futures.append(future)
         if self.mode == "ack":
@@ -223,6 +227,28 @@ async def test_without_a_broker_a_publish_is_refused_after_its_timeout(kafka: Fa
         await publisher.publish("visits", _message())
     assert TIMEOUT_S - 0.05 < time.monotonic() - started < TIMEOUT_S + 0.2
     assert not await publisher.ready()
+    await publisher.close()
+
+
+async def test_a_send_waiting_for_metadata_past_the_timeout_is_waited_for(kafka: FakeKafka) -> None:
+    # a record handed to the producer late is not abandoned half-way: its acknowledgement is waited for
+    publisher = await _started(kafka)
+    (producer,) = kafka.producers
+    producer.send_delay_s = TIMEOUT_S * 1.5
+    started = time.monotonic()
+    await publisher.publish("visits", _message())
+    assert time.monotonic() - started >= TIMEOUT_S * 1.5
+    assert publisher.replacements == 0
+    await publisher.close()
+
+
+async def test_records_are_handed_to_the_producer_in_publish_order(kafka: FakeKafka) -> None:
+    publisher = await _started(kafka)
+    (producer,) = kafka.producers
+    producer.send_delay_s = 0.002
+    messages = [_message() for _ in range(40)]
+    await asyncio.gather(*(publisher.publish("visits", message) for message in messages))
+    assert producer.sent == [encode(message) for message in messages]
     await publisher.close()
 
 

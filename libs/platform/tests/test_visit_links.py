@@ -3,6 +3,7 @@ digest."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections import Counter
 
@@ -32,12 +33,42 @@ def test_every_letter_comes_from_as_many_random_byte_values_and_the_rest_are_dro
         return chunks.pop(0)[:n]
 
     monkeypatch.setattr(secrets, "token_bytes", token_bytes)
-    assert new_token() == ALPHABET[:7] + ALPHABET[: LENGTH - 7]
+    assert visit_links._RandomLetters().take(LENGTH) == ALPHABET[:7] + ALPHABET[: LENGTH - 7]
     assert len(drawn) == 2
 
     kept = bytes(range(256)).translate(visit_links._LETTER_OF, visit_links._UNEVEN).decode()
     assert len(kept) == 245
     assert Counter(kept) == dict.fromkeys(ALPHABET, 5)
+
+
+def test_a_hundred_tokens_take_one_draw_of_the_systems_randomness(monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[int] = []
+    real = secrets.token_bytes
+
+    def token_bytes(n: int) -> bytes:
+        drawn.append(n)
+        return real(n)
+
+    monkeypatch.setattr(secrets, "token_bytes", token_bytes)
+    letters = visit_links._RandomLetters()
+    tokens = {letters.take(LENGTH) for _ in range(100)}
+    assert len(tokens) == 100
+    assert len(drawn) == 1
+
+
+def test_a_forked_child_never_hands_out_its_parents_letters() -> None:
+    new_token()  # the pool holds letters for the next tokens
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child's)
+        os.write(writing, new_token().encode())
+        os._exit(0)
+    os.close(writing)
+    os.waitpid(child, 0)
+    childs = os.read(reading, 64).decode()
+    os.close(reading)
+    assert TOKEN.fullmatch(childs)
+    assert childs != new_token()
 
 
 def test_the_letters_of_many_tokens_are_evenly_spread() -> None:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kafka import KafkaProducer
@@ -27,6 +29,7 @@ from visitflow_events import Message, encode
 from .library_gaps import close_now
 
 log = logging.getLogger(__name__)
+HANDED_POLL_S = 0.01
 
 # Failures that say something about the record, not about the producer: no reason to replace it.
 _RECORD_ERRORS = (MessageSizeTooLargeError, RecordListTooLargeError)
@@ -69,6 +72,9 @@ class EventPublisher:
         self._closed = False
         self._connecting: asyncio.Task[None] | None = None
         self._retiring: set[asyncio.Task[None]] = set()
+        # send() may block while metadata is fetched (at most max_block_ms), so records are handed to
+        # the producer by a thread of the publisher's own: one, so they are handed in publish order
+        self._sender = ThreadPoolExecutor(1, thread_name_prefix=f"{client_id}-send")
         self.replacements = 0  # producers replaced after a failure (for tests and diagnostics)
 
     async def start(self) -> None:
@@ -104,18 +110,33 @@ class EventPublisher:
     async def publish_all(self, topic: str, messages: Sequence[Message]) -> None:
         loop = asyncio.get_running_loop()
         producer = await self._producer_within(self._timeout_s)
+        acks: list[asyncio.Future[Any]] = [loop.create_future() for _ in messages]
+        handed = threading.Event()
         try:
-            # send() may block while metadata is fetched (at most max_block_ms), so it runs off the
-            # event loop, and is not abandoned half-way: a record handed to the producer is waited for.
-            futures = await loop.run_in_executor(None, self._send_all, producer, loop, topic, messages)
-            async with asyncio.timeout(self._timeout_s):
-                for future in futures:
-                    await future
+            self._sender.submit(_send_all, producer, loop, topic, messages, acks, handed)
+            await self._acknowledged(acks, handed)
         except (KafkaError, TimeoutError) as exc:
             log.warning("kafka did not acknowledge", extra={"topic": topic, "error": type(exc).__name__})
             if not isinstance(exc, _RECORD_ERRORS):
                 self._replace(producer, exc)
             raise BrokerUnavailable(str(exc) or type(exc).__name__) from exc
+
+    async def _acknowledged(self, acks: Sequence[asyncio.Future[Any]], handed: threading.Event) -> None:
+        """Waits for every record's acknowledgement, up to the timeout after it was handed to the
+        producer. The sending thread tells the loop only of the acknowledgements (one wake-up a record);
+        that the records were handed is a flag, looked at only when the wait timed out: a record still
+        being handed (send() waiting for metadata) is not abandoned half-way, but waited for."""
+        _, pending = await asyncio.wait(acks, timeout=self._timeout_s)
+        if pending and not handed.is_set():
+            while not handed.is_set():  # noqa: ASYNC110 (a thread sets it; bounded by max_block_ms)
+                await asyncio.sleep(HANDED_POLL_S)
+            _, pending = await asyncio.wait(pending, timeout=self._timeout_s)
+        if pending:
+            for ack in pending:
+                ack.cancel()  # an outcome that comes later is for no one
+            raise TimeoutError
+        for ack in acks:
+            ack.result()  # the record's failure, if any
 
     async def _producer_within(self, timeout_s: float) -> KafkaProducer:
         """The current producer; while it is being (re)created, waits for it up to `timeout_s`."""
@@ -149,22 +170,6 @@ class EventPublisher:
         # its I/O thread is stopped and it is closed regardless.
         await asyncio.get_running_loop().run_in_executor(None, close_now, producer, self._timeout_s)
 
-    def _send_all(
-        self,
-        producer: KafkaProducer,
-        loop: asyncio.AbstractEventLoop,
-        topic: str,
-        messages: Sequence[Message],
-    ) -> list[asyncio.Future[Any]]:
-        futures: list[asyncio.Future[Any]] = []
-        for message in messages:
-            result: asyncio.Future[Any] = loop.create_future()
-            sent = producer.send(topic, key=message.office_id.encode(), value=encode(message))
-            sent.add_callback(lambda meta, f=result: loop.call_soon_threadsafe(_settle, f, meta, None))
-            sent.add_errback(lambda exc, f=result: loop.call_soon_threadsafe(_settle, f, None, exc))
-            futures.append(result)
-        return futures
-
     async def close(self) -> None:
         self._closed = True
         if self._connecting is not None:
@@ -175,6 +180,7 @@ class EventPublisher:
             await loop.run_in_executor(None, close_now, producer, self._timeout_s)
         if self._retiring:
             await asyncio.gather(*self._retiring, return_exceptions=True)
+        self._sender.shutdown(wait=False)
 
 
 async def brokers_reachable(servers: Sequence[str], timeout_s: float = 1.0) -> bool:
@@ -188,6 +194,30 @@ async def brokers_reachable(servers: Sequence[str], timeout_s: float = 1.0) -> b
         writer.close()
         return True
     return False
+
+
+def _send_all(
+    producer: KafkaProducer,
+    loop: asyncio.AbstractEventLoop,
+    topic: str,
+    messages: Sequence[Message],
+    acks: Sequence[asyncio.Future[Any]],
+    handed: threading.Event,
+) -> None:
+    """Hands the records to the producer (on the publisher's thread); each one's outcome settles its
+    future on the loop, from the producer's network thread, or from here if send() refused it."""
+    try:
+        for index, (message, ack) in enumerate(zip(messages, acks, strict=True)):
+            try:
+                sent = producer.send(topic, key=message.office_id.encode(), value=encode(message))
+            except BaseException as exc:
+                for refused in acks[index:]:
+                    loop.call_soon_threadsafe(_settle, refused, None, exc)
+                return
+            sent.add_callback(lambda meta, f=ack: loop.call_soon_threadsafe(_settle, f, meta, None))
+            sent.add_errback(lambda exc, f=ack: loop.call_soon_threadsafe(_settle, f, None, exc))
+    finally:
+        handed.set()
 
 
 def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:

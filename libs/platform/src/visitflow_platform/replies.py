@@ -63,16 +63,35 @@ class ReplyWaiter:
         self._waiting.setdefault(key, []).append(future)
         return future
 
+    def waiting(self) -> list[str]:
+        """The keys some request waits for (for tests and diagnostics)."""
+        return list(self._waiting)
+
     async def stored(self, key: str) -> str | None:
         value = await self._redis.get(_key(key))
         return value.decode() if value else None
 
     async def wait(self, key: str, future: asyncio.Future[str], timeout_s: float) -> str | None:
+        """The answer pushed for `key` (`future`, from `expect`); after `timeout_s` without one, the
+        answer stored meanwhile, or None. A timer that cancels the future, where `asyncio.wait_for` of a
+        shielded future would make two more futures and their callbacks for every request."""
+        task = asyncio.current_task()
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            future.cancel()
+
+        timer = asyncio.get_running_loop().call_later(timeout_s, expire)
         try:
-            return await asyncio.wait_for(asyncio.shield(future), timeout_s)
-        except TimeoutError:
+            return await future
+        except asyncio.CancelledError:
+            if not expired or (task is not None and task.cancelling()):
+                raise  # the request itself was cancelled
             return await self.stored(key)
         finally:
+            timer.cancel()
             waiting = self._waiting.get(key)
             if waiting and future in waiting:
                 waiting.remove(future)

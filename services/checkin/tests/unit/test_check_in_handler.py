@@ -19,7 +19,7 @@ import pytest
 from pydantic import BaseModel
 from visitflow_checkin.domain import CheckInRequest, Queued, Refusal
 from visitflow_checkin.handlers import Answer, CheckIns
-from visitflow_checkin.handlers.ports import CountedRequest
+from visitflow_checkin.handlers.ports import CountedRequest, LinkToKeep
 from visitflow_events import Message, VisitorCheckedIn, VisitRedirected
 from visitflow_offices import OSLO, FixedClock, Office, load_offices
 from visitflow_platform.errors import ApiError
@@ -28,6 +28,7 @@ CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.ya
 MONDAY_DROP_IN = datetime(2026, 11, 23, 12, 30, tzinfo=OSLO)
 SUNDAY_NIGHT = datetime(2026, 11, 22, 3, 0, tzinfo=OSLO)
 KEY = "3f2a9c1e6b7d4e0fa1b2c3d4e5f60718"  # not a UUIDv7: the check-in's time is the clock's
+OTHER_KEY = "0f2a9c1e6b7d4e0fa1b2c3d4e5f60718"
 TOPIC = "visitflow.visits.v1"
 PAGE = "https://visit.example/"
 
@@ -81,8 +82,10 @@ class FakeClaim:
     refused: Refusal | None = None
     kept: Kept | None = None
 
-    async def keep(self, status: int, body: dict[str, object]) -> None:
+    async def keep(self, status: int, body: dict[str, object], link: LinkToKeep | None = None) -> None:
         self.kept = Kept(status, body)
+        if link is not None:
+            link.write(None)
 
 
 @dataclass
@@ -156,10 +159,31 @@ class FakeRecords:
 
 
 @dataclass
+class FakeLink:
+    """A link minted, stored once the kept answer's round trip writes it."""
+
+    links: FakeLinks
+    visit_id: UUID
+    token: str
+
+    def write(self, pipe: Any) -> None:
+        self.links.tokens[self.visit_id] = self.token
+        self.links.with_answer += 1
+
+    async def written(self, results: Sequence[Any]) -> None:
+        return None
+
+
+@dataclass
 class FakeLinks:
     tokens: dict[UUID, str] = field(default_factory=dict)
     phones: dict[UUID, str] = field(default_factory=dict)
     minted: int = 0
+    with_answer: int = 0  # links stored in the kept answer's round trip
+
+    def new(self, office_id: str, visit_id: UUID, day: date, now: datetime) -> FakeLink:
+        self.minted += 1
+        return FakeLink(self, visit_id, f"token{self.minted}")
 
     async def give(
         self, office_id: str, visit_id: UUID, day: date, now: datetime, phone: str | None = None
@@ -340,13 +364,34 @@ async def test_an_sms_opt_in_keeps_the_phone_with_the_link_and_never_in_the_even
     assert "912" not in orjson.dumps(answer.body).decode()
 
 
-async def test_kafka_down_publishes_nothing_keeps_no_answer_and_counts_nothing() -> None:
+async def test_without_an_sms_the_link_is_stored_with_the_kept_answer_and_with_one_before_the_event() -> None:
+    # the SMS that carries the link is sent on the event: its phone and link must be stored first; a
+    # link no SMS carries is stored in the kept answer's round trip (one round trip fewer)
+    w = world()
+    answered(await check_in(w))
+    assert (w.links.minted, w.links.with_answer) == (1, 1)
+    links_before_publishing: list[dict[UUID, str]] = []
+    publish = w.publisher.publish_all
+
+    async def noting(topic: str, messages: Sequence[Message]) -> None:
+        links_before_publishing.append(dict(w.links.tokens))
+        await publish(topic, messages)
+
+    w.publisher.publish_all = noting  # type: ignore[method-assign]
+    answer = answered(await check_in(w, request(sms={"phone": "+47 912 34 567"}), key=OTHER_KEY))
+    visit_id = UUID(str(answer.body["visit_id"]))
+    assert links_before_publishing[0][visit_id] == "token2"
+    assert w.links.with_answer == 1
+
+
+async def test_kafka_down_publishes_nothing_keeps_no_answer_nor_link_and_counts_nothing() -> None:
     w = world()
     w.publisher.down = True
     with pytest.raises(ApiError) as refused:
         await check_in(w)
     assert refused.value.status == 503
     assert w.records.records == {}
+    assert w.links.tokens == {}  # the answer's link, never given, is not stored
     assert w.counted == []
     w.publisher.down = False
     assert answered(await check_in(w)).status == 201  # the retry is decided afresh

@@ -32,7 +32,7 @@ import redis.asyncio as aioredis
 from pydantic import BaseModel
 
 from ..domain import Refusal
-from ..handlers.ports import CountedRequest
+from ..handlers.ports import CountedRequest, LinkToKeep
 
 KEEP_S = 24 * 3600
 POLL_S = 0.05
@@ -60,10 +60,18 @@ class Claim:
     _key: str
     kept: bool = False
 
-    async def keep(self, status: int, body: dict[str, object]) -> None:
-        """Stores the answer for the day, for every retry of the request."""
+    async def keep(self, status: int, body: dict[str, object], link: LinkToKeep | None = None) -> None:
+        """Stores the answer for the day, for every retry of the request; `link` in the same transaction,
+        so a resend that finds the answer finds the link too."""
         value = orjson.dumps({**self._record, "status": status, "body": body})
-        await self._redis.set(self._key, value, ex=KEEP_S)
+        if link is None:
+            await self._redis.set(self._key, value, ex=KEEP_S)
+        else:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.set(self._key, value, ex=KEEP_S)
+                link.write(pipe)
+                results = await pipe.execute()
+            await link.written(results)
         self.kept = True
 
 

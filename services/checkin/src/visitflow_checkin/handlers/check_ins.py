@@ -37,7 +37,7 @@ from ..domain import (
     decide_check_in,
     visit_link,
 )
-from .ports import CheckInRecords, CountedRequest, Publisher, Replies, VisitorLinks
+from .ports import CheckInRecords, CountedRequest, LinkToKeep, Publisher, Replies, VisitorLinks
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,10 @@ class CheckIns:
             if isinstance(decision, Refusal):
                 self.counted("refused")
                 return decision
-            status, answer, outcome = await self._record(office, body, decision, at, status_url)
+            status, answer, outcome, to_keep = await self._record(office, body, decision, at, status_url)
             answered = answer.model_dump(mode="json", exclude_none=True)
             # the link's token is kept in the contact store only, never in the answer kept for resends
-            await claim.keep(status, {k: v for k, v in answered.items() if k != "visit_link"})
+            await claim.keep(status, {k: v for k, v in answered.items() if k != "visit_link"}, to_keep)
         self.counted(outcome)
         return Answer(status, answered)
 
@@ -123,8 +123,9 @@ class CheckIns:
         decision: Admit | Steer,
         at: datetime,
         status_url: Callable[[UUID], str],
-    ) -> tuple[int, BaseModel, str]:
-        """Publishes what was decided and answers (status, answer, outcome)."""
+    ) -> tuple[int, BaseModel, str, LinkToKeep | None]:
+        """Publishes what was decided and answers (status, answer, outcome, and the visitor's link when
+        it is to be stored with the kept answer)."""
         if isinstance(decision, Steer):
             steered = decision.event
             await self.publisher.publish(self.topic, steered)
@@ -135,12 +136,15 @@ class CheckIns:
                 alternative=steered.alternative,
                 message=decision.message,
             )
-            return 201, redirected, "redirected"
+            return 201, redirected, "redirected", None
         event = decision.event
         visit_id = event.visit_id
-        link = await self._give_link(
-            office.id, visit_id, at, body.sms.phone if body.sms is not None else None
-        )
+        to_keep: LinkToKeep | None = None
+        if body.sms is not None:  # the SMS carries the link: both stored before notify reads the event
+            link = await self._give_link(office.id, visit_id, at, body.sms.phone)
+        else:  # stored in the kept answer's round trip, before anyone is answered the link
+            to_keep = self.links.new(office.id, visit_id, business_date(at, self.zone), self.clock.now())
+            link = visit_link(self.page_url, to_keep.token)
         waiting = self.replies.expect(str(visit_id))
         await self.publisher.publish(self.topic, event)
         reply = await self.replies.wait(str(visit_id), waiting, self.reply_timeout_s)
@@ -152,9 +156,9 @@ class CheckIns:
                 status_url=status_url(visit_id),
                 visit_link=link,
             )
-            return 202, accepted, "accepted"
+            return 202, accepted, "accepted", to_keep
         queued = Queued(office_id=office.id, note=decision.note, visit_link=link, **orjson.loads(reply))
-        return 201, queued, "queued"
+        return 201, queued, "queued", to_keep
 
     async def _give_link(
         self, office_id: str, visit_id: UUID, at: datetime, phone: str | None = None

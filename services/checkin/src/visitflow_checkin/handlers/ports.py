@@ -49,7 +49,20 @@ class Claim(Protocol):
     def prior(self) -> Given | None: ...
     @property
     def refused(self) -> Refusal | None: ...
-    async def keep(self, status: int, body: dict[str, object]) -> None: ...
+    async def keep(self, status: int, body: dict[str, object], link: LinkToKeep | None = None) -> None:
+        """Keeps the answer for every resend of the request, with `link` written in the same round
+        trip."""
+        ...
+
+
+class LinkToKeep(Protocol):
+    """A visitor's link minted (`VisitorLinks.new`) and not yet stored: the kept answer's round trip
+    writes it (`write`, then `written` with that round trip's results)."""
+
+    @property
+    def token(self) -> str: ...
+    def write(self, pipe: Any) -> None: ...
+    async def written(self, results: Sequence[Any]) -> None: ...
 
 
 class CountedRequest(Protocol):
@@ -75,8 +88,10 @@ class CheckInRecords(Protocol):
 
 
 class VisitorLinks(Protocol):
-    """The visitors' own links, as tokens, with any SMS opt-in's phone kept beside them until `day` ends."""
+    """The visitors' own links, as tokens, with any SMS opt-in's phone kept beside them until `day` ends:
+    stored at once (`give`), or with the check-in's kept answer (`new`)."""
 
+    def new(self, office_id: str, visit_id: UUID, day: date, now: datetime) -> LinkToKeep: ...
     async def give(
         self, office_id: str, visit_id: UUID, day: date, now: datetime, phone: str | None = None
     ) -> str: ...

@@ -1,0 +1,101 @@
+"""The check-in API's CPU per check-in, for variants of its code side by side.
+
+    .venv/bin/python -m bench.checkin_api_cost [--rate 150] [--seconds 20] [--rounds 3] NAME=SOURCES ...
+
+The bench's system (`harness.country_stack`) is started once; then, round after round, each variant's
+check-in API is started in turn on the check-in port (its `SOURCES`, a PYTHONPATH such as
+`/tmp/old/services/checkin/src:/tmp/old/libs/platform/src`, put first; `NAME=` alone for the checkout's
+code), warmed for three seconds, sent check-ins at `rate` a second for `seconds`, and its process's
+CPU time (all its threads, from /proc) divided by the check-ins sent. The rest of the system stays up
+and warm, and the variants take turns within a minute of each other, so a change in the machine's
+load falls on both alike over the rounds; each run takes under a minute where the efficiency scenario
+starts the whole system for each. Prints one line per run and each variant's median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+
+import httpx
+from visitflow_devstack.processes import Child
+
+from .harness import Bench, _cpu_s, _tree, country_stack
+
+CHECKIN_API = "checkin-api"
+
+
+def _ready(url: str, timeout_s: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} not ready in {timeout_s} s")
+
+
+async def _measure(bench: Bench, child: Child, rate: float, seconds: float) -> tuple[float, int]:
+    await bench.steady_load(rate, 3.0)  # warm: connections, caches, the producer's metadata
+    assert child.pid is not None
+    before = sum(_cpu_s(pid) for pid in _tree(child.pid))
+    records = await bench.steady_load(rate, seconds)
+    after = sum(_cpu_s(pid) for pid in _tree(child.pid))
+    answered = sum(r.status in (201, 202) for r in records)
+    return (after - before) * 1000 / len(records), answered
+
+
+async def main_async(variants: dict[str, str], rate: float, seconds: float, rounds: int) -> int:
+    stack = country_stack()
+    results: dict[str, list[float]] = {name: [] for name in variants}
+    try:
+        stack.start_infra()
+        stack.start_services()
+        stack.stop_service(CHECKIN_API)
+        bench = Bench(stack)
+        try:
+            for round_number in range(rounds):
+                for name, sources in variants.items():
+                    env = {**stack.env(), "PYTHONPATH": sources}
+                    child = Child(
+                        f"{CHECKIN_API}-{name}",
+                        [sys.executable, "-m", "visitflow_checkin", "api"],
+                        stack.home / "logs" / f"{CHECKIN_API}-{name}.log",
+                        env=env,
+                        cwd=stack.home,
+                    )
+                    child.start()
+                    try:
+                        _ready(f"{stack.url('checkin')}/readyz")
+                        ms, answered = await _measure(bench, child, rate, seconds)
+                    finally:
+                        child.stop()
+                    results[name].append(ms)
+                    print(f"round {round_number + 1} {name}: {ms:.3f} ms per check-in ({answered} answered)")
+        finally:
+            await bench.close()
+    finally:
+        stack.stop()
+    for name, runs in results.items():
+        print(f"{name}: median {statistics.median(runs):.3f} ms ({', '.join(f'{r:.3f}' for r in runs)})")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.checkin_api_cost", description=__doc__)
+    parser.add_argument("--rate", type=float, default=150.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("variants", nargs="+", help="NAME=SOURCES (a PYTHONPATH; empty: the checkout)")
+    args = parser.parse_args()
+    variants = dict(v.partition("=")[::2] for v in args.variants)
+    return asyncio.run(main_async(variants, args.rate, args.seconds, args.rounds))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
