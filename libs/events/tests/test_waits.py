@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from visitflow_events import WaitEstimate
+from hypothesis import given
+from hypothesis import strategies as st
+from visitflow_events import WaitEstimate, said_minutes
 
 
 @pytest.mark.parametrize(
@@ -32,3 +34,12 @@ def test_an_unsure_wait_is_said_as_a_range(
     estimate = WaitEstimate(expected_s=expected_min * 60, low_s=low_min * 60, high_s=high_min * 60)
 
     assert estimate.said() == said
+
+
+@given(st.integers(min_value=0, max_value=10 * 3600), st.integers(min_value=0, max_value=10 * 3600))
+def test_said_minutes_is_the_rule_an_estimate_is_said_by(low: int, span: int) -> None:
+    expected, high = low + span // 2, low + span
+
+    assert (
+        said_minutes(expected, low, high) == WaitEstimate(expected_s=expected, low_s=low, high_s=high).said()
+    )

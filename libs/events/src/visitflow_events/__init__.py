@@ -77,7 +77,7 @@ from .vocabulary import (
     VisitKind,
     VisitStage,
 )
-from .waits import LineWait, OfficeWaits, StaffingOption, WaitEstimate, WaitsEstimated
+from .waits import LineWait, OfficeWaits, StaffingOption, WaitEstimate, WaitsEstimated, said_minutes
 
 __all__ = [
     "BOOKING_HORIZON_DAYS",
@@ -160,5 +160,6 @@ __all__ = [
     "encode",
     "new_envelope",
     "office_day_correlation",
+    "said_minutes",
     "visit_correlation",
 ]

@@ -1,8 +1,8 @@
 """Wait estimates as the queue publishes them, and the one way every screen and SMS says one.
 
 The queue's estimator (visitflow_queue.domain.estimates) makes them; the check-in answer, the tablet,
-the waiting-room display and the SMS all show them through `WaitEstimate.said`, so one visitor reads
-the same figure wherever they look.
+the waiting-room display and the SMS all show them through `said_minutes` (`WaitEstimate.said`), so
+one visitor reads the same figure wherever they look.
 """
 
 from __future__ import annotations
@@ -30,12 +30,18 @@ class WaitEstimate(BaseModel):
     no_room: bool = Field(default=False, description="every room is out of service: no wait can be said")
 
     def said(self) -> tuple[int, int | None]:
-        """(minutes, None) for "about N min": the nearest five minutes, never less than five (a visitor
-        in line waits for a room to come free); or (from, to) for "from-to min" when the likely waits
-        span `RANGE_FROM_MIN` or more, each end to the nearest five minutes."""
-        if (self.high_s - self.low_s) / 60 >= RANGE_FROM_MIN:
-            return _step(self.low_s), _step(self.high_s)
-        return max(STEP_MIN, _step(self.expected_s)), None
+        """The minutes a screen or SMS says of it (`said_minutes`)."""
+        return said_minutes(self.expected_s, self.low_s, self.high_s)
+
+
+def said_minutes(expected_s: int, low_s: int, high_s: int) -> tuple[int, int | None]:
+    """How a wait estimate is said, from its seconds: (minutes, None) for "about N min", the nearest
+    five minutes, never less than five (a visitor in line waits for a room to come free); or (from, to)
+    for "from-to min" when the likely waits span `RANGE_FROM_MIN` or more, each end to the nearest five
+    minutes. Plain numbers, so the queue says its figures without making a `WaitEstimate` of each."""
+    if (high_s - low_s) / 60 >= RANGE_FROM_MIN:
+        return _step(low_s), _step(high_s)
+    return max(STEP_MIN, _step(expected_s)), None
 
 
 def _step(seconds: int) -> int:

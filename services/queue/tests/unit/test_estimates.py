@@ -12,7 +12,6 @@ from uuid import UUID, uuid4
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from visitflow_events import Reason, VisitKind, VisitorCheckedIn, VisitorQueued, VisitStage
-from visitflow_events import WaitEstimate as Wait
 from visitflow_offices import OSLO, Office, load_offices
 from visitflow_queue.domain import OfficeQueue, OpenVisit, check_in, fold, snapshot
 from visitflow_queue.domain.appointments import Booked, DayBook, Status
@@ -23,6 +22,7 @@ from visitflow_queue.domain.estimates import (
     TURNOVER_S,
     WALK_S,
     Forecast,
+    Wait,
     _newcomer,
     _Office,
     _office,
@@ -680,3 +680,24 @@ def test_a_booked_visitor_expected_early_waits_from_their_start_behind_an_earlie
     assert [a.at for a in _office(state, OFFICE, NOW, OSLO, day).arrivals if a.appointment_at] == [600.0]
 
     assert forecast(state, OFFICE, NOW, OSLO, day).visits[waiting.visit_id].expected_s == 11 * 60 + TURNOVER_S
+
+
+@given(
+    st.integers(min_value=0, max_value=10 * 3600),
+    st.integers(min_value=0, max_value=10 * 3600),
+    st.integers(min_value=0, max_value=10 * 3600),
+    st.booleans(),
+)
+def test_a_waits_figures_in_plain_numbers_are_said_as_the_event_carrying_them_says_them(
+    first: int, second: int, third: int, no_room: bool
+) -> None:
+    low, expected, high = sorted((first, second, third))
+    wait = Wait(expected, low, high, no_room)
+
+    event = wait.event()
+    view = wait_view(wait)
+
+    assert (event.expected_s, event.low_s, event.high_s, event.no_room) == (expected, low, high, no_room)
+    assert (view["minutes"], view["minutes_to"]) == event.said()
+    assert (view["expected_wait_s"], view["low_s"], view["high_s"]) == (expected, low, high)
+    assert view.get("no_room", False) is no_room

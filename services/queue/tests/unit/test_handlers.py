@@ -681,9 +681,9 @@ async def test_a_call_tells_those_next_the_waits_of_the_batchs_one_forecast_with
     state, office = queue.state("loten"), OFFICES.office("loten")
     assert office is not None
     told = forecast(state, office, NOW, OFFICES.timezone, queue.day("loten", DAY)).visits
-    assert called.up_next_waits == tuple(told[v] for v in called.up_next)
+    assert called.up_next_waits == tuple(told[v].event() for v in called.up_next)
     assert called.up_next_waits != tuple(
-        forecast(state, office, NOW, OFFICES.timezone).visits[v] for v in called.up_next
+        forecast(state, office, NOW, OFFICES.timezone).visits[v].event() for v in called.up_next
     )
 
 
@@ -708,7 +708,7 @@ async def test_a_call_names_the_waits_of_those_next_only_while_they_still_wait_a
     office = OFFICES.office("loten")
     assert office is not None
     told = forecast(queue.state("loten"), office, NOW, OFFICES.timezone, queue.day("loten", DAY)).visits
-    assert second.up_next_waits == tuple(told[v] for v in second.up_next)
+    assert second.up_next_waits == tuple(told[v].event() for v in second.up_next)
 
 
 async def test_the_staffing_hint_is_made_again_by_the_timer_not_by_a_batch_of_check_ins() -> None:

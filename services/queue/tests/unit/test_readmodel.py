@@ -25,6 +25,7 @@ from visitflow_events import (
 )
 from visitflow_offices import Office, load_offices
 from visitflow_queue.domain import OfficeQueue, VisitViews, check_in, decide, fold, snapshot
+from visitflow_queue.domain.estimates import Wait, wait_view
 from visitflow_queue.domain.readmodel import time_changes
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
@@ -360,3 +361,23 @@ def test_a_room_closed_until_a_time_shows_that_time_and_one_closed_until_further
     assert rooms["samtalerom-2"]["in_service"] is False
     assert "closed_until" not in rooms["samtalerom-2"]
     assert "closed_until" not in rooms["samtalerom-3"]
+
+
+def test_a_waiting_visitors_estimate_entry_is_kept_while_its_figures_are_unchanged() -> None:
+    kept, changed, gone, new = (uuid4() for _ in range(4))
+    views = VisitViews()
+    before = views.waits({kept: Wait(300, 200, 400), changed: Wait(600, 500, 700), gone: Wait(60, 0, 90)})
+
+    after = views.waits({kept: Wait(300, 200, 400), changed: Wait(660, 500, 800), new: Wait(900, 600, 1200)})
+
+    assert after[str(kept)] is before[str(kept)]
+    assert after[str(changed)] is not before[str(changed)]
+    assert list(after) == [str(kept), str(changed), str(new)]
+    assert after == {
+        str(visit_id): wait_view(wait)
+        for visit_id, wait in {
+            kept: Wait(300, 200, 400),
+            changed: Wait(660, 500, 800),
+            new: Wait(900, 600, 1200),
+        }.items()
+    }

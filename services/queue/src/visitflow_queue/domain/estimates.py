@@ -37,11 +37,12 @@ from visitflow_events import (
     StaffingOption,
     VisitKind,
     VisitStage,
+    WaitEstimate,
     WaitsEstimated,
     new_envelope,
     office_day_correlation,
+    said_minutes,
 )
-from visitflow_events import WaitEstimate as Wait
 from visitflow_offices import OSLO, Office, QueueOrder, RoomKind
 from visitflow_offices.calendar import local_instant, office_hours
 
@@ -62,10 +63,25 @@ EARLY_S = 5 * 60  # a booked visitor checks in this long before their start, bef
 EARLINESS_KEPT = 20  # the day's latest booked arrivals whose earliness spreads a booking's expected one
 
 
+class Wait(NamedTuple):
+    """A wait estimate in plain numbers (seconds), as the play makes one for every visitor waiting at
+    every batch: made a `WaitEstimate` (`event`) only where an event carries it."""
+
+    expected_s: int
+    low_s: int
+    high_s: int
+    no_room: bool = False  # every room is out of service: no wait can be said
+
+    def event(self) -> WaitEstimate:
+        return WaitEstimate(
+            expected_s=self.expected_s, low_s=self.low_s, high_s=self.high_s, no_room=self.no_room
+        )
+
+
 def wait_view(wait: Wait) -> dict[str, int | bool | None]:
-    """An estimate as screens receive it: seconds, and the minutes every screen says (`Wait.said`); and
-    `no_room` when every room is out of service (screens say "no room open", not a figure)."""
-    minutes, minutes_to = wait.said()
+    """An estimate as screens receive it: seconds, and the minutes every screen says (`said_minutes`);
+    and `no_room` when every room is out of service (screens say "no room open", not a figure)."""
+    minutes, minutes_to = said_minutes(wait.expected_s, wait.low_s, wait.high_s)
     return {
         "expected_wait_s": wait.expected_s,
         "low_s": wait.low_s,
@@ -217,7 +233,7 @@ def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneI
     return result
 
 
-_NO_ROOM = Wait(expected_s=0, low_s=0, high_s=0, no_room=True)
+_NO_ROOM = Wait(0, 0, 0, no_room=True)
 _HYPOTHETICAL = "ZZZ-9999"  # sorts after every ticket: an arrival goes behind its equals
 
 
@@ -399,7 +415,7 @@ class _Office:
             overtakers += hypothetical
             mean_cycle = cycle if not mean_cycle else 0.8 * mean_cycle + 0.2 * cycle
             heapq.heappush(rooms, (t + cycle, variance + spread))
-        ceiling = Wait(expected_s=int(horizon), low_s=int(horizon), high_s=int(horizon))
+        ceiling = Wait(int(horizon), int(horizon), int(horizon))
         if left:
             for visit_id in [v.visit_id for v in waiting] if wanted is None else wanted:
                 found.setdefault(visit_id, ceiling)
@@ -409,7 +425,7 @@ class _Office:
         """A call at `t` from a room whose free time has `variance`: the first of several rooms to come
         free varies less than any one (divided by the rooms); overtakers arrive as a Poisson stream."""
         sd = math.sqrt(variance / self.rooms + overtakers * (mean_cycle / self.rooms) ** 2)
-        return Wait(expected_s=round(t), low_s=max(0, round(t - sd)), high_s=round(t + sd))
+        return Wait(round(t), max(0, round(t - sd)), round(t + sd))
 
 
 def earliness(day: DayBook) -> tuple[list[float], float]:
@@ -546,7 +562,7 @@ def staffing(
 def line_waits(state: OfficeQueue, office: Office, estimates: Forecast) -> tuple[LineWait, ...]:
     waiting = Counter(visit.line_id for visit in state.waiting())
     return tuple(
-        LineWait(line_id=line.id, waiting=waiting[line.id], estimate=estimates.lines[line.id])
+        LineWait(line_id=line.id, waiting=waiting[line.id], estimate=estimates.lines[line.id].event())
         for line in office.lines
     )
 

@@ -12,14 +12,14 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from visitflow_events import StaffingOption, VisitStage
-from visitflow_events import WaitEstimate as Wait
+from visitflow_events import StaffingOption, VisitStage, said_minutes
 from visitflow_offices import OSLO, Office, business_date, closing_time
 
 from .appointments import DayBook, expected
-from .estimates import Forecast, forecast, mean_service_seconds, wait_view
+from .estimates import Forecast, Wait, forecast, mean_service_seconds, wait_view
 from .ordering import is_overdue, waiting_in_order
 from .state import OfficeQueue, OpenVisit
 
@@ -59,6 +59,9 @@ class VisitViews:
         self._views: dict[int, tuple[OpenVisit, dict[str, Any], dict[str, Any]]] = {}
         self._next: dict[int, tuple[OpenVisit, dict[str, Any], dict[str, Any]]] = {}
         self._rooms: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None
+        # by id() of the visit id, to spare hashing UUIDs: (the visit id, its estimate, the id as said,
+        # the estimate's view)
+        self._waits: dict[int, tuple[UUID, Wait, str, dict[str, Any]]] = {}
 
     def __call__(self, office: Office, visit: OpenVisit, position: int | None = None) -> dict[str, Any]:
         made = self._views.get(id(visit))
@@ -78,9 +81,27 @@ class VisitViews:
             self._rooms = (key, _rooms(office, state))
         return self._rooms[1]
 
+    def waits(self, estimates: dict[UUID, Wait]) -> dict[str, dict[str, Any]]:
+        """Each waiting visitor's estimate as screens receive it (`wait_view`), the entry of the last
+        snapshot kept while its figures are unchanged (a check-in at the end of the line changes few)."""
+        made = {}
+        for visit_id, wait in estimates.items():
+            last = self._waits.get(id(visit_id))
+            if last is None or last[0] is not visit_id:  # the visit id is held, so its id() is not another's
+                last = (visit_id, wait, str(visit_id), wait_view(wait))
+            elif last[1] != wait:
+                last = (visit_id, wait, last[2], wait_view(wait))
+            made[id(visit_id)] = last
+        self._waits = made
+        return {said: view for _, _, said, view in made.values()}
+
     def done(self) -> None:
         """A snapshot is made: forgets the visits it did not show."""
         self._views, self._next = self._next, {}
+
+
+def _waits(estimates: dict[UUID, Wait]) -> dict[str, dict[str, Any]]:
+    return {str(visit_id): wait_view(wait) for visit_id, wait in estimates.items()}
 
 
 def _rooms(office: Office, state: OfficeQueue) -> list[dict[str, Any]]:
@@ -156,7 +177,7 @@ def _follow_ups(state: OfficeQueue) -> list[dict[str, Any]]:
 
 
 def _said(seconds: int | None) -> int | None:
-    return None if seconds is None else Wait(expected_s=seconds, low_s=seconds, high_s=seconds).said()[0]
+    return None if seconds is None else said_minutes(seconds, seconds, seconds)[0]
 
 
 def _last_change(state: OfficeQueue) -> datetime:
@@ -212,7 +233,7 @@ def snapshot(
         "rooms": rooms,
         "lines": lines,
         # each waiting visitor's estimate: a part of its own, for it changes with every call
-        "waits": {str(visit_id): wait_view(wait) for visit_id, wait in estimates.visits.items()},
+        "waits": views.waits(estimates.visits) if views is not None else _waits(estimates.visits),
         "counsellors": [{"counsellor_id": c.id, "name": c.name} for c in office.counsellors],
         "issued_today": len(state.tickets),
         "undo_seconds": office.policy.undo_seconds,

@@ -51,7 +51,6 @@ from visitflow_events import (
     VisitorCalled,
     VisitorCheckedIn,
     VisitorQueued,
-    WaitEstimate,
     as_dict,
     new_envelope,
     office_day_correlation,
@@ -66,6 +65,7 @@ from ..domain.appointments import time_changes as appointments_moved
 from ..domain.decide import DAY_CLOSES_AFTER, PRODUCER
 from ..domain.estimates import (
     Forecast,
+    Wait,
     ahead_of,
     forecast,
     line_waits,
@@ -316,7 +316,7 @@ class QueueHandlers:
             estimates_of[office_id] = estimates
             for visit_id, reply in batch.quotes.get(office_id, []):
                 visit = state.visit(visit_id)
-                wait = estimates.visits.get(visit_id, WaitEstimate(expected_s=0, low_s=0, high_s=0))
+                wait = estimates.visits.get(visit_id, _UNKNOWN)
                 if office_id not in batch.events:  # no new picture to read the place from
                     reply["position"] = (ahead_of(state, office, visit, batch.now) if visit else 0) + 1
                 reply["estimated_wait_s"] = wait.expected_s
@@ -572,6 +572,9 @@ def _with_waits(
     return [*events, waits_estimated(day, lines, hint, cause, now)]
 
 
+_UNKNOWN = Wait(0, 0, 0)  # a visitor the forecast does not have (no longer waiting)
+
+
 def _places(view: dict[str, Any]) -> dict[str, int]:
     """Each waiting visitor's place in the line, by visit id, from an office's picture, which orders the
     line anyway (asking each visitor's place of the estimator would order it again per visitor)."""
@@ -585,8 +588,8 @@ def _quoted(event: Event, estimates: Forecast, places: dict[str, int]) -> Event:
     if isinstance(event, VisitorCalled):
         if event.call_number > 1 or not event.up_next:
             return event
-        waits = tuple(takewhile(_known, map(estimates.visits.get, event.up_next)))
-        return event.model_copy(update={"up_next_waits": waits})
+        waits = takewhile(_known, map(estimates.visits.get, event.up_next))
+        return event.model_copy(update={"up_next_waits": tuple(wait.event() for wait in waits if wait)})
     if not isinstance(event, VisitorQueued):
         return event
     wait = estimates.visits.get(event.visit_id)
@@ -598,7 +601,7 @@ def _quoted(event: Event, estimates: Forecast, places: dict[str, int]) -> Event:
     )
 
 
-def _known(wait: WaitEstimate | None) -> bool:
+def _known(wait: Wait | None) -> bool:
     return wait is not None
 
 
