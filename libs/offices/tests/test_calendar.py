@@ -11,12 +11,14 @@ from visitflow_offices import (
     Office,
     Span,
     business_date,
+    calendar,
     closing_time,
     load_offices,
     local_instant,
     office_hours,
     opening_span,
 )
+from visitflow_offices.model import Weekday, Window
 
 CONFIG = Path(__file__).resolve().parents[3] / "deploy" / "config" / "offices.yaml"
 
@@ -201,3 +203,20 @@ def test_the_opening_span_of_an_instant_in_opening_hours() -> None:
 )
 def test_no_opening_span_while_the_office_is_closed(at: datetime) -> None:
     assert opening_span(office(), at, OSLO) is None
+
+
+def test_each_windows_own_spans_are_given_however_many_were_asked_about_before() -> None:
+    monday = date(2026, 11, 23)
+    days = [monday + timedelta(days=n) for n in range(7)]
+
+    def from_scratch(windows: tuple[Window, ...], day: date) -> tuple[calendar.Span, ...]:
+        weekday = list(Weekday)[day.weekday()]
+        return tuple(sorted(calendar.Span(w.start, w.end) for w in windows if weekday in w.days))
+
+    for n in range(calendar.BY_WEEKDAY_KEPT + 10):  # past the bound: the cache starts again
+        windows = (
+            Window(days=(list(Weekday)[n % 7],), start=time(8 + n % 5), end=time(15)),
+            Window(days=tuple(list(Weekday)[:5]), start=time(7), end=time(7, 30 + n % 20)),
+        )
+        for day in days:
+            assert calendar._spans(windows, day, ()) == from_scratch(windows, day)

@@ -54,11 +54,30 @@ def local_instant(wall: datetime, zone: ZoneInfo) -> datetime:
     return first.astimezone(UTC).astimezone(zone)
 
 
+_WEEKDAYS = tuple(Weekday)
+# Each weekday's spans of the windows tuples last asked about: the check-in's policy, the estimator and
+# the screens ask about an office's hours at every request and batch. Keyed by the tuple's id, and the
+# entry holds the tuple, so its id is no other tuple's while it is cached.
+_BY_WEEKDAY: dict[int, tuple[tuple[Window, ...], tuple[tuple[Span, ...], ...]]] = {}
+BY_WEEKDAY_KEPT = 4096
+
+
+def _by_weekday(windows: tuple[Window, ...]) -> tuple[tuple[Span, ...], ...]:
+    entry = _BY_WEEKDAY.get(id(windows))
+    if entry is None or entry[0] is not windows:
+        if len(_BY_WEEKDAY) >= BY_WEEKDAY_KEPT:
+            _BY_WEEKDAY.clear()
+        spans = tuple(
+            tuple(sorted(Span(w.start, w.end) for w in windows if weekday in w.days)) for weekday in _WEEKDAYS
+        )
+        entry = _BY_WEEKDAY[id(windows)] = (windows, spans)
+    return entry[1]
+
+
 def _spans(windows: tuple[Window, ...], day: date, holidays: tuple[date, ...]) -> tuple[Span, ...]:
     if day in holidays:
         return ()
-    weekday = list(Weekday)[day.weekday()]
-    return tuple(sorted(Span(w.start, w.end) for w in windows if weekday in w.days))
+    return _by_weekday(windows)[day.weekday()]
 
 
 def _inside(spans: tuple[Span, ...], moment: time) -> bool:
