@@ -5,20 +5,20 @@ and headers read without FastAPI's per-parameter resolution."""
 
 from __future__ import annotations
 
-import email.message
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from visitflow_offices import Office
 from visitflow_platform.access import Action
 from visitflow_platform.auth import Principal, principal, require
 from visitflow_platform.deps import OfficeId, current_office
 from visitflow_platform.errors import ApiError
 from visitflow_platform.ratelimit import RateLimit
+from visitflow_platform.request_body import json_body as json_body
+from visitflow_platform.request_body import located
 
 from ..config import CheckinSettings
 from ..domain import Refusal
@@ -70,16 +70,11 @@ def at_office(action: Action) -> Any:
         try:
             office_id = _OFFICE_ID.validate_python(request.path_params["office_id"])
         except ValidationError as exc:
-            raise RequestValidationError(_located(exc.errors(), ("path", "office_id"))) from None
+            raise RequestValidationError(located(exc.errors(), ("path", "office_id"))) from None
         return AtOffice(request.app.state.checkin, who, await current_office(request, office_id))
 
     context.action = action  # type: ignore[attr-defined]
     return Depends(context)
-
-
-def _located(errors: Sequence[Any], place: tuple[str | int, ...]) -> list[dict[str, Any]]:
-    """Pydantic's errors placed as FastAPI places a parameter's, without the input they quote."""
-    return [{"type": e["type"], "loc": (*place, *e["loc"]), "msg": e["msg"], "input": None} for e in errors]
 
 
 def header_problems(request: Request, name: str, max_length: int) -> list[dict[str, Any]]:
@@ -89,46 +84,6 @@ def header_problems(request: Request, name: str, max_length: int) -> list[dict[s
         return []
     message = f"String should have at most {max_length} character{'s' if max_length != 1 else ''}"
     return [{"type": "string_too_long", "loc": ("header", name), "msg": message, "input": None}]
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-async def json_body(request: Request, model: type[M], problems: Sequence[dict[str, Any]] = ()) -> M:
-    """The request's JSON body validated straight into `model`, as FastAPI would for a body parameter
-    (an empty body is missing, one of another content type is not an object), refused with 422 together
-    with any `problems` found before (its headers')."""
-    raw = await request.body()
-    errors = list(problems)
-    body: M | None = None
-    if not raw:
-        errors.append({"type": "missing", "loc": ("body",), "msg": "Field required", "input": None})
-    elif not _is_json(request.headers.get("content-type")):
-        message = "Input should be a valid dictionary or object to extract fields from"
-        errors.append({"type": "model_attributes_type", "loc": ("body",), "msg": message, "input": None})
-    else:
-        try:
-            body = model.model_validate_json(raw)
-        except ValidationError as exc:
-            found = exc.errors()
-            if found and found[0]["type"] == "json_invalid":
-                errors.append({"type": "json_invalid", "loc": ("body",), "msg": "JSON decode error"})
-            else:
-                errors += _located(found, ("body",))
-    if errors or body is None:
-        raise RequestValidationError(errors)
-    return body
-
-
-def _is_json(content_type: str | None) -> bool:
-    if not content_type:
-        return False  # FastAPI's strict content type: a body without one is not read as JSON
-    message = email.message.Message()
-    message["content-type"] = content_type
-    subtype = message.get_content_subtype()
-    return message.get_content_maintype() == "application" and (
-        subtype == "json" or subtype.endswith("+json")
-    )
 
 
 def refused(refusal: Refusal) -> ApiError:

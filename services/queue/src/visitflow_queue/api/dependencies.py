@@ -93,7 +93,10 @@ async def command_origin(
     who: Annotated[Principal, Depends(principal)],
     key: IdempotencyKey = None,
 ) -> CommandOrigin:
-    settings = queue_api(request).settings
+    return origin_of(queue_api(request).settings, office, who, key)
+
+
+def origin_of(settings: QueueSettings, office: Office, who: Principal, key: str | None) -> CommandOrigin:
     digest = pseudonym(settings.pseudonym_secret, idempotency_key(key))
     return CommandOrigin(
         office=office,
