@@ -123,19 +123,20 @@ class CommandRoute:
         async def handler(request: Request) -> Response:
             who = await allowed(request, await principal(request))
             params = request.path_params
-            try:
-                office_id = _OFFICE_ID.validate_python(params["office_id"])
-            except ValidationError as exc:
-                raise RequestValidationError(located(exc.errors(), ("path", "office_id"))) from None
-            office = await current_office(request, office_id)
-            fields: dict[str, Any] = {}
             problems: list[dict[str, Any]] = []
+            office = None
+            try:
+                office = await current_office(request, _OFFICE_ID.validate_python(params["office_id"]))
+            except ValidationError as exc:  # refused with the target's and the body's problems
+                problems += located(exc.errors(), ("path", "office_id"))
+            fields: dict[str, Any] = {}
             if target is not None and checked is not None:
                 try:
                     fields[target] = checked.validate_python(params[target])
                 except ValidationError as exc:
-                    problems = located(exc.errors(), ("path", target))
+                    problems += located(exc.errors(), ("path", target))
             body = await json_body(request, self.body, problems, optional=self.may_omit)
+            assert office is not None  # else `json_body` refused the office id's problem
             queue: QueueApi = request.app.state.queue
             origin = origin_of(queue.settings, office, who, request.headers.get("idempotency-key"))
             return await send(queue, origin, self.kind, **fields, **body.model_dump())

@@ -1,0 +1,109 @@
+"""The queue API's CPU per host command (call-next), for variants of its code side by side.
+
+    .venv/bin/python -m bench.queue_api_cost [--rate 25] [--calls 500] [--rounds 3] NAME=SOURCES ...
+
+The bench's system (`harness.country_stack`) is started once and given visitors to call (check-ins at
+50 a second for `--check-ins` in all); then, round after round, each variant's queue API is started in
+turn on the queue port (its `SOURCES`, a PYTHONPATH such as
+`/tmp/old/services/queue/src:/tmp/old/libs/platform/src`, put first; `NAME=` alone for the checkout's
+code), warmed with 50 calls, sent `calls` call-next requests at `rate` a second over the offices (each
+a fresh Idempotency-Key, to rooms in turn: called, or refused `room_busy`/`nobody_waiting` once the
+office's rooms or visitors run out, which the API handles alike), and its process's CPU time (all its
+threads, from /proc) divided by the requests. The rest of the system stays up, and the variants take
+turns within a minute of each other, so a change in the machine's load falls on both alike over the
+rounds. Prints one line per run and each variant's median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import statistics
+import sys
+import time
+
+from visitflow_devstack.processes import Child
+
+from .checkin_api_cost import _ready
+from .harness import Bench, _cpu_s, _tree, country_stack
+
+QUEUE_API = "queue-api"
+
+
+async def _calls(bench: Bench, rate: float, count: int) -> collections.Counter[int]:
+    start = time.perf_counter()
+    tasks = []
+    for number in range(count):
+        if (delay := start + number / rate - time.perf_counter()) > 0:
+            await asyncio.sleep(delay)
+        office_id = bench.offices[number % len(bench.offices)]
+        room = (
+            bench.next_room() if number % len(bench.offices) == 0 else f"rom-{(number // 250) % 80 + 1:02d}"
+        )
+        tasks.append(asyncio.create_task(bench.call_next(office_id, room, must_answer=False)))
+    return collections.Counter(call.status for call in await asyncio.gather(*tasks))
+
+
+async def _measure(bench: Bench, child: Child, rate: float, calls: int) -> tuple[float, dict[int, int]]:
+    await _calls(bench, rate, 50)  # warm: connections, the producer's metadata, the reply channel
+    assert child.pid is not None
+    before = sum(_cpu_s(pid) for pid in _tree(child.pid))
+    statuses = await _calls(bench, rate, calls)
+    after = sum(_cpu_s(pid) for pid in _tree(child.pid))
+    return (after - before) * 1000 / calls, dict(statuses)
+
+
+async def main_async(variants: dict[str, str], rate: float, calls: int, rounds: int, check_ins: int) -> int:
+    stack = country_stack()
+    results: dict[str, list[float]] = {name: [] for name in variants}
+    try:
+        stack.start_infra()
+        stack.start_services()
+        bench = Bench(stack)
+        try:
+            await bench.steady_load(50.0, check_ins / 50.0)
+            stack.stop_service(QUEUE_API)
+            for round_number in range(rounds):
+                for name, sources in variants.items():
+                    env = {**stack.env(), "PYTHONPATH": sources}
+                    child = Child(
+                        f"{QUEUE_API}-{name}",
+                        [sys.executable, "-m", "visitflow_queue", "api"],
+                        stack.home / "logs" / f"{QUEUE_API}-{name}.log",
+                        env=env,
+                        cwd=stack.home,
+                    )
+                    child.start()
+                    try:
+                        _ready(f"{stack.url('queue')}/readyz")
+                        ms, statuses = await _measure(bench, child, rate, calls)
+                    finally:
+                        child.stop()
+                    results[name].append(ms)
+                    print(
+                        f"round {round_number + 1} {name}: {ms:.3f} ms per call-next {statuses}", flush=True
+                    )
+        finally:
+            await bench.close()
+    finally:
+        stack.stop()
+    for name, runs in results.items():
+        print(f"{name}: median {statistics.median(runs):.3f} ms ({', '.join(f'{r:.3f}' for r in runs)})")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.queue_api_cost", description=__doc__)
+    parser.add_argument("--rate", type=float, default=25.0)
+    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--check-ins", type=int, default=1000)
+    parser.add_argument("variants", nargs="+", help="NAME=SOURCES (a PYTHONPATH; empty: the checkout)")
+    args = parser.parse_args()
+    variants = dict(v.partition("=")[::2] for v in args.variants)
+    return asyncio.run(main_async(variants, args.rate, args.calls, args.rounds, args.check_ins))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
