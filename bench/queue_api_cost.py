@@ -23,6 +23,7 @@ import statistics
 import sys
 import time
 
+import aiohttp
 from visitflow_devstack.processes import Child
 
 from .checkin_api_cost import _ready
@@ -46,6 +47,12 @@ async def _calls(bench: Bench, rate: float, count: int) -> collections.Counter[i
 
 
 async def _measure(bench: Bench, child: Child, rate: float, calls: int) -> tuple[float, dict[int, int]]:
+    await bench.http.close()  # its connections were to the API run before
+    bench.http = aiohttp.ClientSession(
+        headers=bench.headers,
+        connector=aiohttp.TCPConnector(limit=400),
+        timeout=aiohttp.ClientTimeout(total=30),
+    )
     await _calls(bench, rate, 50)  # warm: connections, the producer's metadata, the reply channel
     assert child.pid is not None
     before = sum(_cpu_s(pid) for pid in _tree(child.pid))
