@@ -62,5 +62,5 @@ class HostCommands:
             **asked,
         )
         decision = await ask(self.publisher, self.replies, self.topic, command, self.timeout_s)
-        self.counted(command.model_dump()["type"], RESULTS[decision.outcome])
+        self.counted(kind.model_fields["type"].default, RESULTS[decision.outcome])
         return decision
