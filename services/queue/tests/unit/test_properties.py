@@ -369,3 +369,22 @@ def test_a_visitor_on_hold_is_never_called_and_returns_to_the_place_they_had(
             assert waiting_in_order(returned, office, now=at) == waiting_in_order(never_held, office, now=at)
 
     _play(script, check)
+
+
+@settings(max_examples=200, deadline=None)
+@given(host_steps)
+def test_the_waiting_list_kept_for_a_state_equals_one_made_afresh_after_every_kind_of_change(
+    script: list[tuple[str, str, int, int]],
+) -> None:
+    def afresh(state: OfficeQueue) -> list[OpenVisit]:
+        return [v for v in state.visits.values() if v.stage is VisitStage.WAITING]
+
+    def check(state: OfficeQueue, command: Command, decision: Any, at: datetime) -> None:
+        assert state.waiting() == afresh(state)
+        after = fold(state, decision.events)
+        assert after.waiting() == afresh(after)
+        assert state.waiting() == afresh(state)  # the state before keeps its own
+        after.waiting().clear()  # a caller changing its list changes nobody else's
+        assert after.waiting() == afresh(after)
+
+    _play(script, check)
