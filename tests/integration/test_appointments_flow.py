@@ -109,7 +109,8 @@ def test_a_moved_booking_is_shown_at_its_new_time_and_a_cancelled_one_not_at_all
     shown = eventually(lambda: _in(system, "later", booking["booking_id"]), what="the booking moved")
     assert shown["starts_at"].startswith(moved["starts_at"][:16])
     assert _in(system, "next_hour", booking["booking_id"]) is None
-    assert _in(system, "next_hour", gone["booking_id"]) is None
+    # the cancellation comes after the move, and may be applied in the worker's next batch
+    eventually(lambda: _in(system, "next_hour", gone["booking_id"]) is None, what="the cancellation")
 
 
 def test_a_booking_nobody_came_for_is_missed_after_the_grace_period(system: System) -> None:

@@ -313,7 +313,7 @@ def test_call_next_calls_the_first_in_line_to_the_room() -> None:
     assert state.occupant(ROOM) == visit
 
 
-def test_each_state_knows_its_own_rooms_occupants_however_many_states_were_asked_before() -> None:
+def test_each_state_knows_its_own_occupants_and_waiting_however_many_states_were_asked_before() -> None:
     waiting = queued(empty(), arrival(), arrival())
     rooms = [room.id for room in OFFICE.rooms]
     states = []
@@ -325,6 +325,7 @@ def test_each_state_knows_its_own_rooms_occupants_however_many_states_were_asked
     for state, event in states:
         assert state.occupant(event.room_id) == state.visit(event.visit_id)
         assert state.occupants() == {event.room_id: state.visit(event.visit_id)}
+        assert state.waiting() == [v for v in state.visits.values() if v.visit_id != event.visit_id]
 
 
 def test_call_next_to_an_occupied_room_is_rejected_room_busy() -> None:

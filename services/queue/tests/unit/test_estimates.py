@@ -203,6 +203,24 @@ def test_the_running_rate_starts_from_the_configured_one_and_follows_arrivals() 
     assert seen.per_s * 3600 == (30 + 2.5 * 0.5) / (0.5 + 0.5)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=-7200, max_value=600), max_size=40))
+def test_the_running_rate_counts_the_windows_check_ins_in_whatever_order_they_were_kept(
+    seconds: list[int],
+) -> None:
+    """The count is of the check-ins after the window's start and not after now, ends included as
+    such, kept in any order (a late event folds an earlier check-in after a later one)."""
+    state, _ = with_waiting(0)
+    moments = [NOW + timedelta(seconds=s) for s in seconds]
+    window = timedelta(hours=1)
+    counted = sum(1 for at in moments if NOW - window < at <= NOW)
+    busy = state.model_copy(update={"arrived": {"drop_in": moments}})
+
+    (seen,) = [a for a in arrival_rates(busy, OFFICE, NOW) if a.line_id == "drop_in"]
+
+    assert seen.per_s * 3600 == (counted + 2.5 * 0.5) / (0.5 + 0.5)
+
+
 def test_emergencies_go_before_drop_ins() -> None:
     state, visit_ids = with_waiting(6)
     state = in_rooms(state, visit_ids[:3])

@@ -41,6 +41,7 @@ from visitflow_queue.domain import (
     snapshot,
     waiting_in_order,
 )
+from visitflow_queue.domain.estimates import forecast
 from visitflow_queue.domain.ordering import due_at, is_overdue
 from visitflow_queue.domain.state import RECENT_DURATIONS
 
@@ -367,5 +368,48 @@ def test_a_visitor_on_hold_is_never_called_and_returns_to_the_place_they_had(
             )
             assert returned.visits == never_held.visits
             assert waiting_in_order(returned, office, now=at) == waiting_in_order(never_held, office, now=at)
+
+    _play(script, check)
+
+
+@settings(max_examples=200, deadline=None)
+@given(host_steps)
+def test_the_waiting_list_kept_for_a_state_equals_one_made_afresh_after_every_kind_of_change(
+    script: list[tuple[str, str, int, int]],
+) -> None:
+    def afresh(state: OfficeQueue) -> list[OpenVisit]:
+        return [v for v in state.visits.values() if v.stage is VisitStage.WAITING]
+
+    def check(state: OfficeQueue, command: Command, decision: Any, at: datetime) -> None:
+        assert state.waiting() == afresh(state)
+        after = fold(state, decision.events)
+        assert after.waiting() == afresh(after)
+        assert state.waiting() == afresh(state)  # the state before keeps its own
+        after.waiting().clear()  # a caller changing its list changes nobody else's
+        assert after.waiting() == afresh(after)
+
+    _play(script, check)
+
+
+@settings(max_examples=200, deadline=None)
+@given(host_steps)
+def test_the_order_a_forecast_hands_the_picture_is_the_call_order_of_its_own_state_and_time(
+    script: list[tuple[str, str, int, int]],
+) -> None:
+    assert OFFICE is not None
+    office = OFFICE
+
+    def check(state: OfficeQueue, command: Command, decision: Any, at: datetime) -> None:
+        made = forecast(state, office, at)
+        assert made.waiting_in_order(state, at) == waiting_in_order(state, office, now=at)
+        later = at + timedelta(hours=1)  # overdue by then, some: another order
+        assert made.waiting_in_order(state, later) is None
+        assert (
+            snapshot(state, office, now=later, estimates=made)["waiting"]
+            == (snapshot(state, office, now=later)["waiting"])
+        )
+        after = fold(state, decision.events)
+        if after.visits is not state.visits:
+            assert made.waiting_in_order(after, at) is None
 
     _play(script, check)

@@ -20,11 +20,13 @@ from __future__ import annotations
 import heapq
 import math
 import statistics
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from operator import itemgetter
 from typing import NamedTuple
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
@@ -96,6 +98,16 @@ def wait_view(wait: Wait) -> dict[str, int | bool | None]:
 class Forecast:
     visits: dict[UUID, Wait]  # every visitor waiting
     lines: dict[str, Wait]  # every line: its last visitor's, or one joining it now
+    # those waiting in the call order at the forecast's time, and of which visits at what time
+    order: list[OpenVisit] = field(default_factory=list, compare=False)
+    ordered: tuple[dict[UUID, OpenVisit], datetime] | None = field(default=None, compare=False)
+
+    def waiting_in_order(self, state: OfficeQueue, now: datetime | None) -> list[OpenVisit] | None:
+        """`ordering.waiting_in_order(state, office, now=now)` if the forecast was made of `state`'s
+        visits at `now` (it ordered them to find each line's last), else None (a copy: it is shared)."""
+        if self.ordered is None or self.ordered[0] is not state.visits or self.ordered[1] != now:
+            return None
+        return list(self.order)
 
 
 def _mean(recent: list[int] | None, default: float) -> float:
@@ -226,7 +238,9 @@ def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneI
         window = rate_window(line.kind)
         seen_h = min(window, now - current[0]).total_seconds() / 3600
         since = now - window
-        counted = sum(1 for at in state.arrived.get(line.id, []) if since < at <= now)
+        # kept in the order folded, nearly always that of time: sorting such a list is one pass in C
+        arrived = sorted(state.arrived.get(line.id, ()))
+        counted = bisect_right(arrived, now) - bisect_right(arrived, since)
         per_h = (counted + prior * RATE_PRIOR_H) / (seen_h + RATE_PRIOR_H)
         if per_h > 0 or prior > 0:
             result.append(Arrivals(line.id, line.kind, per_h / 3600, current[1], prior / 3600))
@@ -520,9 +534,9 @@ def forecast(
     played = _office(state, office, now, zone, day)
     waiting = state.waiting()
     at = micros(now)
+    ranked = sorted(((rank_at(office, visit, at), visit) for visit in waiting), key=_first)
     last: dict[str, tuple[Rank, UUID]] = {}  # each line's last in the call order at now
-    for visit in waiting:
-        rank = rank_at(office, visit, at)
+    for rank, visit in ranked:
         if visit.line_id not in last or rank > last[visit.line_id][0]:
             last[visit.line_id] = (rank, visit.visit_id)
     empty = [line for line in office.lines if line.id not in last]
@@ -531,8 +545,15 @@ def forecast(
     lines = {line.id: wait for line, wait in zip(empty, joined, strict=True)}
     for line_id, (_, visit_id) in last.items():
         lines[line_id] = visits[visit_id]
-    return Forecast(visits=visits, lines={line.id: lines[line.id] for line in office.lines})
+    return Forecast(
+        visits=visits,
+        lines={line.id: lines[line.id] for line in office.lines},
+        order=[visit for _, visit in ranked],
+        ordered=(state.visits, now),
+    )
 
+
+_first = itemgetter(0)
 
 STAFFING_HORIZON = timedelta(hours=1)
 

@@ -202,9 +202,11 @@ def snapshot(
     view: Callable[[Office, OpenVisit, int | None], dict[str, Any]] = (
         views if views is not None else _fresh_view
     )
-    waiting = waiting_in_order(state, office, now=now)
-    in_lines = Counter(visit.line_id for visit in waiting)
     estimates = estimates or forecast(state, office, now or _last_change(state), zone)
+    waiting = estimates.waiting_in_order(state, now)
+    if waiting is None:
+        waiting = waiting_in_order(state, office, now=now)
+    in_lines = Counter(visit.line_id for visit in waiting)
     lines = [
         {
             "line_id": line.id,

@@ -10,7 +10,9 @@ carried over from earlier days (`follow_ups`), until a host resolves them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -134,30 +136,50 @@ class OfficeQueue(BaseModel):
         return _occupants(self.visits)
 
     def waiting(self) -> list[OpenVisit]:
-        return [v for v in self.visits.values() if v.stage is VisitStage.WAITING]
+        return list(_waiting(self.visits))
 
 
-# The rooms' occupants of the visits mappings last asked about. The estimator asks about every room at
-# every play (80 rooms and 4 plays a forecast in the bench's offices), and scanning the visits each time
-# was a seventh of the queue worker's time. A state's mapping is never changed in place (every change
-# makes a new one, the states being frozen), so the mapping itself is the key: the entry holds it, so
-# its id is no other mapping's while it is cached.
+# What is worked out from a visits mapping (the rooms' occupants, those waiting), for the mappings last
+# asked about. The estimator asks about every room at every play (80 rooms and 4 plays a forecast in the
+# bench's offices), and a batch asks for those waiting several times (the forecast, the lines' counts, the
+# picture's order); scanning the visits each time was a seventh of the queue worker's time. A state's
+# mapping is never changed in place (every change makes a new one, the states being frozen), so the
+# mapping itself is the key: the entry holds it, so its id is no other mapping's while it is cached.
 _OCCUPANTS: dict[int, tuple[dict[UUID, OpenVisit], dict[str, OpenVisit]]] = {}
+_WAITING: dict[int, tuple[dict[UUID, OpenVisit], list[OpenVisit]]] = {}
 OCCUPANTS_KEPT = 1024
+_T = TypeVar("_T")
+
+
+def _kept(
+    cache: dict[int, tuple[dict[UUID, OpenVisit], _T]],
+    visits: dict[UUID, OpenVisit],
+    make: Callable[[dict[UUID, OpenVisit]], _T],
+) -> _T:
+    entry = cache.get(id(visits))
+    if entry is None or entry[0] is not visits:
+        if len(cache) >= OCCUPANTS_KEPT:
+            cache.clear()
+        entry = cache[id(visits)] = (visits, make(visits))
+    return entry[1]
+
+
+def _by_room(visits: dict[UUID, OpenVisit]) -> dict[str, OpenVisit]:
+    by_room: dict[str, OpenVisit] = {}
+    for visit in visits.values():
+        if visit.room_id is not None:
+            by_room.setdefault(visit.room_id, visit)
+    return by_room
 
 
 def _occupants(visits: dict[UUID, OpenVisit]) -> dict[str, OpenVisit]:
     """Each occupied room's visit (the first in the mapping, should two say the same room)."""
-    entry = _OCCUPANTS.get(id(visits))
-    if entry is None or entry[0] is not visits:
-        if len(_OCCUPANTS) >= OCCUPANTS_KEPT:
-            _OCCUPANTS.clear()
-        by_room: dict[str, OpenVisit] = {}
-        for visit in visits.values():
-            if visit.room_id is not None:
-                by_room.setdefault(visit.room_id, visit)
-        entry = _OCCUPANTS[id(visits)] = (visits, by_room)
-    return entry[1]
+    return _kept(_OCCUPANTS, visits, _by_room)
+
+
+def _waiting(visits: dict[UUID, OpenVisit]) -> list[OpenVisit]:
+    """The waiting visits, on hold too, in the mapping's order (not to be changed: it is shared)."""
+    return _kept(_WAITING, visits, lambda vs: [v for v in vs.values() if v.stage is VisitStage.WAITING])
 
 
 def _ticket_number(ticket: str) -> tuple[str, int]:
