@@ -15,14 +15,9 @@ Prints the median of the repeats (ms per check-in) per day size. A report, not a
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import statistics
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 
 from visitflow_events import (
     Message,
@@ -34,11 +29,11 @@ from visitflow_events import (
 from visitflow_notify.adapters.live_feeds import LiveFeeds
 from visitflow_notify.domain import Audience, Board
 from visitflow_notify.handlers import NotifyHandlers
-from visitflow_offices import FixedClock, OfficeDirectory, load_offices
+from visitflow_offices import FixedClock, OfficeDirectory
 from visitflow_platform.tables import ParsedTable
 
-from bench.country import office_ids, working_morning, write_country
-from bench.offline import ChangelogDict, NowhereRedis, check_in, served
+from bench.country import working_morning
+from bench.offline import ChangelogDict, NowhereRedis, by_day_size, check_in, served
 
 
 class NowhereNotifications:
@@ -82,21 +77,7 @@ async def run_once(offices: OfficeDirectory, ids: list[str], visits: int, timed:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--visits", type=int, nargs="+", default=[0, 50, 300])
-    parser.add_argument("--offices", type=int, default=50)
-    parser.add_argument("--timed", type=int, default=20, help="check-ins timed per office")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        offices = load_offices(write_country(Path(directory) / "offices.yaml"))
-    ids = office_ids()[: args.offices]
-    for visits in args.visits:
-        runs = [asyncio.run(run_once(offices, ids, visits, args.timed)) for _ in range(args.repeat)]
-        print(
-            f"{visits} visits a day: ms per check-in: {statistics.median(runs):.3f} "
-            f"(runs: {', '.join(f'{r:.3f}' for r in runs)})"
-        )
+    by_day_size(run_once, [0, 50, 300])
 
 
 if __name__ == "__main__":

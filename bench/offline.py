@@ -4,7 +4,13 @@ and a Kafka topic and a Redis client that take what they are given and send it n
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import statistics
+import tempfile
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -18,10 +24,11 @@ from visitflow_events import (
     new_envelope,
     visit_correlation,
 )
-from visitflow_offices import OfficeDirectory, business_date
+from visitflow_offices import OfficeDirectory, business_date, load_offices
 from visitflow_platform.tables import table_codec
 
 from bench.country import DROP_IN_MIX as MIX
+from bench.country import office_ids, write_country
 
 
 def _envelope(office_id: str, at: datetime, visit_id: UUID) -> dict[str, Any]:
@@ -129,3 +136,25 @@ class ChangelogDict(dict[str, Any]):
     def __setitem__(self, key: str, value: Any) -> None:
         self._codec.dumps(value)
         super().__setitem__(key, value)
+
+
+def by_day_size(
+    run_once: Callable[[OfficeDirectory, list[str], int, int], Coroutine[Any, Any, float]], visits: list[int]
+) -> None:
+    """A worker's use-case benchmark's command line: `run_once` (ms per check-in, in the bench's offices
+    whose day already holds so many visits) for each day size, its median of the repeats printed."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--visits", type=int, nargs="+", default=visits)
+    parser.add_argument("--offices", type=int, default=50)
+    parser.add_argument("--timed", type=int, default=20, help="check-ins timed per office")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        offices = load_offices(write_country(Path(directory) / "offices.yaml"))
+    ids = office_ids()[: args.offices]
+    for size in args.visits:
+        runs = [asyncio.run(run_once(offices, ids, size, args.timed)) for _ in range(args.repeat)]
+        print(
+            f"{size} visits a day: ms per check-in: {statistics.median(runs):.3f} "
+            f"(runs: {', '.join(f'{r:.3f}' for r in runs)})"
+        )
