@@ -74,7 +74,7 @@ class EventPublisher:
         self._retiring: set[asyncio.Task[None]] = set()
         # send() may block while metadata is fetched (at most max_block_ms), so records are handed to
         # the producer by a thread of the publisher's own: one, so they are handed in publish order
-        self._sender = ThreadPoolExecutor(1, thread_name_prefix=f"{client_id}-send")
+        self._handoff = ThreadPoolExecutor(1, thread_name_prefix=f"{client_id}-send")
         self.replacements = 0  # producers replaced after a failure (for tests and diagnostics)
 
     async def start(self) -> None:
@@ -113,7 +113,7 @@ class EventPublisher:
         acks: list[asyncio.Future[Any]] = [loop.create_future() for _ in messages]
         handed = threading.Event()
         try:
-            self._sender.submit(_send_all, producer, loop, topic, messages, acks, handed)
+            self._handoff.submit(_send_all, producer, loop, topic, messages, acks, handed)
             await self._acknowledged(acks, handed)
         except (KafkaError, TimeoutError) as exc:
             log.warning("kafka did not acknowledge", extra={"topic": topic, "error": type(exc).__name__})
@@ -180,7 +180,7 @@ class EventPublisher:
             await loop.run_in_executor(None, close_now, producer, self._timeout_s)
         if self._retiring:
             await asyncio.gather(*self._retiring, return_exceptions=True)
-        self._sender.shutdown(wait=False)
+        self._handoff.shutdown(wait=False)
 
 
 async def brokers_reachable(servers: Sequence[str], timeout_s: float = 1.0) -> bool:
