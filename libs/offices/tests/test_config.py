@@ -132,6 +132,19 @@ def test_directory_lookups() -> None:
     assert all(office.region_id == "ostfold" for office in directory.in_region("ostfold"))
 
 
+def test_a_copy_of_an_office_with_other_rooms_and_lines_looks_up_its_own() -> None:
+    halden = shipped().office("halden")
+    assert halden is not None
+    assert halden.room("samtalerom-4") is not None  # looked up once: indexed
+
+    fewer = halden.model_copy(update={"rooms": halden.rooms[:2], "lines": halden.lines[:-1]})
+
+    assert fewer.room("samtalerom-4") is None
+    assert [fewer.room(room.id) for room in halden.rooms[:2]] == list(halden.rooms[:2])
+    assert fewer.line(halden.lines[-1].id) is None
+    assert halden.room("samtalerom-4") is not None  # the original keeps its own
+
+
 def test_line_for_routes_self_service_help_to_the_self_service_line() -> None:
     loten = shipped().office("loten")
     assert loten is not None

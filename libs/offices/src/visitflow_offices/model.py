@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 from enum import StrEnum
 from functools import cached_property
-from typing import Self
+from typing import Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 from visitflow_events import UP_NEXT_MAX, Reason, VisitKind
@@ -182,21 +182,25 @@ class Office(_Strict):
                 raise ValueError(f"no line takes {kind.value} visits (add a line with kind {kind.value})")
         return self
 
-    @cached_property
-    def lines_by_id(self) -> dict[str, Line]:
-        """The queue looks a visit's line up for every visit it orders."""
-        return {line.id: line for line in self.lines}
-
     def line(self, line_id: str) -> Line | None:
-        return self.lines_by_id.get(line_id)
-
-    @cached_property
-    def rooms_by_id(self) -> dict[str, Room]:
-        """The display and the queue look a call's room up for every call they show."""
-        return {room.id: room for room in self.rooms}
+        """The queue looks a visit's line up for every visit it orders."""
+        lines, by_id = self._lines_by_id
+        return (by_id if lines is self.lines else _by_id(self.lines)[1]).get(line_id)
 
     def room(self, room_id: str) -> Room | None:
-        return self.rooms_by_id.get(room_id)
+        """The display and the queue look a call's room up for every call they show."""
+        rooms, by_id = self._rooms_by_id
+        return (by_id if rooms is self.rooms else _by_id(self.rooms)[1]).get(room_id)
+
+    # Each index holds the tuple it was made of: a copy of the office with other lines or rooms
+    # (`model_copy(update=...)`) carries the cached values along, and makes its own.
+    @cached_property
+    def _lines_by_id(self) -> tuple[tuple[Line, ...], dict[str, Line]]:
+        return _by_id(self.lines)
+
+    @cached_property
+    def _rooms_by_id(self) -> tuple[tuple[Room, ...], dict[str, Room]]:
+        return _by_id(self.rooms)
 
     def counsellor(self, counsellor_id: str) -> Counsellor | None:
         return next((c for c in self.counsellors if c.id == counsellor_id), None)
@@ -261,3 +265,10 @@ class ConfigFile(_Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Oslo)") from None
         return value
+
+
+_Identified = TypeVar("_Identified", "Line", "Room")
+
+
+def _by_id(items: tuple[_Identified, ...]) -> tuple[tuple[_Identified, ...], dict[str, _Identified]]:
+    return items, {item.id: item for item in items}
