@@ -40,7 +40,7 @@ import heapq
 import os
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ from visitflow_events import (
     VisitorQueued,
     decode,
 )
+from visitflow_events.waits import STEP_MIN, said_minutes
 from visitflow_offices import OSLO, OfficeDirectory
 from visitflow_platform.auth import Role, issue_token
 from visitflow_platform.settings import ServiceSettings
@@ -103,10 +104,22 @@ STARTUP_S = 150
 
 @dataclass(frozen=True)
 class Quote:
+    visit_id: str
     line_id: str
     estimate_min: float
     actual_min: float
     checked_in_at: datetime
+    said: tuple[int, int | None] | None = None  # the minutes said (`said_minutes`), where the range is known
+
+
+def holds(said: tuple[int, int | None], actual_min: float) -> bool:
+    """Whether what the visitor was told held: the wait within the range said, or about the figure said,
+    each end give or take half the five minutes it was rounded to; "about 5 min", the least said, for
+    any shorter wait too."""
+    low, high = said
+    if high is None:
+        low, high = (0 if low == STEP_MIN else low), low
+    return low - STEP_MIN / 2 <= actual_min <= high + STEP_MIN / 2
 
 
 def decoded(values: list[bytes]) -> list[Event]:
@@ -131,6 +144,7 @@ def quotes(events: list[Event], office_id: str) -> list[Quote]:
             called.setdefault(str(event.visit_id), event)
     return [
         Quote(
+            visit_id,
             event.line_id,
             event.estimated_wait_s / 60,
             (called[visit_id].occurred_at - event.checked_in_at).total_seconds() / 60,
@@ -143,12 +157,14 @@ def quotes(events: list[Event], office_id: str) -> list[Quote]:
 
 def summary(pairs: list[Quote]) -> dict[str, Any]:
     misses = [q.estimate_min - q.actual_min for q in pairs]
+    said = [holds(q.said, q.actual_min) for q in pairs if q.said is not None]
     return {
         "count": len(pairs),
         "mean_abs_error_min": round(statistics.fmean(abs(m) for m in misses), 1),
         "median_abs_error_min": round(statistics.median(abs(m) for m in misses), 1),
         "bias_min": round(statistics.fmean(misses), 1),
         "within_5_min_share": round(sum(abs(m) <= WITHIN_MIN for m in misses) / len(misses), 2),
+        **({"said_held_share": round(sum(said) / len(said), 2)} if said else {}),
     }
 
 
@@ -219,6 +235,7 @@ def rescored(
     states: dict[str, OfficeQueue] = {}
     days: dict[str, DayBook] = {}
     replayed: list[Event] = []
+    said: dict[str, tuple[int, int | None]] = {}
     for event in in_order(events):
         office = offices.office(event.office_id)
         if office is None:
@@ -239,8 +256,19 @@ def rescored(
             at = event.occurred_at
             wait = forecast(state, office, at, offices.timezone, day).visits[event.visit_id]
             event = event.model_copy(update={"estimated_wait_s": wait.expected_s})
+            said[str(event.visit_id)] = said_minutes(wait.expected_s, wait.low_s, wait.high_s)
         replayed.append(event)
-    return {name: quotes(replayed, day.office_id) for name, day in DAYS.items()}
+    return {
+        name: [replace(q, said=said.get(q.visit_id)) for q in quotes(replayed, day.office_id)]
+        for name, day in DAYS.items()
+    }
+
+
+def with_said(played: dict[str, list[Quote]], replayed: dict[str, list[Quote]]) -> dict[str, list[Quote]]:
+    """The run's quotes with what each visitor was told, from the replay: a `VisitorQueued` carries the
+    figure, not its range, and the replay makes each visitor's estimate as the queue made it."""
+    said = {q.visit_id: q.said for pairs in replayed.values() for q in pairs}
+    return {day: [replace(q, said=said.get(q.visit_id)) for q in pairs] for day, pairs in played.items()}
 
 
 def report(played: dict[str, list[Quote]], details: Path | None) -> dict[str, Any]:
@@ -301,7 +329,9 @@ def main() -> None:
     if args.events:
         args.events.write_bytes(orjson.dumps([v.decode() for v in values]))
     events = decoded(values)
-    result = report({name: quotes(events, day.office_id) for name, day in DAYS.items()}, args.details)
+    played = {name: quotes(events, day.office_id) for name, day in DAYS.items()}
+    offices = ServiceSettings(service_name="bench").offices
+    result = report(with_said(played, rescored(events, offices)), args.details)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())

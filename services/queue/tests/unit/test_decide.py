@@ -275,8 +275,10 @@ def test_check_in_position_and_wait_estimate() -> None:
 
     assert isinstance(events[0], VisitorQueued)
     assert events[0].position == 4
-    # the three before take the three rooms; the fourth waits for the first to come free
-    assert events[0].estimated_wait_s == WALK_S + OFFICE.policy.default_service_minutes * 60 + TURNOVER_S
+    # the three before take the three free rooms after the office's turnover; the fourth waits for the
+    # first to come free again
+    cycle = WALK_S + OFFICE.policy.default_service_minutes * 60 + TURNOVER_S
+    assert events[0].estimated_wait_s == TURNOVER_S + cycle
 
 
 def test_an_emergency_goes_to_the_front_of_the_queue() -> None:
@@ -286,7 +288,7 @@ def test_an_emergency_goes_to_the_front_of_the_queue() -> None:
 
     assert isinstance(events[0], VisitorQueued)
     assert events[0].position == 1
-    assert events[0].estimated_wait_s == 0
+    assert events[0].estimated_wait_s == TURNOVER_S  # a free room: called as the host turns to it
 
 
 # --- call next ---------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import math
 import statistics
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +24,7 @@ from visitflow_queue.domain.estimates import (
     TURNOVER_S,
     WALK_S,
     Forecast,
+    Room,
     Wait,
     _newcomer,
     _Office,
@@ -111,14 +113,17 @@ def test_mean_service_time_defaults_to_the_policy_then_learns() -> None:
     assert mean_service_seconds(state, OFFICE, "drop_in") == 600
 
 
-def test_rooms_free_means_no_wait_however_many_emergencies() -> None:
-    # three emergencies and three free rooms: each is called at once (not "54 min")
+def test_rooms_free_means_no_wait_but_the_turnover_however_many_emergencies() -> None:
+    # three emergencies and three free rooms: each is called as soon as a host turns to it, after the
+    # office's turnover (not "54 min", and not "now": a host taps call-next when they see the visitor)
     state, visit_ids = with_waiting(3, VisitKind.EMERGENCY)
 
     waits = forecast(state, OFFICE, NOW)
 
-    assert [waits.visits[v].expected_s for v in visit_ids] == [0, 0, 0]
-    assert waits.lines["emergency"].expected_s == 0
+    assert [waits.visits[v] for v in visit_ids] == [Wait(TURNOVER_S, TURNOVER_S, TURNOVER_S)] * 3
+    assert waits.lines["emergency"].expected_s == TURNOVER_S
+    measured = state.model_copy(update={"turnover_seconds": [10, 20]})
+    assert forecast(measured, OFFICE, NOW).visits[visit_ids[0]].expected_s == 15
 
 
 def test_a_visitor_waits_for_the_first_room_to_come_free() -> None:
@@ -280,6 +285,25 @@ def test_estimates_are_bounded_ranged_and_first_come_first_served_within_a_line(
         assert line_waits == sorted(line_waits)
 
 
+def test_the_range_holds_the_paces_own_uncertainty_which_every_call_ahead_shares() -> None:
+    # conversations of 10 and 14 minutes: a mean of ten of them may be off from the next ones' by about
+    # their spread over sqrt(11), and that error is the same for every call ahead of a visitor, so it
+    # grows with the wait where the conversations' own spread evens out over the calls and the rooms
+    state, visit_ids = with_waiting(12)
+    ten = state.model_copy(update={"service_seconds": {"drop_in": [600, 840] * 5}})
+    four = state.model_copy(update={"service_seconds": {"drop_in": [600, 840] * 2}})
+
+    last = forecast(ten, OFFICE, NOW).visits[visit_ids[-1]]
+    sooner = forecast(four, OFFICE, NOW).visits[visit_ids[-1]]
+
+    pace = (120 / 720) / math.sqrt(10 + 1)
+    assert last.high_s - last.expected_s >= pace * (last.expected_s - TURNOVER_S) - 1
+    assert last.expected_s - last.low_s >= pace * (last.expected_s - TURNOVER_S) - 1
+    # the same conversations, known from four: the same figure, said less surely
+    assert sooner.expected_s == last.expected_s
+    assert sooner.high_s - sooner.low_s > last.high_s - last.low_s
+
+
 def test_a_room_out_of_service_counts_no_more() -> None:
     state, visit_ids = with_waiting(5)
     all_in = forecast(state, OFFICE, NOW).visits[visit_ids[4]]
@@ -288,8 +312,10 @@ def test_a_room_out_of_service_counts_no_more() -> None:
     without = forecast(lunch, OFFICE, NOW).visits[visit_ids[4]]
 
     assert serving_rooms(lunch, OFFICE) == 2
-    assert all_in.expected_s == WALK_S + DEFAULT_S + TURNOVER_S  # the second round of three rooms
-    assert without.expected_s == 2 * (WALK_S + DEFAULT_S + TURNOVER_S)  # the third round of two
+    cycle = WALK_S + DEFAULT_S + TURNOVER_S
+    # the three free rooms call after the turnover; the fifth is in the second round of three rooms
+    assert all_in.expected_s == TURNOVER_S + cycle
+    assert without.expected_s == TURNOVER_S + 2 * cycle  # the third round of two
 
 
 def test_a_room_closed_until_a_time_is_expected_back_then() -> None:
@@ -299,7 +325,7 @@ def test_a_room_closed_until_a_time_is_expected_back_then() -> None:
     lunch = further_notice.model_copy(update={"closed_until": {"samtalerom-3": NOW + timedelta(minutes=20)}})
 
     # two rooms take the first four in two rounds; the fifth gets samtalerom-3 when it is back
-    assert forecast(further_notice, OFFICE, NOW).visits[visit_ids[4]].expected_s == 2 * cycle
+    assert forecast(further_notice, OFFICE, NOW).visits[visit_ids[4]].expected_s == TURNOVER_S + 2 * cycle
     assert forecast(lunch, OFFICE, NOW).visits[visit_ids[4]].expected_s == 20 * 60
     # still closed after the time its host said: expected back in a minute (for the third), not never
     late = further_notice.model_copy(update={"closed_until": {"samtalerom-3": NOW - timedelta(minutes=10)}})
@@ -412,27 +438,28 @@ def reference_play(played: _Office, waiting: list[OpenVisit], wanted: set[UUID])
     coming, overtakers, mean_cycle = 0, 0, 0.0
     found: dict[UUID, Wait] = {}
     while wanted - found.keys() and rooms:
-        t, variance = heapq.heappop(rooms)
+        room = heapq.heappop(rooms)
+        t = room.t
         while coming < len(arrivals) and arrivals[coming].at <= t:
             queue.append(arrivals[coming].visit(played.now))
             coming += 1
         if not queue:
             if coming >= len(arrivals):
                 break
-            heapq.heappush(rooms, (arrivals[coming].at, 0.0))
+            heapq.heappush(rooms, Room(arrivals[coming].at, 0.0, 0.0))
             continue
         at = played.now + timedelta(seconds=t)
         visit = min(queue, key=lambda v: call_order_key(played.office, v, at))
         queue.remove(visit)
         if visit.visit_id in wanted:
-            found[visit.visit_id] = played._wait(t, variance, overtakers, mean_cycle)
+            found[visit.visit_id] = played._wait(room, overtakers, mean_cycle)
         if t > HORIZON.total_seconds():
             break
         hypothetical = visit.visit_id not in real
         cycle, spread = played.cycle(visit.line_id, None if hypothetical else visit.reason)
         overtakers += hypothetical
         mean_cycle = cycle if not mean_cycle else 0.8 * mean_cycle + 0.2 * cycle
-        heapq.heappush(rooms, (t + cycle, variance + spread))
+        heapq.heappush(rooms, Room(t + cycle, room.variance + spread, room.busy + cycle))
     ceiling = int(HORIZON.total_seconds())
     return found | {v: Wait(expected_s=ceiling, low_s=ceiling, high_s=ceiling) for v in wanted - found.keys()}
 
@@ -591,7 +618,7 @@ def test_a_booked_visitor_later_than_the_days_usual_is_not_expected_at_once() ->
     assert booked_arrivals(day_of(*CAME, late, missed=1), OFFICE, NOW) == []
 
     state, visit_ids = with_waiting(1)
-    assert forecast(state, OFFICE, NOW, day=day_of(*CAME, late)).visits[visit_ids[0]].expected_s == 0
+    assert forecast(state, OFFICE, NOW, day=day_of(*CAME, late)).visits[visit_ids[0]].expected_s == TURNOVER_S
 
 
 def test_the_days_bookings_replace_the_appointment_lines_running_rate() -> None:

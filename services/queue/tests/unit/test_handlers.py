@@ -33,7 +33,7 @@ from visitflow_events import (
 from visitflow_events.waits import OfficeWaits
 from visitflow_offices import FixedClock, OfficeDirectory, load_offices
 from visitflow_queue.domain import OfficeQueue
-from visitflow_queue.domain.estimates import forecast
+from visitflow_queue.domain.estimates import TURNOVER_S, forecast
 from visitflow_queue.handlers import visit_events as handlers_module
 from visitflow_queue.handlers.visit_events import STAFFING_EVERY, QueueHandlers
 
@@ -126,9 +126,9 @@ async def test_a_check_in_is_queued_stored_projected_and_answered() -> None:
                 "ticket": "D-001",
                 "line_id": "drop_in",
                 "position": 1,
-                "estimated_wait_s": 0,
-                "low_s": 0,
-                "high_s": 0,
+                "estimated_wait_s": TURNOVER_S,  # a room is free: called as a host turns to it
+                "low_s": TURNOVER_S,
+                "high_s": TURNOVER_S,
                 "minutes": 5,
                 "minutes_to": None,
             },

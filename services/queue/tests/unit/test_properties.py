@@ -336,8 +336,8 @@ def test_a_removal_undone_at_once_gives_back_exactly_the_queue_before(
         for line, recent in state.service_seconds.items():  # a full list of recent times lost its oldest
             assert restored.service_seconds[line] == recent or len(recent) == RECENT_DURATIONS
         seen, before = snapshot(restored, office, now=at), snapshot(state, office, now=at)
-        if restored.service_seconds != state.service_seconds:
-            del seen["lines"], before["lines"]
+        if restored.service_seconds != state.service_seconds:  # the estimates reckon with those times
+            del seen["lines"], before["lines"], seen["waits"], before["waits"]
         assert seen == before
 
     _play(script, check)

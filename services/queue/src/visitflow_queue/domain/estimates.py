@@ -277,6 +277,16 @@ def _newcomer(
     )
 
 
+class Room(NamedTuple):
+    """A room in a play: when it comes free next, in seconds from now, that time's variance (of the
+    conversations it holds until then), and how much of that time is calls (walks, conversations and
+    turnovers: the office's pace; the rest is the room closed or idle)."""
+
+    t: float
+    variance: float
+    busy: float
+
+
 class Expected(NamedTuple):
     """An arrival the play expects, `at` seconds from now; made a visitor only when the play reaches
     it (most plays end long before the last expected arrival)."""
@@ -315,20 +325,21 @@ class _Office:
         service = service_seconds(self.state, self.office, line_id, reason)
         return self.walk_s + service + self.turnover_s, (_spread(self.state, line_id) * service) ** 2
 
-    def free_at(self) -> list[tuple[float, float]]:
+    def free_at(self) -> list[Room]:
         """When each room in service, or closed and expected back (`rooms_expected_back`), comes free,
-        in seconds from now, and that time's variance (a new list: a play takes it as its heap)."""
+        in seconds from now (a new list: a play takes it as its heap)."""
         return list(self._free_at)
 
     @cached_property
-    def _free_at(self) -> tuple[tuple[float, float], ...]:
+    def _free_at(self) -> tuple[Room, ...]:
         """`free_at`, worked out once for the plays of a forecast (one per line nobody waits in)."""
         times = []
         back = rooms_expected_back(self.state, self.office, self.now)
         for room_id in [*rooms_in_service(self.state, self.office), *back]:
             occupant = self.state.occupant(room_id)
             if occupant is None:
-                times.append((back.get(room_id, 0.0), 0.0))
+                # a free room calls after the office's turnover, as one that has just come free does
+                times.append(Room(back.get(room_id, self.turnover_s), 0.0, 0.0))
                 continue
             service = service_seconds(self.state, self.office, occupant.line_id, occupant.reason)
             if occupant.started_at is not None:
@@ -338,10 +349,23 @@ class _Office:
             # a conversation already longer than expected ends soon, not now
             remaining = max((ends - self.now).total_seconds(), min(service, 60.0))
             spread = _spread(self.state, occupant.line_id) * min(remaining, service)
-            times.append((max(remaining + self.turnover_s, back.get(room_id, 0.0)), spread**2))
+            busy = remaining + self.turnover_s
+            times.append(Room(max(busy, back.get(room_id, 0.0)), spread**2, busy))
         if self.room_change >= 0:
-            return (*times, *[(0.0, 0.0)] * self.room_change)
+            return (*times, *[Room(self.turnover_s, 0.0, 0.0)] * self.room_change)
         return tuple(sorted(times)[: max(0, len(times) + self.room_change)])
+
+    @cached_property
+    def pace_error(self) -> float:
+        """How far the next conversations' mean may be from the recent ones' the play reckons with, as a
+        share of it: the standard error of a mean of the `n` conversations a line's mean rests on (the
+        office's lines' average; the office's default counts as one), `spread / sqrt(n + 1)`. Unlike a
+        conversation's own spread it does not even out over a play: every conversation ahead shares it."""
+        recent = self.state.service_seconds.values()
+        known = statistics.fmean(len(line) for line in recent) if recent else 0.0
+        every = [seconds for line in recent for seconds in line]
+        spread = statistics.pstdev(every) / max(1.0, statistics.fmean(every)) if len(every) >= 3 else SPREAD
+        return spread / math.sqrt(known + 1)
 
     @cached_property
     def _lines(self) -> dict[str, tuple[int, bool]]:
@@ -401,23 +425,24 @@ class _Office:
         left = (real if wanted is None else len(wanted)) + len(joining)
         horizon = HORIZON.total_seconds()
         while left and rooms:
-            t, variance = heapq.heappop(rooms)
+            room = heapq.heappop(rooms)
+            t = room.t
             while coming < len(arrivals) and arrivals[coming].at <= t:
                 queue.add(arrivals[coming], *self.ranks(arrivals[coming]))
                 coming += 1
             if not queue:
                 if coming >= len(arrivals):
                     break
-                heapq.heappush(rooms, (arrivals[coming].at, 0.0))
+                heapq.heappush(rooms, Room(arrivals[coming].at, 0.0, 0.0))
                 continue
             number, visit = queue.pop_first(t)
             if real <= number < joiners:  # a joiner takes no room: the next call is at the same time
-                joined[number - real] = self._wait(t, variance, overtakers, mean_cycle)
+                joined[number - real] = self._wait(room, overtakers, mean_cycle)
                 left -= 1
-                heapq.heappush(rooms, (t, variance))
+                heapq.heappush(rooms, room)
                 continue
             if (number < real) if wanted is None else (visit.visit_id in wanted):
-                found[visit.visit_id] = self._wait(t, variance, overtakers, mean_cycle)
+                found[visit.visit_id] = self._wait(room, overtakers, mean_cycle)
                 left -= 1
             if t > horizon:
                 break
@@ -428,18 +453,20 @@ class _Office:
             cycle, spread = cycles[talk]
             overtakers += hypothetical
             mean_cycle = cycle if not mean_cycle else 0.8 * mean_cycle + 0.2 * cycle
-            heapq.heappush(rooms, (t + cycle, variance + spread))
+            heapq.heappush(rooms, Room(t + cycle, room.variance + spread, room.busy + cycle))
         ceiling = Wait(int(horizon), int(horizon), int(horizon))
         if left:
             for visit_id in [v.visit_id for v in waiting] if wanted is None else wanted:
                 found.setdefault(visit_id, ceiling)
         return found, [joined.get(k, ceiling) for k in range(len(joining))]
 
-    def _wait(self, t: float, variance: float, overtakers: int, mean_cycle: float) -> Wait:
-        """A call at `t` from a room whose free time has `variance`: the first of several rooms to come
-        free varies less than any one (divided by the rooms); overtakers arrive as a Poisson stream."""
-        sd = math.sqrt(variance / self.rooms + overtakers * (mean_cycle / self.rooms) ** 2)
-        return Wait(round(t), max(0, round(t - sd)), round(t + sd))
+    def _wait(self, room: Room, overtakers: int, mean_cycle: float) -> Wait:
+        """A call when `room` comes free: the first of several rooms to come free varies less than any
+        one (its variance divided by the rooms); overtakers arrive as a Poisson stream; and the pace's
+        own uncertainty (`pace_error`) is shared by every call the room holds until then."""
+        own = room.variance / self.rooms + overtakers * (mean_cycle / self.rooms) ** 2
+        sd = math.sqrt(own + (self.pace_error * room.busy) ** 2)
+        return Wait(round(room.t), max(0, round(room.t - sd)), round(room.t + sd))
 
 
 def earliness(day: DayBook) -> tuple[list[float], float]:
