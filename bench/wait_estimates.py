@@ -21,7 +21,10 @@ length follows from the day's seed and the ticket (`visitflow_simulator.runner`,
 of the same code call the same visitors at nearly the same times (PERFORMANCE.md says how nearly).
 
 Writes bench/results/wait_estimates.json: per day and line (and `all`), the count of visitors called,
-the mean and median absolute error, the bias (estimate minus actual) and the share within ±5 minutes.
+the mean and median absolute error, the bias (estimate minus actual), the share within ±5 minutes and
+the share for whom what they were told held (`said_held_share`: the wait within the figure or range
+the screens said, `said_bounds_s`; from the `VisitorQueued`'s range, which runs recorded before the
+events carried it do not have: rescored, they get it from the replay).
 `--events` also keeps the run's visit events (and the booking feed), so a change to the estimator can
 be scored again on the very same days without playing them (`--rescore`, with the estimator of the
 working tree, given each office's bookings of the day folded from the kept booking feed: the hosts do
@@ -40,7 +43,7 @@ import heapq
 import os
 import statistics
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,7 +65,7 @@ from visitflow_events import (
     VisitorQueued,
     decode,
 )
-from visitflow_events.waits import STEP_MIN, said_minutes
+from visitflow_events.waits import said_bounds_s
 from visitflow_offices import OSLO, OfficeDirectory
 from visitflow_platform.auth import Role, issue_token
 from visitflow_platform.settings import ServiceSettings
@@ -109,17 +112,7 @@ class Quote:
     estimate_min: float
     actual_min: float
     checked_in_at: datetime
-    said: tuple[int, int | None] | None = None  # the minutes said (`said_minutes`), where the range is known
-
-
-def holds(said: tuple[int, int | None], actual_min: float) -> bool:
-    """Whether what the visitor was told held: the wait within the range said, or about the figure said,
-    each end give or take half the five minutes it was rounded to; "about 5 min", the least said, for
-    any shorter wait too."""
-    low, high = said
-    if high is None:
-        low, high = (0 if low == STEP_MIN else low), low
-    return low - STEP_MIN / 2 <= actual_min <= high + STEP_MIN / 2
+    said_s: tuple[int, int] | None  # the waits for which what they were told held (`said_bounds_s`)
 
 
 def decoded(values: list[bytes]) -> list[Event]:
@@ -149,15 +142,21 @@ def quotes(events: list[Event], office_id: str) -> list[Quote]:
             event.estimated_wait_s / 60,
             (called[visit_id].occurred_at - event.checked_in_at).total_seconds() / 60,
             event.checked_in_at,
+            _said(event),
         )
         for visit_id, event in queued.items()
         if visit_id in called
     ]
 
 
+def _said(event: VisitorQueued) -> tuple[int, int] | None:
+    low, high = event.estimated_low_s, event.estimated_high_s
+    return None if low is None or high is None else said_bounds_s(event.estimated_wait_s, low, high)
+
+
 def summary(pairs: list[Quote]) -> dict[str, Any]:
     misses = [q.estimate_min - q.actual_min for q in pairs]
-    said = [holds(q.said, q.actual_min) for q in pairs if q.said is not None]
+    said = [q.said_s[0] <= q.actual_min * 60 <= q.said_s[1] for q in pairs if q.said_s is not None]
     return {
         "count": len(pairs),
         "mean_abs_error_min": round(statistics.fmean(abs(m) for m in misses), 1),
@@ -235,7 +234,6 @@ def rescored(
     states: dict[str, OfficeQueue] = {}
     days: dict[str, DayBook] = {}
     replayed: list[Event] = []
-    said: dict[str, tuple[int, int | None]] = {}
     for event in in_order(events):
         office = offices.office(event.office_id)
         if office is None:
@@ -255,20 +253,10 @@ def rescored(
             day = None if "bookings" in without else days.get(event.office_id)
             at = event.occurred_at
             wait = forecast(state, office, at, offices.timezone, day).visits[event.visit_id]
-            event = event.model_copy(update={"estimated_wait_s": wait.expected_s})
-            said[str(event.visit_id)] = said_minutes(wait.expected_s, wait.low_s, wait.high_s)
+            told = {"estimated_low_s": wait.low_s, "estimated_high_s": wait.high_s}
+            event = event.model_copy(update={"estimated_wait_s": wait.expected_s, **told})
         replayed.append(event)
-    return {
-        name: [replace(q, said=said.get(q.visit_id)) for q in quotes(replayed, day.office_id)]
-        for name, day in DAYS.items()
-    }
-
-
-def with_said(played: dict[str, list[Quote]], replayed: dict[str, list[Quote]]) -> dict[str, list[Quote]]:
-    """The run's quotes with what each visitor was told, from the replay: a `VisitorQueued` carries the
-    figure, not its range, and the replay makes each visitor's estimate as the queue made it."""
-    said = {q.visit_id: q.said for pairs in replayed.values() for q in pairs}
-    return {day: [replace(q, said=said.get(q.visit_id)) for q in pairs] for day, pairs in played.items()}
+    return {name: quotes(replayed, day.office_id) for name, day in DAYS.items()}
 
 
 def report(played: dict[str, list[Quote]], details: Path | None) -> dict[str, Any]:
@@ -329,9 +317,7 @@ def main() -> None:
     if args.events:
         args.events.write_bytes(orjson.dumps([v.decode() for v in values]))
     events = decoded(values)
-    played = {name: quotes(events, day.office_id) for name, day in DAYS.items()}
-    offices = ServiceSettings(service_name="bench").offices
-    result = report(with_said(played, rescored(events, offices)), args.details)
+    result = report({name: quotes(events, day.office_id) for name, day in DAYS.items()}, args.details)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())

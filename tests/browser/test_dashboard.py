@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from visitflow_devstack.testing import System
+from visitflow_devstack.testing import System, eventually
 from visitflow_platform.auth import Role
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -53,3 +53,24 @@ def test_the_region_selector_and_the_english_labels(system: System, page: Any) -
     expect(page.locator('tr[data-office="arendal"] th')).to_have_text("NAV Arendal")
     expect(page.locator('tr[data-office="elverum"]')).to_have_count(0)
     assert "region=agder" in page.url
+
+
+def test_an_offices_row_says_how_often_what_its_visitors_were_told_held(system: System, page: Any) -> None:
+    system.clear("elverum")
+    emergency = {"kind": "emergency", "reason": "emergency_assistance"}
+    assert system.check_in("elverum", emergency).status_code == 201
+    assert system.command("elverum", "call-next", {"room_id": "samtalerom-1"}).status_code == 200
+
+    def told() -> dict[str, Any] | None:
+        today = system.metrics.get("/api/regions/hedmark/today").json()
+        office = next(o for o in today["offices"] if o["office_id"] == "elverum")
+        figures = office["estimates"]
+        return figures if figures and figures["said_held_share"] is not None else None
+
+    figures = eventually(told, what="the office's share of visitors for whom what they were told held")
+    url = system.page_url("metrics", "/dashboard?region=hedmark&lang=en", Role.REGIONAL, region="hedmark")
+    page.goto(url)
+
+    share = f"{round(figures['said_held_share'] * 100)}%"
+    expect(page.locator('tr[data-office="elverum"] .estimates')).to_contain_text(f"{share} as told")
+    system.clear("elverum")

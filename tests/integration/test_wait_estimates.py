@@ -15,6 +15,7 @@ from visitflow_events import (
     VisitorQueued,
     WaitsEstimated,
     decode,
+    said_bounds_s,
 )
 from visitflow_platform.access import Role
 
@@ -106,7 +107,7 @@ def test_quoted_against_actual_is_an_office_figure_for_prometheus(system: System
     scraped = eventually(figures, what="the office's quoted-against-actual figures")
     # every visitor of the office called today: the quote at check-in against the wait to the first call
     quoted: dict[Any, VisitorQueued] = {}
-    errors = []
+    errors, held = [], []
     for value in system.read_topic(system.topics.visits):
         try:
             event = decode(value)
@@ -120,8 +121,14 @@ def test_quoted_against_actual_is_an_office_figure_for_prometheus(system: System
             queued = quoted.pop(event.visit_id)
             waited = max(0, round((event.occurred_at - queued.checked_in_at).total_seconds()))
             errors.append(queued.estimated_wait_s - waited)
+            assert queued.estimated_low_s is not None
+            assert queued.estimated_high_s is not None
+            said = said_bounds_s(queued.estimated_wait_s, queued.estimated_low_s, queued.estimated_high_s)
+            held.append(said[0] <= waited <= said[1])
     assert scraped["visitflow_office_estimate_abs_error_mean_seconds"] == round(
         sum(abs(e) for e in errors) / len(errors)
     )
     assert scraped["visitflow_office_estimate_bias_seconds"] == round(sum(errors) / len(errors))
+    # and whether what each was told (the figure or range the screens said) held
+    assert scraped["visitflow_office_estimate_said_held_ratio"] == round(sum(held) / len(held), 3)
     system.clear(OFFICE)

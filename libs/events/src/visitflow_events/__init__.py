@@ -77,7 +77,15 @@ from .vocabulary import (
     VisitKind,
     VisitStage,
 )
-from .waits import LineWait, OfficeWaits, StaffingOption, WaitEstimate, WaitsEstimated, said_minutes
+from .waits import (
+    LineWait,
+    OfficeWaits,
+    StaffingOption,
+    WaitEstimate,
+    WaitsEstimated,
+    said_bounds_s,
+    said_minutes,
+)
 
 __all__ = [
     "BOOKING_HORIZON_DAYS",
@@ -160,6 +168,7 @@ __all__ = [
     "encode",
     "new_envelope",
     "office_day_correlation",
+    "said_bounds_s",
     "said_minutes",
     "visit_correlation",
 ]

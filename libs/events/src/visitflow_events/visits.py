@@ -82,6 +82,10 @@ class VisitorQueued(TicketedEvent):
     needs: Needs = Needs()
     position: int = Field(ge=1)
     estimated_wait_s: int = Field(ge=0)
+    estimated_low_s: int | None = Field(
+        default=None, ge=0, description="the likely range of the wait: what the screens say with the figure"
+    )
+    estimated_high_s: int | None = Field(default=None, ge=0)
     waits: OfficeWaits | None = Field(
         default=None,
         description="the office's estimates after the batch this queueing ended, when the batch changed "

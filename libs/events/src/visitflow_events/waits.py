@@ -44,6 +44,17 @@ def said_minutes(expected_s: int, low_s: int, high_s: int) -> tuple[int, int | N
     return max(STEP_MIN, _step(expected_s)), None
 
 
+def said_bounds_s(expected_s: int, low_s: int, high_s: int) -> tuple[int, int]:
+    """The waits, in seconds, for which what a visitor was told (`said_minutes`) held: within the range
+    or about the figure said, each end give or take half the five minutes it was rounded to; "about
+    5 min", the least ever said, for any shorter wait too."""
+    low, high = said_minutes(expected_s, low_s, high_s)
+    if high is None:
+        low, high = (0 if low == STEP_MIN else low), low
+    half_step_s = STEP_MIN * 30
+    return max(0, low * 60 - half_step_s), high * 60 + half_step_s
+
+
 def _step(seconds: int) -> int:
     return STEP_MIN * round(seconds / 60 / STEP_MIN)
 

@@ -456,5 +456,28 @@ def test_the_wait_quoted_at_check_in_is_set_against_the_wait_had_once_per_visit(
         "mean_abs_error_s": 240,
         "bias_s": -40,
         "within_5_min_share": 0.667,
+        "said_held_share": None,  # queued without the estimate's range: what they were told is not known
     }
     assert figures["all"] == figures["drop_in"]
+
+
+def test_what_each_visitor_was_told_is_set_against_the_wait_they_had() -> None:
+    # told "about 15 min" (held for 12.5-17.5), "20-40 min" (17.5-42.5) and "about 5 min" (0-7.5)
+    told = {uuid4(): (900, 840, 960), uuid4(): (1800, 1200, 2400), uuid4(): (60, 60, 60)}
+    waits = (timedelta(minutes=18), timedelta(minutes=41), timedelta(minutes=7))
+    waited = dict(zip(told, waits, strict=True))
+    events: list[Any] = [
+        queued(visit_id).model_copy(
+            update={"estimated_wait_s": expected, "estimated_low_s": low, "estimated_high_s": high}
+        )
+        for visit_id, (expected, low, high) in told.items()
+    ]
+    events += [called(1, visit_id, wait) for visit_id, wait in waited.items()]
+
+    day = play([e for e in events for _ in range(2)])
+
+    assert day.quotes_held == {"drop_in": [0, 1, 1]}  # the first waited half a minute too long
+    figures = kpis(day.summary(), HALDEN)["estimates_by_line"]
+    assert figures["drop_in"]["said_held_share"] == figures["all"]["said_held_share"] == 0.667
+    # 3, 11 and 6 minutes off: within five minutes for one, though what was said held for two
+    assert figures["drop_in"]["within_5_min_share"] == 0.333

@@ -198,6 +198,8 @@ def test_the_wait_histogram_buckets_each_wait_under_the_first_bound_it_is_not_ab
     )
 )
 def test_the_estimates_figures_are_their_definitions(errors: list[int]) -> None:
-    figures = estimate_accuracy({"drop_in": errors})["all"]
+    held = [int(v % 3 == 0) for v in errors]
+    figures = estimate_accuracy({"drop_in": errors}, {"drop_in": held})["all"]
+    assert figures["said_held_share"] == round(sum(held) / len(held), 3)
     assert figures["mean_abs_error_s"] == round(sum(abs(v) for v in errors) / len(errors))
     assert figures["within_5_min_share"] == round(sum(abs(v) <= 300 for v in errors) / len(errors), 3)

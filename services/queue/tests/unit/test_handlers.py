@@ -134,6 +134,8 @@ async def test_a_check_in_is_queued_stored_projected_and_answered() -> None:
             },
         )
     ]
+    # the event carries what the visitor was told: the figure and its range
+    assert (queued.estimated_wait_s, queued.estimated_low_s, queued.estimated_high_s) == (TURNOVER_S,) * 3
     (office_id, projected, view) = outbox.projected[0]
     assert office_id == "loten"
     assert projected == outbox.emitted  # the estimates ride on the VisitorQueued
@@ -647,10 +649,19 @@ async def test_a_batch_forecasts_each_office_once_and_its_events_quote_what_the_
     queued = {str(e.visit_id): e for e in outbox.emitted if isinstance(e, VisitorQueued)}
     assert len(queued) == 7
     # the drop-ins' quotes are after the emergency who came later in the batch, as they were told
-    assert {visit_id: event.estimated_wait_s for visit_id, event in queued.items()} == {
-        visit_id: answers[visit_id]["estimated_wait_s"] for visit_id in queued
+    told = {
+        visit_id: (event.estimated_wait_s, event.estimated_low_s, event.estimated_high_s)
+        for visit_id, event in queued.items()
     }
-    assert queued[str(drop_ins[-1].visit_id)].estimated_wait_s > 0
+    assert told == {
+        visit_id: (answer["estimated_wait_s"], answer["low_s"], answer["high_s"])
+        for visit_id, answer in answers.items()
+    }
+    last = queued[str(drop_ins[-1].visit_id)]
+    assert last.estimated_wait_s > 0
+    assert last.estimated_low_s is not None
+    assert last.estimated_high_s is not None
+    assert last.estimated_low_s < last.estimated_wait_s < last.estimated_high_s  # a range, told as it was
 
 
 async def test_a_call_tells_those_next_the_waits_of_the_batchs_one_forecast_with_the_days_bookings(

@@ -92,6 +92,12 @@ class OfficeFigures(Collector):
             "Share of today's waits within five minutes of the wait quoted at check-in",
             ("line",),
         )
+        estimate_said_held = gauge(
+            "visitflow_office_estimate_said_held_ratio",
+            "Share of today's waits within what the visitor was told at check-in (the figure or range the "
+            "screens said, give or take the rounding)",
+            ("line",),
+        )
         follow_ups_open = gauge(
             "visitflow_office_follow_ups_open",
             "Emergencies carried over at a day's end and not yet resolved, whatever day they came",
@@ -148,6 +154,8 @@ class OfficeFigures(Collector):
                 estimate_error.add_metric([*labels, line], figures["mean_abs_error_s"])
                 estimate_bias.add_metric([*labels, line], figures["bias_s"])
                 estimate_within.add_metric([*labels, line], figures["within_5_min_share"])
+                if figures["said_held_share"] is not None:
+                    estimate_said_held.add_metric([*labels, line], figures["said_held_share"])
             missed.add_metric(labels, k["appointments_missed"])
             if k["missed_appointment_rate"] is not None:
                 missed_rate.add_metric(labels, k["missed_appointment_rate"])
@@ -174,6 +182,7 @@ class OfficeFigures(Collector):
             estimate_error,
             estimate_bias,
             estimate_within,
+            estimate_said_held,
             follow_ups_open,
             oldest_follow_up,
             missed,

@@ -39,6 +39,7 @@ from visitflow_events import (
     VisitRestored,
     VisitTransferred,
     WaitsEstimated,
+    said_bounds_s,
 )
 
 from .footfall import counter_increments
@@ -76,6 +77,7 @@ class Track(_Frozen):
     line_id: str
     checked_in_at: AwareDatetime
     quoted_s: int | None = None  # the wait the queue estimated at check-in
+    said_s: tuple[int, int] | None = None  # the waits for which what the visitor was told held
     called_at: AwareDatetime | None = None
     started_at: AwareDatetime | None = None
     removal: Removal | None = None
@@ -102,6 +104,9 @@ class DaySummary(_Frozen):
     quote_errors_s: dict[str, list[int]] = Field(
         default={}, description="the wait quoted at check-in minus the wait had, per line"
     )
+    quotes_held: dict[str, list[int]] = Field(
+        default={}, description="1 where the wait had was within what the visitor was told, else 0, per line"
+    )
     in_office: int = 0
     waiting: int = 0
     called: int = 0
@@ -127,6 +132,7 @@ class OfficeDay(_Frozen):
     waits_s: dict[str, list[int]] = {}
     service_s: dict[str, list[int]] = {}
     quote_errors_s: dict[str, list[int]] = {}
+    quotes_held: dict[str, list[int]] = {}
     arrived: frozenset[UUID] = frozenset()
     missed: frozenset[str] = frozenset()  # the bookings counted missed, by id
     visits: dict[UUID, Track] = Field(default={}, description="open, or over in the last ENDED_KEPT")
@@ -182,6 +188,7 @@ class OfficeDay(_Frozen):
             waits_s=self.waits_s,
             service_s=self.service_s,
             quote_errors_s=self.quote_errors_s,
+            quotes_held=self.quotes_held,
             in_office=sum(stages.values()),
             waiting=stages.get(Stage.WAITING, 0),
             called=stages.get(Stage.CALLED, 0),
@@ -206,6 +213,13 @@ def _subtracted(counters: dict[str, int], counted: dict[str, int]) -> dict[str, 
     """The counters without what was counted (a counter back at zero is gone, as if never counted)."""
     result = _added(counters, {name: -amount for name, amount in counted.items()})
     return {name: amount for name, amount in result.items() if amount}
+
+
+def _said(event: VisitorQueued) -> tuple[int, int] | None:
+    """What the visitor was told, as the waits for which it holds; unknown for a queueing recorded
+    without the estimate's range."""
+    low, high = event.estimated_low_s, event.estimated_high_s
+    return None if low is None or high is None else said_bounds_s(event.estimated_wait_s, low, high)
 
 
 def _appended(samples: dict[str, list[int]], line_id: str, value: int) -> dict[str, list[int]]:
@@ -268,7 +282,10 @@ def _progress(
         if event.visit_id in day.visits or event.visit_id in day.done:
             return {}, {}
         track = Track(
-            line_id=event.line_id, checked_in_at=event.checked_in_at, quoted_s=event.estimated_wait_s
+            line_id=event.line_id,
+            checked_in_at=event.checked_in_at,
+            quoted_s=event.estimated_wait_s,
+            said_s=_said(event),
         )
         return {"visits": {**day.visits, event.visit_id: track}}, counter_increments(event)
     known = day.visits.get(event.visit_id)
@@ -297,6 +314,9 @@ def _progress(
         }
         if track.quoted_s is not None:  # quoted for the line it was queued in
             first_call["quote_errors_s"] = _appended(day.quote_errors_s, track.line_id, track.quoted_s - wait)
+        if track.said_s is not None:
+            held = int(track.said_s[0] <= wait <= track.said_s[1])
+            first_call["quotes_held"] = _appended(day.quotes_held, track.line_id, held)
         return first_call, {"called": 1, **within}
     if isinstance(event, ServiceStarted):
         if track.stage is Stage.IN_SERVICE:

@@ -98,7 +98,7 @@ def kpis(summary: DaySummary, office: Office) -> dict[str, Any]:
             }
             for line, values in sorted(summary.service_s.items())
         },
-        "estimates_by_line": estimate_accuracy(summary.quote_errors_s),
+        "estimates_by_line": estimate_accuracy(summary.quote_errors_s, summary.quotes_held),
         **missed_appointments(c, office),
     }
 
@@ -123,25 +123,32 @@ def missed_appointments(c: Mapping[str, int], office: Office) -> dict[str, Any]:
     }
 
 
-WITHIN_S = 5 * 60  # an estimate "holds" when the wait came within five minutes of it
+WITHIN_S = 5 * 60  # the wait came within five minutes of the estimate
 
 
-def estimate_accuracy(errors: dict[str, list[int]]) -> dict[str, dict[str, Any]]:
+def estimate_accuracy(
+    errors: dict[str, list[int]], held: dict[str, list[int]] | None = None
+) -> dict[str, dict[str, Any]]:
     """Quoted against actual, per line and `all`: how many, the mean absolute error, the bias (quoted
-    minus actual: above zero, waits were shorter than said) and the share within five minutes."""
+    minus actual: above zero, waits were shorter than said), the share within five minutes and, of
+    those whose quote's range is known (`held`: 1 or 0 each), the share for whom what they were told
+    held."""
+    held = held or {}
 
-    def figures(values: list[int]) -> dict[str, Any]:
+    def figures(values: list[int], told: list[int]) -> dict[str, Any]:
         return {
             "count": len(values),
             "mean_abs_error_s": round(sum(map(abs, values)) / len(values)),
             "bias_s": round(sum(values) / len(values)),
             # counted by built-ins (not a generator): a day's samples are hundreds, summed per batch
             "within_5_min_share": round(sum(map(WITHIN_S.__ge__, map(abs, values))) / len(values), 3),
+            "said_held_share": round(sum(told) / len(told), 3) if told else None,
         }
 
-    lines = {line: figures(values) for line, values in sorted(errors.items()) if values}
+    lines = {line: figures(values, held.get(line, [])) for line, values in sorted(errors.items()) if values}
     every = [value for values in errors.values() for value in values]
-    return {"all": figures(every), **lines} if every else {}
+    told = [value for line in errors for value in held.get(line, [])]
+    return {"all": figures(every, told), **lines} if every else {}
 
 
 def longest_wait_s(summary: DaySummary, now: datetime) -> int:
@@ -181,7 +188,7 @@ def live_view(summary: DaySummary, office: Office) -> dict[str, Any]:
         "no_shows": c.get("no_shows", 0),
         "appointments_kept": c.get("appointments_kept", 0),
         "appointments_missed": c.get("appointments_missed", 0),
-        "estimates": estimate_accuracy(summary.quote_errors_s).get("all"),
+        "estimates": estimate_accuracy(summary.quote_errors_s, summary.quotes_held).get("all"),
         "staffing": [option.model_dump() for option in summary.staffing],
     }
 

@@ -596,6 +596,8 @@ def _quoted(event: Event, estimates: Forecast, places: dict[str, int]) -> Event:
     return event.model_copy(
         update={
             "estimated_wait_s": wait.expected_s if wait else 0,
+            "estimated_low_s": wait.low_s if wait else None,
+            "estimated_high_s": wait.high_s if wait else None,
             "position": places.get(str(event.visit_id), 1),
         }
     )
