@@ -30,7 +30,8 @@ be scored again on the very same days without playing them (`--rescore`, with th
 working tree, given each office's bookings of the day folded from the kept booking feed: the hosts do
 not look at the estimates, so the days would be played the same; with `--without bookings`, as the
 queue worker's forecast is without the day's bookings; with `--without until`, as the estimator was
-before it expected a room closed until a time back then). A report,
+before it expected a room closed until a time back then; with `--knowing arrivals` or `--knowing pace`,
+given from the day itself what no quote can know: a bound to judge the model by, not a model). A report,
 not a test: nothing here fails on a number.
 """
 
@@ -43,10 +44,12 @@ import heapq
 import os
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import httpx
 import orjson
@@ -58,6 +61,8 @@ from visitflow_events import (
     Event,
     Reason,
     RoomClosed,
+    ServiceCompleted,
+    ServiceStarted,
     UndecodableMessage,
     VisitKind,
     VisitorCalled,
@@ -66,11 +71,11 @@ from visitflow_events import (
     decode,
 )
 from visitflow_events.waits import said_bounds_s
-from visitflow_offices import OSLO, OfficeDirectory
+from visitflow_offices import OSLO, Office, OfficeDirectory
 from visitflow_platform.auth import Role, issue_token
 from visitflow_platform.settings import ServiceSettings
 from visitflow_queue.domain.appointments import DayBook, arrive, book
-from visitflow_queue.domain.estimates import forecast
+from visitflow_queue.domain.estimates import HORIZON, RATE_WINDOW, Expected, Wait, _office, forecast
 from visitflow_queue.domain.state import OfficeQueue, evolve
 from visitflow_simulator.plan import Arrival
 from visitflow_simulator.runner import OfficeSimulation
@@ -224,13 +229,85 @@ WITHOUT = {
 }
 
 
+KNOWING = {
+    "arrivals": "every later check-in of the day at its time, in place of the expected arrivals",
+    "pace": "each line's and reason's mean conversation from an hour before the quote to the visitor's "
+    "first call, in place of the last ten's",
+}
+
+
+class Hindsight:
+    """What a quote could not know, read from a recorded day, to measure what knowing it would give:
+    an estimator that knows it bounds what any estimator that does not can reach."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self.queued: dict[str, list[VisitorQueued]] = {}
+        first_calls: dict[UUID, datetime] = {}
+        started: dict[UUID, datetime] = {}
+        self.talks: dict[str, list[tuple[datetime, str, str, int]]] = {}  # start, line, reason, seconds
+        lines: dict[UUID, VisitorQueued] = {}
+        for event in events:
+            if isinstance(event, VisitorQueued):
+                self.queued.setdefault(event.office_id, []).append(event)
+                lines[event.visit_id] = event
+            elif isinstance(event, VisitorCalled) and event.call_number == 1:
+                first_calls.setdefault(event.visit_id, event.occurred_at)
+            elif isinstance(event, ServiceStarted):
+                started[event.visit_id] = event.occurred_at
+            elif (
+                isinstance(event, ServiceCompleted) and event.visit_id in started and event.visit_id in lines
+            ):
+                queued, start = lines[event.visit_id], started[event.visit_id]
+                seconds = round((event.occurred_at - start).total_seconds())
+                talk = (start, queued.line_id, queued.reason.value, seconds)
+                self.talks.setdefault(event.office_id, []).append(talk)
+        self.first_calls = first_calls
+
+    def wait(
+        self,
+        state: OfficeQueue,
+        office: Office,
+        event: VisitorQueued,
+        zone: ZoneInfo,
+        day: DayBook | None,
+        knowing: frozenset[str],
+    ) -> Wait:
+        now, until = event.occurred_at, self.first_calls.get(event.visit_id, event.occurred_at)
+        if "pace" in knowing:
+            by_line: dict[str, list[int]] = {}
+            by_reason: dict[str, list[int]] = {}
+            for start, line, reason, seconds in self.talks.get(event.office_id, []):
+                if now - RATE_WINDOW <= start <= until:
+                    by_line.setdefault(line, []).append(seconds)
+                    by_reason.setdefault(reason, []).append(seconds)
+            update = {
+                "service_seconds": {**state.service_seconds, **by_line},
+                "reason_seconds": {**state.reason_seconds, **by_reason},
+            }
+            state = state.model_copy(update=update)
+        played = _office(state, office, now, zone, day)
+        if "arrivals" in knowing:
+            later = [q for q in self.queued.get(event.office_id, []) if now < q.checked_in_at < now + HORIZON]
+            arrivals = [
+                Expected((q.checked_in_at - now).total_seconds(), q.line_id, q.kind, n + 1, q.appointment_at)
+                for n, q in enumerate(later)
+            ]
+            played = replace(played, arrivals=arrivals)
+        return played.play(state.waiting(), {event.visit_id})[event.visit_id]
+
+
 def rescored(
-    events: list[Event], offices: OfficeDirectory, without: frozenset[str] = frozenset()
+    events: list[Event],
+    offices: OfficeDirectory,
+    without: frozenset[str] = frozenset(),
+    knowing: frozenset[str] = frozenset(),
 ) -> dict[str, list[Quote]]:
     """Each day's quotes again, from its recorded events, with the estimator as it is now: each office's
     queue and bookings of the day folded event by event (`evolve`, `book`, `arrive`), and each visitor's
     estimate made as the queue makes it, right after their `VisitorQueued`, at its moment; `without`
-    leaves out what `WITHOUT` names, to compare with the estimator before it."""
+    leaves out what `WITHOUT` names, to compare with the estimator before it; `knowing` gives it what
+    `KNOWING` names, from the day itself (`Hindsight`)."""
+    hindsight = Hindsight(in_order(events)) if knowing else None
     states: dict[str, OfficeQueue] = {}
     days: dict[str, DayBook] = {}
     replayed: list[Event] = []
@@ -251,8 +328,12 @@ def rescored(
         states[event.office_id] = state
         if isinstance(event, VisitorQueued):
             day = None if "bookings" in without else days.get(event.office_id)
-            at = event.occurred_at
-            wait = forecast(state, office, at, offices.timezone, day).visits[event.visit_id]
+            if hindsight is not None:
+                wait = hindsight.wait(state, office, event, offices.timezone, day, knowing)
+            else:
+                wait = forecast(state, office, event.occurred_at, offices.timezone, day).visits[
+                    event.visit_id
+                ]
             told = {"estimated_low_s": wait.low_s, "estimated_high_s": wait.high_s}
             event = event.model_copy(update={"estimated_wait_s": wait.expected_s, **told})
         replayed.append(event)
@@ -286,6 +367,14 @@ def main() -> None:
         "--rescore", type=Path, help="score kept events again (no play); print, write nothing"
     )
     parser.add_argument(
+        "--knowing",
+        action="append",
+        choices=sorted(KNOWING),
+        default=[],
+        help="when rescoring, know from the day itself: "
+        + "; ".join(f"{k}: {v}" for k, v in KNOWING.items()),
+    )
+    parser.add_argument(
         "--without",
         action="append",
         choices=sorted(WITHOUT),
@@ -296,7 +385,9 @@ def main() -> None:
     if args.rescore:
         kept = decoded([v.encode() for v in orjson.loads(args.rescore.read_bytes())])
         offices = ServiceSettings(service_name="bench").offices
-        result = report(rescored(kept, offices, frozenset(args.without)), args.details)
+        result = report(
+            rescored(kept, offices, frozenset(args.without), frozenset(args.knowing)), args.details
+        )
         print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
         return
     env = {
