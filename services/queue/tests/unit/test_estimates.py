@@ -24,7 +24,6 @@ from visitflow_queue.domain.estimates import (
     TURNOVER_S,
     WALK_S,
     Forecast,
-    Room,
     Wait,
     _newcomer,
     _Office,
@@ -438,28 +437,27 @@ def reference_play(played: _Office, waiting: list[OpenVisit], wanted: set[UUID])
     coming, overtakers, mean_cycle = 0, 0, 0.0
     found: dict[UUID, Wait] = {}
     while wanted - found.keys() and rooms:
-        room = heapq.heappop(rooms)
-        t = room.t
+        t, variance, busy = heapq.heappop(rooms)
         while coming < len(arrivals) and arrivals[coming].at <= t:
             queue.append(arrivals[coming].visit(played.now))
             coming += 1
         if not queue:
             if coming >= len(arrivals):
                 break
-            heapq.heappush(rooms, Room(arrivals[coming].at, 0.0, 0.0))
+            heapq.heappush(rooms, (arrivals[coming].at, 0.0, 0.0))
             continue
         at = played.now + timedelta(seconds=t)
         visit = min(queue, key=lambda v: call_order_key(played.office, v, at))
         queue.remove(visit)
         if visit.visit_id in wanted:
-            found[visit.visit_id] = played._wait(room, overtakers, mean_cycle)
+            found[visit.visit_id] = played._wait(t, variance, busy, overtakers, mean_cycle)
         if t > HORIZON.total_seconds():
             break
         hypothetical = visit.visit_id not in real
         cycle, spread = played.cycle(visit.line_id, None if hypothetical else visit.reason)
         overtakers += hypothetical
         mean_cycle = cycle if not mean_cycle else 0.8 * mean_cycle + 0.2 * cycle
-        heapq.heappush(rooms, Room(t + cycle, room.variance + spread, room.busy + cycle))
+        heapq.heappush(rooms, (t + cycle, variance + spread, busy + cycle))
     ceiling = int(HORIZON.total_seconds())
     return found | {v: Wait(expected_s=ceiling, low_s=ceiling, high_s=ceiling) for v in wanted - found.keys()}
 

@@ -277,14 +277,11 @@ def _newcomer(
     )
 
 
-class Room(NamedTuple):
-    """A room in a play: when it comes free next, in seconds from now, that time's variance (of the
-    conversations it holds until then), and how much of that time is calls (walks, conversations and
-    turnovers: the office's pace; the rest is the room closed or idle)."""
-
-    t: float
-    variance: float
-    busy: float
+# A room in a play: when it comes free next, in seconds from now, that time's variance (of the
+# conversations it holds until then), and how much of that time is calls (walks, conversations and
+# turnovers: the office's pace; the rest is the room closed or idle). A plain tuple: a play makes one
+# per call, and a named tuple's constructor would be a tenth of the play.
+Room = tuple[float, float, float]
 
 
 class Expected(NamedTuple):
@@ -339,7 +336,7 @@ class _Office:
             occupant = self.state.occupant(room_id)
             if occupant is None:
                 # a free room calls after the office's turnover, as one that has just come free does
-                times.append(Room(back.get(room_id, self.turnover_s), 0.0, 0.0))
+                times.append((back.get(room_id, self.turnover_s), 0.0, 0.0))
                 continue
             service = service_seconds(self.state, self.office, occupant.line_id, occupant.reason)
             if occupant.started_at is not None:
@@ -350,9 +347,9 @@ class _Office:
             remaining = max((ends - self.now).total_seconds(), min(service, 60.0))
             spread = _spread(self.state, occupant.line_id) * min(remaining, service)
             busy = remaining + self.turnover_s
-            times.append(Room(max(busy, back.get(room_id, 0.0)), spread**2, busy))
+            times.append((max(busy, back.get(room_id, 0.0)), spread**2, busy))
         if self.room_change >= 0:
-            return (*times, *[Room(self.turnover_s, 0.0, 0.0)] * self.room_change)
+            return (*times, *[(self.turnover_s, 0.0, 0.0)] * self.room_change)
         return tuple(sorted(times)[: max(0, len(times) + self.room_change)])
 
     @cached_property
@@ -425,24 +422,23 @@ class _Office:
         left = (real if wanted is None else len(wanted)) + len(joining)
         horizon = HORIZON.total_seconds()
         while left and rooms:
-            room = heapq.heappop(rooms)
-            t = room.t
+            t, variance, busy = heapq.heappop(rooms)
             while coming < len(arrivals) and arrivals[coming].at <= t:
                 queue.add(arrivals[coming], *self.ranks(arrivals[coming]))
                 coming += 1
             if not queue:
                 if coming >= len(arrivals):
                     break
-                heapq.heappush(rooms, Room(arrivals[coming].at, 0.0, 0.0))
+                heapq.heappush(rooms, (arrivals[coming].at, 0.0, 0.0))
                 continue
             number, visit = queue.pop_first(t)
             if real <= number < joiners:  # a joiner takes no room: the next call is at the same time
-                joined[number - real] = self._wait(room, overtakers, mean_cycle)
+                joined[number - real] = self._wait(t, variance, busy, overtakers, mean_cycle)
                 left -= 1
-                heapq.heappush(rooms, room)
+                heapq.heappush(rooms, (t, variance, busy))
                 continue
             if (number < real) if wanted is None else (visit.visit_id in wanted):
-                found[visit.visit_id] = self._wait(room, overtakers, mean_cycle)
+                found[visit.visit_id] = self._wait(t, variance, busy, overtakers, mean_cycle)
                 left -= 1
             if t > horizon:
                 break
@@ -453,20 +449,21 @@ class _Office:
             cycle, spread = cycles[talk]
             overtakers += hypothetical
             mean_cycle = cycle if not mean_cycle else 0.8 * mean_cycle + 0.2 * cycle
-            heapq.heappush(rooms, Room(t + cycle, room.variance + spread, room.busy + cycle))
+            heapq.heappush(rooms, (t + cycle, variance + spread, busy + cycle))
         ceiling = Wait(int(horizon), int(horizon), int(horizon))
         if left:
             for visit_id in [v.visit_id for v in waiting] if wanted is None else wanted:
                 found.setdefault(visit_id, ceiling)
         return found, [joined.get(k, ceiling) for k in range(len(joining))]
 
-    def _wait(self, room: Room, overtakers: int, mean_cycle: float) -> Wait:
-        """A call when `room` comes free: the first of several rooms to come free varies less than any
-        one (its variance divided by the rooms); overtakers arrive as a Poisson stream; and the pace's
-        own uncertainty (`pace_error`) is shared by every call the room holds until then."""
-        own = room.variance / self.rooms + overtakers * (mean_cycle / self.rooms) ** 2
-        sd = math.sqrt(own + (self.pace_error * room.busy) ** 2)
-        return Wait(round(room.t), max(0, round(room.t - sd)), round(room.t + sd))
+    def _wait(self, t: float, variance: float, busy: float, overtakers: int, mean_cycle: float) -> Wait:
+        """A call at `t` from a room (`Room`) whose free time has `variance`: the first of several rooms
+        to come free varies less than any one (divided by the rooms); overtakers arrive as a Poisson
+        stream; and the pace's own uncertainty (`pace_error`) is shared by the `busy` seconds of calls
+        the room holds until then."""
+        own = variance / self.rooms + overtakers * (mean_cycle / self.rooms) ** 2
+        sd = math.sqrt(own + (self.pace_error * busy) ** 2)
+        return Wait(round(t), max(0, round(t - sd)), round(t + sd))
 
 
 def earliness(day: DayBook) -> tuple[list[float], float]:
