@@ -70,7 +70,6 @@ from visitflow_events import (
     VisitorQueued,
     decode,
 )
-from visitflow_events.waits import said_bounds_s
 from visitflow_offices import OSLO, Office, OfficeDirectory
 from visitflow_platform.auth import Role, issue_token
 from visitflow_platform.settings import ServiceSettings
@@ -147,16 +146,11 @@ def quotes(events: list[Event], office_id: str) -> list[Quote]:
             event.estimated_wait_s / 60,
             (called[visit_id].occurred_at - event.checked_in_at).total_seconds() / 60,
             event.checked_in_at,
-            _said(event),
+            event.said_bounds(),
         )
         for visit_id, event in queued.items()
         if visit_id in called
     ]
-
-
-def _said(event: VisitorQueued) -> tuple[int, int] | None:
-    low, high = event.estimated_low_s, event.estimated_high_s
-    return None if low is None or high is None else said_bounds_s(event.estimated_wait_s, low, high)
 
 
 def summary(pairs: list[Quote]) -> dict[str, Any]:
@@ -230,7 +224,8 @@ WITHOUT = {
 
 
 KNOWING = {
-    "arrivals": "every later check-in of the day at its time, in place of the expected arrivals",
+    "arrivals": "every later check-in of the day at its time, in place of the expected arrivals (each "
+    "still reckoned at its line's mean conversation)",
     "pace": "each line's and reason's mean conversation from an hour before the quote to the visitor's "
     "first call, in place of the last ten's",
 }
@@ -382,6 +377,8 @@ def main() -> None:
         help="when rescoring, leave out: " + "; ".join(f"{k}: {v}" for k, v in WITHOUT.items()),
     )
     args = parser.parse_args()
+    if (args.knowing or args.without) and not args.rescore:
+        parser.error("--knowing and --without apply to --rescore")
     if args.rescore:
         kept = decoded([v.encode() for v in orjson.loads(args.rescore.read_bytes())])
         offices = ServiceSettings(service_name="bench").offices

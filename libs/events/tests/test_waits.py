@@ -49,13 +49,13 @@ def test_said_minutes_is_the_rule_an_estimate_is_said_by(low: int, span: int) ->
     ("expected_min", "low_min", "high_min", "held", "not_held"),
     [
         (1, 1, 1, (0, 7), (8,)),  # "about 5 min": any shorter wait holds too
-        (20, 17, 23, (18, 22), (17, 23)),  # "about 20 min": 17.5 to 22.5
+        (20, 17, 23, (17.5, 18, 22, 22.5), (17.4, 23)),  # "about 20 min": 17.5 to 22.5, both included
         (52, 31, 73, (28, 77), (27, 78)),  # "30-75 min": 27.5 to 77.5
         (6, 0, 12, (0, 12), (13,)),  # "0-10 min"
     ],
 )
 def test_what_a_visitor_was_told_holds_within_the_figure_or_range_said_give_or_take_the_rounding(
-    expected_min: int, low_min: int, high_min: int, held: tuple[int, ...], not_held: tuple[int, ...]
+    expected_min: int, low_min: int, high_min: int, held: tuple[float, ...], not_held: tuple[float, ...]
 ) -> None:
     first, last = said_bounds_s(expected_min * 60, low_min * 60, high_min * 60)
 

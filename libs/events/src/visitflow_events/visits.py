@@ -19,7 +19,7 @@ from .vocabulary import (
     VisitKind,
     VisitStage,
 )
-from .waits import OfficeWaits, WaitEstimate
+from .waits import OfficeWaits, WaitEstimate, said_bounds_s
 
 TICKET_PATTERN = r"^[A-Z]{1,3}-\d{3,4}$"
 UP_NEXT_MAX = 10  # the most visits a call names as next in line; an office's "nearly your turn" is within it
@@ -83,14 +83,23 @@ class VisitorQueued(TicketedEvent):
     position: int = Field(ge=1)
     estimated_wait_s: int = Field(ge=0)
     estimated_low_s: int | None = Field(
-        default=None, ge=0, description="the likely range of the wait: what the screens say with the figure"
+        default=None,
+        ge=0,
+        description="the low end of the wait's likely range (with `estimated_high_s`, what the screens "
+        "say with the figure); none when the visitor was called in the batch that queued them",
     )
-    estimated_high_s: int | None = Field(default=None, ge=0)
+    estimated_high_s: int | None = Field(default=None, ge=0, description="the high end of that range")
     waits: OfficeWaits | None = Field(
         default=None,
         description="the office's estimates after the batch this queueing ended, when the batch changed "
         "them: then no `WaitsEstimated` follows (one record fewer on the topic per check-in)",
     )
+
+    def said_bounds(self) -> tuple[int, int] | None:
+        """The waits, in seconds, for which what the visitor was told held (`said_bounds_s`); None when
+        the event carries no range."""
+        low, high = self.estimated_low_s, self.estimated_high_s
+        return None if low is None or high is None else said_bounds_s(self.estimated_wait_s, low, high)
 
 
 class VisitorCalled(TicketedEvent):

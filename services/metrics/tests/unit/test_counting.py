@@ -461,6 +461,29 @@ def test_the_wait_quoted_at_check_in_is_set_against_the_wait_had_once_per_visit(
     assert figures["all"] == figures["drop_in"]
 
 
+def test_a_visitor_moved_to_another_line_before_their_first_call_is_not_set_against_its_quote() -> None:
+    moved, moved_back = uuid4(), uuid4()
+    told = {"estimated_wait_s": 600, "estimated_low_s": 600, "estimated_high_s": 600}
+    transfers = {
+        visit_id: VisitTransferred(**ticketed(visit_id), from_line_id="drop_in", to_line_id="self_service")
+        for visit_id in (moved, moved_back)
+    }
+    events: list[Any] = [queued(visit_id).model_copy(update=told) for visit_id in (moved, moved_back)]
+    events += [*transfers.values(), restored(transfers[moved_back], stage=VisitStage.WAITING)]
+    events += [
+        called(1, moved, timedelta(minutes=30)).model_copy(update={"line_id": "self_service"}),
+        called(1, moved_back, timedelta(minutes=30)),
+    ]
+
+    day = play(events)
+
+    # quoted for drop-in, called from self-service: the quote was for the line left; the transfer
+    # undone, the visitor is back in the line they were quoted for
+    assert day.quote_errors_s == {"drop_in": [600 - 1800]}
+    assert day.quotes_held == {"drop_in": [0]}
+    assert day.waits_s == {"self_service": [1800], "drop_in": [1800]}
+
+
 def test_what_each_visitor_was_told_is_set_against_the_wait_they_had() -> None:
     # told "about 15 min" (held for 12.5-17.5), "20-40 min" (17.5-42.5) and "about 5 min" (0-7.5)
     told = {uuid4(): (900, 840, 960), uuid4(): (1800, 1200, 2400), uuid4(): (60, 60, 60)}

@@ -39,7 +39,6 @@ from visitflow_events import (
     VisitRestored,
     VisitTransferred,
     WaitsEstimated,
-    said_bounds_s,
 )
 
 from .footfall import counter_increments
@@ -78,6 +77,7 @@ class Track(_Frozen):
     checked_in_at: AwareDatetime
     quoted_s: int | None = None  # the wait the queue estimated at check-in
     said_s: tuple[int, int] | None = None  # the waits for which what the visitor was told held
+    quoted_for: str | None = None  # the line queued in, which the quote was for
     called_at: AwareDatetime | None = None
     started_at: AwareDatetime | None = None
     removal: Removal | None = None
@@ -215,13 +215,6 @@ def _subtracted(counters: dict[str, int], counted: dict[str, int]) -> dict[str, 
     return {name: amount for name, amount in result.items() if amount}
 
 
-def _said(event: VisitorQueued) -> tuple[int, int] | None:
-    """What the visitor was told, as the waits for which it holds; unknown for a queueing recorded
-    without the estimate's range."""
-    low, high = event.estimated_low_s, event.estimated_high_s
-    return None if low is None or high is None else said_bounds_s(event.estimated_wait_s, low, high)
-
-
 def _appended(samples: dict[str, list[int]], line_id: str, value: int) -> dict[str, list[int]]:
     return {**samples, line_id: [*samples.get(line_id, []), value]}
 
@@ -285,7 +278,8 @@ def _progress(
             line_id=event.line_id,
             checked_in_at=event.checked_in_at,
             quoted_s=event.estimated_wait_s,
-            said_s=_said(event),
+            said_s=event.said_bounds(),
+            quoted_for=event.line_id,
         )
         return {"visits": {**day.visits, event.visit_id: track}}, counter_increments(event)
     known = day.visits.get(event.visit_id)
@@ -312,9 +306,11 @@ def _progress(
             "visits": visits,
             "waits_s": _appended(day.waits_s, event.line_id, wait),
         }
-        if track.quoted_s is not None:  # quoted for the line it was queued in
+        # a visitor moved to another line before their first call was quoted for the line they left
+        quoted = track.quoted_for in (None, track.line_id)  # None: a track stored before it was kept
+        if quoted and track.quoted_s is not None:
             first_call["quote_errors_s"] = _appended(day.quote_errors_s, track.line_id, track.quoted_s - wait)
-        if track.said_s is not None:
+        if quoted and track.said_s is not None:
             held = int(track.said_s[0] <= wait <= track.said_s[1])
             first_call["quotes_held"] = _appended(day.quotes_held, track.line_id, held)
         return first_call, {"called": 1, **within}

@@ -76,8 +76,8 @@ import { accessToken, api } from "/static/common/common.js";
   }
 
   // Quoted against actual today: the share of waits within five minutes of the estimate, the mean miss
-  // and the share for whom what they were told held ("82 % · 3 min off · 88 % as told"); a dash before
-  // anyone was called.
+  // and the share for whom what they were told held ("82% within 5 min · 3 min off on average · 88% as
+  // told"); a dash before anyone was called.
   function estimatesHeld(figures) {
     if (!figures) return "–";
     const percent = new Intl.NumberFormat(locale(), { style: "percent" });

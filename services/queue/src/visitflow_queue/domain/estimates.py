@@ -126,7 +126,11 @@ def service_seconds(state: OfficeQueue, office: Office, line_id: str, reason: Re
 
 
 def _spread(state: OfficeQueue, line_id: str) -> float:
-    recent = state.service_seconds.get(line_id, [])
+    return _relative_spread(state.service_seconds.get(line_id, []))
+
+
+def _relative_spread(recent: list[int]) -> float:
+    """Conversations' variation as a share of their mean; `SPREAD` before three are known."""
     if len(recent) < 3:
         return SPREAD
     return statistics.pstdev(recent) / max(1.0, statistics.fmean(recent))
@@ -356,12 +360,13 @@ class _Office:
     def pace_error(self) -> float:
         """How far the next conversations' mean may be from the recent ones' the play reckons with, as a
         share of it: the standard error of a mean of the `n` conversations a line's mean rests on (the
-        office's lines' average; the office's default counts as one), `spread / sqrt(n + 1)`. Unlike a
+        lines' average; the office's default counts as one), `spread / sqrt(n + 1)`. The spread is the
+        office's, all lines together: which lines' visitors come before the visitor is as unsure as
+        how long each talks (per line, the burst day's ranges held for 66 % against 77 %). Unlike a
         conversation's own spread it does not even out over a play: every conversation ahead shares it."""
         recent = self.state.service_seconds.values()
         known = statistics.fmean(len(line) for line in recent) if recent else 0.0
-        every = [seconds for line in recent for seconds in line]
-        spread = statistics.pstdev(every) / max(1.0, statistics.fmean(every)) if len(every) >= 3 else SPREAD
+        spread = _relative_spread([seconds for line in recent for seconds in line])
         return spread / math.sqrt(known + 1)
 
     @cached_property
