@@ -16,28 +16,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
-import time
 
-import httpx
 from visitflow_devstack.processes import Child
 
+from . import variants as side_by_side
 from .harness import Bench, _cpu_s, _tree, country_stack
 
 CHECKIN_API = "checkin-api"
-
-
-def _ready(url: str, timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} not ready in {timeout_s} s")
 
 
 async def _measure(bench: Bench, child: Child, rate: float, seconds: float) -> tuple[float, int]:
@@ -61,28 +47,15 @@ async def main_async(variants: dict[str, str], rate: float, seconds: float, roun
         try:
             for round_number in range(rounds):
                 for name, sources in variants.items():
-                    env = {**stack.env(), "PYTHONPATH": sources}
-                    child = Child(
-                        f"{CHECKIN_API}-{name}",
-                        [sys.executable, "-m", "visitflow_checkin", "api"],
-                        stack.home / "logs" / f"{CHECKIN_API}-{name}.log",
-                        env=env,
-                        cwd=stack.home,
-                    )
-                    child.start()
-                    try:
-                        _ready(f"{stack.url('checkin')}/readyz")
+                    with side_by_side.variant_api(stack, CHECKIN_API, "checkin", name, sources) as child:
                         ms, answered = await _measure(bench, child, rate, seconds)
-                    finally:
-                        child.stop()
                     results[name].append(ms)
                     print(f"round {round_number + 1} {name}: {ms:.3f} ms per check-in ({answered} answered)")
         finally:
             await bench.close()
     finally:
         stack.stop()
-    for name, runs in results.items():
-        print(f"{name}: median {statistics.median(runs):.3f} ms ({', '.join(f'{r:.3f}' for r in runs)})")
+    side_by_side.print_medians(results, "ms")
     return 0
 
 
@@ -93,8 +66,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("variants", nargs="+", help="NAME=SOURCES (a PYTHONPATH; empty: the checkout)")
     args = parser.parse_args()
-    variants = dict(v.partition("=")[::2] for v in args.variants)
-    return asyncio.run(main_async(variants, args.rate, args.seconds, args.rounds))
+    return asyncio.run(main_async(side_by_side.parse(args.variants), args.rate, args.seconds, args.rounds))
 
 
 if __name__ == "__main__":

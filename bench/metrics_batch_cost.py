@@ -16,9 +16,7 @@ Prints the median of the repeats (ms per check-in) per day size. A report, not a
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
-from visitflow_events import VisitorQueued
 from visitflow_metrics.adapters.history import HistoryTopic
 from visitflow_metrics.adapters.store import SummaryStore
 from visitflow_metrics.domain import OfficeDays
@@ -27,22 +25,16 @@ from visitflow_offices import OfficeDirectory
 from visitflow_platform.tables import ParsedTable
 
 from bench.country import working_morning
-from bench.offline import ChangelogDict, NowhereRedis, NowhereTopic, by_day_size, check_in, served
+from bench.offline import ChangelogDict, NowhereRedis, NowhereTopic, by_day_size, day_so_far, next_check_ins
 
 
 async def run_once(offices: OfficeDirectory, ids: list[str], visits: int, timed: int) -> float:
     days = ParsedTable[OfficeDays](ChangelogDict(), OfficeDays, lambda _: OfficeDays())
     handlers = MetricsHandlers(offices, days, SummaryStore(NowhereRedis()), HistoryTopic(NowhereTopic()))  # type: ignore[arg-type]
     start = working_morning([])
-    for n in range(visits):  # the day so far, not timed
-        at = start + timedelta(seconds=20 * n)
-        for office_id in ids:
-            arrived = check_in(offices, office_id, n, at)
-            queued = arrived[1]
-            assert isinstance(queued, VisitorQueued)
-            await handlers.handle_batch([*arrived, *served(queued, at + timedelta(minutes=5))])
-    later = start + timedelta(seconds=20 * visits)
-    arrivals = [check_in(offices, office_id, visits + n, later) for n in range(timed) for office_id in ids]
+    for batch in day_so_far(offices, ids, visits, start):  # not timed
+        await handlers.handle_batch(batch)
+    _, arrivals = next_check_ins(offices, ids, visits, timed, start)
     started = time.process_time()
     for batch in arrivals:
         await handlers.handle_batch(batch)

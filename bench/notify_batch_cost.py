@@ -24,7 +24,6 @@ from visitflow_events import (
     NotificationFailed,
     NotificationRequested,
     NotificationSent,
-    VisitorQueued,
 )
 from visitflow_notify.adapters.live_feeds import LiveFeeds
 from visitflow_notify.domain import Audience, Board
@@ -33,7 +32,7 @@ from visitflow_offices import FixedClock, OfficeDirectory
 from visitflow_platform.tables import ParsedTable
 
 from bench.country import working_morning
-from bench.offline import ChangelogDict, NowhereRedis, by_day_size, check_in, served
+from bench.offline import ChangelogDict, NowhereRedis, by_day_size, day_so_far, next_check_ins
 
 
 class NowhereNotifications:
@@ -60,16 +59,9 @@ async def run_once(offices: OfficeDirectory, ids: list[str], visits: int, timed:
         display_calls=8,
         display_linger=timedelta(minutes=2),
     )
-    for n in range(visits):  # the day so far, not timed
-        at = start + timedelta(seconds=20 * n)
-        for office_id in ids:
-            arrived = check_in(offices, office_id, n, at)
-            queued = arrived[1]
-            assert isinstance(queued, VisitorQueued)
-            await handlers.handle_visit_events([*arrived, *served(queued, at + timedelta(minutes=5))])
-    later = start + timedelta(seconds=20 * visits)
-    clock.current = later
-    arrivals = [check_in(offices, office_id, visits + n, later) for n in range(timed) for office_id in ids]
+    for batch in day_so_far(offices, ids, visits, start):  # not timed
+        await handlers.handle_visit_events(batch)
+    clock.current, arrivals = next_check_ins(offices, ids, visits, timed, start)
     started = time.process_time()
     for batch in arrivals:
         await handlers.handle_visit_events(batch)

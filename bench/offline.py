@@ -8,7 +8,7 @@ import argparse
 import asyncio
 import statistics
 import tempfile
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,31 @@ def served(queued: VisitorQueued, at: datetime, room_id: str = "room-1") -> list
             outcome=Outcome.SERVED,
         ),
     ]
+
+
+CHECK_IN_EVERY = timedelta(seconds=20)  # per office, in a day played offline
+
+
+def day_so_far(
+    offices: OfficeDirectory, ids: list[str], visits: int, start: datetime
+) -> Iterator[list[Message]]:
+    """The day up to now in each office: `visits` check-ins, one every `CHECK_IN_EVERY`, each served
+    five minutes later; a batch per check-in and its service."""
+    for n in range(visits):
+        at = start + CHECK_IN_EVERY * n
+        for office_id in ids:
+            arrived = check_in(offices, office_id, n, at)
+            queued = arrived[1]
+            assert isinstance(queued, VisitorQueued)
+            yield [*arrived, *served(queued, at + timedelta(minutes=5))]
+
+
+def next_check_ins(
+    offices: OfficeDirectory, ids: list[str], visits: int, timed: int, start: datetime
+) -> tuple[datetime, list[list[Message]]]:
+    """After `day_so_far`: the moment, and `timed` check-ins in each office at it, a batch each."""
+    later = start + CHECK_IN_EVERY * visits
+    return later, [check_in(offices, office_id, visits + n, later) for n in range(timed) for office_id in ids]
 
 
 class Sent:

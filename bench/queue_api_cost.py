@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import statistics
 import sys
 import time
 
 import aiohttp
 from visitflow_devstack.processes import Child
 
-from .checkin_api_cost import _ready
+from . import variants as side_by_side
 from .harness import Bench, _cpu_s, _tree, country_stack
 
 QUEUE_API = "queue-api"
@@ -73,20 +72,8 @@ async def main_async(variants: dict[str, str], rate: float, calls: int, rounds: 
             stack.stop_service(QUEUE_API)
             for round_number in range(rounds):
                 for name, sources in variants.items():
-                    env = {**stack.env(), "PYTHONPATH": sources}
-                    child = Child(
-                        f"{QUEUE_API}-{name}",
-                        [sys.executable, "-m", "visitflow_queue", "api"],
-                        stack.home / "logs" / f"{QUEUE_API}-{name}.log",
-                        env=env,
-                        cwd=stack.home,
-                    )
-                    child.start()
-                    try:
-                        _ready(f"{stack.url('queue')}/readyz")
+                    with side_by_side.variant_api(stack, QUEUE_API, "queue", name, sources) as child:
                         ms, statuses = await _measure(bench, child, rate, calls)
-                    finally:
-                        child.stop()
                     results[name].append(ms)
                     print(
                         f"round {round_number + 1} {name}: {ms:.3f} ms per call-next {statuses}", flush=True
@@ -95,8 +82,7 @@ async def main_async(variants: dict[str, str], rate: float, calls: int, rounds: 
             await bench.close()
     finally:
         stack.stop()
-    for name, runs in results.items():
-        print(f"{name}: median {statistics.median(runs):.3f} ms ({', '.join(f'{r:.3f}' for r in runs)})")
+    side_by_side.print_medians(results, "ms")
     return 0
 
 
@@ -108,7 +94,7 @@ def main() -> int:
     parser.add_argument("--check-ins", type=int, default=1000)
     parser.add_argument("variants", nargs="+", help="NAME=SOURCES (a PYTHONPATH; empty: the checkout)")
     args = parser.parse_args()
-    variants = dict(v.partition("=")[::2] for v in args.variants)
+    variants = side_by_side.parse(args.variants)
     return asyncio.run(main_async(variants, args.rate, args.calls, args.rounds, args.check_ins))
 
 
