@@ -17,46 +17,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable
 
 from visitflow_devstack.processes import Child
 
 from . import variants as side_by_side
-from .harness import Bench, _cpu_s, _tree, country_stack
+from .harness import Bench, _cpu_s, _tree
 
 CHECKIN_API = "checkin-api"
 
 
-async def _measure(bench: Bench, child: Child, rate: float, seconds: float) -> tuple[float, int]:
+async def _measure(bench: Bench, child: Child, rate: float, seconds: float) -> tuple[float, str]:
     await bench.steady_load(rate, 3.0)  # warm: connections, caches, the producer's metadata
     assert child.pid is not None
     before = sum(_cpu_s(pid) for pid in _tree(child.pid))
     records = await bench.steady_load(rate, seconds)
     after = sum(_cpu_s(pid) for pid in _tree(child.pid))
     answered = sum(r.status in (201, 202) for r in records)
-    return (after - before) * 1000 / len(records), answered
-
-
-async def main_async(variants: dict[str, str], rate: float, seconds: float, rounds: int) -> int:
-    stack = country_stack()
-    results: dict[str, list[float]] = {name: [] for name in variants}
-    try:
-        stack.start_infra()
-        stack.start_services()
-        stack.stop_service(CHECKIN_API)
-        bench = Bench(stack)
-        try:
-            for round_number in range(rounds):
-                for name, sources in variants.items():
-                    with side_by_side.variant_api(stack, CHECKIN_API, "checkin", name, sources) as child:
-                        ms, answered = await _measure(bench, child, rate, seconds)
-                    results[name].append(ms)
-                    print(f"round {round_number + 1} {name}: {ms:.3f} ms per check-in ({answered} answered)")
-        finally:
-            await bench.close()
-    finally:
-        stack.stop()
-    side_by_side.print_medians(results, "ms")
-    return 0
+    return (after - before) * 1000 / len(records), f"check-in ({answered} answered)"
 
 
 def main() -> int:
@@ -66,7 +44,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("variants", nargs="+", help="NAME=SOURCES (a PYTHONPATH; empty: the checkout)")
     args = parser.parse_args()
-    return asyncio.run(main_async(side_by_side.parse(args.variants), args.rate, args.seconds, args.rounds))
+    variants = side_by_side.parse(args.variants)
+
+    def measure(bench: Bench, child: Child) -> Awaitable[tuple[float, str]]:
+        return _measure(bench, child, args.rate, args.seconds)
+
+    return asyncio.run(side_by_side.take_turns(variants, args.rounds, CHECKIN_API, "checkin", measure))
 
 
 if __name__ == "__main__":

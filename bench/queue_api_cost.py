@@ -21,12 +21,13 @@ import asyncio
 import collections
 import sys
 import time
+from collections.abc import Awaitable
 
 import aiohttp
 from visitflow_devstack.processes import Child
 
 from . import variants as side_by_side
-from .harness import Bench, _cpu_s, _tree, country_stack
+from .harness import Bench, _cpu_s, _tree
 
 QUEUE_API = "queue-api"
 
@@ -45,7 +46,7 @@ async def _calls(bench: Bench, rate: float, count: int) -> collections.Counter[i
     return collections.Counter(call.status for call in await asyncio.gather(*tasks))
 
 
-async def _measure(bench: Bench, child: Child, rate: float, calls: int) -> tuple[float, dict[int, int]]:
+async def _measure(bench: Bench, child: Child, rate: float, calls: int) -> tuple[float, str]:
     await bench.http.close()  # its connections were to the API run before
     bench.http = aiohttp.ClientSession(
         headers=bench.headers,
@@ -57,33 +58,7 @@ async def _measure(bench: Bench, child: Child, rate: float, calls: int) -> tuple
     before = sum(_cpu_s(pid) for pid in _tree(child.pid))
     statuses = await _calls(bench, rate, calls)
     after = sum(_cpu_s(pid) for pid in _tree(child.pid))
-    return (after - before) * 1000 / calls, dict(statuses)
-
-
-async def main_async(variants: dict[str, str], rate: float, calls: int, rounds: int, check_ins: int) -> int:
-    stack = country_stack()
-    results: dict[str, list[float]] = {name: [] for name in variants}
-    try:
-        stack.start_infra()
-        stack.start_services()
-        bench = Bench(stack)
-        try:
-            await bench.steady_load(50.0, check_ins / 50.0)
-            stack.stop_service(QUEUE_API)
-            for round_number in range(rounds):
-                for name, sources in variants.items():
-                    with side_by_side.variant_api(stack, QUEUE_API, "queue", name, sources) as child:
-                        ms, statuses = await _measure(bench, child, rate, calls)
-                    results[name].append(ms)
-                    print(
-                        f"round {round_number + 1} {name}: {ms:.3f} ms per call-next {statuses}", flush=True
-                    )
-        finally:
-            await bench.close()
-    finally:
-        stack.stop()
-    side_by_side.print_medians(results, "ms")
-    return 0
+    return (after - before) * 1000 / calls, f"call-next {dict(statuses)}"
 
 
 def main() -> int:
@@ -95,7 +70,16 @@ def main() -> int:
     parser.add_argument("variants", nargs="+", help="NAME=SOURCES (a PYTHONPATH; empty: the checkout)")
     args = parser.parse_args()
     variants = side_by_side.parse(args.variants)
-    return asyncio.run(main_async(variants, args.rate, args.calls, args.rounds, args.check_ins))
+
+    def measure(bench: Bench, child: Child) -> Awaitable[tuple[float, str]]:
+        return _measure(bench, child, args.rate, args.calls)
+
+    def some_waiting(bench: Bench) -> Awaitable[object]:
+        return bench.steady_load(50.0, args.check_ins / 50.0)
+
+    return asyncio.run(
+        side_by_side.take_turns(variants, args.rounds, QUEUE_API, "queue", measure, some_waiting)
+    )
 
 
 if __name__ == "__main__":

@@ -7,11 +7,16 @@ import contextlib
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import httpx
 from visitflow_devstack.processes import Child
 from visitflow_devstack.stack import Stack
+
+from .harness import Bench, country_stack
+
+# A variant's cost: its process's CPU in ms per request, and what the request was ("check-in (...)")
+Measure = Callable[[Bench, Child], Awaitable[tuple[float, str]]]
 
 
 def parse(values: list[str]) -> dict[str, str]:
@@ -50,6 +55,37 @@ def variant_api(stack: Stack, process: str, service: str, name: str, sources: st
         child.stop()
 
 
-def print_medians(results: dict[str, list[float]], unit: str) -> None:
+async def take_turns(
+    variants: dict[str, str],
+    rounds: int,
+    process: str,
+    service: str,
+    measure: Measure,
+    prepare: Callable[[Bench], Awaitable[object]] | None = None,
+) -> int:
+    """Starts the bench's system once (then `prepare`s it), stops its `process`, and runs each variant
+    of that service's API in turn, `rounds` times, `measure`-ing each; prints each turn and each
+    variant's median."""
+    stack = country_stack()
+    results: dict[str, list[float]] = {name: [] for name in variants}
+    try:
+        stack.start_infra()
+        stack.start_services()
+        bench = Bench(stack)
+        try:
+            if prepare is not None:
+                await prepare(bench)
+            stack.stop_service(process)
+            for round_number in range(rounds):
+                for name, sources in variants.items():
+                    with variant_api(stack, process, service, name, sources) as child:
+                        ms, what = await measure(bench, child)
+                    results[name].append(ms)
+                    print(f"round {round_number + 1} {name}: {ms:.3f} ms per {what}", flush=True)
+        finally:
+            await bench.close()
+    finally:
+        stack.stop()
     for name, runs in results.items():
-        print(f"{name}: median {statistics.median(runs):.3f} {unit} ({', '.join(f'{r:.3f}' for r in runs)})")
+        print(f"{name}: median {statistics.median(runs):.3f} ms ({', '.join(f'{r:.3f}' for r in runs)})")
+    return 0
