@@ -14,7 +14,6 @@ starts the whole system for each. Prints one line per run and each variant's med
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable
@@ -38,11 +37,9 @@ async def _measure(bench: Bench, child: Child, rate: float, seconds: float) -> t
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.checkin_api_cost", description=__doc__)
+    parser = side_by_side.arguments("python -m bench.checkin_api_cost", __doc__)
     parser.add_argument("--rate", type=float, default=150.0)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("variants", nargs="+", help="NAME=SOURCES (a PYTHONPATH; empty: the checkout)")
     args = parser.parse_args()
     variants = side_by_side.parse(args.variants)
 

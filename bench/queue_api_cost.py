@@ -16,7 +16,6 @@ rounds. Prints one line per run and each variant's median.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import collections
 import sys
@@ -62,12 +61,10 @@ async def _measure(bench: Bench, child: Child, rate: float, calls: int) -> tuple
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.queue_api_cost", description=__doc__)
+    parser = side_by_side.arguments("python -m bench.queue_api_cost", __doc__)
     parser.add_argument("--rate", type=float, default=25.0)
     parser.add_argument("--calls", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--check-ins", type=int, default=1000)
-    parser.add_argument("variants", nargs="+", help="NAME=SOURCES (a PYTHONPATH; empty: the checkout)")
     args = parser.parse_args()
     variants = side_by_side.parse(args.variants)
 

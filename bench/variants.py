@@ -3,6 +3,7 @@ each variant's API process started in turn on the service's port, from its own s
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import statistics
 import sys
@@ -17,6 +18,14 @@ from .harness import Bench, country_stack
 
 # A variant's cost: its process's CPU in ms per request, and what the request was ("check-in (...)")
 Measure = Callable[[Bench, Child], Awaitable[tuple[float, str]]]
+
+
+def arguments(prog: str, description: str | None) -> argparse.ArgumentParser:
+    """A tool's command line: `--rounds` and the variants, `NAME=SOURCES` (`parse`); the tool adds its own."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("variants", nargs="+", help="NAME=SOURCES (a PYTHONPATH; empty: the checkout)")
+    return parser
 
 
 def parse(values: list[str]) -> dict[str, str]:
