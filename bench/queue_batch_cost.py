@@ -11,7 +11,9 @@ With `--waiting`, the same check-ins into offices that already have so many wait
 300): `--offices` of the country, each given that many check-ins over the hour before (made by the
 domain, not timed), then one check-in per office and batch round-robin, `--check-ins` per office,
 the first of each office untimed (it parses the stored state and makes the office's staffing hint,
-which a busy office has long done). The figure is the CPU per check-in of an office with N waiting.
+which a busy office has long done; each office has had past days of the weekday, whose rates its
+forecast expects, here its configured ones). The figure is the CPU per check-in of an office with N
+waiting.
 
     .venv/bin/python bench/queue_batch_cost.py [--per-office 24] [--repeat 3]
     .venv/bin/python bench/queue_batch_cost.py --waiting 30 120 300 [--offices 25] [--check-ins 9]
@@ -42,11 +44,14 @@ from visitflow_events import (
     visit_correlation,
 )
 from visitflow_offices import FixedClock, OfficeDirectory, business_date, load_offices
+from visitflow_offices.calendar import Span, office_hours
 from visitflow_platform.live import Outgoing, office_frames
 from visitflow_queue.adapters.frames import frame, snapshot_frame
 from visitflow_queue.domain import OfficeQueue, check_in, fold
 from visitflow_queue.domain.changes import Shown
 from visitflow_queue.domain.changes import changes as view_changes
+from visitflow_queue.domain.estimates import arrival_rates
+from visitflow_queue.domain.history import HISTORY_DAYS, folded
 from visitflow_queue.handlers.visit_events import QueueHandlers
 
 from bench.country import DROP_IN_MIX as MIX
@@ -113,14 +118,44 @@ def arrival(offices: OfficeDirectory, office_id: str, n: int, at: datetime) -> V
 
 
 def office_with(offices: OfficeDirectory, office_id: str, waiting: int, now: datetime) -> OfficeQueue:
-    """`waiting` check-ins over the hour before `now` (the bench's offices take drop-ins from 08:00)."""
+    """`waiting` check-ins over the hour before `now` (the bench's offices take drop-ins from 08:00),
+    and the office's past days of the weekday."""
     office = offices.office(office_id)
     assert office is not None
     state = OfficeQueue(office_id=office_id)
     for n in range(waiting):
         at = now - timedelta(seconds=3600 * (waiting - n) / waiting)
-        state = fold(state, check_in(state, office, arrival(offices, office_id, n, at), at, offices.timezone))
-    return state
+        state = fold(
+            state,
+            check_in(state, office, arrival(offices, office_id, n, at), at, offices.timezone),
+            offices.timezone,
+        )
+    # a busy office has had this weekday before: its forecast expects the rates of its past days, here
+    # each drop-in line's configured one (to the whole visitor) over the window's part of each hour,
+    # so it plays as before it had any
+    configured = arrival_rates(OfficeQueue(office_id=office_id), office, now, offices.timezone)
+    window = office_hours(office, now, offices.timezone).drop_in_today
+    hours = {
+        flow.line_id: {hour: round(flow.later[-1][1] * open_s) for hour, open_s in _open_s(window).items()}
+        for flow in configured
+    }
+    past = state.history
+    for _ in range(HISTORY_DAYS):
+        past = folded(past, business_date(now, offices.timezone), hours)
+    return state.model_copy(update={"history": past})
+
+
+def _open_s(spans: tuple[Span, ...]) -> dict[int, int]:
+    """Each hour of the day's seconds within `spans`."""
+    result: dict[int, int] = {}
+    for span in spans:
+        start, end = (
+            span.start.hour * 3600 + span.start.minute * 60,
+            span.end.hour * 3600 + span.end.minute * 60,
+        )
+        for hour in range(start // 3600, (end - 1) // 3600 + 1):
+            result[hour] = result.get(hour, 0) + min(end, (hour + 1) * 3600) - max(start, hour * 3600)
+    return result
 
 
 async def run_waiting(offices: OfficeDirectory, ids: list[str], waiting: int, check_ins: int) -> float:

@@ -31,8 +31,10 @@ working tree, given each office's bookings of the day folded from the kept booki
 not look at the estimates, so the days would be played the same; with `--without bookings`, as the
 queue worker's forecast is without the day's bookings; with `--without until`, as the estimator was
 before it expected a room closed until a time back then; with `--knowing arrivals` or `--knowing pace`,
-given from the day itself what no quote can know: a bound to judge the model by, not a model). A report,
-not a test: nothing here fails on a number.
+given from the day itself what no quote can know: a bound to judge the model by, not a model; with
+`--history WEEKS`, each office given that many past Mondays as the simulator plans them, the past days
+whose arrivals per line and hour the estimator learns, which a played day from a fresh system has
+none of). A report, not a test: nothing here fails on a number.
 """
 
 from __future__ import annotations
@@ -75,8 +77,9 @@ from visitflow_platform.auth import Role, issue_token
 from visitflow_platform.settings import ServiceSettings
 from visitflow_queue.domain.appointments import DayBook, arrive, book
 from visitflow_queue.domain.estimates import HORIZON, RATE_WINDOW, Expected, Wait, _office, forecast
+from visitflow_queue.domain.history import ArrivalHistory, folded
 from visitflow_queue.domain.state import OfficeQueue, evolve
-from visitflow_simulator.plan import Arrival
+from visitflow_simulator.plan import Arrival, plan_day
 from visitflow_simulator.runner import OfficeSimulation
 
 RESULTS = Path(__file__).parent / "results" / "wait_estimates.json"
@@ -291,17 +294,42 @@ class Hindsight:
         return played.play(state.waiting(), {event.visit_id})[event.visit_id]
 
 
+def past_days(offices: OfficeDirectory, weeks: int) -> dict[str, ArrivalHistory]:
+    """Each day's office with a history of the `weeks` same weekdays before it, as the simulator plans
+    them (other draws of the office's day: its figures, not the recorded day's arrivals), each
+    arrival counted on the line the check-in gives it, those steered away at the door and the booked
+    who never come left out."""
+    result = {}
+    for day in DAYS.values():
+        office = offices.office(day.office_id)
+        assert office is not None
+        history = ArrivalHistory()
+        for week in range(weeks, 0, -1):
+            date = START.date() - timedelta(weeks=week)
+            counts: dict[str, dict[int, int]] = {}
+            for arrival in plan_day(office, date, day.seed, zone=offices.timezone):
+                if arrival.redirect_to is None and arrival.comes:
+                    hours = counts.setdefault(office.line_for(arrival.kind, arrival.reason).id, {})
+                    hour = arrival.at.astimezone(offices.timezone).hour
+                    hours[hour] = hours.get(hour, 0) + 1
+            history = folded(history, date, counts)
+        result[day.office_id] = history
+    return result
+
+
 def rescored(
     events: list[Event],
     offices: OfficeDirectory,
     without: frozenset[str] = frozenset(),
     knowing: frozenset[str] = frozenset(),
+    history: dict[str, ArrivalHistory] | None = None,
 ) -> dict[str, list[Quote]]:
     """Each day's quotes again, from its recorded events, with the estimator as it is now: each office's
     queue and bookings of the day folded event by event (`evolve`, `book`, `arrive`), and each visitor's
     estimate made as the queue makes it, right after their `VisitorQueued`, at its moment; `without`
     leaves out what `WITHOUT` names, to compare with the estimator before it; `knowing` gives it what
-    `KNOWING` names, from the day itself (`Hindsight`)."""
+    `KNOWING` names, from the day itself (`Hindsight`); `history`, each office's past days
+    (`past_days`)."""
     hindsight = Hindsight(in_order(events)) if knowing else None
     states: dict[str, OfficeQueue] = {}
     days: dict[str, DayBook] = {}
@@ -319,7 +347,9 @@ def rescored(
             days[event.office_id] = (
                 book(day, event) if isinstance(event, AppointmentEvent) else arrive(day, event)
             )
-        state = evolve(states.get(event.office_id) or OfficeQueue(office_id=event.office_id), event)
+        known = (history or {}).get(event.office_id, ArrivalHistory())
+        state = states.get(event.office_id) or OfficeQueue(office_id=event.office_id, history=known)
+        state = evolve(state, event, offices.timezone)
         states[event.office_id] = state
         if isinstance(event, VisitorQueued):
             day = None if "bookings" in without else days.get(event.office_id)
@@ -376,15 +406,22 @@ def main() -> None:
         default=[],
         help="when rescoring, leave out: " + "; ".join(f"{k}: {v}" for k, v in WITHOUT.items()),
     )
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        metavar="WEEKS",
+        help="when rescoring, give each office that many past weeks' same weekday (`past_days`)",
+    )
     args = parser.parse_args()
-    if (args.knowing or args.without) and not args.rescore:
-        parser.error("--knowing and --without apply to --rescore")
+    if (args.knowing or args.without or args.history) and not args.rescore:
+        parser.error("--knowing, --without and --history apply to --rescore")
     if args.rescore:
         kept = decoded([v.encode() for v in orjson.loads(args.rescore.read_bytes())])
         offices = ServiceSettings(service_name="bench").offices
-        result = report(
-            rescored(kept, offices, frozenset(args.without), frozenset(args.knowing)), args.details
-        )
+        history = past_days(offices, args.history) if args.history else None
+        played = rescored(kept, offices, frozenset(args.without), frozenset(args.knowing), history)
+        result = report(played, args.details)
         print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
         return
     env = {

@@ -78,6 +78,26 @@ def test_a_key_only_equal_to_one_before_is_dumped_again_and_the_same() -> None:
     assert list(raw["visits"]) == list(old_raw["visits"])
 
 
+class Hours(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    by_weekday: dict[int, dict[str, dict[int, float]]] = {}
+
+
+def test_keys_that_are_not_strings_are_written_as_pydantic_writes_them() -> None:
+    before = Hours(by_weekday={0: {"drop_in": {12: 1.0}}})
+    old_raw = before.model_dump(mode="json")
+    after = before.model_copy(update={"by_weekday": {**before.by_weekday, 1: {"drop_in": {9: 2.0}}}})
+
+    raw = dump_json(after, (before, old_raw))
+
+    assert (
+        raw
+        == after.model_dump(mode="json")
+        == {"by_weekday": {"0": {"drop_in": {"12": 1.0}}, "1": {"drop_in": {"9": 2.0}}}}
+    )
+
+
 def test_nested_models_in_a_mapping_are_dumped_part_by_part() -> None:
     today = date(2026, 11, 24)
     visit_id = uuid4()

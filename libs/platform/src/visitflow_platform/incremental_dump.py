@@ -62,7 +62,7 @@ def _dump_mapping(new: dict[Any, Any], was: dict[Any, Any], old_raw: dict[str, A
     for key, entry in new.items():
         hit = known.get(id(key))
         if hit is None or hit[0] is not key:
-            raw[to_jsonable_python(key)] = _dump_value(entry)
+            raw[_json_key(key)] = _dump_value(entry)
         elif hit[1] is entry:
             raw[hit[2]] = hit[3]
         elif isinstance(entry, BaseModel) and _composite(type(entry)):
@@ -70,6 +70,12 @@ def _dump_mapping(new: dict[Any, Any], was: dict[Any, Any], old_raw: dict[str, A
         else:
             raw[hit[2]] = _dump_value(entry)
     return raw
+
+
+def _json_key(key: Any) -> str:
+    """A mapping's key as pydantic's JSON dump writes it: a string (an hour's 12 is "12")."""
+    json_key = to_jsonable_python(key)
+    return json_key if isinstance(json_key, str) else str(json_key)
 
 
 def _dump_value(value: Any) -> Any:

@@ -6,7 +6,7 @@ import heapq
 import math
 import statistics
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from visitflow_events import Reason, VisitKind, VisitorCheckedIn, VisitorQueued, VisitStage
-from visitflow_offices import OSLO, Office, load_offices
+from visitflow_offices import OSLO, Office, Weekday, Window, load_offices
 from visitflow_queue.domain import OfficeQueue, OpenVisit, check_in, fold, snapshot
 from visitflow_queue.domain.appointments import Booked, DayBook, Status
 from visitflow_queue.domain.estimates import (
@@ -23,6 +23,7 @@ from visitflow_queue.domain.estimates import (
     STAFFING_HORIZON,
     TURNOVER_S,
     WALK_S,
+    Arrivals,
     Forecast,
     Wait,
     _newcomer,
@@ -37,6 +38,7 @@ from visitflow_queue.domain.estimates import (
     staffing,
     wait_view,
 )
+from visitflow_queue.domain.history import ArrivalHistory, folded
 from visitflow_queue.domain.ordering import call_order_key
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
@@ -206,6 +208,62 @@ def test_the_running_rate_starts_from_the_configured_one_and_follows_arrivals() 
     busy = state.model_copy(update={"arrived": {"drop_in": [NOW - timedelta(minutes=m) for m in range(30)]}})
     (seen,) = [a for a in arrival_rates(busy, OFFICE, NOW) if a.line_id == "drop_in"]
     assert seen.per_s * 3600 == (30 + 2.5 * 0.5) / (0.5 + 0.5)
+
+
+def test_the_offices_past_days_give_each_line_its_rate_by_the_hour() -> None:
+    state, _ = with_waiting(0)
+    mondays = ArrivalHistory()
+    for _ in range(2):  # two past Mondays: six drop-ins at 12, twelve at 13, three at 14, none helped
+        mondays = folded(
+            mondays, DAY, {"drop_in": {12: 6, 13: 12, 14: 3}, "emergency": {12: 4}, "appointment": {15: 2}}
+        )
+    learned = state.model_copy(update={"history": mondays})
+
+    flows = {a.line_id: a for a in arrival_rates(learned, OFFICE, NOW)}  # 12:30, drop-in opened at 12
+
+    drop_in = flows["drop_in"]
+    # the hour's six a day in place of the configured 2.5, seen as half an hour of nothing yet
+    assert drop_in.per_s * 3600 == (0 + 6 * 0.5) / (0.5 + 0.5)
+    assert [(at, round(per_s * 3600, 9)) for at, per_s in drop_in.later] == [(0, 6), (1800, 12), (5400, 3)]
+    assert "self_service" not in flows  # the configured rate shared it half and half; none came
+    # appointments come as booked, emergencies with an incident (BURST_WINDOW): neither by the hour
+    assert "appointment" not in flows
+    assert "emergency" not in flows
+    # another weekday knows nothing of Mondays
+    tuesday = state.model_copy(update={"history": folded(ArrivalHistory(), DAY + timedelta(days=1), {})})
+    assert {a.line_id for a in arrival_rates(tuesday, OFFICE, NOW)} == {"drop_in", "self_service"}
+
+
+def test_an_hour_the_window_holds_in_part_has_its_past_arrivals_in_that_part() -> None:
+    state, _ = with_waiting(0)
+    mondays = folded(ArrivalHistory(), DAY, {"drop_in": {12: 6, 13: 12, 14: 3}})
+    learned = state.model_copy(update={"history": mondays})
+    until_14_30 = OFFICE.model_copy(
+        update={"drop_in": (Window(days=(Weekday.MON,), start=time(12), end=time(14, 30)),)}
+    )
+
+    (drop_in, *_) = arrival_rates(learned, until_14_30, NOW)
+
+    # the three of 14:00 came in the half hour the window was open: six an hour
+    assert [(at, round(per_s * 3600, 9)) for at, per_s in drop_in.later] == [(0, 6), (1800, 12), (5400, 6)]
+
+
+def test_a_learned_rate_brings_its_arrivals_in_at_the_hours_it_says() -> None:
+    state, _ = with_waiting(0)
+    mondays = folded(ArrivalHistory(), DAY, {"drop_in": {12: 0, 13: 0, 14: 4}})
+    (drop_in,) = arrival_rates(state.model_copy(update={"history": mondays}), OFFICE, NOW)
+
+    # nothing expected before 14:00 (the running rate's hour sees nobody), then four in that hour
+    until_15 = (drop_in.until - NOW).total_seconds()
+    assert drop_in.times(until_15) == pytest.approx([5400 + 450, 5400 + 1350, 5400 + 2250, 5400 + 3150])
+
+
+def test_a_rare_arrival_is_expected_once_its_hours_add_up_to_half_of_one() -> None:
+    hours = tuple((h * 3600.0, 0.25 / 3600) for h in range(6))
+    rare = Arrivals("drop_in", VisitKind.DROP_IN, 0.0, NOW + timedelta(hours=6), hours)
+    # a quarter of one an hour after the running rate's hour (none): half of one by three hours from
+    # now, though no single hour expects one
+    assert rare.times(6 * 3600) == pytest.approx([3 * 3600])
 
 
 @settings(max_examples=200, deadline=None)

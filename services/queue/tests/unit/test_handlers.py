@@ -380,6 +380,16 @@ async def test_each_stored_state_is_the_whole_state_as_json_though_dumped_from_i
     assert stored["visits"][unchanged] is before["visits"][unchanged]
 
 
+async def test_the_stored_state_keeps_the_learned_days_as_json_writes_them() -> None:
+    queue, _, clock = handlers()
+    for day in range(3):  # the first is the state's first day, the second is counted whole
+        await queue.handle(arrival(day=DAY + timedelta(days=day)))
+        clock.advance(timedelta(days=1))
+
+    assert queue.state("loten").history.days == {(DAY + timedelta(days=1)).weekday(): 1}
+    assert queue.states["loten"] == queue.state("loten").model_dump(mode="json")
+
+
 async def test_a_check_in_on_the_next_day_closes_the_previous_one() -> None:
     queue, outbox, clock = handlers()
     await queue.handle(arrival())

@@ -89,7 +89,7 @@ def replay(settings: QueueSettings) -> tuple[dict[str, OfficeQueue], dict[str, D
             _on_day(days, event.office_id, event.business_date).append(event)
         for event in events[settings.topics.visits]:
             state = states.get(event.office_id) or OfficeQueue(office_id=event.office_id)
-            states[event.office_id] = evolve(state, event)
+            states[event.office_id] = evolve(state, event, settings.offices.timezone)
             if isinstance(event, VisitorCheckedIn | AppointmentMissed):
                 _on_day(days, event.office_id, event.business_date).append(event)
         log.info("replayed", extra={"events": replayed})

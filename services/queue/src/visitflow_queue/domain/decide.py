@@ -114,9 +114,9 @@ def _envelope(
     )
 
 
-def fold(state: OfficeQueue, events: list[Event]) -> OfficeQueue:
+def fold(state: OfficeQueue, events: list[Event], zone: ZoneInfo = OSLO) -> OfficeQueue:
     for event in events:
-        state = evolve(state, event)
+        state = evolve(state, event, zone)
     return state
 
 
@@ -185,7 +185,7 @@ def check_in(
     if state.business_date is not None and state.business_date < event.business_date:
         if not state.day_closed:
             events = close_day(state, state.business_date, event, now)  # yesterday was never closed
-        state = new_day(fold(state, events), event.business_date)
+        state = new_day(fold(state, events, zone), event.business_date)
     line = office.line(event.line_id) or office.line_for(event.kind, event.reason)
     ticket = f"{line.prefix}-{state.counters.get(line.prefix, 0) + 1:03d}"
     appointment = event.appointment
@@ -209,7 +209,7 @@ def check_in(
     )
     if not estimate:
         return [*events, queued]
-    after = evolve(state, queued)
+    after = evolve(state, queued, zone)
     visit = after.visits[event.visit_id]
     ahead = ahead_of(after, office, visit, now)
     wait = forecast(after, office, now, zone).visits[visit.visit_id].expected_s

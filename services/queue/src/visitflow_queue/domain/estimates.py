@@ -180,25 +180,31 @@ def rate_window(kind: VisitKind) -> timedelta:
 @dataclass(frozen=True)
 class Arrivals:
     """A line's expected arrivals from now until `until`: at its running rate for the next
-    `rate_window` (what the last window says of the next), at its configured rate after that (a burst
-    is not expected to last all day). Rates per second."""
+    `rate_window` (what the last window says of the next), then at the rates of `later`, each
+    `(from_s, per_s)` in seconds from now until the next's: the office's past days' for each hour, or
+    the configured rate (a burst is not expected to last all day). Rates per second."""
 
     line_id: str
     kind: VisitKind
     per_s: float
     until: datetime
-    configured_per_s: float = 0.0
+    later: tuple[tuple[float, float], ...] = ()
 
     def times(self, span_s: float) -> list[float]:
         """The expected arrivals' times in seconds from now, within `span_s`: the k-th when the
         expected count reaches k - 1/2."""
-        near = min(span_s, rate_window(self.kind).total_seconds())
-        result = []
-        for start, end, rate in ((0.0, near, self.per_s), (near, span_s, self.configured_per_s)):
-            k = 0
-            while rate > 0 and (at := start + (k + 0.5) / rate) < end:
+        near = rate_window(self.kind).total_seconds()
+        steps = [(0.0, self.per_s), *((max(at, near), rate) for at, rate in self.later)]
+        ends = [at for at, _ in steps[1:]] + [span_s]
+        result: list[float] = []
+        counted = 0.0  # the expected count at the step's start
+        for (start, rate), end in zip(steps, ends, strict=True):
+            end = min(end, span_s)
+            if end <= start:
+                continue
+            while rate > 0 and (at := start + (len(result) + 0.5 - counted) / rate) < end:
                 result.append(at)
-                k += 1
+            counted += (end - start) * rate
         return result
 
 
@@ -217,15 +223,36 @@ def _spans(office: Office, now: datetime, zone: ZoneInfo, drop_in: bool) -> list
     ]
 
 
+def _hours(now: datetime, span: tuple[datetime, datetime], zone: ZoneInfo) -> list[tuple[float, int, float]]:
+    """The local hours from `now` to the span's end: when each begins in seconds from now (0 for the
+    first), which it is, and how many of its seconds the span holds (fewer where a window opens or
+    closes within the hour, so an hour's count is a rate over the time it was open)."""
+    start, end = span
+    result = []
+    at = now.astimezone(zone)
+    while at < end:
+        top = at.replace(minute=0, second=0, microsecond=0)
+        following = (top + timedelta(hours=1)).astimezone(zone)
+        held = (min(following, end) - max(top, start)).total_seconds()
+        result.append(((at - now).total_seconds(), at.hour, held))
+        at = following
+    return result
+
+
 def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneInfo = OSLO) -> list[Arrivals]:
     """Each line's running arrival rate: the check-ins of its last `rate_window`, started from the
-    configured rate (the office's expected drop-ins a day over its drop-in hours, shared by its drop-in
-    lines; none for the other lines) as if it had been seen for `RATE_PRIOR_H`. Only while the line's
-    window is open."""
+    expected rate as if that had been seen for `RATE_PRIOR_H`; and beyond the window, the expected
+    rate. Expected: for a drop-in line, the mean of the office's past days of this weekday at each
+    hour (`history.ArrivalHistory`); before any is known, the configured rate (the office's expected
+    drop-ins a day over its drop-in hours, shared by its drop-in lines); none for the other lines.
+    Only while the line's window is open."""
     drop_in_spans = _spans(office, now, zone, drop_in=True)
     opening_spans = _spans(office, now, zone, drop_in=False)
     drop_in_hours = sum((end - start).total_seconds() for start, end in drop_in_spans) / 3600
     drop_in_lines = sum(1 for line in office.lines if line.kind is VisitKind.DROP_IN)
+    weekday = now.astimezone(zone).weekday()
+    known = bool(state.history.days.get(weekday))
+    hours: dict[tuple[datetime, datetime], list[tuple[float, int, float]]] = {}  # by window
     result = []
     for line in office.lines:
         drop_in = line.kind is VisitKind.DROP_IN
@@ -234,20 +261,31 @@ def arrival_rates(state: OfficeQueue, office: Office, now: datetime, zone: ZoneI
         )
         if current is None:
             continue
-        prior = (
-            office.expected_drop_ins_per_day / drop_in_hours / drop_in_lines
-            if drop_in and drop_in_hours
-            else 0.0
-        )
         window = rate_window(line.kind)
+        # drop-ins only: appointments come as booked (`booked_arrivals`), emergencies with an incident
+        if known and drop_in:
+            if current not in hours:
+                hours[current] = _hours(now, current, zone)
+            later = tuple(
+                (at, (state.history.per_hour(weekday, line.id, hour) or 0.0) / held)
+                for at, hour, held in hours[current]
+            )
+            prior = later[0][1] * 3600
+        else:
+            prior = (
+                office.expected_drop_ins_per_day / drop_in_hours / drop_in_lines
+                if drop_in and drop_in_hours
+                else 0.0
+            )
+            later = ((0.0, prior / 3600),)
         seen_h = min(window, now - current[0]).total_seconds() / 3600
         since = now - window
         # kept in the order folded, nearly always that of time: sorting such a list is one pass in C
         arrived = sorted(state.arrived.get(line.id, ()))
         counted = bisect_right(arrived, now) - bisect_right(arrived, since)
         per_h = (counted + prior * RATE_PRIOR_H) / (seen_h + RATE_PRIOR_H)
-        if per_h > 0 or prior > 0:
-            result.append(Arrivals(line.id, line.kind, per_h / 3600, current[1], prior / 3600))
+        if per_h > 0 or any(rate > 0 for _, rate in later):
+            result.append(Arrivals(line.id, line.kind, per_h / 3600, current[1], later))
     return result
 
 

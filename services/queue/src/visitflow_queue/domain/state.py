@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 from visitflow_events import (
@@ -41,7 +42,10 @@ from visitflow_events import (
     VisitStage,
     VisitTransferred,
 )
+from visitflow_offices import OSLO
 from visitflow_offices.model import UNDO_SECONDS_MAX
+
+from .history import ArrivalHistory, folded
 
 RECENT_DURATIONS = 10
 ARRIVALS_WINDOW = timedelta(hours=1)  # the check-ins kept per line, for the running arrival rate
@@ -122,6 +126,17 @@ class OfficeQueue(BaseModel):
         default_factory=dict, description="closed rooms' expected return, those the host said"
     )
     arrived: dict[str, list[datetime]] = Field(default_factory=dict, description="the last hour's, per line")
+    hourly_arrivals: dict[str, dict[int, int]] = Field(
+        default_factory=dict, description="today's check-ins per line and local hour"
+    )
+    whole_day: bool = Field(
+        default=False,
+        description="today counted from the day's start (not from a state's first day, stored or replayed "
+        "from part of a day): only such a day joins the history",
+    )
+    history: ArrivalHistory = Field(
+        default_factory=ArrivalHistory, description="the past days' check-ins, kept across days"
+    )
     removed: dict[UUID, Removal] = Field(default_factory=dict, description="the last minutes' removals")
     follow_ups: dict[UUID, FollowUp] = Field(default_factory=dict, description="kept across days")
 
@@ -263,9 +278,14 @@ def _called_to(state: OfficeQueue, visit: OpenVisit, room_id: str, at: datetime)
     return state.model_copy(update=update)
 
 
-def _arrived(state: OfficeQueue, line_id: str, at: datetime) -> OfficeQueue:
+def _arrived(state: OfficeQueue, line_id: str, at: datetime, zone: ZoneInfo) -> OfficeQueue:
     kept = [moment for moment in state.arrived.get(line_id, []) if at - moment < ARRIVALS_WINDOW]
-    return state.model_copy(update={"arrived": {**state.arrived, line_id: [*kept, at]}})
+    hour = at.astimezone(zone).hour
+    hours = state.hourly_arrivals.get(line_id, {})
+    counted = {**state.hourly_arrivals, line_id: {**hours, hour: hours.get(hour, 0) + 1}}
+    return state.model_copy(
+        update={"arrived": {**state.arrived, line_id: [*kept, at]}, "hourly_arrivals": counted}
+    )
 
 
 def _forget_old_removals(state: OfficeQueue, now: datetime) -> OfficeQueue:
@@ -296,12 +316,23 @@ def _settled(state: OfficeQueue, visit_id: UUID) -> OfficeQueue:
 
 
 def new_day(state: OfficeQueue, day: date) -> OfficeQueue:
-    """A new business day: nothing of the old one but the follow-ups."""
-    return OfficeQueue(office_id=state.office_id, business_date=day, follow_ups=state.follow_ups)
+    """A new business day: nothing of the old one but the follow-ups and the history of arrivals, which
+    the old day's check-ins join if it was counted whole."""
+    history = state.history
+    if state.business_date is not None and state.whole_day and state.hourly_arrivals:
+        history = folded(history, state.business_date, state.hourly_arrivals)
+    return OfficeQueue(
+        office_id=state.office_id,
+        business_date=day,
+        whole_day=state.business_date is not None,
+        follow_ups=state.follow_ups,
+        history=history,
+    )
 
 
-def evolve(state: OfficeQueue, event: Event) -> OfficeQueue:
-    """Applies one queue event. Events the queue does not keep (check-ins, redirects) change nothing."""
+def evolve(state: OfficeQueue, event: Event, zone: ZoneInfo = OSLO) -> OfficeQueue:
+    """Applies one queue event. Events the queue does not keep (check-ins, redirects) change nothing.
+    `zone` is the offices' (the hour a check-in is counted in)."""
     if isinstance(event, OfficeDayClosed):
         # open visits are gone; the day's counters stay, so a late emergency never repeats a ticket
         return state.model_copy(update={"visits": {}, "removed": {}, "day_closed": True})
@@ -345,7 +376,7 @@ def evolve(state: OfficeQueue, event: Event) -> OfficeQueue:
                 "visits": {**state.visits, event.visit_id: visit},
             }
         )
-        return _arrived(state, event.line_id, event.checked_in_at)
+        return _arrived(state, event.line_id, event.checked_in_at, zone)
     if isinstance(event, VisitCarriedOver):
         follow_up = FollowUp(
             visit_id=event.visit_id,

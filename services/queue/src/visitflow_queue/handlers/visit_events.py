@@ -34,6 +34,7 @@ from datetime import date, datetime, timedelta
 from itertools import takewhile
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from visitflow_events import (
     AppointmentBooked,
@@ -92,6 +93,7 @@ class _Batch:
     """What a batch decided, not yet emitted or stored."""
 
     now: datetime  # one time for the whole batch: its decisions, answers and pictures agree
+    zone: ZoneInfo  # the offices'
     states: dict[str, OfficeQueue] = field(default_factory=dict)
     events: dict[str, list[Event]] = field(default_factory=dict)
     results: dict[str, tuple[Command, dict[str, Any]]] = field(default_factory=dict)
@@ -104,7 +106,7 @@ class _Batch:
     forgotten: dict[str, Message] = field(default_factory=dict)  # day-books to delete, and why
 
     def record(self, state: OfficeQueue, events: list[Event], cause: Message) -> OfficeQueue:
-        state = fold(state, events)
+        state = fold(state, events, self.zone)
         self.states[state.office_id] = state
         self.events.setdefault(state.office_id, []).extend(events)
         self.last[state.office_id] = cause
@@ -160,7 +162,7 @@ class QueueHandlers:
         await self.handle_batch([message])
 
     async def handle_batch(self, messages: Sequence[Message]) -> None:
-        batch = _Batch(now=self.clock.now())
+        batch = _Batch(now=self.clock.now(), zone=self.offices.timezone)
         for message in messages:
             if isinstance(message, VisitorCheckedIn):
                 self._check_in(message, batch)
