@@ -4,9 +4,8 @@ Each day's check-ins per line and local hour (`OfficeQueue.hourly_arrivals`) are
 next day begins, into the running mean of the same weekday's: the plain mean of the first
 `HISTORY_DAYS` of that weekday, then a mean that weighs the newest day as one of `HISTORY_DAYS` (an
 exponentially weighted one), so it has learned two thirds of a change after four weeks of that
-weekday and nine tenths after eight. The estimator
-expects each line's arrivals beyond its running rate's window at these rates
-(docs/ESTIMATES.md, decisions/arrivals-from-the-offices-own-days.md).
+weekday and nine tenths after eight. The estimator expects each drop-in line's arrivals beyond its
+running rate's window at these rates (docs/ESTIMATES.md, decisions/arrivals-from-the-offices-own-days.md).
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ def folded(history: ArrivalHistory, day: date, counts: dict[str, dict[int, int]]
     weight = 1 / known
     before = history.hourly.get(weekday, {})
     means: dict[str, dict[int, float]] = {}
-    for line_id in before.keys() | counts.keys():
+    for line_id in sorted(before.keys() | counts.keys()):
         old, new = before.get(line_id, {}), counts.get(line_id, {})
         hours = {
             hour: round((1 - weight) * old.get(hour, 0.0) + weight * new.get(hour, 0), 3)
