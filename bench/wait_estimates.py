@@ -305,14 +305,14 @@ def past_days(offices: OfficeDirectory, weeks: int) -> dict[str, ArrivalHistory]
         assert office is not None
         history = ArrivalHistory()
         for week in range(weeks, 0, -1):
-            date = START.date() - timedelta(weeks=week)
+            past = START.date() - timedelta(weeks=week)
             counts: dict[str, dict[int, int]] = {}
-            for arrival in plan_day(office, date, day.seed, zone=offices.timezone):
+            for arrival in plan_day(office, past, day.seed, zone=offices.timezone):
                 if arrival.redirect_to is None and arrival.comes:
                     hours = counts.setdefault(office.line_for(arrival.kind, arrival.reason).id, {})
                     hour = arrival.at.astimezone(offices.timezone).hour
                     hours[hour] = hours.get(hour, 0) + 1
-            history = folded(history, date, counts)
+            history = folded(history, past, counts)
         result[day.office_id] = history
     return result
 

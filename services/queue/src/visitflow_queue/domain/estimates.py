@@ -188,7 +188,7 @@ class Arrivals:
     kind: VisitKind
     per_s: float
     until: datetime
-    later: tuple[tuple[float, float], ...] = ()
+    later: tuple[tuple[float, float], ...]
 
     def times(self, span_s: float) -> list[float]:
         """The expected arrivals' times in seconds from now, within `span_s`: the k-th when the
