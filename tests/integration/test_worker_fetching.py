@@ -15,7 +15,14 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.consumer import consumer as consumer_module
 from aiokafka.consumer.fetcher import Fetcher
 from visitflow_devstack.testing import System, eventually_async
-from visitflow_platform.library_gaps import PARTIAL_FETCH_MAX_WAIT_MS, PREFETCH_BACKOFF_S, tune_fetching
+from visitflow_platform.library_gaps import (
+    GATHERING_FETCH_MAX_WAIT_MS,
+    GATHERING_FETCH_MIN_BYTES,
+    PARTIAL_FETCH_MAX_WAIT_MS,
+    PREFETCH_BACKOFF_S,
+    Fetching,
+    tune_fetching,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -86,13 +93,15 @@ def _fetches(system: System, sent: Sent) -> float:
         return thread.submit(asyncio.run, run).result(timeout=60)
 
 
-@pytest.mark.parametrize(("answers_requests", "backoff"), [(True, PREFETCH_BACKOFF_S), (False, 0.1)])
+@pytest.mark.parametrize(
+    ("fetching", "backoff"), [(Fetching.PROMPT, PREFETCH_BACKOFF_S), (Fetching.STEADY, 0.1)]
+)
 def test_a_consumer_fetches_briefly_only_while_records_it_reads_wait(
-    system: System, monkeypatch: pytest.MonkeyPatch, answers_requests: bool, backoff: float
+    system: System, monkeypatch: pytest.MonkeyPatch, fetching: Fetching, backoff: float
 ) -> None:
     monkeypatch.setattr(consumer_module, "Fetcher", Fetcher)  # restored afterwards
-    tune_fetching(answers_requests)
-    tune_fetching(answers_requests)  # twice: still one subclass of aiokafka's own
+    tune_fetching(fetching)
+    tune_fetching(fetching)  # twice: still one subclass of aiokafka's own
     assert consumer_module.Fetcher.__mro__[1] is Fetcher
     sent: Sent = []
 
@@ -105,3 +114,48 @@ def test_a_consumer_fetches_briefly_only_while_records_it_reads_wait(
     assert _fetches(system, sent) == backoff  # 0.1 s: aiokafka's own
     # before anything arrived, every partition, with the wait it was asked for
     assert sent[0] == (frozenset({0, 1, 2, 3}), FAUST_WAIT_MS)
+
+
+async def _gathered(bootstrap: str, sent: list[tuple[int, int]]) -> None:
+    """A consumer of two partitions, made as faust makes one, reads a record from each."""
+    topic = f"visitflow.test-gathering-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, 2, 1)])
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, fetch_max_wait_ms=FAUST_WAIT_MS)
+    partitions = [TopicPartition(topic, n) for n in range(2)]
+    await producer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.start()
+        await consumer.seek_to_end(*partitions)
+        await eventually_async(lambda: len(sent) > 0, what="a first fetch")
+        for partition in (0, 1):
+            await producer.send_and_wait(topic, b"1", partition=partition)
+        taken: set[TopicPartition] = set()
+        while len(taken) < 2:  # far fewer bytes than a fetch waits for: each comes after the wait
+            taken |= set(await consumer.getmany(timeout_ms=5000))
+    finally:
+        await consumer.stop()
+        await producer.stop()
+        await admin.delete_topics([topic])
+        await admin.close()
+
+
+def test_a_gathering_consumer_lets_the_broker_gather_each_fetch_for_a_bounded_time(
+    system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(consumer_module, "Fetcher", Fetcher)  # restored afterwards
+    tune_fetching(Fetching.GATHERING)
+    sent: list[tuple[int, int]] = []  # each fetch's wait and the bytes it waits for
+
+    def recording(fetcher: Fetcher, assignment: Any, node_id: int, request: Any) -> Any:
+        sent.append((request._max_wait_ms, request._min_bytes))
+        return Fetcher._proc_fetch_request(fetcher, assignment, node_id, request)
+
+    monkeypatch.setattr(consumer_module.Fetcher, "_proc_fetch_request", recording)
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, _gathered(system.stack.kafka_bootstrap, sent)).result(timeout=60)
+    # every fetch, also one sent while a record waited to be taken, gathers: faust's wait is not used
+    assert set(sent) == {(GATHERING_FETCH_MAX_WAIT_MS, GATHERING_FETCH_MIN_BYTES)}

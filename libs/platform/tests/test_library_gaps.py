@@ -25,6 +25,6 @@ def test_the_fetcher_is_tuned_only_on_the_release_it_was_verified_with(
 ) -> None:
     monkeypatch.setattr(consumer_module, "Fetcher", Fetcher)  # restored afterwards
     monkeypatch.setitem(library_gaps.VERIFIED, "aiokafka", release)
-    library_gaps.tune_fetching(answers_requests=True)
+    library_gaps.tune_fetching(library_gaps.Fetching.PROMPT)
     assert (consumer_module.Fetcher is not Fetcher) is tuned
     assert issubclass(consumer_module.Fetcher, Fetcher)

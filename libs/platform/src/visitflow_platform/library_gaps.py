@@ -2,8 +2,9 @@
 was verified with (docs/decisions/pipeline.md).
 
 - aiokafka's fetcher: how long it holds fetches back while fetched records wait to be taken
-  (`prefetch_backoff`, not a consumer option) and how long a fetch that leaves such partitions out may
-  wait (faust sets `fetch_max_wait_ms` to 1.5 s itself, with no setting). `tune_fetching`.
+  (`prefetch_backoff`, not a consumer option), how long a fetch that leaves such partitions out may
+  wait, and how much a fetch waits for (faust sets `fetch_max_wait_ms` to 1.5 s itself and leaves
+  `fetch_min_bytes` at one byte, with no setting for either). `tune_fetching`.
 - kafka-python's producer: `close(timeout)` flushes first and raises when a record is still pending,
   before its own forced close, so a stuck producer's I/O thread would run on. `close_now`.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Set as AbstractSet
+from enum import StrEnum
 from importlib.metadata import version
 from typing import Any
 
@@ -49,13 +51,28 @@ PREFETCH_BACKOFF_S = 0.01
 # How long the broker may hold a fetch that leaves out partitions whose records wait to be taken:
 # with faust's 1.5 s, the busy partitions waited behind a fetch of the quiet ones.
 PARTIAL_FETCH_MAX_WAIT_MS = 20
+# A worker that takes a batch at most every second gathers its records in few fetches: the broker holds
+# each until this much is there, or this long.
+GATHERING_FETCH_MIN_BYTES = 1024 * 1024
+GATHERING_FETCH_MAX_WAIT_MS = 500
 
 
-def tune_fetching(answers_requests: bool) -> None:
-    """Makes the consumers aiokafka creates from now on in this process wait at most
-    `PARTIAL_FETCH_MAX_WAIT_MS` in a fetch sent while records of partitions being read wait to be
-    taken, hold fetches back only for records that will be taken, and, in a worker
-    that `answers_requests`, only `PREFETCH_BACKOFF_S`."""
+class Fetching(StrEnum):
+    """How a worker's consumer fetches: `PROMPT` when someone waits for each message it handles,
+    `STEADY` when screens follow it, `GATHERING` when it takes a batch at most every second."""
+
+    PROMPT = "prompt"
+    STEADY = "steady"
+    GATHERING = "gathering"
+
+
+def tune_fetching(fetching: Fetching) -> None:
+    """Makes the consumers aiokafka creates from now on in this process hold fetches back only for
+    records that will be taken, and:
+    - `PROMPT`, `STEADY`: wait at most `PARTIAL_FETCH_MAX_WAIT_MS` in a fetch sent while records of
+      partitions being read wait to be taken; `PROMPT` holds fetches back only `PREFETCH_BACKOFF_S`;
+    - `GATHERING`: every fetch waits for `GATHERING_FETCH_MIN_BYTES`, at most
+      `GATHERING_FETCH_MAX_WAIT_MS`."""
     if not verified("aiokafka"):
         return
     from aiokafka.consumer import consumer
@@ -63,8 +80,11 @@ def tune_fetching(answers_requests: bool) -> None:
 
     class PromptFetcher(Fetcher):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            if answers_requests:
+            if fetching is Fetching.PROMPT:
                 kwargs["prefetch_backoff"] = PREFETCH_BACKOFF_S
+            if fetching is Fetching.GATHERING:
+                kwargs["fetch_min_bytes"] = GATHERING_FETCH_MIN_BYTES
+                kwargs["fetch_max_wait_ms"] = GATHERING_FETCH_MAX_WAIT_MS
             super().__init__(*args, **kwargs)
             self._full_fetch_max_wait_ms: int = self._fetch_max_wait_ms
             # The partitions last asked for; none: all. faust asks only for the ones it reads: after
@@ -79,9 +99,12 @@ def tune_fetching(answers_requests: bool) -> None:
 
         def _get_actions_per_node(self, assignment: Any) -> Any:
             read, fetched = self._read, self._records
-            waiting = any(tp in read for tp in fetched) if read else bool(fetched)
-            # the fetch requests this builds carry `_fetch_max_wait_ms`
-            self._fetch_max_wait_ms = PARTIAL_FETCH_MAX_WAIT_MS if waiting else self._full_fetch_max_wait_ms
+            if fetching is not Fetching.GATHERING:
+                waiting = any(tp in read for tp in fetched) if read else bool(fetched)
+                # the fetch requests this builds carry `_fetch_max_wait_ms`
+                self._fetch_max_wait_ms = (
+                    PARTIAL_FETCH_MAX_WAIT_MS if waiting else self._full_fetch_max_wait_ms
+                )
             if read:
                 # Records nobody takes hold nothing back: aiokafka would send nothing to their broker
                 # for the backoff after each arrived.

@@ -20,7 +20,7 @@ from visitflow_events import DeadLetter, Message, UndecodableMessage, decode
 
 from .heap import freeze_startup_objects
 from .heartbeats import HEARTBEAT_TTL_S, heartbeat_key, worker_id
-from .library_gaps import tune_fetching
+from .library_gaps import Fetching, tune_fetching
 from .settings import ServiceSettings
 from .tables import CompressedTable, writing_to
 
@@ -286,20 +286,20 @@ def run_worker(
     app: faust.App,
     settings: ServiceSettings,
     on_start: Callable[[], None] | None = None,
-    answers_requests: bool = False,
+    fetching: Fetching = Fetching.STEADY,
 ) -> None:
     """Runs a faust worker until SIGTERM or SIGINT, then stops it cleanly (commits, closes).
 
     On uvloop: nothing has taken an event loop before this point (faust and mode take theirs lazily),
     and uvloop's cheaper wake-ups are a large share of a busy worker's CPU. Its consumer fetches with
-    a short wait, and sooner still in a worker that `answers_requests` (someone waits for each message
-    it handles; `tune_fetching`)."""
+    a short wait, sooner still in a worker that fetches `PROMPT` (someone waits for each message it
+    handles), and in few large fetches in one `GATHERING` its records (`tune_fetching`)."""
     import uvloop
 
     from .logs import logging_config
 
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    tune_fetching(answers_requests)
+    tune_fetching(fetching)
     worker = _Worker(
         app,
         loglevel=settings.log_level,

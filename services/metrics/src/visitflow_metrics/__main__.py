@@ -17,11 +17,13 @@ def main(argv: list[str]) -> int:
 
         serve(create_app(settings), settings)
     elif command == "worker":
+        from visitflow_platform.library_gaps import Fetching
         from visitflow_platform.streams import run_worker
 
         from .worker import create_worker
 
-        run_worker(create_worker(settings), settings)
+        # it takes a batch at most every second (`pacing`)
+        run_worker(create_worker(settings), settings, fetching=Fetching.GATHERING)
     elif command == "rebuild":
         import asyncio
 

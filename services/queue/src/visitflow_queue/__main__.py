@@ -19,11 +19,12 @@ def main(argv: list[str]) -> int:
 
         serve(create_app(settings), settings)
     elif command == "worker":
+        from visitflow_platform.library_gaps import Fetching
         from visitflow_platform.streams import run_worker
 
         from .worker import create_worker
 
-        run_worker(create_worker(settings), settings, answers_requests=True)  # call-next waits for it
+        run_worker(create_worker(settings), settings, fetching=Fetching.PROMPT)  # call-next waits for it
     elif command == "rebuild":
         from .adapters.rebuild import rebuild
 
