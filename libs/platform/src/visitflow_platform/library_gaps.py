@@ -78,7 +78,7 @@ def tune_fetching(fetching: Fetching) -> None:
     from aiokafka.consumer import consumer
     from aiokafka.consumer.fetcher import Fetcher
 
-    class PromptFetcher(Fetcher):  # type: ignore[misc]
+    class TunedFetcher(Fetcher):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             if fetching is Fetching.PROMPT:
                 kwargs["prefetch_backoff"] = PREFETCH_BACKOFF_S
@@ -113,7 +113,7 @@ def tune_fetching(fetching: Fetching) -> None:
                         result._backoff = 0
             return super()._get_actions_per_node(assignment)
 
-    consumer.Fetcher = PromptFetcher
+    consumer.Fetcher = TunedFetcher
 
 
 def close_now(producer: KafkaProducer, grace_s: float = 0.0) -> None:

@@ -75,6 +75,23 @@ def arrive(state: OfficeQueue, *moments: datetime) -> OfficeQueue:
     return state
 
 
+def test_the_running_rate_keeps_each_lines_check_ins_of_the_last_hour() -> None:
+    start = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    moments = [start + timedelta(minutes=20 * n) for n in range(7)]  # two hours, one every 20 minutes
+    state = arrive(OfficeQueue(office_id="loten"), *moments)
+    assert state.arrived == {"drop_in": moments[4:]}  # those less than an hour before the last
+
+    # a check-in folded after a later one is dropped once those folded before it are
+    late = arrive(state, start + timedelta(minutes=110))
+    assert late.arrived["drop_in"] == [*moments[4:], start + timedelta(minutes=110)]
+    later = arrive(late, start + timedelta(minutes=175))
+    assert later.arrived["drop_in"] == [
+        moments[6],
+        start + timedelta(minutes=110),
+        start + timedelta(minutes=175),
+    ]
+
+
 def test_the_days_check_ins_are_counted_by_the_offices_hour_and_join_the_history_when_the_next_begins() -> (
     None
 ):

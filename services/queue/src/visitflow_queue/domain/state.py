@@ -279,7 +279,13 @@ def _called_to(state: OfficeQueue, visit: OpenVisit, room_id: str, at: datetime)
 
 
 def _arrived(state: OfficeQueue, line_id: str, at: datetime, zone: ZoneInfo) -> OfficeQueue:
-    kept = [moment for moment in state.arrived.get(line_id, []) if at - moment < ARRIVALS_WINDOW]
+    arrived = state.arrived.get(line_id, [])
+    # Kept in the order folded, nearly always that of time: the old ones are dropped from the front
+    # (one out of order stays until those before it go; the estimator counts by time, not by place).
+    old = 0
+    while old < len(arrived) and at - arrived[old] >= ARRIVALS_WINDOW:
+        old += 1
+    kept = arrived[old:]
     hour = at.astimezone(zone).hour
     hours = state.hourly_arrivals.get(line_id, {})
     counted = {**state.hourly_arrivals, line_id: {**hours, hour: hours.get(hour, 0) + 1}}
@@ -289,7 +295,8 @@ def _arrived(state: OfficeQueue, line_id: str, at: datetime, zone: ZoneInfo) -> 
 
 
 def _forget_old_removals(state: OfficeQueue, now: datetime) -> OfficeQueue:
-    if not state.removed or all(now - r.at <= REMOVALS_KEPT for r in state.removed.values()):
+    # Looked at when the first kept (nearly always the oldest) is due: an undo checks its own time.
+    if not state.removed or now - next(iter(state.removed.values())).at <= REMOVALS_KEPT:
         return state
     kept = {visit_id: r for visit_id, r in state.removed.items() if now - r.at <= REMOVALS_KEPT}
     return state.model_copy(update={"removed": kept})
