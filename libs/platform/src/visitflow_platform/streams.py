@@ -293,7 +293,7 @@ def run_worker(
     On uvloop: nothing has taken an event loop before this point (faust and mode take theirs lazily),
     and uvloop's cheaper wake-ups are a large share of a busy worker's CPU. Its consumer fetches with
     a short wait, sooner still in a worker that fetches `PROMPT` (someone waits for each message it
-    handles), and in few large fetches in one `GATHERING` its records (`tune_fetching`)."""
+    handles); one that fetches `GATHERING` lets the broker gather each fetch (`tune_fetching`)."""
     import uvloop
 
     from .logs import logging_config
