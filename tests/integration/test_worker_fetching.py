@@ -5,7 +5,9 @@ otherwise wait as long as they were asked to, and are never held back by records
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -30,24 +32,40 @@ FAUST_WAIT_MS = 1500  # what faust asks its consumer for
 Sent = list[tuple[frozenset[int], int]]  # each fetch sent: its partitions and its wait
 
 
+@contextlib.asynccontextmanager
+async def _a_new_topic(
+    bootstrap: str, partitions: int, sent: list[Any]
+) -> AsyncIterator[tuple[str, AIOKafkaProducer, AIOKafkaConsumer]]:
+    """A topic of its own, a producer, and a consumer made as faust makes one, assigned every partition
+    at its end and past its first fetch (recorded in `sent`)."""
+    topic = f"visitflow.test-fetching-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, partitions, 1)])
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, fetch_max_wait_ms=FAUST_WAIT_MS)
+    assigned = [TopicPartition(topic, n) for n in range(partitions)]
+    await producer.start()
+    try:
+        consumer.assign(assigned)
+        await consumer.start()
+        await consumer.seek_to_end(*assigned)
+        await eventually_async(lambda: len(sent) > 0, what="a first fetch")
+        yield topic, producer, consumer
+    finally:
+        await consumer.stop()
+        await producer.stop()
+        await admin.delete_topics([topic])
+        await admin.close()
+
+
 async def _fetches_of_a_consumer(bootstrap: str, sent: Sent) -> float:
     """A consumer of four partitions, made as faust makes one. Records arrive on partitions 0, 1 and,
     later, 3; it reads only partition 0, as faust reads its topics but not its tables' changelogs once
     they are recovered. Returns its prefetch backoff."""
-    topic = f"visitflow.test-fetching-{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    await admin.create_topics([NewTopic(topic, 4, 1)])
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, fetch_max_wait_ms=FAUST_WAIT_MS)
-    read, unread, quiet, late = (TopicPartition(topic, n) for n in range(4))
-    await producer.start()
-    try:
-        consumer.assign([read, unread, quiet, late])
-        await consumer.start()
+    async with _a_new_topic(bootstrap, 4, sent) as (topic, producer, consumer):
+        read, unread, _quiet, late = (TopicPartition(topic, n) for n in range(4))
         fetcher = consumer._fetcher
-        await consumer.seek_to_end(read, unread, quiet, late)
-        await eventually_async(lambda: len(sent) > 0, what="a first fetch")
 
         await producer.send_and_wait(topic, b"1", partition=0)
         await producer.send_and_wait(topic, b"1", partition=1)
@@ -79,11 +97,6 @@ async def _fetches_of_a_consumer(bootstrap: str, sent: Sent) -> float:
         await eventually_async(lambda: read in fetcher._records, what="partition 0 fetched, not held back")
         assert 3 not in sent[-1][0]  # the unread record is kept, so its partition is not fetched again
         return backoff
-    finally:
-        await consumer.stop()
-        await producer.stop()
-        await admin.delete_topics([topic])
-        await admin.close()
 
 
 def _fetches(system: System, sent: Sent) -> float:
@@ -118,29 +131,12 @@ def test_a_consumer_fetches_briefly_only_while_records_it_reads_wait(
 
 async def _gathered(bootstrap: str, sent: list[tuple[int, int]]) -> None:
     """A consumer of two partitions, made as faust makes one, reads a record from each."""
-    topic = f"visitflow.test-gathering-{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    await admin.create_topics([NewTopic(topic, 2, 1)])
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, fetch_max_wait_ms=FAUST_WAIT_MS)
-    partitions = [TopicPartition(topic, n) for n in range(2)]
-    await producer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.start()
-        await consumer.seek_to_end(*partitions)
-        await eventually_async(lambda: len(sent) > 0, what="a first fetch")
+    async with _a_new_topic(bootstrap, 2, sent) as (topic, producer, consumer):
         for partition in (0, 1):
             await producer.send_and_wait(topic, b"1", partition=partition)
         taken: set[TopicPartition] = set()
         while len(taken) < 2:  # far fewer bytes than a fetch waits for: each comes after the wait
             taken |= set(await consumer.getmany(timeout_ms=5000))
-    finally:
-        await consumer.stop()
-        await producer.stop()
-        await admin.delete_topics([topic])
-        await admin.close()
 
 
 def test_a_gathering_consumer_lets_the_broker_gather_each_fetch_for_a_bounded_time(
