@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 from visitflow_devstack.paths import kafka_libs, root
+from visitflow_platform.heap import freeze_startup_objects, keep_survivors_frozen
 
 from .harness import Bench, country_stack
 from .report import write_report
@@ -172,10 +173,14 @@ async def main_async(args: argparse.Namespace) -> int:
         stack.start_services()
         results["startup_s"] = round(time.perf_counter() - started, 1)
         bench = Bench(stack, problems=problems)
+        # the load generator's own full collections would stop its clock as a worker's did
+        freeze_startup_objects()
+        upkeep = asyncio.create_task(keep_survivors_frozen())
         try:
             await ONLY.get(args.only, suite)(bench, args.quick, results)
             results["suite_s"] = round(time.perf_counter() - started, 1)
         finally:
+            upkeep.cancel()
             await bench.close()
     finally:
         stack.stop()

@@ -1,9 +1,12 @@
+import asyncio
 import gc
 import weakref
 from collections.abc import Iterator
 
+import faust
 import pytest
 from visitflow_platform.heap import SurvivorFreezer, freeze_startup_objects
+from visitflow_platform.streams import keep_heap_frozen
 
 
 @pytest.fixture
@@ -69,3 +72,19 @@ def test_a_refresh_collects_cycles_that_became_garbage_while_frozen() -> None:
     assert freezer.tick(901) == "refreshed"
     assert gone() is None
     assert gc.get_freeze_count() > 0
+
+
+@pytest.mark.usefixtures("unfrozen")
+async def test_a_worker_keeps_what_outlives_each_full_collection_frozen() -> None:
+    upkeep = keep_heap_frozen(faust.Service())
+    await asyncio.sleep(0)  # the worker runs on
+    try:
+        at_start = gc.get_freeze_count()
+        assert at_start > 0
+        tables = [[f"visit {number}"] for number in range(10_000)]  # grown after start-up
+        gc.collect()
+        await asyncio.sleep(1.5)  # the upkeep looks every second
+        assert gc.get_freeze_count() >= at_start + len(tables)
+        assert not _tracked(tables)
+    finally:
+        upkeep.cancel()

@@ -9,7 +9,8 @@ nothing refers to them any more.
 An API serving live streams keeps growing a second kind of long-lived object: each open stream holds
 about 290 (its task, coroutines, cancel scopes). With 5,000 streams a full collection walks 1.4 million
 objects and stops the event loop for about 0.7 s, and Python runs one each time the heap has grown
-by a quarter: eleven while the streams of a waiting-room fleet connect. What outlived a full
+by a quarter: eleven while the streams of a waiting-room fleet connect. A worker's tables grow all
+day in the same way, and the rebuild from Kafka keeps every event it reads. What outlived a full
 collection is frozen too, so the next ones walk only what is newer; every `refresh_s` everything is
 unfrozen and collected once, so cycles left by closed streams are not kept for longer than that
 (docs/decisions/garbage-collection.md).

@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 from kafka.errors import KafkaError
 from visitflow_events import DeadLetter, Message, UndecodableMessage, decode
 
-from .heap import freeze_startup_objects
+from .heap import freeze_startup_objects, keep_survivors_frozen
 from .heartbeats import HEARTBEAT_TTL_S, heartbeat_key, worker_id
 from .library_gaps import Fetching, tune_fetching
 from .settings import ServiceSettings
@@ -276,10 +276,23 @@ def install_read_model_healer(
 
 
 class _Worker(faust.Worker):
+    async def on_start(self) -> None:
+        await super().on_start()
+        keep_heap_frozen(self)
+
     async def on_startup_finished(self) -> None:
-        """Once the tables are recovered: they and the imports are kept out of later collections."""
+        """Once the tables are recovered: they are kept out of later collections at once."""
         await super().on_startup_finished()
         freeze_startup_objects()
+
+
+def keep_heap_frozen(service: faust.Service) -> asyncio.Future[Any]:
+    """The imports are kept out of later collections, and so is what outlives a full collection, for
+    as long as `service` runs: the tables as they are recovered, and as they grow all day. Walked by
+    every full collection, they stopped a worker for up to a second every few seconds under load
+    (`heap.keep_survivors_frozen`)."""
+    freeze_startup_objects()
+    return service.add_future(keep_survivors_frozen())
 
 
 def run_worker(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from datetime import date
 from uuid import UUID
@@ -29,6 +30,7 @@ from visitflow_events import (
     decode,
 )
 from visitflow_offices import business_date
+from visitflow_platform.heap import SurvivorFreezer
 from visitflow_platform.live import LiveFeed, Outgoing
 from visitflow_platform.redis_client import redis_client
 
@@ -39,6 +41,7 @@ from . import projection
 from .frames import SCOPE, snapshot_frame
 
 log = logging.getLogger(__name__)
+FREEZE_EVERY = 1000  # events folded between two looks for a full collection's survivors
 
 
 def replay(settings: QueueSettings) -> tuple[dict[str, OfficeQueue], dict[str, DayBook]]:
@@ -65,7 +68,10 @@ def replay(settings: QueueSettings) -> tuple[dict[str, OfficeQueue], dict[str, D
         replayed = 0
         seen: set[UUID] = set()
         remaining = {tp for tp in partitions if end[tp] > 0}
+        # what is read and folded is kept to the end: each full collection walked all of it again
+        freezer = SurvivorFreezer(refresh_s=math.inf, now=0.0)
         while remaining:
+            freezer.tick(0.0)
             batch = consumer.poll(timeout_ms=1000)
             for tp, records in batch.items():
                 for record in records:
@@ -87,7 +93,9 @@ def replay(settings: QueueSettings) -> tuple[dict[str, OfficeQueue], dict[str, D
         latest = {(e.office_id, e.booking_id): e for e in sorted(bookings, key=lambda e: e.occurred_at)}
         for event in latest.values():  # a booking as it last stood, on the day it is now on
             _on_day(days, event.office_id, event.business_date).append(event)
-        for event in events[settings.topics.visits]:
+        for number, event in enumerate(events[settings.topics.visits]):
+            if number % FREEZE_EVERY == 0:
+                freezer.tick(0.0)
             state = states.get(event.office_id) or OfficeQueue(office_id=event.office_id)
             states[event.office_id] = evolve(state, event, settings.offices.timezone)
             if isinstance(event, VisitorCheckedIn | AppointmentMissed):
