@@ -1,14 +1,15 @@
 """What the mandated libraries cost per check-in on this machine with none of the system's own work.
 
-    .venv/bin/python -m bench.library_floor [--rate 200] [--seconds 30] [--linger-ms 0]
+    .venv/bin/python -m bench.library_floor [--rate 200] [--seconds 30] [--linger-ms 0] [--gathering-sinks]
 
 The pipeline's shape, each part on the libraries and settings the system runs with, doing nothing
 else: an HTTP endpoint (FastAPI on uvicorn, uvloop and httptools) that hands a 400-byte record to
 kafka-python's producer (`acks=all`, idempotent) and answers once the broker acknowledged it; a faust
 worker in the queue worker's place that takes each batch (`take_batches`, fetching `PROMPT`) and
 publishes one record for each record taken, awaiting the acknowledgements; and two faust workers in
-the notify and metrics workers' places that take each batch of those (`STEADY`, `GATHERING`) and do
-nothing with it. No Redis, no tables, no decoding, no second record per check-in on any topic: every
+the notify and metrics workers' places that take each batch of those (`STEADY`, `GATHERING`; both
+`GATHERING` with `--gathering-sinks`) and do nothing with it. `--linger-ms` sets every producer's
+linger. No Redis, no tables, no decoding, no second record per check-in on any topic: every
 hop the system has besides these only adds to the figure. The development broker runs on the bench's
 Kafka port (so not while `make bench` runs).
 
