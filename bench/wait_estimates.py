@@ -2,7 +2,7 @@
 and queue APIs, Kafka, Redis) and compares each visitor's estimate given at check-in with the wait they
 had until first called.
 
-    .venv/bin/python bench/wait_estimates.py [--speed 75] [--events run.json]
+    .venv/bin/python -m bench.wait_estimates [--speed 75] [--events run.json]
 
 The days, all Monday 2026-11-23 (each office plays its own):
 - `halden_drop_in`: NAV Halden's drop-in day (100 drop-ins, 44 % documents or case status, 09-15, four rooms);
@@ -33,8 +33,11 @@ queue worker's forecast is without the day's bookings; with `--without until`, a
 before it expected a room closed until a time back then; with `--knowing arrivals` or `--knowing pace`,
 given from the day itself what no quote can know: a bound to judge the model by, not a model; with
 `--history WEEKS`, each office given that many past Mondays as the simulator plans them, the past days
-whose arrivals per line and hour the estimator learns, which a played day from a fresh system has
-none of). A report, not a test: nothing here fails on a number.
+whose arrivals per line and hour and conversations per reason and line the estimator learns, which a
+played day from a fresh system has none of). `--bound REPLAYS` rescores instead what no estimator can
+beat (`wait_bound`). `--draw N` plays or rescores other draws of the same days (each seed plus N), so
+that a change is judged on days it was not made on. A report, not a test: nothing here fails on a
+number.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ import argparse
 import asyncio
 import contextlib
 import heapq
+import math
 import os
 import statistics
 import time
@@ -77,10 +81,13 @@ from visitflow_platform.auth import Role, issue_token
 from visitflow_platform.settings import ServiceSettings
 from visitflow_queue.domain.appointments import DayBook, arrive, book
 from visitflow_queue.domain.estimates import HORIZON, RATE_WINDOW, Expected, Wait, _office, forecast
-from visitflow_queue.domain.history import ArrivalHistory, folded
-from visitflow_queue.domain.state import OfficeQueue, evolve
+from visitflow_queue.domain.history import ArrivalHistory, TalkHistory, folded, talks_folded
+from visitflow_queue.domain.state import RECENT_DURATIONS, OfficeQueue, evolve
+from visitflow_simulator.hosts import conversation, hosts_seed
 from visitflow_simulator.plan import Arrival, plan_day
 from visitflow_simulator.runner import OfficeSimulation
+
+from bench import wait_bound
 
 RESULTS = Path(__file__).parent / "results" / "wait_estimates.json"
 START = datetime(2026, 11, 23, 8, 0, tzinfo=OSLO)  # a Monday
@@ -294,26 +301,44 @@ class Hindsight:
         return played.play(state.waiting(), {event.visit_id})[event.visit_id]
 
 
-def past_days(offices: OfficeDirectory, weeks: int) -> dict[str, ArrivalHistory]:
+def past_days(offices: OfficeDirectory, weeks: int) -> dict[str, tuple[ArrivalHistory, TalkHistory]]:
     """Each day's office with a history of the `weeks` same weekdays before it, as the simulator plans
     them (other draws of the office's day: its figures, not the recorded day's arrivals), each
     arrival counted on the line the check-in gives it, those steered away at the door and the booked
-    who never come left out."""
+    who never come left out; and of those days' conversations, each as long as the simulator's hosts
+    would hold it (`hosts.conversation`, to the whole minute of their looks, as the queue records it),
+    each reason's and line's last `RECENT_DURATIONS` of the day."""
     result = {}
     for day in DAYS.values():
         office = offices.office(day.office_id)
         assert office is not None
-        history = ArrivalHistory()
+        history, talks = ArrivalHistory(), TalkHistory()
         for week in range(weeks, 0, -1):
             past = START.date() - timedelta(weeks=week)
             counts: dict[str, dict[int, int]] = {}
-            for arrival in plan_day(office, past, day.seed, zone=offices.timezone):
+            reasons: dict[str, list[int]] = {}
+            lines: dict[str, list[int]] = {}
+            planned = plan_day(office, past, day.seed, zone=offices.timezone)
+            for number, arrival in enumerate(planned):
                 if arrival.redirect_to is None and arrival.comes:
-                    hours = counts.setdefault(office.line_for(arrival.kind, arrival.reason).id, {})
+                    line_id = office.line_for(arrival.kind, arrival.reason).id
+                    hours = counts.setdefault(line_id, {})
                     hour = arrival.at.astimezone(offices.timezone).hour
                     hours[hour] = hours.get(hour, 0) + 1
+                    if arrival.shows_up:
+                        held = conversation(
+                            hosts_seed(day.office_id, day.seed), f"{past}:{number}", arrival.reason.value
+                        )
+                        seconds = math.ceil(held.minutes) * 60
+                        reasons.setdefault(arrival.reason.value, []).append(seconds)
+                        lines.setdefault(line_id, []).append(seconds)
             history = folded(history, past, counts)
-        result[day.office_id] = history
+            talks = talks_folded(
+                talks,
+                {k: v[-RECENT_DURATIONS:] for k, v in reasons.items()},
+                {k: v[-RECENT_DURATIONS:] for k, v in lines.items()},
+            )
+        result[day.office_id] = (history, talks)
     return result
 
 
@@ -322,7 +347,7 @@ def rescored(
     offices: OfficeDirectory,
     without: frozenset[str] = frozenset(),
     knowing: frozenset[str] = frozenset(),
-    history: dict[str, ArrivalHistory] | None = None,
+    history: dict[str, tuple[ArrivalHistory, TalkHistory]] | None = None,
 ) -> dict[str, list[Quote]]:
     """Each day's quotes again, from its recorded events, with the estimator as it is now: each office's
     queue and bookings of the day folded event by event (`evolve`, `book`, `arrive`), and each visitor's
@@ -347,8 +372,10 @@ def rescored(
             days[event.office_id] = (
                 book(day, event) if isinstance(event, AppointmentEvent) else arrive(day, event)
             )
-        known = (history or {}).get(event.office_id, ArrivalHistory())
-        state = states.get(event.office_id) or OfficeQueue(office_id=event.office_id, history=known)
+        known, talks = (history or {}).get(event.office_id, (ArrivalHistory(), TalkHistory()))
+        state = states.get(event.office_id) or OfficeQueue(
+            office_id=event.office_id, history=known, talks=talks
+        )
         state = evolve(state, event, offices.timezone)
         states[event.office_id] = state
         if isinstance(event, VisitorQueued):
@@ -363,6 +390,37 @@ def rescored(
             event = event.model_copy(update={"estimated_wait_s": wait.expected_s, **told})
         replayed.append(event)
     return {name: quotes(replayed, day.office_id) for name, day in DAYS.items()}
+
+
+def bounded(events: list[Event], offices: OfficeDirectory, replays: int, step: timedelta) -> dict[str, Any]:
+    """What no estimator can beat on each day (`wait_bound`), per line and `all`, over `replays`
+    replays of each quote; and how far a replay with the day's own conversations is from what happened
+    (`own_replay_max_diff_min`, its largest difference from a visitor's actual wait)."""
+    ordered = in_order(events)
+    result: dict[str, Any] = {}
+    for name, spec in DAYS.items():
+        office = offices.office(spec.office_id)
+        if office is None:
+            continue
+        own = [event for event in ordered if event.office_id == spec.office_id]
+        day = wait_bound.Day.read(own)
+        states: list[tuple[OfficeQueue, VisitorQueued]] = []
+        state = OfficeQueue(office_id=spec.office_id)
+        for event in own:
+            state = evolve(state, event, offices.timezone)
+            if isinstance(event, VisitorQueued):
+                states.append((state, event))
+        found = wait_bound.spreads(states, office, day, replays, step)
+        lines = sorted({spread.line_id for spread in found})
+        seed = hosts_seed(spec.office_id, spec.seed)
+        result[name] = {
+            "own_replay_max_diff_min": round(wait_bound.own_replay_error(states, office, day, seed, step), 2),
+            "lines": {
+                line: wait_bound.summary([s for s in found if line in ("all", s.line_id)])
+                for line in [*lines, "all"]
+            },
+        }
+    return {"days": result, "replays": replays}
 
 
 def report(played: dict[str, list[Quote]], details: Path | None) -> dict[str, Any]:
@@ -413,12 +471,34 @@ def main() -> None:
         metavar="WEEKS",
         help="when rescoring, give each office that many past weeks' same weekday (`past_days`)",
     )
+    parser.add_argument(
+        "--bound",
+        type=int,
+        default=0,
+        metavar="REPLAYS",
+        help="when rescoring, instead: what no estimator can beat, over that many replays of each quote "
+        "(`wait_bound`)",
+    )
+    parser.add_argument(
+        "--draw",
+        type=int,
+        default=0,
+        metavar="N",
+        help="play or rescore other draws of the same days (each day's seed plus N), to judge a model "
+        "change on days it was not made on; a play of them writes no results",
+    )
     args = parser.parse_args()
-    if (args.knowing or args.without or args.history) and not args.rescore:
-        parser.error("--knowing, --without and --history apply to --rescore")
+    if args.draw:
+        DAYS.update({name: replace(day, seed=day.seed + args.draw) for name, day in DAYS.items()})
+    if (args.knowing or args.without or args.history or args.bound) and not args.rescore:
+        parser.error("--knowing, --without, --history and --bound apply to --rescore")
     if args.rescore:
         kept = decoded([v.encode() for v in orjson.loads(args.rescore.read_bytes())])
         offices = ServiceSettings(service_name="bench").offices
+        if args.bound:
+            bound = bounded(kept, offices, args.bound, timedelta(seconds=args.host_step))
+            print(orjson.dumps(bound, option=orjson.OPT_INDENT_2).decode())
+            return
         history = past_days(offices, args.history) if args.history else None
         played = rescored(kept, offices, frozenset(args.without), frozenset(args.knowing), history)
         result = report(played, args.details)
@@ -443,8 +523,9 @@ def main() -> None:
         args.events.write_bytes(orjson.dumps([v.decode() for v in values]))
     events = decoded(values)
     result = report({name: quotes(events, day.office_id) for name, day in DAYS.items()}, args.details)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    if not args.draw:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
 
 

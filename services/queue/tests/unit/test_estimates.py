@@ -20,6 +20,7 @@ from visitflow_queue.domain.appointments import Booked, DayBook, Status
 from visitflow_queue.domain.estimates import (
     HORIZON,
     LATE_BACK_S,
+    PAST_TALKS,
     STAFFING_HORIZON,
     TURNOVER_S,
     WALK_S,
@@ -34,11 +35,12 @@ from visitflow_queue.domain.estimates import (
     booked_arrivals,
     forecast,
     mean_service_seconds,
+    service_seconds,
     serving_rooms,
     staffing,
     wait_view,
 )
-from visitflow_queue.domain.history import ArrivalHistory, folded
+from visitflow_queue.domain.history import ArrivalHistory, TalkHistory, folded, talks_folded
 from visitflow_queue.domain.ordering import call_order_key
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
@@ -155,6 +157,20 @@ def test_the_office_turnover_and_walk_are_learned() -> None:
 
     # the seventh waits for a room's second round: one more walk, and two turnovers
     assert slow_wait - quick_wait == (240 - WALK_S) + 2 * (300 - TURNOVER_S)
+
+
+def test_a_reasons_conversation_takes_what_the_offices_past_days_say_until_todays_weigh_in() -> None:
+    past = talks_folded(TalkHistory(), {"case_status": [600]}, {"drop_in": [900]})
+    state = arrive(OfficeQueue(office_id="loten"), arrival(-1)).model_copy(update={"talks": past})
+
+    assert service_seconds(state, OFFICE, "drop_in", Reason.CASE_STATUS) == 600  # not the default 720
+    assert mean_service_seconds(state, OFFICE, "drop_in") == 900  # an expected arrival's, reason unknown
+    assert service_seconds(state, OFFICE, "drop_in", Reason.DELIVER_DOCUMENTS) == 900  # no past: the line's
+
+    today = state.model_copy(update={"reason_seconds": {"case_status": [300, 300, 300]}})
+    # the past days' mean counts as PAST_TALKS of today's
+    expected = (3 * 300 + PAST_TALKS * 600) / (3 + PAST_TALKS)
+    assert service_seconds(today, OFFICE, "drop_in", Reason.CASE_STATUS) == pytest.approx(expected)
 
 
 def test_conversation_length_by_reason() -> None:

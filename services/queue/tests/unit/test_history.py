@@ -1,4 +1,5 @@
-"""The office's arrivals by weekday, line and hour, learned from its own days (`history`)."""
+"""The office's arrivals by weekday, line and hour, and its conversations' lengths by reason and line,
+learned from its own days (`history`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from visitflow_events import OfficeDayClosed, Reason, VisitKind, VisitorCheckedIn
 from visitflow_offices import OSLO, Office, load_offices
 from visitflow_queue.domain import OfficeQueue, check_in, fold
-from visitflow_queue.domain.history import HISTORY_DAYS, ArrivalHistory, folded
+from visitflow_queue.domain.history import HISTORY_DAYS, ArrivalHistory, TalkHistory, folded, talks_folded
 
 CONFIG = Path(__file__).resolve().parents[4] / "deploy" / "config" / "offices.yaml"
 
@@ -129,16 +130,53 @@ def test_a_day_counted_only_in_part_is_not_learned() -> None:
     assert later.whole_day
 
 
+def test_the_days_last_conversations_join_the_history_by_reason_and_line_when_the_next_begins() -> None:
+    monday = datetime(2026, 11, 23, 11, 10, tzinfo=UTC)
+    state = arrive(OfficeQueue(office_id="loten"), monday).model_copy(
+        update={
+            "reason_seconds": {"case_status": [300, 500]},
+            "service_seconds": {"drop_in": [300, 500, 700]},
+        }
+    )
+    assert state.talks == TalkHistory()
+
+    tuesday = arrive(state, monday + timedelta(days=1))
+    assert tuesday.reason_seconds == {}  # today's own start afresh
+    assert tuesday.talks.reason("case_status") == 400.0
+    assert tuesday.talks.line("drop_in") == 500.0
+    assert tuesday.talks.reason("deliver_documents") is None
+
+    talked = tuesday.model_copy(update={"reason_seconds": {"deliver_documents": [200]}})
+    wednesday = arrive(talked, monday + timedelta(days=2))
+    assert wednesday.talks.reason("case_status") == 400.0  # none that day: its mean stays
+    assert wednesday.talks.reason("deliver_documents") == 200.0
+
+
+def test_the_first_days_conversations_are_averaged_then_the_newest_weighs_as_one_of_four() -> None:
+    talks = TalkHistory()
+    for seconds in (400, 800):
+        talks = talks_folded(talks, {"case_status": [seconds]}, {})
+    assert talks.reasons["case_status"] == (600.0, 2)
+    for _ in range(HISTORY_DAYS):
+        talks = talks_folded(talks, {"case_status": [600]}, {})
+    assert talks.reasons["case_status"] == (600.0, HISTORY_DAYS)
+    talks = talks_folded(talks, {"case_status": [1000]}, {})
+    assert talks.reason("case_status") == 600 + (1000 - 600) / HISTORY_DAYS
+
+
 def test_the_history_survives_the_changelog() -> None:
     state = arrive(OfficeQueue(office_id="loten"), datetime(2026, 11, 16, 11, 10, tzinfo=UTC))
     state = arrive(state, datetime(2026, 11, 23, 11, 10, tzinfo=UTC))
     state = arrive(state, datetime(2026, 11, 30, 11, 10, tzinfo=UTC))
     assert state.history.days
 
+    state = state.model_copy(update={"talks": talks_folded(TalkHistory(), {"case_status": [420]}, {})})
+
     stored = OfficeQueue.model_validate_json(state.model_dump_json())
 
     assert stored == state
     assert stored.history.per_hour(0, "drop_in", 12) == 1.0
+    assert stored.talks.reason("case_status") == 420.0
 
 
 def _day_closed(at: datetime) -> dict[str, object]:

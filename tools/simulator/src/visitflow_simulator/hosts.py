@@ -8,7 +8,7 @@ moment earlier or later, the same visitor still talks as long and leaves the sam
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +48,14 @@ class Conversation:
     outcome: Outcome
 
 
+Talk = Callable[[dict[str, Any]], Conversation]  # a visit's conversation, given its entry in the live list
+
+
+def hosts_seed(office_id: str, seed: int) -> str:
+    """The seed of an office's conversations (`conversation`) in a simulation of that seed."""
+    return f"hosts:{office_id}:{seed}"
+
+
 def conversation(seed: str, ticket: str, reason: str) -> Conversation:
     """How long a visitor's conversation lasts (0.6 to 1.6 times its reason's typical length) and how it
     ends: drawn from the seed and the ticket, so the same visitor of the same day always gets the same."""
@@ -65,12 +73,13 @@ def next_actions(
     calls_before_no_show: int = 3,
     since: Mapping[str, datetime] | None = None,
     walk_minutes: float = 1.5,
+    talk: Talk | None = None,
 ) -> list[Action]:
     """Hosts call the next visitor to every free room; called visitors walk in (or never come: they are
     recalled, and marked as no-shows once called as often as the office allows); conversations end
-    after their `conversation`'s length with its outcome. Walks and conversations count from `since`
-    (a visit's last call or start as the hosts reckon it) where it knows the visit, else from the
-    snapshot's stamps."""
+    after their length with their outcome (`talk`: the visit's `conversation` of the seed, unless
+    told). Walks and conversations count from `since` (a visit's last call or start as the hosts
+    reckon it) where it knows the visit, else from the snapshot's stamps."""
     since = since or {}
     actions: list[Action] = []
     for visit in snapshot.get("called", []):
@@ -83,9 +92,13 @@ def next_actions(
         elif waited >= walk_minutes:
             actions.append(Action(f"visits/{visit_id}/start"))
     for visit in snapshot.get("in_service", []):
-        talk = conversation(seed, visit.get("ticket", visit["visit_id"]), visit["reason"])
-        if _minutes_since(since.get(visit["visit_id"]) or visit.get("started_at"), now) >= talk.minutes:
-            actions.append(Action(f"visits/{visit['visit_id']}/complete", {"outcome": talk.outcome.value}))
+        held = (
+            talk(visit)
+            if talk is not None
+            else conversation(seed, visit.get("ticket", visit["visit_id"]), visit["reason"])
+        )
+        if _minutes_since(since.get(visit["visit_id"]) or visit.get("started_at"), now) >= held.minutes:
+            actions.append(Action(f"visits/{visit['visit_id']}/complete", {"outcome": held.outcome.value}))
     waiting = len(snapshot.get("waiting", []))
     for room in snapshot.get("rooms", []):
         if (

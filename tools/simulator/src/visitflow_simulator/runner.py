@@ -23,7 +23,7 @@ import httpx
 from visitflow_offices import Clock, Office, business_date
 from visitflow_platform.ids import uuid7
 
-from .hosts import next_actions
+from .hosts import hosts_seed, next_actions
 from .plan import Arrival, booking_reference, plan_day
 
 log = logging.getLogger("visitflow.simulator")
@@ -172,7 +172,7 @@ class OfficeSimulation:
         walks and conversations from the looks at which they called and started them (`since`), not
         from the system's stamps, which come a moment later or earlier with the machine's pace. A look
         the machine was too slow for is made late, never left out."""
-        seed = f"hosts:{self.office.id}:{self.seed}"
+        seed = hosts_seed(self.office.id, self.seed)
         calls = self.office.policy.no_show_after_calls
         since: dict[str, datetime] = {}
         look = self._next_look()

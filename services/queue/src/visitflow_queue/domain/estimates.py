@@ -63,6 +63,7 @@ HORIZON = timedelta(hours=8)  # no estimate beyond
 LATE_BACK_S = 60  # a room still closed after the time its host said is expected back this soon
 EARLY_S = 5 * 60  # a booked visitor checks in this long before their start, before three have today
 EARLINESS_KEPT = 20  # the day's latest booked arrivals whose earliness spreads a booking's expected one
+PAST_TALKS = 10  # the past days' mean conversation of a reason or line counts as this many of today's
 
 
 class Wait(NamedTuple):
@@ -114,15 +115,31 @@ def _mean(recent: list[int] | None, default: float) -> float:
     return statistics.fmean(recent) if recent else default
 
 
+def _learned(recent: list[int] | None, past: float | None, default: float) -> float:
+    """Today's recent conversations' mean, the past days' counting as `PAST_TALKS` of them; before
+    either is known, `default`."""
+    if past is None:
+        return _mean(recent, default)
+    recent = recent or []
+    return (sum(recent) + PAST_TALKS * past) / (len(recent) + PAST_TALKS)
+
+
 def mean_service_seconds(state: OfficeQueue, office: Office, line_id: str) -> float:
-    """A line's recent conversation length, or the office's default before it has any today."""
-    return _mean(state.service_seconds.get(line_id), office.policy.default_service_minutes * 60.0)
+    """A line's conversation length: its recent ones today and its past days' (`history.TalkHistory`),
+    or the office's default before it has either."""
+    default = office.policy.default_service_minutes * 60.0
+    return _learned(state.service_seconds.get(line_id), state.talks.line(line_id), default)
 
 
 def service_seconds(state: OfficeQueue, office: Office, line_id: str, reason: Reason | None) -> float:
-    """A visitor's expected conversation length: the recent ones for their reason, else their line's."""
-    recent = state.reason_seconds.get(reason.value) if reason is not None else None
-    return _mean(recent, mean_service_seconds(state, office, line_id))
+    """A visitor's expected conversation length: their reason's, today's and the past days', else their
+    line's."""
+    if reason is None:
+        return mean_service_seconds(state, office, line_id)
+    recent, past = state.reason_seconds.get(reason.value), state.talks.reason(reason.value)
+    if not recent and past is None:
+        return mean_service_seconds(state, office, line_id)
+    return _learned(recent, past, 0.0)
 
 
 def _spread(state: OfficeQueue, line_id: str) -> float:

@@ -45,7 +45,7 @@ from visitflow_events import (
 from visitflow_offices import OSLO
 from visitflow_offices.model import UNDO_SECONDS_MAX
 
-from .history import ArrivalHistory, folded
+from .history import ArrivalHistory, TalkHistory, folded, talks_folded
 
 RECENT_DURATIONS = 10
 ARRIVALS_WINDOW = timedelta(hours=1)  # the check-ins kept per line, for the running arrival rate
@@ -136,6 +136,9 @@ class OfficeQueue(BaseModel):
     )
     history: ArrivalHistory = Field(
         default_factory=ArrivalHistory, description="the past days' check-ins, kept across days"
+    )
+    talks: TalkHistory = Field(
+        default_factory=TalkHistory, description="the past days' conversation lengths, kept across days"
     )
     removed: dict[UUID, Removal] = Field(default_factory=dict, description="the last minutes' removals")
     follow_ups: dict[UUID, FollowUp] = Field(default_factory=dict, description="kept across days")
@@ -324,7 +327,8 @@ def _settled(state: OfficeQueue, visit_id: UUID) -> OfficeQueue:
 
 def new_day(state: OfficeQueue, day: date) -> OfficeQueue:
     """A new business day: nothing of the old one but the follow-ups and the history of arrivals, which
-    the old day's check-ins join if it was counted whole."""
+    the old day's check-ins join if it was counted whole, and of conversations, which its last
+    conversations join."""
     history = state.history
     if state.business_date is not None and state.whole_day and state.hourly_arrivals:
         history = folded(history, state.business_date, state.hourly_arrivals)
@@ -334,6 +338,7 @@ def new_day(state: OfficeQueue, day: date) -> OfficeQueue:
         whole_day=state.business_date is not None,
         follow_ups=state.follow_ups,
         history=history,
+        talks=talks_folded(state.talks, state.reason_seconds, state.service_seconds),
     )
 
 
