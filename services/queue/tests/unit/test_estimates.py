@@ -666,27 +666,29 @@ EARLIER = NOW - timedelta(hours=1)
 CAME = [booking(f"came-{m}", EARLIER, m) for m in (10, 5, 0)]  # the day's: 10, 5 and 0 minutes early
 
 
-def test_a_booking_is_spread_over_the_days_earliness_and_expected_once_a_whole_visitor_has_come() -> None:
+def test_a_booking_is_spread_over_the_days_earliness_and_the_kth_expected_at_k_less_a_half() -> None:
     # three bookings at 13:00; the day's three booked visitors came 10, 5 and 0 minutes early and none
     # missed, so one in five is taken not to come ((0 + 1) / (3 + 2)): each booking has 4/15 of a
-    # visitor at 12:50, 12:55 and 13:00; a whole visitor by 12:55, a second by 13:00 (of 2.4)
+    # visitor at 12:50, 12:55 and 13:00; 0.8 by 12:50, 1.6 by 12:55, 2.4 by 13:00 (short of 2.5)
     at_one = NOW + timedelta(minutes=30)
     day = day_of(*CAME, booking("a", at_one), booking("b", at_one), booking("c", at_one))
 
     expected = booked_arrivals(day, OFFICE, NOW)
 
     assert [(e.at, e.line_id, e.appointment_at) for e in expected] == [
+        (20 * 60.0, "appointment", at_one),
         (25 * 60.0, "appointment", at_one),
-        (30 * 60.0, "appointment", at_one),
     ]
 
 
-def test_a_booked_visitor_later_than_the_days_usual_is_not_expected_at_once() -> None:
+def test_a_booked_visitor_later_than_the_days_usual_is_expected_mid_grace_if_more_likely_than_not() -> None:
     # a booking at 12:25, five minutes ago, later than every booked visitor of the day: it may still
-    # come (within the grace period) or not at all, so less than a visitor is expected and none takes
-    # a room in the play, even on a day none has missed yet
+    # come (within the grace period, to 12:40) or not at all. On a day none has missed, more likely
+    # than not: expected halfway to the grace period's end (12:35), not at once; on a day one of four
+    # settled was missed, less likely: not expected
     late = booking("late", NOW - timedelta(minutes=5))
-    assert booked_arrivals(day_of(*CAME, late), OFFICE, NOW) == []
+    grace_s = OFFICE.policy.appointment_grace_minutes * 60.0
+    assert [e.at for e in booked_arrivals(day_of(*CAME, late), OFFICE, NOW)] == [(grace_s - 5 * 60) / 2]
     assert booked_arrivals(day_of(*CAME, late, missed=1), OFFICE, NOW) == []
 
     state, visit_ids = with_waiting(1)
@@ -696,8 +698,8 @@ def test_a_booked_visitor_later_than_the_days_usual_is_not_expected_at_once() ->
 def test_the_days_bookings_replace_the_appointment_lines_running_rate() -> None:
     # three rooms in conversation and three drop-ins waiting: each is called as the three rooms come
     # free; two appointments booked for 12:40, their visitors expected at 12:35 (1.6 of them: one in
-    # five taken not to come), so one goes before the drop-ins and the last drop-in waits for a room's
-    # next conversation
+    # five taken not to come, so both), so they go before the drop-ins and the last drop-in waits for
+    # a room's next conversation
     state, visit_ids = with_waiting(6)
     state = in_rooms(state, visit_ids[:3])
     last = visit_ids[5]
@@ -708,7 +710,7 @@ def test_the_days_bookings_replace_the_appointment_lines_running_rate() -> None:
 
     with_booking = forecast(state, OFFICE, NOW, day=booked).visits[last].expected_s
 
-    assert [e.at for e in booked_arrivals(booked, OFFICE, NOW)] == [5 * 60.0]
+    assert [e.at for e in booked_arrivals(booked, OFFICE, NOW)] == [5 * 60.0, 5 * 60.0]
     assert rooms_free == DEFAULT_S + TURNOVER_S
     assert with_booking > rooms_free + DEFAULT_S
 
@@ -776,9 +778,9 @@ def test_one_play_with_the_joiners_taking_no_room_gives_each_its_own_plays_call(
 
 
 def test_a_booked_visitor_expected_early_waits_from_their_start_behind_an_earlier_appointment() -> None:
-    """Two bookings at 12:45 make one booked visitor expected at 12:40 (the day's earliness); the room
-    comes free at 12:41:30 and goes to the visitor waiting for 12:42, whose appointment is earlier
-    than the expected one's, not to the one who came earlier."""
+    """Two bookings at 12:45 make booked visitors expected at 12:35 and 12:45 (the day's earliness);
+    the room comes free at 12:41:30 and goes to the visitor waiting for 12:42, whose appointment is
+    earlier than the expected ones', not to the one who came earlier."""
     waiting = OpenVisit(
         visit_id=uuid4(),
         ticket="T-001",
@@ -795,7 +797,10 @@ def test_a_booked_visitor_expected_early_waits_from_their_start_behind_an_earlie
     state = state.model_copy(update={"visits": {**state.visits, waiting.visit_id: waiting}})
     starts = NOW + timedelta(minutes=15)
     day = day_of(*CAME, booking("one", starts), booking("two", starts))
-    assert [a.at for a in _office(state, OFFICE, NOW, OSLO, day).arrivals if a.appointment_at] == [600.0]
+    assert [a.at for a in _office(state, OFFICE, NOW, OSLO, day).arrivals if a.appointment_at] == [
+        300.0,
+        900.0,
+    ]
 
     assert forecast(state, OFFICE, NOW, OSLO, day).visits[waiting.visit_id].expected_s == 11 * 60 + TURNOVER_S
 

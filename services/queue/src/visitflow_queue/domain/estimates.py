@@ -551,9 +551,9 @@ def booked_arrivals(day: DayBook, office: Office, now: datetime) -> list[Expecte
     visitor as early as one of the day's would check in, of those still ahead, and the rest never (the
     share taken not to come). One later than every such moment but still within the grace period has one
     share, halfway to the grace period's end. The k-th expected arrival is when the shares, in time
-    order, reach k (a whole visitor, not k - 1/2 as in a steady stream), for the booking whose share
-    reaches it: a booked visitor takes a room in the play only once one has surely come, since one
-    expected too early takes the room a drop-in of the moment gets (docs/ESTIMATES.md)."""
+    order, reach k - 1/2, as in a steady stream (`Arrivals.times`), for the booking whose share reaches
+    it: a booked visitor is in the play once one is more likely to have come than not
+    (docs/ESTIMATES.md)."""
     offsets, missed = earliness(day)
     grace_s = office.policy.appointment_grace_minutes * 60.0
     each = (1.0 - missed) / len(offsets)
@@ -570,7 +570,7 @@ def booked_arrivals(day: DayBook, office: Office, now: datetime) -> list[Expecte
     total = 0.0
     for at, share, line_id, starts_at in sorted(shares, key=lambda s: s[0]):
         total += share
-        while total >= len(result) + 1.0 - 1e-9:  # thirds add up to a whole
+        while total >= len(result) + 0.5 - 1e-9:  # shares in thirds or fifths reach it only nearly
             result.append(Expected(at, line_id, VisitKind.APPOINTMENT, 0, starts_at))
     return result
 
