@@ -33,7 +33,7 @@ from visitflow_events import (
 )
 from visitflow_offices import Office
 from visitflow_queue.domain.estimates import rooms_in_service
-from visitflow_queue.domain.ordering import CallQueue, ranks_once
+from visitflow_queue.domain.ordering import CallQueue, Rank, ranks_once
 from visitflow_queue.domain.state import OfficeQueue, OpenVisit
 from visitflow_simulator.hosts import Action, Conversation, Talk, conversation, next_actions
 
@@ -67,10 +67,10 @@ class Day:
                 changes.append((event.occurred_at, event.room_id, isinstance(event, RoomClosed)))
         return cls(queued, first_calls, frozenset(no_shows), changes)
 
-    def later(self, now: datetime) -> list[OpenVisit]:
-        """The visitors queued after `now`, each as waiting from their check-in, in that order."""
-        after = sorted((q for q in self.queued if q.occurred_at > now), key=lambda q: q.checked_in_at)
-        return [
+    def after(self, now: datetime, office: Office) -> After:
+        """What happened after `now`, as a replay from then takes it."""
+        queued = sorted((q for q in self.queued if q.occurred_at > now), key=lambda q: q.checked_in_at)
+        later = [
             OpenVisit(
                 visit_id=q.visit_id,
                 ticket=q.ticket,
@@ -82,8 +82,24 @@ class Day:
                 counsellor_id=q.counsellor_id,
                 needs=q.needs,
             )
-            for q in after
+            for q in queued
         ]
+        return After(
+            arrivals=[(visit, ranks_once(office, visit)) for visit in later],
+            room_changes=[change for change in self.room_changes if change[0] > now],
+            no_shows=set(self.no_shows),
+        )
+
+
+@dataclass(frozen=True)
+class After:
+    """The rest of a day from a quote, worked out once for all its replays: the visitors queued
+    later (each waiting from their check-in, in that order, with their place in the call order), the
+    rooms closed and opened, and who never comes when called."""
+
+    arrivals: list[tuple[OpenVisit, tuple[Rank, Rank | None, int]]]
+    room_changes: list[tuple[datetime, str, bool]]
+    no_shows: set[str]
 
 
 def _look(stamp: datetime, step: timedelta) -> datetime:
@@ -179,16 +195,15 @@ def first_call(
     state: OfficeQueue,
     office: Office,
     now: datetime,
-    day: Day,
+    after: After,
     target: UUID,
     talk: Talk,
     step: timedelta = timedelta(minutes=1),
 ) -> datetime | None:
     """When `target` is first called, the office played from `state` at `now` by the hosts' rules,
-    looking every `step`, each conversation as long as `talk` says."""
+    with what happened `after`, looking every `step`, each conversation as long as `talk` says."""
     replay = _Replay.of(state, office, now, step)
-    later = day.later(now)
-    changes = [change for change in day.room_changes if change[0] > now]
+    later, changes = after.arrivals, after.room_changes
     arrived = changed = 0
     look = _look(now, step) + step
     calls = office.policy.no_show_after_calls
@@ -197,11 +212,12 @@ def first_call(
             _, room_id, closed = changes[changed]
             changed += 1
             (replay.closed.add if closed else replay.closed.discard)(room_id)
-        while arrived < len(later) and later[arrived].checked_in_at <= look:
-            replay.queue.add(later[arrived], *ranks_once(office, later[arrived]))
+        while arrived < len(later) and later[arrived][0].checked_in_at <= look:
+            visit, ranks = later[arrived]
+            replay.queue.add(visit, *ranks)
             arrived += 1
         snapshot = replay.snapshot()
-        for action in next_actions(snapshot, look, set(day.no_shows), "", calls, replay.since, talk=talk):
+        for action in next_actions(snapshot, look, after.no_shows, "", calls, replay.since, talk=talk):
             called = replay.act(action, look, (look - now).total_seconds())
             if called is not None and called.visit_id == target:
                 return look
@@ -253,21 +269,22 @@ class Spread:
 
 
 def _called(
-    states: Sequence[tuple[OfficeQueue, VisitorQueued]], day: Day
-) -> Iterator[tuple[OfficeQueue, VisitorQueued, float]]:
-    """The quotes (the state right after each visitor was queued) of those called, with the wait they
-    had, in minutes."""
+    states: Sequence[tuple[OfficeQueue, VisitorQueued]], office: Office, day: Day
+) -> Iterator[tuple[OfficeQueue, VisitorQueued, After, float]]:
+    """The quotes (the state right after each visitor was queued) of those called, with what happened
+    after and the wait they had, in minutes."""
     for state, queued in states:
         called = day.first_calls.get(queued.visit_id)
         if called is not None:
-            yield state, queued, (called - queued.checked_in_at).total_seconds() / 60
+            after = day.after(queued.occurred_at, office)
+            yield state, queued, after, (called - queued.checked_in_at).total_seconds() / 60
 
 
 def _wait(
-    state: OfficeQueue, office: Office, day: Day, queued: VisitorQueued, talk: Talk, step: timedelta
+    state: OfficeQueue, office: Office, after: After, queued: VisitorQueued, talk: Talk, step: timedelta
 ) -> float:
     """A visitor's wait in one replay from their quote, in minutes (`HORIZON` if never called)."""
-    call = first_call(state, office, queued.occurred_at, day, queued.visit_id, talk, step)
+    call = first_call(state, office, queued.occurred_at, after, queued.visit_id, talk, step)
     end = call if call is not None else queued.occurred_at + HORIZON
     return (end - queued.checked_in_at).total_seconds() / 60
 
@@ -281,14 +298,14 @@ def spreads(
 ) -> list[Spread]:
     """Each called visitor's waits over `replays` replays from their quote."""
     result = []
-    for state, queued, actual in _called(states, day):
+    for state, queued, after, actual in _called(states, office, day):
         elapsed = {
             str(v.visit_id): (queued.occurred_at - _look(v.started_at, step)).total_seconds() / 60
             for v in state.occupants().values()
             if v.started_at is not None
         }
         talks = [drawn(number, elapsed) for number in range(replays)]
-        waits = sorted(_wait(state, office, day, queued, talk, step) for talk in talks)
+        waits = sorted(_wait(state, office, after, queued, talk, step) for talk in talks)
         result.append(Spread(queued.line_id, actual, waits))
     return result
 
@@ -307,8 +324,8 @@ def own_replay_error(
         return conversation(seed, visit["ticket"], visit["reason"])
 
     differences = (
-        abs(_wait(state, office, day, queued, own, step) - actual)
-        for state, queued, actual in _called(states, day)
+        abs(_wait(state, office, after, queued, own, step) - actual)
+        for state, queued, after, actual in _called(states, office, day)
     )
     return max(differences, default=0.0)
 

@@ -73,8 +73,9 @@ def test_a_replay_calls_at_the_hosts_looks_after_each_walk_and_conversation() ->
         | {str(first.visit_id): 5, str(second.visit_id): 5}
     )
 
-    called_first = first_call(state, office, NOW, NOTHING_LATER, first.visit_id, talk)
-    called_second = first_call(state, office, NOW, NOTHING_LATER, second.visit_id, talk)
+    after = NOTHING_LATER.after(NOW, office)
+    called_first = first_call(state, office, NOW, after, first.visit_id, talk)
+    called_second = first_call(state, office, NOW, after, second.visit_id, talk)
 
     # the first room ends its conversation at the look of 11:40 and is called to at the next look
     assert called_first == NOW + timedelta(minutes=11)
@@ -89,7 +90,7 @@ def test_a_visitor_who_never_comes_keeps_the_room_until_called_as_often_as_the_o
     talk = lasting({str(v.visit_id): m for v, m in zip(occupants, (10, 20, 30), strict=True)})
     gone = Day(queued=[], first_calls={}, no_shows=frozenset({str(first.visit_id)}), room_changes=[])
 
-    called = first_call(state, office, NOW, gone, second.visit_id, talk)
+    called = first_call(state, office, NOW, gone.after(NOW, office), second.visit_id, talk)
 
     # called at 11:41, called again at 11:43 and 11:45, marked as not come at 11:47, the room free at 11:48
     assert office.policy.no_show_after_calls == 3

@@ -137,9 +137,7 @@ def service_seconds(state: OfficeQueue, office: Office, line_id: str, reason: Re
     if reason is None:
         return mean_service_seconds(state, office, line_id)
     recent, past = state.reason_seconds.get(reason.value), state.talks.reason(reason.value)
-    if not recent and past is None:
-        return mean_service_seconds(state, office, line_id)
-    return _learned(recent, past, 0.0)
+    return _learned(recent, past, mean_service_seconds(state, office, line_id))
 
 
 def _spread(state: OfficeQueue, line_id: str) -> float:

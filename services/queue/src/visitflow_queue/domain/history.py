@@ -72,12 +72,15 @@ class TalkHistory(BaseModel):
     lines: dict[str, tuple[float, int]] = Field(default_factory=dict, description="line -> (mean s, days)")
 
     def reason(self, reason: str) -> float | None:
-        known = self.reasons.get(reason)
-        return None if known is None else known[0]
+        return _mean_of(self.reasons, reason)
 
     def line(self, line_id: str) -> float | None:
-        known = self.lines.get(line_id)
-        return None if known is None else known[0]
+        return _mean_of(self.lines, line_id)
+
+
+def _mean_of(means: dict[str, tuple[float, int]], key: str) -> float | None:
+    known = means.get(key)
+    return None if known is None else known[0]
 
 
 def _means(
